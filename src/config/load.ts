@@ -1,0 +1,151 @@
+// Merges defaults < JSON config file < environment < command-line flags into one validated Config.
+// Every failure is a ConfigError carrying one clear line (the CLI prints it without a stack trace).
+import { readFileSync } from 'node:fs';
+import { configSchema, type Config } from './index.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Kind = 'string' | 'int' | 'number' | 'list';
+
+/** Every setting that can come from a flag or an environment variable. */
+export const OPTIONS: ReadonlyArray<{ flag: string; env: string; path: string[]; kind: Kind; help: string }> = [
+  { flag: 'host', env: 'STREAMFRONT_HOST', path: ['host'], kind: 'string', help: 'address every listener binds to (default 127.0.0.1)' },
+  { flag: 'rtmp-port', env: 'STREAMFRONT_RTMP_PORT', path: ['rtmpPort'], kind: 'int', help: 'RTMP ingest port (default 1935)' },
+  { flag: 'origin-port', env: 'STREAMFRONT_ORIGIN_PORT', path: ['originPort'], kind: 'int', help: 'HTTP origin port (default 8080)' },
+  { flag: 'edge-port', env: 'STREAMFRONT_EDGE_PORT', path: ['edgePort'], kind: 'int', help: 'edge emulator port (default 8000)' },
+  { flag: 'data-dir', env: 'STREAMFRONT_DATA_DIR', path: ['dataDir'], kind: 'string', help: 'where packaged output is written (default ./data)' },
+  { flag: 'log-level', env: 'STREAMFRONT_LOG_LEVEL', path: ['logLevel'], kind: 'string', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
+  { flag: 'publish-secret', env: 'STREAMFRONT_PUBLISH_SECRET', path: ['ingest', 'publishSecret'], kind: 'string', help: 'require a publish key derived from this secret' },
+  { flag: 'publish-allow', env: 'STREAMFRONT_PUBLISH_ALLOW', path: ['ingest', 'publishAllow'], kind: 'list', help: 'comma-separated IPs/CIDRs allowed to publish (default any)' },
+  { flag: 'ffmpeg-path', env: 'FFMPEG_PATH', path: ['packager', 'ffmpegPath'], kind: 'string', help: 'ffmpeg binary (default: ffmpeg on PATH)' },
+  { flag: 'segment-seconds', env: 'STREAMFRONT_SEGMENT_SECONDS', path: ['packager', 'segmentSeconds'], kind: 'number', help: 'HLS/HDS/Smooth segment length (default 2)' },
+  { flag: 'origin', env: 'STREAMFRONT_EDGE_ORIGIN', path: ['edge', 'origin'], kind: 'string', help: 'origin URL the edge fronts (default the local origin)' },
+];
+
+function convert(raw: string, kind: Kind, label: string): unknown {
+  switch (kind) {
+    case 'string':
+      return raw;
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'int':
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {
+        throw new ConfigError(`${label}: expected ${kind === 'int' ? 'an integer' : 'a number'}, got "${raw}"`);
+      }
+      return n;
+    }
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  }
+  return out;
+}
+
+export interface ParsedArgs {
+  /** Overrides from flags, shaped like Config. */
+  overrides: Record<string, unknown>;
+  configFile?: string;
+  positionals: string[];
+  help: boolean;
+}
+
+/** Parses `--flag value` and `--flag=value`; unknown flags are a ConfigError. */
+export function parseArgs(argv: string[]): ParsedArgs {
+  const overrides: Record<string, unknown> = {};
+  const positionals: string[] = [];
+  let configFile: string | undefined;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    if (name === 'help') {
+      help = true;
+      continue;
+    }
+    const takeValue = (): string => {
+      if (eq !== -1) return arg.slice(eq + 1);
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new ConfigError(`--${name}: missing value`);
+      i++;
+      return next;
+    };
+    if (name === 'config') {
+      configFile = takeValue();
+      continue;
+    }
+    const opt = OPTIONS.find((o) => o.flag === name);
+    if (!opt) throw new ConfigError(`unknown flag --${name} (see --help)`);
+    setPath(overrides, opt.path, convert(takeValue(), opt.kind, `--${name}`));
+  }
+  return { overrides, configFile, positionals, help };
+}
+
+export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const opt of OPTIONS) {
+    const raw = env[opt.env];
+    if (raw !== undefined && raw !== '') setPath(overrides, opt.path, convert(raw, opt.kind, opt.env));
+  }
+  return overrides;
+}
+
+export function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--config ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`--config ${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!isPlainObject(parsed)) throw new ConfigError(`--config ${file}: expected a JSON object`);
+  return parsed;
+}
+
+/** Validates a merged object; the first problem becomes one line naming the field. */
+export function validateConfig(merged: unknown): Config {
+  const result = configSchema.safeParse(merged);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : '(root)';
+  const keys = 'keys' in issue && Array.isArray(issue.keys) ? ` ${issue.keys.join(', ')}` : '';
+  throw new ConfigError(`config: ${field}: ${issue.message}${keys}`);
+}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { config: Config; args: ParsedArgs } {
+  const args = parseArgs(argv);
+  const configFile = args.configFile ?? env.STREAMFRONT_CONFIG;
+  const fromFile = configFile ? readConfigFile(configFile) : {};
+  const merged = deepMerge(deepMerge(fromFile, envOverrides(env)), args.overrides);
+  return { config: validateConfig(merged), args };
+}

@@ -1,0 +1,83 @@
+// The live registry: which streams are being published now, with what media, and their
+// lifecycle events. Ingest writes it; the packager and origin read it.
+import { EventEmitter } from 'node:events';
+import { streamId, type StreamKey } from './stream-key.js';
+
+export interface VideoInfo {
+  codec: string; // 'h264', 'hevc', ...
+  width?: number;
+  height?: number;
+  fps?: number;
+}
+
+export interface AudioInfo {
+  codec: string; // 'aac', 'mp3', ...
+  sampleRate?: number;
+  channels?: number;
+}
+
+export type PackagingState = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';
+
+export interface LiveStream {
+  key: StreamKey;
+  /** Adobe livepkgr event (`adbe-live-event`), when published that way (SPEC ING-01). */
+  event?: string;
+  /** `adbe-record-mode=record`: a republish discards the earlier segments (SPEC ING-01). */
+  recordMode: boolean;
+  /** Ingest session id of the publisher. */
+  sessionId: string;
+  publisherIp: string;
+  startedAt: Date;
+  video?: VideoInfo;
+  audio?: AudioInfo;
+  /** Measured ingest bitrate, kbit/s. */
+  bitrateKbps?: number;
+  packaging: PackagingState;
+  /** True when the packager re-encodes because the input is not H.264/AAC. */
+  transcoding?: boolean;
+}
+
+export interface RegistryEvents {
+  publish: [stream: LiveStream];
+  unpublish: [stream: LiveStream];
+  update: [stream: LiveStream];
+}
+
+export class LiveRegistry extends EventEmitter<RegistryEvents> {
+  readonly #streams = new Map<string, LiveStream>();
+
+  get(key: StreamKey): LiveStream | undefined {
+    return this.#streams.get(streamId(key));
+  }
+
+  list(): LiveStream[] {
+    return [...this.#streams.values()];
+  }
+
+  /** Adds a live stream; returns false (and changes nothing) when that key is already live. */
+  add(stream: LiveStream): boolean {
+    const id = streamId(stream.key);
+    if (this.#streams.has(id)) return false;
+    this.#streams.set(id, stream);
+    this.emit('publish', stream);
+    return true;
+  }
+
+  /** Merges fields into a live stream (codecs, bitrate, packaging state) and emits `update`. */
+  update(key: StreamKey, patch: Partial<Omit<LiveStream, 'key'>>): void {
+    const stream = this.#streams.get(streamId(key));
+    if (!stream) return;
+    Object.assign(stream, patch);
+    this.emit('update', stream);
+  }
+
+  /** Removes a stream if `sessionId` still owns it; returns the removed record. */
+  remove(key: StreamKey, sessionId?: string): LiveStream | undefined {
+    const id = streamId(key);
+    const stream = this.#streams.get(id);
+    if (!stream || (sessionId !== undefined && stream.sessionId !== sessionId)) return undefined;
+    this.#streams.delete(id);
+    this.emit('unpublish', stream);
+    return stream;
+  }
+}

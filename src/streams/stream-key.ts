@@ -1,0 +1,82 @@
+// The small typed values that ingest, packager and origin share. Pure: no I/O.
+import path from 'node:path';
+
+/** Identity of a live stream: the RTMP app and stream name it was published to. */
+export interface StreamKey {
+  /** `live`, `livecf`, `livepkgr`, or the two-level CloudFront app `cfx/st` (SPEC RTMP-10). */
+  app: string;
+  name: string;
+}
+
+/** The one two-level app we accept (SPEC RTMP-10/11). */
+export const CLOUDFRONT_APP = 'cfx/st';
+
+const APP_RE = /^[A-Za-z0-9_-]{1,64}$/;
+const NAME_RE = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * App names that would collide with the origin's own routes. `hls-live`/`hds-live` are the
+ * livepkgr URL prefixes (SPEC 2.1), the rest are endpoints or player files.
+ */
+export const RESERVED_APPS: ReadonlySet<string> = new Set(['api', 'healthz', 'hls-live', 'hds-live', '_edge', 'player', 'vendor', 'assets']);
+
+export function isValidApp(app: string): boolean {
+  return app === CLOUDFRONT_APP || (APP_RE.test(app) && !RESERVED_APPS.has(app));
+}
+
+/** Stream names are one path segment of letters, digits, `_` and `-`: nothing can escape a directory or confuse routing. */
+export function isValidStreamName(name: string): boolean {
+  return NAME_RE.test(name);
+}
+
+/** Adobe livepkgr event names (SPEC 2.1 `adbe-live-event`) follow the stream-name rule. */
+export const isValidEventName = isValidStreamName;
+
+export function streamId(key: StreamKey): string {
+  return `${key.app}/${key.name}`;
+}
+
+export function sameStream(a: StreamKey, b: StreamKey): boolean {
+  return a.app === b.app && a.name === b.name;
+}
+
+/** Output formats the packager writes, each in its own sub-directory of the stream directory. */
+export type OutputFormat = 'hls' | 'hds' | 'mss';
+
+/** Fixed file names inside each format directory (what the packager writes and the origin serves). */
+export const OUTPUT_FILES = {
+  hlsPlaylist: 'index.m3u8',
+  hlsSegmentPattern: 'seg_%05d.ts',
+  hdsManifest: 'index.f4m',
+  smoothManifest: 'Manifest',
+} as const;
+
+/**
+ * Directory of one stream's output: `<dataDir>/streams/<app>/<name>`, where the app is
+ * URI-encoded so that `cfx/st` becomes the single segment `cfx%2Fst` and cannot collide with
+ * an app `cfx` publishing a stream `st`.
+ */
+export function streamDir(dataDir: string, key: StreamKey): string {
+  if (!isValidApp(key.app) || !isValidStreamName(key.name)) {
+    throw new Error(`invalid stream key ${JSON.stringify(key)}`);
+  }
+  return path.join(path.resolve(dataDir), 'streams', encodeURIComponent(key.app), key.name);
+}
+
+export function formatDir(dataDir: string, key: StreamKey, format: OutputFormat): string {
+  return path.join(streamDir(dataDir, key), format);
+}
+
+/**
+ * Written by the packager into the stream directory when packaging starts: lets the origin
+ * check a livepkgr URL's event (SPEC ING-01) and describe a finished stream without the registry.
+ */
+export const STREAM_INFO_FILE = 'stream.json';
+
+export interface StreamInfoFile {
+  app: string;
+  name: string;
+  event?: string;
+  startedAt: string; // ISO time
+  endedAt?: string;
+}

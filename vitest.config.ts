@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// `npm test`: unit tests and integration tests with real ffmpeg, RTMP and HTTP on 127.0.0.1.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/e2e/**', 'node_modules/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
