@@ -1,0 +1,79 @@
+// Composition: starts the roles a command asks for, in dependency order, and stops them in
+// reverse. A stream goes ingest → packager → files → origin; a viewer goes edge → origin.
+import type { Config } from './config/index.js';
+import type { Logger } from './log.js';
+import { LiveRegistry } from './streams/registry.js';
+import { startIngest } from './ingest/index.js';
+import { startPackager } from './packager/index.js';
+import { startOrigin } from './origin/index.js';
+import { startEdge } from './edge/index.js';
+
+export interface Roles {
+  /** RTMP ingest plus the ffmpeg packager (they only make sense together). */
+  ingest: boolean;
+  origin: boolean;
+  edge: boolean;
+}
+
+export interface RunningServer {
+  /** Actual ports (useful when the configuration asked for 0); 0 for a role that is not running. */
+  ports: { rtmp: number; origin: number; edge: number };
+  registry: LiveRegistry;
+  /** The ffmpeg the packager uses, when ingest runs. */
+  ffmpegPath?: string;
+  close(): Promise<void>;
+}
+
+/** The address a local client uses to reach a listener bound to `host`. */
+export function loopbackFor(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+export async function startServer(opts: { config: Config; log: Logger; roles: Roles }): Promise<RunningServer> {
+  const { config, log, roles } = opts;
+  const registry = new LiveRegistry();
+  const closers: Array<{ name: string; close: () => Promise<void> }> = [];
+  const ports = { rtmp: 0, origin: 0, edge: 0 };
+  let ffmpegPath: string | undefined;
+
+  const close = async (): Promise<void> => {
+    // Reverse order: the edge stops taking viewers first; the packager finishes its manifests
+    // (graceful ffmpeg stop) before ingest drops the publishers; the origin goes last.
+    while (closers.length) {
+      const c = closers.pop()!;
+      try {
+        await c.close();
+      } catch (err) {
+        log.error({ err, role: c.name }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    if (roles.origin) {
+      const origin = await startOrigin({ config, registry, log: log.child({ role: 'origin' }), rtmpPort: config.rtmpPort });
+      ports.origin = origin.port;
+      closers.push({ name: 'origin', close: () => origin.close() });
+    }
+    if (roles.ingest) {
+      const ingest = await startIngest({ config, registry, log: log.child({ role: 'ingest' }) });
+      ports.rtmp = ingest.port;
+      closers.push({ name: 'ingest', close: () => ingest.close() });
+      const packager = await startPackager({ config, registry, log: log.child({ role: 'packager' }), rtmpPort: ingest.port });
+      ffmpegPath = packager.ffmpegPath;
+      closers.push({ name: 'packager', close: () => packager.close() });
+    }
+    if (roles.edge) {
+      const originUrl = config.edge.origin ?? (roles.origin ? `http://${loopbackFor(config.host)}:${ports.origin}` : undefined);
+      const edge = await startEdge({ config, log: log.child({ role: 'edge' }), originUrl });
+      ports.edge = edge.port;
+      closers.push({ name: 'edge', close: () => edge.close() });
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { ports, registry, ffmpegPath, close };
+}
