@@ -1,0 +1,229 @@
+// Pure helpers of the demo player: no DOM, no network. The page (player.js) and the unit
+// tests (test/player/streams.test.ts) both import this file, so the rules that decide which
+// URL is played, how the list is read and how X-Cache is counted are tested outside a browser.
+
+/** The Wowza-style HLS path every live stream has (SPEC ING-03): the fallback when the API says less. */
+export function defaultHlsPath(app, name) {
+  return `/${app}/${name}/playlist.m3u8`;
+}
+
+/**
+ * `/api/streams` answers an array, or an object holding one (`{ streams: [...] }`): accept both,
+ * drop entries without an app and a name, and give every entry the same shape.
+ */
+export function normalizeStreams(json) {
+  const list = Array.isArray(json) ? json : json && Array.isArray(json.streams) ? json.streams : [];
+  const out = [];
+  for (const raw of list) {
+    if (!raw || typeof raw !== 'object') continue;
+    const app = str(raw.app) ?? str(raw.key?.app);
+    const name = str(raw.name) ?? str(raw.key?.name) ?? str(raw.stream);
+    if (!app || !name) continue;
+    const video = raw.video ?? raw.codecs?.video ?? undefined;
+    const audio = raw.audio ?? raw.codecs?.audio ?? undefined;
+    out.push({
+      id: `${app}/${name}`,
+      app,
+      name,
+      event: str(raw.event),
+      video: typeof video === 'string' ? { codec: video } : video && typeof video === 'object' ? video : undefined,
+      audio: typeof audio === 'string' ? { codec: audio } : audio && typeof audio === 'object' ? audio : undefined,
+      bitrateKbps: num(raw.bitrateKbps),
+      startedAt: str(raw.startedAt),
+      transcoding: raw.transcoding === true,
+      packaging: str(raw.packaging),
+      paths: raw.paths,
+      urls: raw.urls,
+      rtmp: raw.rtmp ?? raw.rtmpUrl ?? raw.rtmpUrls,
+    });
+  }
+  out.sort((a, b) => a.id.localeCompare(b.id));
+  return out;
+}
+
+/**
+ * `?stream=<app>/<stream>` → { app, name }. The stream is the last segment, so the two-level
+ * CloudFront app works too (`?stream=cfx/st/demo`, SPEC RTMP-10). Anything else → null.
+ */
+export function parseStreamParam(search) {
+  const value = new URLSearchParams(search).get('stream');
+  if (!value) return null;
+  const cut = value.lastIndexOf('/');
+  if (cut <= 0 || cut === value.length - 1) return null;
+  const app = value.slice(0, cut);
+  const name = value.slice(cut + 1);
+  const seg = /^[A-Za-z0-9_-]{1,128}$/;
+  if (!seg.test(name) || !app.split('/').every((s) => seg.test(s))) return null;
+  return { app, name, id: `${app}/${name}` };
+}
+
+/** Which family a manifest URL belongs to, by its shape (SPEC 2.1–2.3). */
+export function classifyUrl(url) {
+  if (/^rtmpt?s?:\/\//i.test(url)) return /\/cfx\/st\//.test(url) ? 'RTMP (CloudFront-style cfx/st)' : 'RTMP';
+  const path = url.replace(/^[a-z]+:\/\/[^/]+/i, '').split('?')[0];
+  if (/\.isml\/manifest\(format=m3u8-aapl\)\.m3u8$/i.test(path)) return 'HLS (IIS alias)';
+  if (/\.isml\/manifest$/i.test(path)) return 'Smooth (IIS)';
+  if (path.startsWith('/hls-live/')) return 'HLS (Adobe livepkgr)';
+  if (path.startsWith('/hds-live/')) return 'HDS (Adobe livepkgr)';
+  if (/\.m3u8$/i.test(path)) return 'HLS';
+  if (/\.f4m$/i.test(path)) return 'HDS';
+  if (/\/Manifest$/.test(path)) return 'Smooth Streaming';
+  return null;
+}
+
+const FAMILY_ORDER = [
+  'HLS',
+  'HDS',
+  'Smooth Streaming',
+  'HLS (Adobe livepkgr)',
+  'HDS (Adobe livepkgr)',
+  'Smooth (IIS)',
+  'HLS (IIS alias)',
+  'RTMP',
+  'RTMP (CloudFront-style cfx/st)',
+];
+
+/** Every string leaf of a nested object (the API may group URLs by family or list them flat). */
+function stringLeaves(value, out = []) {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) stringLeaves(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) stringLeaves(v, out);
+  return out;
+}
+
+const LOOPBACK_OR_ANY = /^(127\.[0-9.]+|0\.0\.0\.0|localhost|\[::1?\]|::1?)$/i;
+
+/**
+ * The stream's playback URLs as the page shows them, grouped by family.
+ * HTTP URLs are made relative to the page's own origin (`pageOrigin`), so that a page served by
+ * the edge links to the edge: the API's absolute URLs may name the origin, because the edge
+ * rewrites Host when it forwards (SPEC 4.5). RTMP URLs keep their port and path; a loopback or
+ * wildcard host is replaced by the page's host name. When the API gives no RTMP URL, the
+ * CloudFront form `rtmp://<host>:1935/cfx/st/<stream>` (SPEC RTMP-10) is offered.
+ */
+export function playbackUrls(stream, pageOrigin) {
+  const page = new URL(pageOrigin);
+  const seen = new Set();
+  const rows = [];
+  const add = (url) => {
+    const family = classifyUrl(url);
+    if (!family || seen.has(url)) return;
+    seen.add(url);
+    rows.push({ family, url });
+  };
+  for (const value of [...stringLeaves(stream.paths), ...stringLeaves(stream.urls), ...stringLeaves(stream.rtmp)]) {
+    if (value.startsWith('/')) add(new URL(value, page).href);
+    else if (/^https?:\/\//i.test(value)) {
+      const u = new URL(value);
+      add(new URL(u.pathname + u.search, page).href);
+    } else if (/^rtmp/i.test(value)) {
+      try {
+        const u = new URL(value);
+        if (LOOPBACK_OR_ANY.test(u.hostname) && !LOOPBACK_OR_ANY.test(page.hostname)) u.hostname = page.hostname;
+        add(u.href);
+      } catch {
+        /* not a URL: ignore */
+      }
+    }
+  }
+  // Wowza-style forms every stream has (SPEC ING-03), when the API did not list them.
+  const base = `/${stream.app}/${stream.name}`;
+  for (const p of [defaultHlsPath(stream.app, stream.name), `${base}/manifest.f4m`, `${base}/Manifest`]) {
+    const url = new URL(p, page).href;
+    if (!rows.some((r) => r.family === classifyUrl(url))) add(url);
+  }
+  // RTMP play/publish: the CloudFront form `rtmp://<host>/cfx/st/<stream>` (SPEC RTMP-10) and the
+  // stream's own app, on the host and port of the API's RTMP URL when it gave one.
+  const firstRtmp = rows.find((r) => r.family.startsWith('RTMP'));
+  const rtmpHost = firstRtmp ? new URL(firstRtmp.url).host : `${page.hostname}:1935`;
+  if (!rows.some((r) => r.family === 'RTMP (CloudFront-style cfx/st)')) add(`rtmp://${rtmpHost}/cfx/st/${stream.name}`);
+  if (!rows.some((r) => r.family === 'RTMP')) add(`rtmp://${rtmpHost}/${stream.app}/${stream.name}`);
+  rows.sort((a, b) => FAMILY_ORDER.indexOf(a.family) - FAMILY_ORDER.indexOf(b.family));
+  return rows;
+}
+
+/** The URL the page plays: the Wowza-style HLS playlist through the page's own origin. */
+export function hlsUrl(stream, pageOrigin) {
+  const rows = playbackUrls(stream, pageOrigin);
+  const wowza = rows.find((r) => r.family === 'HLS' && /\/playlist\.m3u8$/.test(r.url));
+  return (wowza ?? rows.find((r) => r.family === 'HLS'))?.url ?? new URL(defaultHlsPath(stream.app, stream.name), pageOrigin).href;
+}
+
+/** `X-Cache` value (SPEC 4.6) → 'hit' | 'refresh' | 'miss' | 'error' | null (no edge in the path). */
+export function classifyXCache(header) {
+  if (!header) return null;
+  const v = String(header).trim().toLowerCase();
+  if (v.startsWith('hit')) return 'hit';
+  if (v.startsWith('refreshhit')) return 'refresh';
+  if (v.startsWith('miss')) return 'miss';
+  if (v.startsWith('error')) return 'error';
+  return null;
+}
+
+/**
+ * Counts the X-Cache results of loaded fragments. A RefreshHit was served from the edge's copy
+ * after a 304 from the origin, so it counts as a hit for the ratio (the bytes came from the edge).
+ */
+export function createHitCounter() {
+  const counts = { hit: 0, refresh: 0, miss: 0, error: 0, none: 0 };
+  return {
+    counts,
+    record(header) {
+      counts[classifyXCache(header) ?? 'none']++;
+    },
+    /** Share of fragments served from the edge cache, or null before any fragment came through an edge. */
+    ratio() {
+      const edge = counts.hit + counts.refresh + counts.miss + counts.error;
+      return edge === 0 ? null : (counts.hit + counts.refresh) / edge;
+    },
+    reset() {
+      for (const k of Object.keys(counts)) counts[k] = 0;
+    },
+  };
+}
+
+/** Seconds of media buffered ahead of `time` in a TimeRanges-like object. */
+export function bufferAhead(ranges, time) {
+  for (let i = 0; i < ranges.length; i++) {
+    if (ranges.start(i) <= time + 0.1 && time < ranges.end(i)) return ranges.end(i) - time;
+  }
+  return 0;
+}
+
+export function formatBitrate(bitsPerSecond) {
+  if (bitsPerSecond == null || !Number.isFinite(bitsPerSecond) || bitsPerSecond <= 0) return '–';
+  return bitsPerSecond >= 1e6 ? `${(bitsPerSecond / 1e6).toFixed(2)} Mbit/s` : `${Math.round(bitsPerSecond / 1e3)} kbit/s`;
+}
+
+export function formatSeconds(s) {
+  return s == null || !Number.isFinite(s) ? '–' : `${s.toFixed(1)} s`;
+}
+
+export function formatSince(iso, now = Date.now()) {
+  const t = Date.parse(iso ?? '');
+  if (!Number.isFinite(t)) return '';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+/** One line describing the media: `h264 1280×720 30fps · aac · 2100 kbit/s`. */
+export function describeMedia(stream) {
+  const parts = [];
+  const v = stream.video;
+  if (v) parts.push([v.codec, v.width && v.height ? `${v.width}×${v.height}` : '', v.fps ? `${Math.round(v.fps)}fps` : ''].filter(Boolean).join(' '));
+  if (stream.audio?.codec) parts.push(stream.audio.codec);
+  if (stream.bitrateKbps) parts.push(`${Math.round(stream.bitrateKbps)} kbit/s`);
+  if (stream.transcoding) parts.push('transcoded');
+  if (stream.packaging && stream.packaging !== 'running') parts.push(`packaging ${stream.packaging}`);
+  return parts.join(' · ');
+}
+
+function str(v) {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function num(v) {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}

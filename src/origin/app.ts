@@ -1,0 +1,338 @@
+// The HTTP origin: wires the pure URL router, cache policy and manifest rewriting to the disk
+// layer, plus the policy files, CORS, /api/streams, /healthz and the demo player.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log.js';
+import type { LiveRegistry } from '../streams/registry.js';
+import { formatDir } from '../streams/stream-key.js';
+import { filePolicy, notFoundCacheControl } from './cache-policy.js';
+import { contentRange, decideRange, isNotModified, type Validators } from './http-conditional.js';
+import { isSegmentReady } from './hls-readiness.js';
+import { rewriteF4mManifest, rewriteHlsPlaylist, rewriteSmoothManifest, smoothIndexesWithoutStart } from './manifest-rewrite.js';
+import { contentEtag, firstSmoothFragmentStart, openMedia, readStreamInfo, readWholeFile, resolveInside, resolveRouteFile, type MediaFile } from './media-files.js';
+import {
+  FALLBACK_INDEX_HTML,
+  hlsJsFile,
+  isPlayerFileName,
+  PLAYER_CACHE_CONTROL,
+  playerContentType,
+  playerDir,
+} from './player-assets.js';
+import { POLICY_CACHE_CONTROL, POLICY_FILES } from './policy-files.js';
+import { apiBase, describeStreams } from './streams-api.js';
+import { decodePathSegments, diskLocation, manifestReferencePrefix, routeSegments, type MediaRoute } from './url-families.js';
+
+export interface OriginOptions {
+  config: Config;
+  registry: LiveRegistry;
+  log: Logger;
+  /** RTMP port for the play URLs in /api/streams (default config.rtmpPort; the real one when that is 0). */
+  rtmpPort?: number;
+}
+
+/** Headers a player on another origin may read (hit-ratio and latency displays need them). */
+const EXPOSED_HEADERS = 'Content-Length, Content-Range, Content-Type, ETag, Last-Modified, Age, X-Cache, Date, Cache-Control';
+
+interface SendHeaders {
+  contentType: string;
+  cacheControl: string;
+}
+
+export function createOriginApp(opts: OriginOptions): express.Express {
+  const { config, registry } = opts;
+  const log = opts.log.child({ role: 'origin' });
+  const cache = config.origin.cacheControl;
+  const dataDir = path.resolve(config.dataDir);
+  const startedAt = Date.now();
+  const player = playerDir();
+  const hlsJs = hlsJsFile();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // Request log at debug level (issue 2).
+  app.use((req, res, next) => {
+    const t0 = process.hrtime.bigint();
+    res.on('close', () => {
+      log.debug(
+        {
+          method: req.method,
+          url: req.originalUrl.slice(0, 300),
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - t0) / 1e6,
+          bytes: Number(res.getHeader('content-length') ?? 0),
+          finished: res.writableFinished,
+        },
+        'request',
+      );
+    });
+    next();
+  });
+
+  // CORS: manifests and media are fetched by players on other origins (hls.js, Smooth/HDS players).
+  app.use((req, res, next) => {
+    const allow = config.origin.corsAllowOrigin;
+    if (allow !== '') {
+      res.setHeader('Access-Control-Allow-Origin', allow);
+      res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    }
+    if (req.method !== 'OPTIONS') return next();
+    res.setHeader('Allow', 'GET, HEAD, OPTIONS');
+    if (allow !== '') {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
+      const asked = req.headers['access-control-request-headers'];
+      res.setHeader(
+        'Access-Control-Allow-Headers',
+        typeof asked === 'string' && /^[A-Za-z0-9, -]{1,500}$/.test(asked) ? asked : 'Range, If-None-Match, If-Modified-Since, Accept, Origin',
+      );
+      res.setHeader('Access-Control-Max-Age', '86400');
+    }
+    res.setHeader('Cache-Control', 'max-age=86400');
+    res.setHeader('Content-Length', '0');
+    res.status(204).end();
+  });
+
+  app.use((req, res, next) => {
+    void dispatch(req, res).catch(next);
+  });
+
+  // Last resort: never Express's HTML error page with a stack trace.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    log.error({ err, url: req.originalUrl.slice(0, 300) }, 'origin request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, 500, { error: 'internal error' }, 'no-store');
+  });
+
+  async function dispatch(req: Request, res: Response): Promise<void> {
+    const url = req.originalUrl;
+    const rawPath = url.split('?')[0];
+    const decoded = decodePathSegments(rawPath);
+    if (!decoded.ok) {
+      log.debug({ url: url.slice(0, 300), reason: decoded.reason }, 'refused request path');
+      sendJson(res, 400, { error: 'bad request', reason: decoded.reason }, notFoundCacheControl(cache));
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD, OPTIONS');
+      sendJson(res, 405, { error: 'method not allowed' }, notFoundCacheControl(cache));
+      return;
+    }
+    const segs = decoded.segments;
+    const one = segs.length === 1 ? segs[0] : undefined;
+
+    if (rawPath === '/healthz') {
+      sendJson(res, 200, { status: 'ok', streams: registry.list().length, uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000) }, 'no-store');
+      return;
+    }
+    if (rawPath === '/api/streams') {
+      const base = apiBase({
+        publicBaseUrl: config.origin.publicBaseUrl,
+        hostHeader: req.headers.host,
+        protocol: req.protocol,
+        fallbackHost: config.host,
+        fallbackPort: req.socket.localPort ?? config.originPort,
+        rtmpPort: opts.rtmpPort ?? config.rtmpPort,
+      });
+      const body = Buffer.from(JSON.stringify(describeStreams(registry.list(), base)));
+      sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: new Date() }, {
+        contentType: 'application/json; charset=utf-8',
+        cacheControl: 'max-age=1',
+      });
+      return;
+    }
+    if (Object.hasOwn(POLICY_FILES, rawPath)) {
+      const body = Buffer.from(POLICY_FILES[rawPath]);
+      sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: new Date(startedAt) }, {
+        contentType: 'text/xml; charset=utf-8',
+        cacheControl: POLICY_CACHE_CONTROL,
+      });
+      return;
+    }
+    if (rawPath === '/' || rawPath === '/index.html') {
+      if (await servePlayerFile(req, res, 'index.html')) return;
+      const body = Buffer.from(FALLBACK_INDEX_HTML);
+      sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: new Date(startedAt) }, {
+        contentType: 'text/html; charset=utf-8',
+        cacheControl: PLAYER_CACHE_CONTROL,
+      });
+      return;
+    }
+    if (rawPath === '/vendor/hls.min.js' && hlsJs) {
+      if (await serveStaticFile(req, res, hlsJs, { contentType: 'text/javascript; charset=utf-8', cacheControl: PLAYER_CACHE_CONTROL })) return;
+    }
+    if (one !== undefined && isPlayerFileName(one) && (await servePlayerFile(req, res, one))) return;
+
+    const parsed = routeSegments(segs);
+    if (!parsed.ok) {
+      sendJson(res, parsed.status, { error: parsed.status === 400 ? 'bad request' : 'not found' }, notFoundCacheControl(cache));
+      return;
+    }
+    await serveMedia(req, res, parsed.route);
+  }
+
+  async function servePlayerFile(req: Request, res: Response, name: string): Promise<boolean> {
+    if (!existsSync(player)) return false;
+    const file = resolveInside(player, name);
+    if (!file) return false;
+    return serveStaticFile(req, res, file, { contentType: playerContentType(name), cacheControl: PLAYER_CACHE_CONTROL });
+  }
+
+  async function serveStaticFile(req: Request, res: Response, file: string, headers: SendHeaders): Promise<boolean> {
+    const media = await openMedia(file);
+    if (!media) return false;
+    sendMediaFile(req, res, media, headers);
+    return true;
+  }
+
+  async function serveMedia(req: Request, res: Response, route: MediaRoute): Promise<void> {
+    const policy = filePolicy(route.kind, cache);
+    const missing = (why: string) => {
+      log.debug({ url: req.originalUrl.slice(0, 300), why }, 'media not found');
+      sendJson(res, 404, { error: 'not found' }, notFoundCacheControl(cache));
+    };
+
+    if (route.family === 'livepkgr') {
+      // SPEC ING-01: the event in the URL must be the one the stream was published with.
+      const info = await readStreamInfo(dataDir, route.key);
+      if (!info || info.event !== route.event) return missing('no such event for this stream');
+    }
+    const file = resolveRouteFile(dataDir, route);
+    if (!file) return missing('outside the format directory');
+
+    if (policy.isManifest) {
+      const whole = await readWholeFile(file);
+      if (!whole) return missing('manifest not written yet');
+      const body = Buffer.from(await rewriteManifest(route, whole.body.toString('utf8')), 'utf8');
+      sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: whole.mtime }, policy);
+      return;
+    }
+
+    if (route.kind === 'hls-segment') {
+      // Only segments the playlist has already listed are complete (see hls-readiness.ts).
+      const playlist = resolveInside(formatDir(dataDir, route.key, 'hls'), diskLocation({ ...route, kind: 'hls-playlist' }).file);
+      const whole = playlist ? await readWholeFile(playlist) : undefined;
+      if (!whole || !isSegmentReady(whole.body.toString('utf8'), route.name ?? '')) return missing('segment not complete yet');
+    }
+    const media = await openMedia(file);
+    if (!media) return missing('file not on disk');
+    sendMediaFile(req, res, media, policy);
+  }
+
+  async function rewriteManifest(route: MediaRoute, text: string): Promise<string> {
+    const prefix = manifestReferencePrefix(route);
+    switch (route.kind) {
+      case 'hls-playlist':
+        return rewriteHlsPlaylist(text, prefix);
+      case 'hds-manifest':
+        return rewriteF4mManifest(text, prefix);
+      default: {
+        const missing = smoothIndexesWithoutStart(text);
+        if (missing.length === 0) return rewriteSmoothManifest(text);
+        const mss = formatDir(dataDir, route.key, 'mss');
+        const starts = new Map<string, number | undefined>();
+        for (const { type, bitrate } of missing) starts.set(`${type}@${bitrate}`, await firstSmoothFragmentStart(mss, type, bitrate));
+        return rewriteSmoothManifest(text, (type, bitrate) => starts.get(`${type}@${bitrate}`));
+      }
+    }
+  }
+
+  return app;
+}
+
+function sendJson(res: Response, status: number, value: unknown, cacheControl: string): void {
+  const body = Buffer.from(JSON.stringify(value));
+  res.status(status);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', String(body.length));
+  res.setHeader('Cache-Control', cacheControl);
+  res.end(body);
+}
+
+function conditionalHeaders(req: Request) {
+  const inm = req.headers['if-none-match'];
+  const ims = req.headers['if-modified-since'];
+  return { ifNoneMatch: typeof inm === 'string' ? inm : undefined, ifModifiedSince: typeof ims === 'string' ? ims : undefined };
+}
+
+function setEntityHeaders(res: Response, v: Validators, headers: SendHeaders): void {
+  res.setHeader('Cache-Control', headers.cacheControl);
+  res.setHeader('ETag', v.etag);
+  res.setHeader('Last-Modified', v.lastModified.toUTCString());
+}
+
+/** Answers GET/HEAD for an in-memory entity: 304, 206, 416 or 200. Never compressed (GZ-03). */
+function sendBuffer(req: Request, res: Response, body: Buffer, v: Validators, headers: SendHeaders): void {
+  setEntityHeaders(res, v, headers);
+  if (isNotModified(conditionalHeaders(req), v)) {
+    res.status(304).end();
+    return;
+  }
+  res.setHeader('Content-Type', headers.contentType);
+  res.setHeader('Accept-Ranges', 'bytes');
+  const range = decideRange(header(req, 'range'), body.length, header(req, 'if-range'), v);
+  if (range.type === 'unsatisfiable') {
+    res.status(416).setHeader('Content-Range', `bytes */${body.length}`);
+    res.setHeader('Cache-Control', 'no-store'); // a client error, not the entity's freshness
+    res.setHeader('Content-Length', '0');
+    res.end();
+    return;
+  }
+  const slice = range.type === 'partial' ? body.subarray(range.start, range.end + 1) : body;
+  if (range.type === 'partial') {
+    res.status(206).setHeader('Content-Range', contentRange(range.start, range.end, body.length));
+  } else {
+    res.status(200);
+  }
+  res.setHeader('Content-Length', String(slice.length));
+  res.end(slice);
+}
+
+/** The same for a file on disk, streamed from the already open handle (which this closes). */
+function sendMediaFile(req: Request, res: Response, media: MediaFile, headers: SendHeaders): void {
+  const v: Validators = { etag: media.etag, lastModified: media.mtime };
+  setEntityHeaders(res, v, headers);
+  const close = () => void media.handle.close().catch(() => undefined);
+  if (isNotModified(conditionalHeaders(req), v)) {
+    close();
+    res.status(304).end();
+    return;
+  }
+  res.setHeader('Content-Type', headers.contentType);
+  res.setHeader('Accept-Ranges', 'bytes');
+  const range = decideRange(header(req, 'range'), media.size, header(req, 'if-range'), v);
+  if (range.type === 'unsatisfiable') {
+    close();
+    res.status(416).setHeader('Content-Range', `bytes */${media.size}`);
+    res.setHeader('Cache-Control', 'no-store'); // a client error, not the entity's freshness
+    res.setHeader('Content-Length', '0');
+    res.end();
+    return;
+  }
+  const start = range.type === 'partial' ? range.start : 0;
+  const end = range.type === 'partial' ? range.end : media.size - 1;
+  if (range.type === 'partial') res.status(206).setHeader('Content-Range', contentRange(start, end, media.size));
+  else res.status(200);
+  const length = media.size === 0 ? 0 : end - start + 1;
+  res.setHeader('Content-Length', String(length));
+  if (req.method === 'HEAD' || length === 0) {
+    close();
+    res.end();
+    return;
+  }
+  const stream = media.handle.createReadStream({ start, end, autoClose: true });
+  pipeline(stream, res, () => {
+    // Aborted downloads are normal for players; the handle is closed by the stream either way.
+  });
+}
+
+function header(req: Request, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}

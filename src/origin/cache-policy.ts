@@ -1,0 +1,83 @@
+// Pure: which Cache-Control and Content-Type each kind of served file gets.
+// SPEC ORIGIN-01 (max-age defaults 2 s for .m3u8/.f4m/.bootstrap, 60 s for .ts and HDS fragments,
+// under the AMS parameter names), SPEC 9 item 2 (Smooth: project defaults 2 s / 60 s) and
+// SPEC VOD-04 (the edge never guesses MIME types, so the origin must send them).
+import type { CacheControlConfig } from '../config/index.js';
+
+/** Every kind of media file the origin serves. */
+export type FileKind =
+  | 'hls-playlist'
+  | 'hls-segment'
+  | 'hds-manifest'
+  | 'hds-bootstrap'
+  | 'hds-fragment'
+  | 'smooth-manifest'
+  | 'smooth-fragment';
+
+export const FILE_KINDS: readonly FileKind[] = [
+  'hls-playlist',
+  'hls-segment',
+  'hds-manifest',
+  'hds-bootstrap',
+  'hds-fragment',
+  'smooth-manifest',
+  'smooth-fragment',
+];
+
+export interface FilePolicy {
+  cacheControl: string;
+  contentType: string;
+  /** Manifests are small and rewritten on the fly: read whole, ETag from content. */
+  isManifest: boolean;
+  /**
+   * GZ-03: the origin never compresses media (`.ts`, f4f, Smooth fragments). Manifests could be,
+   * but this origin sends everything identity-encoded; the flag records the rule for callers.
+   */
+  compressible: boolean;
+}
+
+/** Which config key (SPEC ORIGIN-01 name) sets the max-age of each kind. */
+const MAX_AGE_KEY: Record<FileKind, keyof CacheControlConfig> = {
+  'hls-playlist': 'm3u8MaxAge',
+  'hls-segment': 'tsMaxAge',
+  'hds-manifest': 'HttpStreamingF4MMaxAge',
+  'hds-bootstrap': 'HttpStreamingBootstrapMaxAge',
+  'hds-fragment': 'HttpStreamingFragMaxAge',
+  'smooth-manifest': 'smoothManifestMaxAge',
+  'smooth-fragment': 'smoothFragMaxAge',
+};
+
+/** SPEC VOD-04 (PROJECT values). */
+const CONTENT_TYPE: Record<FileKind, string> = {
+  'hls-playlist': 'application/vnd.apple.mpegurl',
+  'hls-segment': 'video/MP2T',
+  'hds-manifest': 'application/f4m+xml',
+  'hds-bootstrap': 'application/octet-stream',
+  'hds-fragment': 'video/f4f',
+  'smooth-manifest': 'text/xml',
+  'smooth-fragment': 'video/mp4',
+};
+
+const MANIFEST_KINDS: ReadonlySet<FileKind> = new Set(['hls-playlist', 'hds-manifest', 'smooth-manifest']);
+
+export function maxAgeHeader(seconds: number): string {
+  return `max-age=${Math.floor(seconds)}`;
+}
+
+export function filePolicy(kind: FileKind, cache: CacheControlConfig): FilePolicy {
+  const isManifest = MANIFEST_KINDS.has(kind);
+  return {
+    cacheControl: maxAgeHeader(cache[MAX_AGE_KEY[kind]]),
+    contentType: CONTENT_TYPE[kind],
+    isManifest,
+    compressible: isManifest,
+  };
+}
+
+/**
+ * A file that is not there (yet), or a request we refuse: a short-lived error so an edge does not
+ * keep serving a 404 for a segment that appears a second later (ERR-01's 300 s default would).
+ */
+export function notFoundCacheControl(cache: CacheControlConfig): string {
+  return maxAgeHeader(cache.notFoundMaxAge);
+}

@@ -1,0 +1,104 @@
+// Pure: the JSON of GET /api/streams, built from the live registry's records.
+import type { LiveStream } from '../streams/registry.js';
+import { streamId } from '../streams/stream-key.js';
+import { manifestPaths, type ManifestPaths } from './url-families.js';
+
+export interface StreamDescription {
+  id: string;
+  app: string;
+  name: string;
+  event: string | null;
+  startedAt: string;
+  packaging: LiveStream['packaging'];
+  transcoding: boolean;
+  codecs: { video: string | null; audio: string | null };
+  video: LiveStream['video'] | null;
+  audio: LiveStream['audio'] | null;
+  bitrateKbps: number | null;
+  /** Root-relative manifest paths: what a player behind the edge uses (the edge rewrites Host). */
+  paths: ManifestPaths;
+  /** The same manifests as absolute URLs on `baseUrl`. */
+  urls: ManifestPaths;
+  /** RTMP play URL at the path it was published to (RTMP play works there, cfx/st included). */
+  rtmp: string[];
+}
+
+export interface StreamsResponse {
+  streams: StreamDescription[];
+}
+
+export interface ApiBase {
+  /** `http://host:port` without a trailing slash. */
+  baseUrl: string;
+  /** Host name (no port) for the RTMP URLs. */
+  rtmpHost: string;
+  rtmpPort: number;
+}
+
+function absolute(paths: ManifestPaths, baseUrl: string): ManifestPaths {
+  const map = <T extends Record<string, string>>(o: T): T =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, baseUrl + v])) as T;
+  return {
+    wowza: map(paths.wowza),
+    iis: map(paths.iis),
+    ...(paths.livepkgr ? { livepkgr: map(paths.livepkgr) } : {}),
+  };
+}
+
+function rtmpAuthority(host: string, port: number): string {
+  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `${h}:${port}`;
+}
+
+export function describeStream(s: LiveStream, base: ApiBase): StreamDescription {
+  const paths = manifestPaths(s.key, s.event);
+  return {
+    id: streamId(s.key),
+    app: s.key.app,
+    name: s.key.name,
+    event: s.event ?? null,
+    startedAt: s.startedAt.toISOString(),
+    packaging: s.packaging,
+    transcoding: s.transcoding === true,
+    codecs: { video: s.video?.codec ?? null, audio: s.audio?.codec ?? null },
+    video: s.video ?? null,
+    audio: s.audio ?? null,
+    bitrateKbps: s.bitrateKbps ?? null,
+    paths,
+    urls: absolute(paths, base.baseUrl),
+    rtmp: [`rtmp://${rtmpAuthority(base.rtmpHost, base.rtmpPort)}/${s.key.app}/${s.key.name}`],
+  };
+}
+
+export function describeStreams(list: LiveStream[], base: ApiBase): StreamsResponse {
+  const streams = list.map((s) => describeStream(s, base)).sort((a, b) => a.id.localeCompare(b.id));
+  return { streams };
+}
+
+/**
+ * The base of absolute URLs: the configured public URL, else the request's Host when it is a
+ * plain host[:port] (a Host header is client input and ends up in JSON), else the listen address.
+ */
+export function apiBase(opts: {
+  publicBaseUrl?: string;
+  hostHeader?: string;
+  protocol: string;
+  fallbackHost: string;
+  fallbackPort: number;
+  rtmpPort: number;
+}): ApiBase {
+  if (opts.publicBaseUrl) {
+    const u = new URL(opts.publicBaseUrl);
+    return { baseUrl: `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`, rtmpHost: stripBrackets(u.hostname), rtmpPort: opts.rtmpPort };
+  }
+  const host = opts.hostHeader && /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(opts.hostHeader)
+    ? opts.hostHeader
+    : `${rtmpAuthority(opts.fallbackHost, opts.fallbackPort).replace(/:\d+$/, '')}:${opts.fallbackPort}`;
+  const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+  const protocol = opts.protocol === 'https' ? 'https' : 'http';
+  return { baseUrl: `${protocol}://${host}`, rtmpHost: stripBrackets(hostname), rtmpPort: opts.rtmpPort };
+}
+
+function stripBrackets(h: string): string {
+  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+}

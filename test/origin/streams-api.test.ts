@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { apiBase, describeStreams } from '../../src/origin/streams-api.js';
+import type { LiveStream } from '../../src/streams/registry.js';
+
+function stream(app: string, name: string, extra: Partial<LiveStream> = {}): LiveStream {
+  return {
+    key: { app, name },
+    recordMode: false,
+    sessionId: 's1',
+    publisherIp: '127.0.0.1',
+    startedAt: new Date('2026-11-25T12:00:00Z'),
+    packaging: 'running',
+    ...extra,
+  };
+}
+
+describe('/api/streams body', () => {
+  const base = apiBase({ hostHeader: 'example.test:8080', protocol: 'http', fallbackHost: '127.0.0.1', fallbackPort: 8080, rtmpPort: 1935 });
+
+  it('lists every family with absolute URLs and root-relative paths', () => {
+    const body = describeStreams(
+      [
+        stream('livepkgr', 'livestream', { event: 'liveevent', video: { codec: 'h264', width: 1280, height: 720 }, audio: { codec: 'aac' }, bitrateKbps: 2100 }),
+        stream('cfx/st', 'cam'),
+      ],
+      base,
+    );
+    expect(body.streams.map((s) => s.id)).toEqual(['cfx/st/cam', 'livepkgr/livestream']);
+    const [cam, pkgr] = body.streams;
+    expect(cam.paths.wowza.hls).toBe('/cfx/st/cam/playlist.m3u8');
+    expect(cam.urls.wowza.hls).toBe('http://example.test:8080/cfx/st/cam/playlist.m3u8');
+    expect(cam.urls.iis.smooth).toBe('http://example.test:8080/cfx/st/cam.isml/manifest');
+    expect(cam.paths.livepkgr).toBeUndefined();
+    expect(cam.rtmp).toEqual(['rtmp://example.test:1935/cfx/st/cam']);
+    expect(cam.codecs).toEqual({ video: null, audio: null });
+    expect(pkgr.event).toBe('liveevent');
+    expect(pkgr.urls.livepkgr).toEqual({
+      hls: 'http://example.test:8080/hls-live/livepkgr/_definst_/liveevent/livestream.m3u8',
+      hds: 'http://example.test:8080/hds-live/livepkgr/_definst_/liveevent/livestream.f4m',
+    });
+    expect(pkgr.codecs).toEqual({ video: 'h264', audio: 'aac' });
+    expect(pkgr.bitrateKbps).toBe(2100);
+    expect(pkgr.startedAt).toBe('2026-11-25T12:00:00.000Z');
+    expect(pkgr.packaging).toBe('running');
+    expect(pkgr.rtmp).toEqual(['rtmp://example.test:1935/livepkgr/livestream']);
+  });
+
+  it('prefers publicBaseUrl and never reflects a hostile Host header', () => {
+    expect(apiBase({ publicBaseUrl: 'https://d123.cloudfront.net/', protocol: 'http', fallbackHost: 'h', fallbackPort: 1, rtmpPort: 1935 })).toEqual({
+      baseUrl: 'https://d123.cloudfront.net',
+      rtmpHost: 'd123.cloudfront.net',
+      rtmpPort: 1935,
+    });
+    const evil = apiBase({ hostHeader: 'evil"><script>', protocol: 'http', fallbackHost: '127.0.0.1', fallbackPort: 8080, rtmpPort: 1935 });
+    expect(evil.baseUrl).toBe('http://127.0.0.1:8080');
+    const v6 = apiBase({ hostHeader: '[::1]:8080', protocol: 'http', fallbackHost: '127.0.0.1', fallbackPort: 8080, rtmpPort: 1935 });
+    expect(v6).toEqual({ baseUrl: 'http://[::1]:8080', rtmpHost: '::1', rtmpPort: 1935 });
+    expect(describeStreams([stream('live', 'x')], v6).streams[0].rtmp).toEqual(['rtmp://[::1]:1935/live/x']);
+  });
+});
