@@ -31,6 +31,7 @@ export function loopbackFor(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
+// Each role's start function tags its own log lines with `role`.
 export async function startServer(opts: { config: Config; log: Logger; roles: Roles }): Promise<RunningServer> {
   const { config, log, roles } = opts;
   const registry = new LiveRegistry();
@@ -39,8 +40,8 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
   let ffmpegPath: string | undefined;
 
   const close = async (): Promise<void> => {
-    // Reverse order: the edge stops taking viewers first; the packager finishes its manifests
-    // (graceful ffmpeg stop) before ingest drops the publishers; the origin goes last.
+    // Reverse order of start: the edge stops taking viewers first, then the origin; the packager
+    // finishes its manifests (graceful ffmpeg stop) before ingest drops the publishers.
     while (closers.length) {
       const c = closers.pop()!;
       try {
@@ -52,22 +53,22 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
   };
 
   try {
-    if (roles.origin) {
-      const origin = await startOrigin({ config, registry, log: log.child({ role: 'origin' }), rtmpPort: config.rtmpPort });
-      ports.origin = origin.port;
-      closers.push({ name: 'origin', close: () => origin.close() });
-    }
     if (roles.ingest) {
-      const ingest = await startIngest({ config, registry, log: log.child({ role: 'ingest' }) });
+      const ingest = await startIngest({ config, registry, log });
       ports.rtmp = ingest.port;
       closers.push({ name: 'ingest', close: () => ingest.close() });
-      const packager = await startPackager({ config, registry, log: log.child({ role: 'packager' }), rtmpPort: ingest.port });
+      const packager = await startPackager({ config, registry, log, rtmpPort: ingest.port });
       ffmpegPath = packager.ffmpegPath;
       closers.push({ name: 'packager', close: () => packager.close() });
     }
+    if (roles.origin) {
+      const origin = await startOrigin({ config, registry, log, rtmpPort: ports.rtmp || config.rtmpPort });
+      ports.origin = origin.port;
+      closers.push({ name: 'origin', close: () => origin.close() });
+    }
     if (roles.edge) {
       const originUrl = config.edge.origin ?? (roles.origin ? `http://${loopbackFor(config.host)}:${ports.origin}` : undefined);
-      const edge = await startEdge({ config, log: log.child({ role: 'edge' }), originUrl });
+      const edge = await startEdge({ config, log, originUrl });
       ports.edge = edge.port;
       closers.push({ name: 'edge', close: () => edge.close() });
     }

@@ -1,12 +1,326 @@
-// Edge emulator section of the configuration (SPEC §4). Owned by src/edge; this file
-// only describes and validates the shape, with CloudFront's defaults.
+// Edge emulator section of the configuration (SPEC §4–6). Owned by src/edge; this file
+// only describes and validates the shape, with CloudFront's defaults. Cross-field rules
+// (target origins exist, TTL ordering, TTL-05, pattern characters) are checked here too, so a
+// bad configuration fails at start-up with a message whose path names the field.
 import { z } from 'zod';
 
-export const edgeConfigSchema = z
+const seconds = z.number().min(0);
+
+/** SPEC ERR-01: the only status codes CloudFront caches as errors. */
+export const CACHED_ERROR_CODES = [400, 403, 404, 405, 414, 500, 501, 502, 503, 504] as const;
+/** SPEC ERR-05: the status codes a custom error response may return instead. */
+export const REPLACEMENT_CODES = [200, 400, 403, 404, 405, 414, 500, 501, 502, 503, 504] as const;
+
+/** SPEC ORG-05: the three allowed-method sets. */
+export const METHOD_SETS = {
+  'GET,HEAD': ['GET', 'HEAD'],
+  'GET,HEAD,OPTIONS': ['GET', 'HEAD', 'OPTIONS'],
+  'GET,HEAD,OPTIONS,PUT,POST,PATCH,DELETE': ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
+} as const;
+
+/** SPEC EDGE-05 pattern characters (plus `?`, the one-character wildcard). */
+const PATTERN_RE = /^[A-Za-z0-9_\-.*$/~"'@:+&?]+$/;
+/** SPEC DRO-01 default root object characters. */
+const ROOT_OBJECT_RE = /^[A-Za-z0-9_\-.*$/~"';&]+$/;
+/** SPEC CN-01: a wildcard alias must start with `*.` and have no other `*`. */
+const ALIAS_RE = /^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/;
+
+const originSchema = z
   .object({
-    /** Origin URL used when no distribution origins are configured explicitly. */
-    origin: z.string().url().optional(),
+    /** Origin ID that behaviours name in `targetOriginId`. */
+    id: z.string().min(1).max(128),
+    /** `http://host[:port][/origin-path]`. Only plain HTTP origins (SPEC ORG-04 HTTPS is out of scope). */
+    url: z
+      .string()
+      .url()
+      .refine((u) => u.startsWith('http://'), 'must be an http:// URL'),
+    /** SPEC ORG-02: no response or a stall this long drops the attempt (CloudFront: 30 s). */
+    responseTimeoutSeconds: z.number().positive().default(30),
+    /** SPEC ORG-02: retries after a failed attempt (CloudFront: 2, so 3 attempts in all). */
+    retries: z.number().int().min(0).max(10).default(2),
   })
   .strict();
 
+const cookiesSchema = z
+  .object({
+    /** SPEC CK-01..03. */
+    forward: z.enum(['none', 'whitelist', 'all']).default('none'),
+    /** Cookie names for `whitelist`; `*` and `?` wildcards allowed (CK-03). */
+    whitelist: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+/** SPEC HDR-02: headers that can never be whitelisted. */
+const NEVER_WHITELISTED = new Set(['accept-encoding', 'connection', 'cookie', 'proxy-authorization', 'te', 'upgrade']);
+
+const headersSchema = z
+  .object({
+    /** SPEC HDR-01. `all` forwards everything and caches nothing (TTL-05). */
+    forward: z.enum(['none', 'whitelist', 'all']).default('none'),
+    whitelist: z
+      .array(z.string().min(1))
+      .default([])
+      .refine((list) => list.every((h) => !NEVER_WHITELISTED.has(h.toLowerCase())), {
+        message: `cannot whitelist ${[...NEVER_WHITELISTED].join(', ')} (SPEC HDR-02)`,
+      }),
+  })
+  .strict();
+
+/** The settings of one cache behaviour (SPEC EDGE-02), without its path pattern. */
+const behaviourFields = {
+  /** Origin ID; defaults to the first origin. */
+  targetOriginId: z.string().min(1).optional(),
+  /** SPEC TLS-01. The emulator speaks HTTP only: `redirect-to-https` answers 301, `https-only` 403. */
+  viewerProtocolPolicy: z.enum(['allow-all', 'redirect-to-https', 'https-only']).default('allow-all'),
+  allowedMethods: z.enum(Object.keys(METHOD_SETS) as [keyof typeof METHOD_SETS]).default('GET,HEAD'),
+  /** SPEC ORG-05: OPTIONS responses cached too (only with an allowed set that contains OPTIONS). */
+  cacheOptions: z.boolean().default(false),
+  /** SPEC TTL-01/04. */
+  minTtl: seconds.default(0),
+  defaultTtl: seconds.default(86400),
+  /** The 2014 guide's maximum is "the year 2038"; a year is the value CloudFront later made the default. */
+  maxTtl: seconds.default(31536000),
+  /** SPEC QS-01. */
+  forwardQueryString: z.boolean().default(false),
+  cookies: cookiesSchema.default(() => cookiesSchema.parse({})),
+  headers: headersSchema.default(() => headersSchema.parse({})),
+  /** SPEC SIG-01: names of trusted signers (≤5); any request then needs a valid signed URL. */
+  trustedSigners: z.array(z.string().min(1)).max(5).default([]),
+  /** SPEC VOD-01 / INV-01: Smooth Streaming flag; its paths cannot be invalidated. */
+  smoothStreaming: z.boolean().default(false),
+};
+
+const defaultBehaviourSchema = z.object(behaviourFields).strict();
+const behaviourSchema = z
+  .object({
+    /** SPEC EDGE-05: `*` any run of characters (including `/`), `?` one character; case-sensitive; ≤255 chars. */
+    pathPattern: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(PATTERN_RE, 'path pattern may only use A-Z a-z 0-9 _ - . * $ / ~ " \' @ : + & ? (SPEC EDGE-05)'),
+    ...behaviourFields,
+  })
+  .strict();
+
+const customErrorSchema = z
+  .object({
+    /** SPEC ERR-05: the origin status this entry applies to. */
+    errorCode: z
+      .number()
+      .int()
+      .refine((c) => (CACHED_ERROR_CODES as readonly number[]).includes(c), {
+        message: `must be one of ${CACHED_ERROR_CODES.join(', ')} (SPEC ERR-01)`,
+      }),
+    /** Path of the page to serve instead (fetched through the first behaviour that matches it). */
+    responsePagePath: z.string().startsWith('/').optional(),
+    /** Status sent to the viewer with the page (default: the original status). */
+    responseCode: z
+      .number()
+      .int()
+      .refine((c) => (REPLACEMENT_CODES as readonly number[]).includes(c), {
+        message: `must be one of ${REPLACEMENT_CODES.join(', ')} (SPEC ERR-05)`,
+      })
+      .optional(),
+    /** Error caching minimum TTL for this code; overrides `errorCachingMinTtl`. */
+    errorCachingMinTtl: seconds.optional(),
+  })
+  .strict();
+
+const geoSchema = z
+  .object({
+    /** SPEC GEO-01: applies to the whole distribution; a blocked viewer gets 403. */
+    type: z.enum(['none', 'whitelist', 'blacklist']).default('none'),
+    /** ISO 3166-1 alpha-2 codes. */
+    countries: z.array(z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 code, upper case')).default([]),
+  })
+  .strict();
+
+/**
+ * Error caching minimum TTL per status (SPEC ERR-01/02). CloudFront's default is 300 s for every
+ * cached code. PROJECT: 404 defaults to 1 s here, because on a live stream a segment or playlist
+ * that is not written yet must not be pinned as a 404 for five minutes; the streamfront origin sends
+ * `Cache-Control: max-age=1` on such 404s and ERR-02 caches max(header, min TTL) = 1 s.
+ * Set `"404": 300` to get CloudFront's exact default.
+ */
+const errorTtlSchema = z
+  .object(
+    Object.fromEntries(CACHED_ERROR_CODES.map((c) => [String(c), seconds.default(c === 404 ? 1 : 300)])) as Record<
+      string,
+      z.ZodDefault<z.ZodNumber>
+    >,
+  )
+  .strict();
+
+export const distributionSchema = z
+  .object({
+    /** Distribution ID (upper-case letters and digits), used in log file names and the control API. */
+    id: z
+      .string()
+      .regex(/^[A-Z0-9]{1,32}$/, 'distribution id: upper-case letters and digits')
+      .default('EDFDVBD6EXAMPLE'),
+    /** The distribution's own `*.cloudfront.net` name (logged as cs(Host), LOG-04, and used in Via). */
+    domainName: z
+      .string()
+      .regex(/^[a-z0-9]+\.cloudfront\.net$/, 'must look like d111111abcdef8.cloudfront.net')
+      .default('d111111abcdef8.cloudfront.net'),
+    /** SPEC CN-01: alternate domain names routed to this distribution by `Host`. */
+    aliases: z.array(z.string().regex(ALIAS_RE, 'alias: host name, optional leading "*." only (SPEC CN-01)')).default([]),
+    /** A disabled distribution rejects every request with 403 (SPEC §0). */
+    enabled: z.boolean().default(true),
+    /** SPEC DRO-01: `/` is rewritten to `/<this>`; empty string disables. */
+    defaultRootObject: z
+      .string()
+      .max(255)
+      .refine((s) => s === '' || (!s.startsWith('/') && ROOT_OBJECT_RE.test(s)), 'no leading "/", characters per SPEC DRO-01')
+      .default('index.html'),
+    /** SPEC EDGE-01: up to 10 origins. Empty: one origin `default` from `edge.origin` / the `--origin` URL. */
+    origins: z.array(originSchema).max(10).default([]),
+    /** SPEC EDGE-04: ordered behaviours; the first match wins; the default behaviour is tried last. */
+    behaviors: z.array(behaviourSchema).default([]),
+    /** The fixed `*` behaviour. */
+    defaultBehavior: defaultBehaviourSchema.default(() => defaultBehaviourSchema.parse({})),
+    errorCachingMinTtl: errorTtlSchema.default(() => errorTtlSchema.parse({})),
+    customErrorResponses: z.array(customErrorSchema).default([]),
+    geoRestriction: geoSchema.default(() => geoSchema.parse({})),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const ids = new Set(d.origins.map((o) => o.id));
+    if (ids.size !== d.origins.length) ctx.addIssue({ code: 'custom', path: ['origins'], message: 'origin ids must be unique' });
+    const checkBehaviour = (b: z.infer<typeof defaultBehaviourSchema>, path: (string | number)[]) => {
+      if (b.targetOriginId !== undefined && d.origins.length > 0 && !ids.has(b.targetOriginId)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'targetOriginId'], message: `no origin with id "${b.targetOriginId}"` });
+      }
+      if (!(b.minTtl <= b.defaultTtl && b.defaultTtl <= b.maxTtl)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'defaultTtl'], message: 'need minTtl <= defaultTtl <= maxTtl' });
+      }
+      if (b.headers.forward === 'all' && b.minTtl !== 0) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'minTtl'], message: 'must be 0 when all headers are forwarded (SPEC TTL-05)' });
+      }
+      if (b.cacheOptions && b.allowedMethods === 'GET,HEAD') {
+        ctx.addIssue({ code: 'custom', path: [...path, 'cacheOptions'], message: 'OPTIONS is not an allowed method' });
+      }
+    };
+    d.behaviors.forEach((b, i) => checkBehaviour(b, ['behaviors', i]));
+    checkBehaviour(d.defaultBehavior, ['defaultBehavior']);
+    const codes = new Set<number>();
+    d.customErrorResponses.forEach((c, i) => {
+      if (codes.has(c.errorCode)) ctx.addIssue({ code: 'custom', path: ['customErrorResponses', i, 'errorCode'], message: 'duplicate errorCode' });
+      codes.add(c.errorCode);
+    });
+  });
+
+const keyPairSchema = z
+  .object({
+    /** Key-Pair-Id, e.g. APKA9ONS7QCOWEXAMPLE. */
+    id: z.string().regex(/^[A-Za-z0-9]{1,64}$/),
+    /** RSA public key, PEM (SPKI or PKCS#1). */
+    publicKey: z.string().includes('-----BEGIN'),
+    /** The trusted signer (account) this key pair belongs to; behaviours name signers. */
+    signer: z.string().min(1).default('self'),
+    /** SIG-01: only active key pairs are accepted (two may be active during rotation). */
+    active: z.boolean().default(true),
+  })
+  .strict();
+
+const ipCountrySchema = z
+  .object({
+    /** IPv4 CIDR (`a.b.c.d/n`) or a single IPv4 address. */
+    cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/),
+    country: z.string().regex(/^[A-Z]{2}$/),
+  })
+  .strict();
+
+const logsSchema = z
+  .object({
+    /** On by default: a laptop user can read what CloudFront would have logged. */
+    enabled: z.boolean().default(true),
+    /** Default `<dataDir>/edge-logs`. */
+    dir: z.string().min(1).optional(),
+    /** SPEC LOG-01 optional prefix (a `/` is added if missing). */
+    prefix: z.string().default(''),
+    /** Buffered lines are written as a new gzip file this often (several files per hour are normal, LOG-02). */
+    flushSeconds: z.number().positive().default(60),
+    /** SPEC CK-06: log the full Cookie header. */
+    includeCookies: z.boolean().default(false),
+  })
+  .strict();
+
+export const edgeConfigSchema = z
+  .object({
+    /** Origin URL used when a distribution has no origins configured explicitly. */
+    origin: z.string().url().optional(),
+    /** Distributions; a request goes to the one whose domainName/alias matches `Host`, else the first. */
+    distributions: z.array(distributionSchema).min(1).default(() => [distributionSchema.parse({})]),
+    /** Key pairs for signed URLs (SPEC 4.12). */
+    keyPairs: z.array(keyPairSchema).default([]),
+    /** Static IP→country table for geo restriction and CloudFront-Viewer-Country (SPEC GEO-01). */
+    ipCountries: z.array(ipCountrySchema).default([]),
+    /** x-edge-location / X-Amz-Cf-Pop value (airport code + number). */
+    edgeLocation: z.string().regex(/^[A-Z]{3}[0-9]{1,3}$/).default('LOC1'),
+    cache: z
+      .object({
+        /** In-memory store bound, bytes; least recently used objects go first (TTL-07). */
+        maxBytes: z.number().int().positive().default(512 * 1024 * 1024),
+        /** Objects larger than this are relayed but not stored. Default: an eighth of maxBytes. */
+        maxObjectBytes: z.number().int().positive().optional(),
+        /** SPEC §9.14: simultaneous misses on one key make one origin request. */
+        collapse: z.boolean().default(true),
+      })
+      .strict()
+      .default(() => ({ maxBytes: 512 * 1024 * 1024, collapse: true })),
+    limits: z
+      .object({
+        /** SPEC ORG-03: request line + headers. */
+        maxRequestBytes: z.number().int().positive().default(20480),
+        /** SPEC ORG-03: URL the edge builds. */
+        maxUrlBytes: z.number().int().positive().default(8192),
+        /** SPEC ORG-03: response body, 20 GB. */
+        maxResponseBytes: z.number().int().positive().default(20 * 1000 ** 3),
+      })
+      .strict()
+      .default(() => ({ maxRequestBytes: 20480, maxUrlBytes: 8192, maxResponseBytes: 20 * 1000 ** 3 })),
+    logs: logsSchema.default(() => logsSchema.parse({})),
+    invalidation: z
+      .object({
+        /** SPEC INV-04: URLs in progress per distribution, and per request. */
+        maxPathsInProgress: z.number().int().positive().default(3000),
+        /** SPEC §9.4: optional cap on invalidation requests in progress (0 = no cap). */
+        maxRequestsInProgress: z.number().int().min(0).default(0),
+        /** Objects go at once; the invalidation reports InProgress this long, then Completed. */
+        reportInProgressSeconds: seconds.default(2),
+      })
+      .strict()
+      .default(() => ({ maxPathsInProgress: 3000, maxRequestsInProgress: 0, reportInProgressSeconds: 2 })),
+    /** Enables the invalidation control API; requests must send `Authorization: Bearer <token>`. */
+    adminToken: z.string().min(8).optional(),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    const ids = new Set<string>();
+    const hosts = new Set<string>();
+    e.distributions.forEach((d, i) => {
+      if (ids.has(d.id)) ctx.addIssue({ code: 'custom', path: ['distributions', i, 'id'], message: 'duplicate distribution id' });
+      ids.add(d.id);
+      for (const h of [d.domainName, ...d.aliases]) {
+        if (hosts.has(h)) ctx.addIssue({ code: 'custom', path: ['distributions', i, 'aliases'], message: `host ${h} maps to two distributions (SPEC CN-01)` });
+        hosts.add(h);
+      }
+      const signers = new Set(e.keyPairs.map((k) => k.signer));
+      [...d.behaviors, d.defaultBehavior].forEach((b, j) => {
+        for (const s of b.trustedSigners) {
+          if (!signers.has(s)) {
+            const path = j < d.behaviors.length ? ['distributions', i, 'behaviors', j, 'trustedSigners'] : ['distributions', i, 'defaultBehavior', 'trustedSigners'];
+            ctx.addIssue({ code: 'custom', path, message: `no key pair belongs to signer "${s}" (add it under edge.keyPairs)` });
+          }
+        }
+      });
+    });
+  });
+
 export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
+export type DistributionConfig = z.infer<typeof distributionSchema>;
+export type BehaviourConfig = z.infer<typeof defaultBehaviourSchema> & { pathPattern?: string };
+export type EdgeOriginConfig = z.infer<typeof originSchema>;
+export type KeyPairConfig = z.infer<typeof keyPairSchema>;

@@ -43,7 +43,7 @@ interface SendHeaders {
 
 export function createOriginApp(opts: OriginOptions): express.Express {
   const { config, registry } = opts;
-  const log = opts.log.child({ role: 'origin' });
+  const log = opts.log; // already carries role: 'origin' (index.ts)
   const cache = config.origin.cacheControl;
   const dataDir = path.resolve(config.dataDir);
   const startedAt = Date.now();

@@ -18,13 +18,13 @@ export interface OriginHandle {
 }
 
 export function createOriginApp(opts: { config: Config; registry: LiveRegistry; log: Logger; rtmpPort?: number }): express.Express {
-  return buildApp(opts);
+  return buildApp({ ...opts, log: opts.log.child({ role: 'origin' }) });
 }
 
 /** Listens on config.host:config.originPort (0 = an ephemeral port, reported in `port`). */
 export async function startOrigin(opts: OriginOptions): Promise<OriginHandle> {
   const log = opts.log.child({ role: 'origin' });
-  const app = buildApp(opts);
+  const app = buildApp({ ...opts, log });
   const server = http.createServer(app);
   // Slow or idle clients must not hold sockets forever (players keep connections alive).
   server.headersTimeout = 20_000;

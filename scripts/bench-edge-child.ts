@@ -1,0 +1,26 @@
+// Runs the edge alone in this process for the edge benchmarks, so figures (CPU, RSS) are its own.
+// Usage: tsx scripts/bench-edge-child.ts '<json overrides for defaultConfig>' <originUrl>
+// Prints `READY <port>` when listening; stops on SIGTERM/SIGINT or when stdin closes.
+import { defaultConfig } from '../src/config/index.js';
+import { silentLogger } from '../src/log.js';
+import { startEdge } from '../src/edge/index.js';
+
+const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
+const originUrl = process.argv[3];
+const config = defaultConfig({ host: '127.0.0.1', edgePort: 0, ...overrides });
+const edge = await startEdge({ config, log: silentLogger(), originUrl });
+process.stdout.on('error', () => {}); // the parent may be gone already
+process.stdout.write(`READY ${edge.port}\n`);
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  const s = edge.server.stats.values().next().value!.snapshot();
+  process.stdout.write(`STATS ${JSON.stringify({ originRequests: edge.server.originRequests, requests: s.requests, cacheBytes: edge.server.store.bytes, objects: edge.server.store.size, evictions: edge.server.store.evictions })}\n`);
+  await edge.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
+process.stdin.on('end', () => void stop());
+process.stdin.resume();

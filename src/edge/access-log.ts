@@ -1,0 +1,169 @@
+// Web distribution access logs (SPEC LOG-01..05): W3C lines with the 19 fields in order, and
+// hourly gzip files `<dir>/<prefix>/<distId>.YYYY-MM-DD-HH.<id>.gz`. Formatting is pure; the
+// writer buffers lines and writes a new gzip file per hour bucket on each flush (LOG-02: one
+// hour may have several files, an hour without requests has none).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { Logger } from '../log.js';
+
+const gzipAsync = promisify(gzip);
+
+/** LOG-04, in order. */
+export const LOG_FIELDS = [
+  'date',
+  'time',
+  'x-edge-location',
+  'sc-bytes',
+  'c-ip',
+  'cs-method',
+  'cs(Host)',
+  'cs-uri-stem',
+  'sc-status',
+  'cs(Referer)',
+  'cs(User-Agent)',
+  'cs-uri-query',
+  'cs(Cookie)',
+  'x-edge-result-type',
+  'x-edge-request-id',
+  'x-host-header',
+  'cs-protocol',
+  'cs-bytes',
+  'time-taken',
+] as const;
+
+export const LOG_HEADER = `#Version: 1.0\n#Fields: ${LOG_FIELDS.join(' ')}\n`;
+
+/** LOG-04 x-edge-result-type values. */
+export type ResultType = 'Hit' | 'RefreshHit' | 'Miss' | 'LimitExceeded' | 'CapacityExceeded' | 'Error';
+
+export interface AccessLogRecord {
+  /** When the edge finished with the request (ms since epoch; LOG-04 `time`). */
+  finishedAt: number;
+  edgeLocation: string;
+  /** Bytes sent to the viewer, headers included. */
+  scBytes: number;
+  clientIp: string;
+  method: string;
+  /** The distribution's own *.cloudfront.net name, even when a CNAME was used. */
+  distributionDomain: string;
+  uriStem: string;
+  /** HTTP status, or 0 when the viewer closed the connection first (logged `000`). */
+  status: number;
+  referer?: string;
+  userAgent?: string;
+  /** Raw query string without `?` (QS-03: full, signing parameters included). */
+  query?: string;
+  cookie?: string;
+  resultType: ResultType;
+  requestId: string;
+  hostHeader?: string;
+  protocol: 'http' | 'https';
+  csBytes: number;
+  /** Seconds from receiving the request to writing the last byte. */
+  timeTaken: number;
+}
+
+const LOG03_SPECIALS = /[\x00-\x20\x7f-\uffff<>"#%{}|\\^~[\]`']/g;
+
+/** LOG-03: RFC 1738 style encoding of control, non-ASCII and the listed unsafe characters. */
+export function logEncode(s: string): string {
+  return s.replace(LOG03_SPECIALS, (ch) => {
+    const bytes = Buffer.from(ch, 'utf8');
+    let out = '';
+    for (const b of bytes) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    return out;
+  });
+}
+
+function field(v: string | undefined): string {
+  return v === undefined || v === '' ? '-' : logEncode(v);
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+export function formatLogLine(r: AccessLogRecord): string {
+  const d = new Date(r.finishedAt);
+  const date = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+  const time = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+  return [
+    date,
+    time,
+    r.edgeLocation,
+    String(r.scBytes),
+    r.clientIp,
+    r.method,
+    r.distributionDomain,
+    field(r.uriStem),
+    r.status === 0 ? '000' : String(r.status),
+    field(r.referer),
+    field(r.userAgent),
+    field(r.query),
+    field(r.cookie),
+    r.resultType,
+    r.requestId,
+    field(r.hostHeader),
+    r.protocol,
+    String(r.csBytes),
+    r.timeTaken.toFixed(3),
+  ].join('\t');
+}
+
+/** LOG-01 (PROJECT form): `<prefix/><distributionId>.YYYY-MM-DD-HH.<uniqueId>.gz`. */
+export function logFileName(prefix: string, distributionId: string, at: number, uniqueId: string): string {
+  const d = new Date(at);
+  const stamp = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}-${pad2(d.getUTCHours())}`;
+  const p = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+  return `${p}${distributionId}.${stamp}.${uniqueId}.gz`;
+}
+
+/** Buffers lines per UTC hour and writes them as gzip files. */
+export class AccessLogWriter {
+  private readonly buckets = new Map<number, string[]>();
+  private readonly timer: NodeJS.Timeout;
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly dir: string,
+    private readonly prefix: string,
+    private readonly distributionId: string,
+    flushSeconds: number,
+    private readonly log: Logger,
+  ) {
+    this.timer = setInterval(() => void this.flush(), flushSeconds * 1000);
+    this.timer.unref();
+  }
+
+  add(r: AccessLogRecord): void {
+    const hour = Math.floor(r.finishedAt / 3_600_000);
+    let lines = this.buckets.get(hour);
+    if (!lines) this.buckets.set(hour, (lines = []));
+    lines.push(formatLogLine(r));
+  }
+
+  /** Writes everything buffered so far; resolves when the files are on disk. */
+  flush(): Promise<void> {
+    const batches = [...this.buckets.entries()];
+    this.buckets.clear();
+    this.pending = this.pending.then(async () => {
+      for (const [hour, lines] of batches) {
+        const name = logFileName(this.prefix, this.distributionId, hour * 3_600_000, randomBytes(6).toString('hex').toUpperCase());
+        const path = join(this.dir, name);
+        try {
+          await mkdir(join(path, '..'), { recursive: true });
+          await writeFile(path, await gzipAsync(LOG_HEADER + lines.join('\n') + '\n'));
+        } catch (err) {
+          this.log.error({ err, path }, 'access log write failed'); // LOG-02: best effort
+        }
+      }
+    });
+    return this.pending;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

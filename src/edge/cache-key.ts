@@ -1,0 +1,59 @@
+// SPEC 4.3: what makes two requests the same cached object. Pure.
+
+export interface CacheKeyParts {
+  distributionId: string;
+  /** Index of the matched behaviour (-1 = default): each behaviour caches on its own. */
+  behaviourIndex: number;
+  /** Case-sensitive path exactly as requested (after the default root object rewrite, DRO-01). */
+  path: string;
+  /** The forwarded query string ('' when not forwarded, QS-01); order and case matter. */
+  query: string;
+  /** Forwarded cookies, already sorted by name (CK-04). */
+  cookies: readonly [string, string][];
+  /** Whitelisted request headers as [lower-case name, value]; header order does not matter. */
+  headers: readonly [string, string][];
+  /** The viewer accepts gzip (GZ-01/02: compressed and plain copies are cached apart). */
+  gzip: boolean;
+}
+
+/** The cache key. Separators are control characters, which cannot occur in a request line or header. */
+export function cacheKey(p: CacheKeyParts): string {
+  let key = `${p.distributionId}\u0001${p.behaviourIndex}\u0001${p.gzip ? 'gz' : 'id'}\u0001${p.path}`;
+  if (p.query) key += `?${p.query}`;
+  if (p.cookies.length) key += `\u0001c:${p.cookies.map(([n, v]) => `${n}=${v}`).join('\u0002')}`;
+  if (p.headers.length) {
+    const sorted = [...p.headers].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    key += `\u0001h:${sorted.map(([n, v]) => `${n}:${v}`).join('\u0002')}`;
+  }
+  return key;
+}
+
+/** INV-02/03: the invalidation path of an object, the same for all its cookie/header/gzip variants. */
+export function invalidationPath(path: string, query: string): string {
+  return query ? `${path}?${query}` : path;
+}
+
+/** QS-02 / SIG-05: the parameters of a signed URL, never forwarded and never keyed. */
+export const SIGNING_PARAMS = new Set(['Expires', 'Signature', 'Key-Pair-Id', 'Policy', 'Hash-Algorithm']);
+
+/** The raw query without the signing parameters, order and encoding preserved. */
+export function withoutSigningParams(rawQuery: string): string {
+  if (!rawQuery) return '';
+  return rawQuery
+    .split('&')
+    .filter((kv) => {
+      const eq = kv.indexOf('=');
+      return !SIGNING_PARAMS.has(eq < 0 ? kv : kv.slice(0, eq));
+    })
+    .join('&');
+}
+
+/** Whitelisted header values present in the request (HDR-01 Whitelist), as [lower-case name, value]. */
+export function whitelistedHeaderValues(headers: Record<string, string | string[] | undefined>, whitelist: ReadonlySet<string>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const name of whitelist) {
+    const v = headers[name];
+    if (v !== undefined) out.push([name, Array.isArray(v) ? v.join(', ') : v]);
+  }
+  return out;
+}

@@ -1,0 +1,222 @@
+// What crosses the edge in each direction: request headers to a custom origin (SPEC HDR-01..05),
+// cookies (CK-01..05) and response headers to the viewer (RSP-01). Pure tables and functions.
+import { compileWildcard } from './path-pattern.js';
+
+export type ForwardMode = 'none' | 'whitelist' | 'all';
+
+export interface ForwardingRules {
+  headers: ForwardMode;
+  /** Lower-case whitelisted header names. */
+  headerWhitelist: ReadonlySet<string>;
+  cookies: ForwardMode;
+  cookieWhitelist: readonly string[];
+  /** ORG-05: OPTIONS responses are cached (then Authorization is removed from OPTIONS, HDR-03). */
+  cacheOptions: boolean;
+}
+
+/** HDR-03 "Removed" unless whitelisted. */
+const REMOVED = new Set([
+  'accept',
+  'accept-charset',
+  'accept-language',
+  'expect',
+  'proxy-authorization',
+  'proxy-connection',
+  'referer',
+  'te',
+  'trailer',
+  'upgrade',
+]);
+/** Hop-by-hop headers of the viewer connection; never relayed (HDR-03 rewrites Connection itself). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
+/** HDR-03: computed by the edge and never taken from the viewer. */
+const CLOUDFRONT_COMPUTED = new Set([
+  'cloudfront-forwarded-proto',
+  'cloudfront-is-desktop-viewer',
+  'cloudfront-is-mobile-viewer',
+  'cloudfront-is-tablet-viewer',
+  'cloudfront-viewer-country',
+]);
+
+export interface OriginRequestInput {
+  method: string;
+  /** Node's rawHeaders: [name, value, name, value, ...] as the viewer sent them. */
+  rawHeaders: readonly string[];
+  rules: ForwardingRules;
+  viewerIp: string;
+  /** HDR-05: same value as x-edge-request-id. */
+  cfId: string;
+  /** `host[:port]` of the origin (HDR-03 Host rewrite). */
+  originHost: string;
+  viewerCountry?: string;
+  /** Whether this request's response may be cached (decides gzip-only Accept-Encoding and conditionals). */
+  cacheable: boolean;
+}
+
+/**
+ * HDR-03/04/05: the headers the edge sends to a custom origin. Conditionals the viewer sent are
+ * dropped on cacheable requests: the edge fetches the whole object and answers the viewer's
+ * conditional from it (CND-02); its own revalidation headers are added by the caller (CND-01).
+ */
+export function originRequestHeaders(input: OriginRequestInput): Record<string, string> {
+  const { rules } = input;
+  const all = rules.headers === 'all';
+  const out: Record<string, string> = {};
+  let xff: string | undefined;
+  let acceptEncoding: string | undefined;
+  let userAgent: string | undefined;
+  let viewerHost: string | undefined;
+  const raw = input.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    if (HOP_BY_HOP.has(name) && name !== 'transfer-encoding') continue;
+    if (name === 'host') {
+      viewerHost = value;
+      continue;
+    }
+    if (name === 'cookie' || name === 'content-length' || name === 'transfer-encoding') continue;
+    if (name === 'accept-encoding') {
+      acceptEncoding = acceptEncoding ? `${acceptEncoding}, ${value}` : value;
+      continue;
+    }
+    if (name === 'user-agent') {
+      userAgent = value;
+      continue;
+    }
+    if (name === 'x-forwarded-for') {
+      xff = xff ? `${xff}, ${value}` : value;
+      continue;
+    }
+    if (CLOUDFRONT_COMPUTED.has(name) || name === 'x-amz-cf-id') continue;
+    if (name === 'authorization' && !authorizationForwarded(input.method, rules.cacheOptions)) continue;
+    if (REMOVED.has(name) && !all && !rules.headerWhitelist.has(name)) continue;
+    if (input.cacheable && CONDITIONALS.has(name)) continue;
+    out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
+  }
+  const hostForwarded = all || rules.headerWhitelist.has('host');
+  out['host'] = hostForwarded && viewerHost ? viewerHost : input.originHost;
+  // GZ-01 / §9.12: only gzip is forwarded (whether or not the object is cacheable).
+  if (acceptsGzip(acceptEncoding)) out['accept-encoding'] = 'gzip';
+  out['user-agent'] = (all || rules.headerWhitelist.has('user-agent')) && userAgent !== undefined ? userAgent : 'Amazon CloudFront';
+  out['connection'] = 'keep-alive';
+  out['x-forwarded-for'] = xff ? `${xff}, ${input.viewerIp}` : input.viewerIp;
+  out['x-amz-cf-id'] = input.cfId;
+  const want = (h: string) => all || rules.headerWhitelist.has(h);
+  if (want('cloudfront-forwarded-proto')) out['cloudfront-forwarded-proto'] = 'http';
+  if (want('cloudfront-viewer-country') && input.viewerCountry) out['cloudfront-viewer-country'] = input.viewerCountry;
+  if (want('cloudfront-is-desktop-viewer') || want('cloudfront-is-mobile-viewer') || want('cloudfront-is-tablet-viewer')) {
+    const d = deviceOf(userAgent ?? '');
+    if (want('cloudfront-is-desktop-viewer')) out['cloudfront-is-desktop-viewer'] = String(d.desktop);
+    if (want('cloudfront-is-mobile-viewer')) out['cloudfront-is-mobile-viewer'] = String(d.mobile);
+    if (want('cloudfront-is-tablet-viewer')) out['cloudfront-is-tablet-viewer'] = String(d.tablet);
+  }
+  return out;
+}
+
+/** GZ-01: the viewer accepts gzip (the only encoding CloudFront forwards and keys on). */
+export function acceptsGzip(acceptEncoding: string | string[] | undefined): boolean {
+  if (acceptEncoding === undefined) return false;
+  const v = Array.isArray(acceptEncoding) ? acceptEncoding.join(', ') : acceptEncoding;
+  return /(^|[\s,])gzip(\s*;|\s*,|\s*$)/i.test(v);
+}
+
+const CONDITIONALS = new Set(['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range', 'request-range']);
+
+/** HDR-03 Authorization: removed for GET/HEAD, for OPTIONS only when OPTIONS is cached. */
+export function authorizationForwarded(method: string, cacheOptions: boolean): boolean {
+  if (method === 'GET' || method === 'HEAD') return false;
+  if (method === 'OPTIONS') return !cacheOptions;
+  return true;
+}
+
+/** A rough User-Agent classification for the CloudFront-Is-*-Viewer headers (more than one may be true). */
+function deviceOf(ua: string): { desktop: boolean; mobile: boolean; tablet: boolean } {
+  const tablet = /iPad|Tablet|Nexus (7|9|10)|Kindle|Silk/i.test(ua) || (/Android/i.test(ua) && !/Mobile/i.test(ua));
+  const mobile = /Mobile|iPhone|iPod|Android|Windows Phone|BlackBerry/i.test(ua);
+  return { desktop: !mobile && !tablet, mobile, tablet };
+}
+
+/** CK-04: `name=value` pairs of a Cookie header, attributes (`$Path` etc.) dropped. */
+export function parseCookieHeader(header: string | undefined): [string, string][] {
+  if (!header) return [];
+  const out: [string, string][] = [];
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    const name = (eq < 0 ? part : part.slice(0, eq)).trim();
+    if (!name || name.startsWith('$')) continue;
+    out.push([name, eq < 0 ? '' : part.slice(eq + 1).trim()]);
+  }
+  return out;
+}
+
+/** A matcher for a cookie whitelist with `*`/`?` wildcards (CK-03). */
+export function cookieWhitelistMatcher(whitelist: readonly string[]): (name: string) => boolean {
+  const matchers = whitelist.map(compileWildcard);
+  return (name) => matchers.some((m) => m(name));
+}
+
+/**
+ * CK-01..04: the cookies forwarded to the origin (and keyed), sorted by name (natural order of the
+ * code points), as `[name, value]` pairs.
+ */
+export function forwardedCookies(cookieHeader: string | undefined, mode: ForwardMode, isWhitelisted: (n: string) => boolean): [string, string][] {
+  if (mode === 'none' || !cookieHeader) return [];
+  const pairs = parseCookieHeader(cookieHeader).filter(([n]) => mode === 'all' || isWhitelisted(n));
+  return pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+export function cookieHeaderOf(pairs: readonly [string, string][]): string {
+  return pairs.map(([n, v]) => `${n}=${v}`).join('; ');
+}
+
+/** Response headers that never reach the viewer from the origin (RSP-01; Via is replaced; framing is the edge's own). */
+const RESPONSE_DROPPED = new Set(['trailer', 'upgrade', 'via', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'content-length', 'age']);
+
+export interface ResponseHeaderSplit {
+  /** Headers for the viewer of this very response. */
+  viewer: [string, string][];
+  /** Headers kept with the cached copy (Set-Cookie only as the cookie rules allow). */
+  stored: [string, string][];
+}
+
+function setCookieName(v: string): string {
+  const eq = v.indexOf('=');
+  return (eq < 0 ? v : v.slice(0, eq)).trim();
+}
+
+/**
+ * RSP-01 and CK-01..05 for the origin's raw response headers: Trailer/Upgrade removed, Via replaced
+ * (by the caller), Transfer-Encoding and Content-Length re-framed by the edge, Set-Cookie:
+ * - none: removed for the viewer and the cache (CK-01);
+ * - whitelist: the viewer gets all, the cache keeps whitelisted names (CK-03);
+ * - all: the viewer gets all, the cache keeps cookies that were in the request (CK-02);
+ * - `no-cache="Set-Cookie"`: the cache keeps none (CK-05).
+ */
+export function splitResponseHeaders(
+  rawHeaders: readonly string[],
+  cookies: ForwardMode,
+  isWhitelisted: (n: string) => boolean,
+  requestCookieNames: ReadonlySet<string>,
+  neverCacheSetCookie: boolean,
+): ResponseHeaderSplit {
+  const viewer: [string, string][] = [];
+  const stored: [string, string][] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    const value = rawHeaders[i + 1]!;
+    if (RESPONSE_DROPPED.has(lower)) continue;
+    if (lower === 'set-cookie') {
+      if (cookies === 'none') continue;
+      viewer.push([name, value]);
+      const n = setCookieName(value);
+      const keep = !neverCacheSetCookie && (cookies === 'all' ? requestCookieNames.has(n) : isWhitelisted(n));
+      if (keep) stored.push([name, value]);
+      continue;
+    }
+    viewer.push([name, value]);
+    stored.push([name, value]);
+  }
+  return { viewer, stored };
+}

@@ -1,0 +1,83 @@
+// RTMP ingest: accepts publishes (names, auth, one publisher per stream) and keeps the live
+// registry exact. node-media-server stays behind ./nms-adapter.ts.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log.js';
+import type { LiveRegistry } from '../streams/registry.js';
+import { streamId, type StreamKey } from '../streams/stream-key.js';
+import { startRtmpServer, type PublishRequest, type PublishVerdict } from './nms-adapter.js';
+import { decidePublish, ipAllowList, type PublishAuthPolicy } from './publish-auth.js';
+import { parsePublish } from './stream-name.js';
+
+export interface IngestHandle {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startIngest(opts: { config: Config; registry: LiveRegistry; log: Logger }): Promise<IngestHandle> {
+  const { config, registry } = opts;
+  const log = opts.log.child({ role: 'ingest' });
+  const policy: PublishAuthPolicy = {
+    ...(config.ingest.publishSecret !== undefined ? { secret: config.ingest.publishSecret } : {}),
+    allow: ipAllowList(config.ingest.publishAllow), // throws on a bad entry: fail at start-up
+  };
+  /** Accepted publisher sessions → their stream. */
+  const live = new Map<string, StreamKey>();
+
+  const decide = (req: PublishRequest): PublishVerdict => {
+    const refuse = (reason: string): PublishVerdict => {
+      log.warn({ sessionId: req.sessionId, ip: req.ip, app: req.app, name: req.name, reason }, 'publish refused');
+      return { accept: false, reason };
+    };
+    const parsed = parsePublish(req.app, req.name, req.query);
+    if (!parsed.ok) return refuse(parsed.reason);
+    const { key, event, recordMode, presentedKey } = parsed.target;
+    const auth = decidePublish(policy, key, req.ip, presentedKey);
+    if (!auth.allowed) return refuse(auth.reason);
+    const added = registry.add({
+      key,
+      ...(event !== undefined ? { event } : {}),
+      recordMode,
+      sessionId: req.sessionId,
+      publisherIp: req.ip,
+      startedAt: new Date(),
+      packaging: 'starting',
+    });
+    if (!added) return refuse(`stream ${streamId(key)} is already being published`);
+    live.set(req.sessionId, key);
+    log.info({ sessionId: req.sessionId, ip: req.ip, stream: streamId(key), event, recordMode }, 'publish start');
+    return { accept: true };
+  };
+
+  const rtmp = await startRtmpServer({
+    host: config.host,
+    port: config.rtmpPort,
+    storeDir: path.join(path.resolve(config.dataDir), '.nms-store', `${process.pid}-${randomUUID().slice(0, 8)}`),
+    idleTimeoutMs: config.ingest.idleTimeoutSeconds * 1000,
+    log,
+    hooks: {
+      decidePublish: decide,
+      mediaInfo(sessionId, info) {
+        const key = live.get(sessionId);
+        if (key) registry.update(key, info);
+      },
+      bitrate(sessionId, kbps) {
+        const key = live.get(sessionId);
+        if (key) registry.update(key, { bitrateKbps: kbps });
+      },
+      publisherClosed(sessionId, why) {
+        const key = live.get(sessionId);
+        if (!key) return;
+        live.delete(sessionId);
+        const removed = registry.remove(key, sessionId);
+        if (removed) {
+          const seconds = Math.round((Date.now() - removed.startedAt.getTime()) / 100) / 10;
+          log.info({ sessionId, stream: streamId(key), why, seconds }, 'publish stop');
+        }
+      },
+    },
+  });
+  log.info({ host: config.host, port: rtmp.port, publishAuth: policy.secret !== undefined, allowList: config.ingest.publishAllow }, 'RTMP ingest listening');
+  return { port: rtmp.port, close: () => rtmp.close() };
+}

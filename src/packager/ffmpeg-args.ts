@@ -1,0 +1,140 @@
+// Pure: the ffmpeg invocation that packages one live RTMP stream into HLS, HDS and Smooth at once
+// (FIELD-NOTES §4: one process with three outputs costs about half of three processes and pulls
+// the stream from the RTMP server once). No I/O here; ./ffmpeg-process.ts runs it.
+
+export interface PackagingPlan {
+  /** rtmp://127.0.0.1:<port>/<app>/<name> */
+  inputUrl: string;
+  /**
+   * The stream directory (`streamDir(...)`): ffmpeg runs in it and writes `hls/`, `hds/` and `mss/`
+   * through relative paths, so no character of the data directory's path (a `%` in `cfx%2Fst`
+   * is a pattern character of hls_segment_filename) reaches ffmpeg's output options.
+   */
+  workDir: string;
+  /** HLS target duration and HDS/Smooth fragment length; segments follow key frames. */
+  segmentSeconds: number;
+  /** Segments listed in the live playlist / kept in the HDS and Smooth windows. */
+  windowSegments: number;
+  /** Segments kept on disk behind the window for players a little behind. */
+  extraWindowSegments: number;
+  /** Re-encode video to H.264 (input is not H.264). */
+  transcodeVideo: boolean;
+  /** Re-encode audio to AAC (input is not AAC). */
+  transcodeAudio: boolean;
+  /**
+   * Continue an HLS playlist already on disk: its segments stay listed, numbering and
+   * EXT-X-MEDIA-SEQUENCE continue, and ffmpeg inserts `#EXT-X-DISCONTINUITY` (a restart after a
+   * crash, or a plain republish; SPEC ING-01).
+   */
+  appendHls: boolean;
+  /** Give up on a silent RTMP input after this long (FIELD-NOTES §7 N3/F1). */
+  inputTimeoutSeconds: number;
+  /** Video bitrate for a re-encode, kbit/s. */
+  transcodeVideoKbps?: number;
+}
+
+export interface FfmpegOutput {
+  options: string[];
+  target: string;
+}
+
+/** Arguments in the shape fluent-ffmpeg takes them: input options, one input, outputs. */
+export interface FfmpegInvocation {
+  /** Working directory of the process; output targets are relative to it. */
+  cwd: string;
+  inputOptions: string[];
+  input: string;
+  outputs: FfmpegOutput[];
+}
+
+/** Format sub-directories of the stream directory (as in `formatDir`). */
+export const FORMAT_DIRS = { hls: 'hls', hds: 'hds', mss: 'mss' } as const;
+
+/** Codec options shared by the three outputs: copy for H.264/AAC, otherwise a live re-encode. */
+export function codecOptions(plan: Pick<PackagingPlan, 'transcodeVideo' | 'transcodeAudio' | 'segmentSeconds' | 'transcodeVideoKbps'>): string[] {
+  // Optional maps (`?`): an audio-only or video-only publisher still packages.
+  const opts = ['-map', '0:v:0?', '-map', '0:a:0?'];
+  if (plan.transcodeVideo) {
+    const kbps = plan.transcodeVideoKbps ?? 2000;
+    opts.push(
+      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
+      '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`,
+      // Key frames exactly on segment boundaries, so HLS/HDS/Smooth segments have the target length.
+      '-force_key_frames', `expr:gte(t,n_forced*${plan.segmentSeconds})`, '-sc_threshold', '0',
+    );
+  } else {
+    opts.push('-c:v', 'copy');
+  }
+  if (plan.transcodeAudio) opts.push('-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000');
+  else opts.push('-c:a', 'copy');
+  return opts;
+}
+
+export function packagingInvocation(plan: PackagingPlan): FfmpegInvocation {
+  const seg = String(plan.segmentSeconds);
+  const fragMicros = String(Math.round(plan.segmentSeconds * 1_000_000));
+  const window = String(plan.windowSegments);
+  const extra = String(plan.extraWindowSegments);
+  const codecs = codecOptions(plan);
+  const hlsFlags = ['delete_segments', 'independent_segments', 'temp_file', ...(plan.appendHls ? ['append_list'] : [])].join('+');
+  return {
+    cwd: plan.workDir,
+    inputOptions: [
+      '-hide_banner', '-nostats', '-loglevel', 'warning',
+      // A stalled input ends the process instead of hanging it (F1); microseconds.
+      '-rw_timeout', String(Math.round(plan.inputTimeoutSeconds * 1_000_000)),
+      // Short probing: the RTMP server sends metadata and both sequence headers first, so a
+      // second is plenty and the first segment is not held back (connect→segment latency).
+      '-analyzeduration', '1000000', '-probesize', '1000000',
+    ],
+    input: plan.inputUrl,
+    outputs: [
+      {
+        // FIELD-NOTES §4a. The playlist is always written to a temp file and renamed (file protocol,
+        // live playlist), `temp_file` does the same for segments: the origin never serves half a file.
+        options: [
+          ...codecs,
+          '-f', 'hls', '-hls_time', seg, '-hls_list_size', window,
+          '-hls_delete_threshold', String(Math.max(1, plan.extraWindowSegments)),
+          '-hls_flags', hlsFlags,
+          '-hls_segment_filename', `${FORMAT_DIRS.hls}/seg_%05d.ts`,
+        ],
+        target: `${FORMAT_DIRS.hls}/index.m3u8`,
+      },
+      {
+        // FIELD-NOTES §4b: min_frag_duration defaults to 10 s; window bounds disk use.
+        options: [...codecs, '-f', 'hds', '-window_size', window, '-extra_window_size', extra, '-min_frag_duration', fragMicros],
+        target: FORMAT_DIRS.hds,
+      },
+      {
+        // FIELD-NOTES §4c: live manifest (`IsLive="true"`, `t=` entries) with a sliding window.
+        options: [
+          ...codecs,
+          '-f', 'smoothstreaming', '-window_size', window, '-extra_window_size', extra,
+          '-lookahead_count', '2', '-min_frag_duration', fragMicros,
+        ],
+        target: FORMAT_DIRS.mss,
+      },
+    ],
+  };
+}
+
+/** The flat argument list (what runs, minus fluent-ffmpeg's `-y`): for logs, tests and benchmarks. */
+export function invocationArgv(inv: FfmpegInvocation): string[] {
+  return [...inv.inputOptions, '-i', inv.input, ...inv.outputs.flatMap((o) => [...o.options, o.target])];
+}
+
+/** Video codecs the packager can copy into all three formats; anything else is re-encoded. */
+export function needsVideoTranscode(codec: string | undefined): boolean {
+  return codec !== undefined && codec !== 'h264';
+}
+
+export function needsAudioTranscode(codec: string | undefined): boolean {
+  return codec !== undefined && codec !== 'aac';
+}
+
+/** The RTMP URL the packager reads a stream from; a wildcard bind address is reached over loopback. */
+export function rtmpInputUrl(host: string, port: number, app: string, name: string): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `rtmp://${h}:${port}/${app}/${name}`;
+}

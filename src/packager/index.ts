@@ -1,0 +1,114 @@
+// The packager: one supervised ffmpeg per live stream, reading it back from our RTMP ingest and
+// writing HLS, HDS and Smooth into the stream's directory (layout: src/streams/stream-key.ts).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log.js';
+import type { LiveRegistry, LiveStream } from '../streams/registry.js';
+import { isValidApp, isValidStreamName, streamId, type StreamKey } from '../streams/stream-key.js';
+import { checkFfmpeg } from './ffmpeg-process.js';
+import { StreamSupervisor } from './supervisor.js';
+
+export interface PackagerHandle {
+  ffmpegPath: string;
+  ffmpegVersion: string;
+  /** Graceful stop of every ffmpeg (`q`, then signals, then SIGKILL); resolves when all are reaped. */
+  close(): Promise<void>;
+}
+
+/** config.packager.ffmpegPath, else FFMPEG_PATH, else `ffmpeg` resolved on PATH (absolute, for the log). */
+export async function resolveFfmpegPath(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const candidate = configured ?? env.FFMPEG_PATH ?? 'ffmpeg';
+  if (candidate.includes('/')) return path.resolve(candidate);
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const full = path.join(dir, candidate);
+    try {
+      await fs.access(full, fs.constants.X_OK);
+      return full;
+    } catch {
+      /* next */
+    }
+  }
+  return candidate; // checkFfmpeg reports it clearly
+}
+
+export async function startPackager(opts: { config: Config; registry: LiveRegistry; log: Logger; rtmpPort: number }): Promise<PackagerHandle> {
+  const { config, registry } = opts;
+  const log = opts.log.child({ role: 'packager' });
+  const ffmpegPath = await resolveFfmpegPath(config.packager.ffmpegPath);
+  const ff = await checkFfmpeg(ffmpegPath); // throws a one-line Error
+  log.info({ ffmpegPath, ffmpegVersion: ff.version }, 'using ffmpeg');
+
+  const dataDir = path.resolve(config.dataDir);
+  const supervisors = new Map<string, StreamSupervisor>();
+  const supervisorFor = (key: StreamKey): StreamSupervisor => {
+    const id = streamId(key);
+    let s = supervisors.get(id);
+    if (!s) {
+      s = new StreamSupervisor({
+        key,
+        dataDir,
+        config: config.packager,
+        ffmpegPath,
+        rtmpHost: config.host,
+        rtmpPort: opts.rtmpPort,
+        registry,
+        log,
+        onRetired: () => {
+          if (supervisors.get(id) === s) supervisors.delete(id);
+        },
+      });
+      supervisors.set(id, s);
+    }
+    return s;
+  };
+
+  // Files of streams from an earlier run are removed after the cleanup delay (bounded disk use).
+  for (const key of await streamsOnDisk(dataDir)) supervisorFor(key).adoptLeftovers();
+
+  let closing = false;
+  const onPublish = (stream: LiveStream) => {
+    if (!closing) void supervisorFor(stream.key).publish(stream);
+  };
+  const onUnpublish = (stream: LiveStream) => {
+    void supervisors.get(streamId(stream.key))?.unpublish(stream);
+  };
+  registry.on('publish', onPublish);
+  registry.on('unpublish', onUnpublish);
+  // Streams that went live before the packager subscribed.
+  for (const stream of registry.list()) onPublish(stream);
+
+  return {
+    ffmpegPath,
+    ffmpegVersion: ff.version,
+    async close() {
+      closing = true;
+      registry.off('publish', onPublish);
+      registry.off('unpublish', onUnpublish);
+      await Promise.all([...supervisors.values()].map((s) => s.close()));
+      supervisors.clear();
+      log.info('packager stopped');
+    },
+  };
+}
+
+/** `<dataDir>/streams/<encoded app>/<name>` directories present now. */
+async function streamsOnDisk(dataDir: string): Promise<StreamKey[]> {
+  const root = path.join(dataDir, 'streams');
+  const keys: StreamKey[] = [];
+  const apps = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
+  for (const a of apps) {
+    if (!a.isDirectory()) continue;
+    let app: string;
+    try {
+      app = decodeURIComponent(a.name);
+    } catch {
+      continue;
+    }
+    if (!isValidApp(app)) continue;
+    const names = await fs.readdir(path.join(root, a.name), { withFileTypes: true }).catch(() => []);
+    for (const n of names) if (n.isDirectory() && isValidStreamName(n.name)) keys.push({ app, name: n.name });
+  }
+  return keys;
+}

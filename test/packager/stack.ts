@@ -1,0 +1,119 @@
+// Test harness for ingest + packager integration tests: a real NMS-backed ingest and real ffmpeg
+// packagers on 127.0.0.1 with a temporary data directory. One stack per test file (NMS keeps
+// module-level singletons, FIELD-NOTES §7 N5).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { defaultConfig, type Config } from '../../src/config/index.js';
+import { startIngest, type IngestHandle } from '../../src/ingest/index.js';
+import { silentLogger, createLogger, type Logger } from '../../src/log.js';
+import { startPackager, type PackagerHandle } from '../../src/packager/index.js';
+import { LiveRegistry } from '../../src/streams/registry.js';
+import { formatDir, streamDir, type OutputFormat, type StreamKey } from '../../src/streams/stream-key.js';
+
+export interface Stack {
+  config: Config;
+  registry: LiveRegistry;
+  ingest: IngestHandle;
+  packager: PackagerHandle | null;
+  dataDir: string;
+  rtmpUrl(pathAndQuery: string): string;
+  dir(key: StreamKey, format?: OutputFormat): string;
+  close(): Promise<void>;
+}
+
+export async function startStack(overrides: Record<string, unknown> = {}, withPackager = true): Promise<Stack> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-test-'));
+  const config = defaultConfig({ host: '127.0.0.1', rtmpPort: 0, dataDir, ...overrides });
+  const registry = new LiveRegistry();
+  const log: Logger = process.env.TEST_LOG ? createLogger(process.env.TEST_LOG) : silentLogger();
+  const ingest = await startIngest({ config, registry, log });
+  const packager = withPackager ? await startPackager({ config, registry, log, rtmpPort: ingest.port }) : null;
+  return {
+    config,
+    registry,
+    ingest,
+    packager,
+    dataDir,
+    rtmpUrl: (p) => `rtmp://127.0.0.1:${ingest.port}/${p}`,
+    dir: (key, format) => (format ? formatDir(dataDir, key, format) : streamDir(dataDir, key)),
+    async close() {
+      await packager?.close();
+      await ingest.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export function readText(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Playlist text once it lists at least `n` segments. */
+export function playlistWithSegments(hlsDir: string, n = 1): Promise<string> {
+  return waitFor(`${n} segment(s) in ${hlsDir}/index.m3u8`, () => {
+    const t = readText(path.join(hlsDir, 'index.m3u8'));
+    return t !== null && (t.match(/#EXTINF/g)?.length ?? 0) >= n ? t : null;
+  }, 20_000);
+}
+
+export function mediaSequence(playlist: string): number {
+  return Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist)?.[1] ?? NaN);
+}
+
+export function segmentNames(playlist: string): string[] {
+  return playlist.split('\n').filter((l) => l.endsWith('.ts'));
+}
+
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  comm: string;
+  /** utime + stime in clock ticks */
+  cpuTicks: number;
+  rssPages: number;
+}
+
+/** /proc/<pid>/stat of one process, or null when it is gone (zombies count as gone). */
+export function procInfo(pid: number): ProcInfo | null {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (!stat) return null;
+  const close = stat.lastIndexOf(')');
+  const comm = stat.slice(stat.indexOf('(') + 1, close);
+  const f = stat.slice(close + 2).split(' ');
+  if (f[0] === 'Z' || f[0] === 'X') return null;
+  return { pid, ppid: Number(f[1]), comm, cpuTicks: Number(f[11]) + Number(f[12]), rssPages: Number(f[21]) };
+}
+
+/** Live (non-zombie) children of this process named `comm`, read from /proc. */
+export function childProcesses(comm = 'ffmpeg', parent = process.pid): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const info = procInfo(Number(name));
+    if (info && info.ppid === parent && info.comm === comm) out.push(info);
+  }
+  return out;
+}
+
+/** Children of ours that are packagers (their command line reads from our RTMP port). */
+export function packagerPids(rtmpPort: number): number[] {
+  return childProcesses('ffmpeg')
+    .filter((p) => (readText(`/proc/${p.pid}/cmdline`) ?? '').includes(`127.0.0.1:${rtmpPort}/`))
+    .filter((p) => !(readText(`/proc/${p.pid}/cmdline`) ?? '').includes('-f\u0000flv'))
+    .map((p) => p.pid);
+}
