@@ -1,7 +1,7 @@
 // Cached-hit throughput of the edge against nginx proxy_cache (issue 3), same origin, same objects,
 // same load generator (wrk), in one run. Then p99 latency of edge hits at half the edge's peak rate.
 // Run: npx tsx scripts/bench-edge.ts   (or scripts/bench-edge)
-// Env: BENCH_SECONDS (default 8), BENCH_CONNECTIONS (default 50), BENCH_LOGS=1 to keep the edge's
+// Env: BENCH_SECONDS (default 4 per wrk run), BENCH_ROUNDS (5), BENCH_CONNECTIONS (default 50), BENCH_LOGS=1 to keep the edge's
 // access logs on (nginx then logs too, buffered).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -12,10 +12,10 @@ import net from 'node:net';
 import { cpus } from 'node:os';
 import { fetchOnce, pinned, startBenchOrigin, startEdgeChild } from './bench-edge-common.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const LOGS = process.env.BENCH_LOGS === '1';
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // With 2+ cores, wrk is pinned to CPU 0 and the server under test (edge or nginx, one process each)
 // to CPU 1, so both servers get the same single core and the load generator never steals it.
 const PIN = process.env.BENCH_PIN !== '0' && cpus().length >= 2;

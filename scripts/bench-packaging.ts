@@ -1,68 +1,95 @@
 // CPU cost of our packager (one ffmpeg writing HLS + HDS + Smooth) per minute of a 720p 2 Mbps
 // stream, against one bare `ffmpeg -c copy -f hls` reading the same RTMP stream, in the same run.
 // Target (issue 2): ratio ≤ 1.5. Usage: npx tsx scripts/bench-packaging.ts [seconds=60]
-import { spawn } from 'node:child_process';
+//
+// Measured: the reader that subscribes to the RTMP stream first pays noticeably more CPU (it is
+// woken for every write; later readers get fuller reads). So two streams run side by side, one with
+// the bare reader subscribed first and one with our packager first, and both ratios are printed.
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HD_720P, syntheticFlv } from '../test/helpers/media.js';
-import { startPublisher } from '../test/helpers/publisher.js';
-import { packagerPids, playlistWithSegments, procInfo, startStack, waitFor } from '../test/packager/stack.js';
+import { startPublisher, type Publisher } from '../test/helpers/publisher.js';
+import { packagerPids, playlistWithSegments, procInfo, readText, startStack, waitFor } from '../test/packager/stack.js';
 
 const seconds = Math.min(600, Math.max(10, Number(process.argv[2] ?? 60)));
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64
 const WARMUP_MS = 6000;
+const PAGE_MB = 4096 / 1024 / 1024;
 
 const fixture = await syntheticFlv(HD_720P);
 const stack = await startStack({ packager: { segmentSeconds: 2 } });
-const key = { app: 'live', name: 'bench' };
-const bareDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-bare-hls-'));
-let bare: ReturnType<typeof spawn> | undefined;
-let pub: Awaited<ReturnType<typeof startPublisher>> | undefined;
-try {
-  // FIELD-NOTES §4a, HLS only, same input, same segment length. It subscribes before the publish,
-  // so both readers get the stream from its first packet.
-  bare = spawn('ffmpeg', [
-    '-hide_banner', '-nostats', '-loglevel', 'error', '-rw_timeout', '6000000', '-i', stack.rtmpUrl('live/bench'),
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-bare-hls-'));
+const bares: ChildProcess[] = [];
+const pubs: Publisher[] = [];
+
+/** FIELD-NOTES §4a, HLS only, same input, same segment length. */
+function startBare(name: string): { proc: ChildProcess; dir: string } {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir, { recursive: true });
+  const proc = spawn('ffmpeg', [
+    '-hide_banner', '-nostats', '-loglevel', 'error', '-rw_timeout', '6000000', '-i', stack.rtmpUrl(`live/${name}`),
     '-map', '0:v:0', '-map', '0:a:0', '-c', 'copy', '-f', 'hls', '-hls_time', '2', '-hls_list_size', '6',
     '-hls_delete_threshold', '3', '-hls_flags', 'delete_segments+independent_segments',
-    '-hls_segment_filename', path.join(bareDir, 'seg_%05d.ts'), path.join(bareDir, 'index.m3u8'),
+    '-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, 'index.m3u8'),
   ], { stdio: ['pipe', 'ignore', 'ignore'] });
+  bares.push(proc);
+  return { proc, dir };
+}
+
+const packagerOf = (name: string) => () =>
+  packagerPids(stack.ingest.port).find((pid) => (readText(`/proc/${pid}/cmdline`) ?? '').includes(`/live/${name}\u0000`));
+
+try {
+  // Stream "bfirst": the bare reader subscribes before the publish, our packager after it.
+  const b1 = startBare('bfirst');
   await new Promise((r) => setTimeout(r, 1000));
-  pub = await startPublisher(stack.rtmpUrl('live/bench'), { file: fixture });
-  await playlistWithSegments(stack.dir(key, 'hls'), 1);
-  const ours = await waitFor('packager pid', () => packagerPids(stack.ingest.port)[0]);
-  await playlistWithSegments(bareDir, 1);
+  pubs.push(await startPublisher(stack.rtmpUrl('live/bfirst'), { file: fixture }));
+  // Stream "ofirst": our packager subscribes at publish time, the bare reader afterwards.
+  pubs.push(await startPublisher(stack.rtmpUrl('live/ofirst'), { file: fixture }));
+  await playlistWithSegments(stack.dir({ app: 'live', name: 'ofirst' }, 'hls'), 1);
+  const b2 = startBare('ofirst');
+  await playlistWithSegments(stack.dir({ app: 'live', name: 'bfirst' }, 'hls'), 1);
+  await playlistWithSegments(b1.dir, 1);
+  await playlistWithSegments(b2.dir, 1);
+  const o1 = await waitFor('packager bfirst', packagerOf('bfirst'));
+  const o2 = await waitFor('packager ofirst', packagerOf('ofirst'));
   await new Promise((r) => setTimeout(r, WARMUP_MS));
 
-  const a0 = procInfo(ours)!;
-  const b0 = procInfo(bare.pid!)!;
-  const n0 = procInfo(process.pid)!;
+  const pids = { o1, o2, b1: b1.proc.pid!, b2: b2.proc.pid!, node: process.pid };
+  const t0s = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procInfo(pid)!.cpuTicks]));
   const t0 = Date.now();
-  process.stderr.write(`measuring ${seconds} s (720p, ${HD_720P.videoKbps} kbit/s video) ...\n`);
+  process.stderr.write(`measuring ${seconds} s (2 × 720p, ${HD_720P.videoKbps} kbit/s video) ...\n`);
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  const a1 = procInfo(ours);
-  const b1 = procInfo(bare.pid!);
-  const n1 = procInfo(process.pid)!;
   const elapsed = (Date.now() - t0) / 1000;
-  if (!a1 || !b1) throw new Error('a packager exited during the measurement');
-  const perMinute = (ticks: number) => (ticks / CLK_TCK) * (60 / elapsed);
-  const oursCpu = perMinute(a1.cpuTicks - a0.cpuTicks);
-  const bareCpu = perMinute(b1.cpuTicks - b0.cpuTicks);
-  const nodeCpu = perMinute(n1.cpuTicks - n0.cpuTicks);
-  const page = 4096 / 1024 / 1024;
-  console.log(`bench-packaging: ${elapsed.toFixed(1)} s of a 720p ~2.1 Mbit/s stream, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(2)}`);
-  console.log(`  our packager ffmpeg (HLS+HDS+Smooth): ${oursCpu.toFixed(3)} CPU-s per minute (${((oursCpu / 60) * 100).toFixed(2)} % of a core), RSS ${(a1.rssPages * page).toFixed(0)} MB`);
-  console.log(`  bare ffmpeg -c copy -f hls:          ${bareCpu.toFixed(3)} CPU-s per minute (${((bareCpu / 60) * 100).toFixed(2)} % of a core), RSS ${(b1.rssPages * page).toFixed(0)} MB`);
-  console.log(`  ratio ours / bare: ${(oursCpu / bareCpu).toFixed(2)}  (target ≤ 1.5)`);
-  console.log(`  for context, the node process (RTMP ingest relaying to both readers + supervision): ${nodeCpu.toFixed(3)} CPU-s per minute`);
-} finally {
-  if (bare && bare.exitCode === null) {
-    bare.stdin?.write('q');
-    await new Promise((r) => setTimeout(r, 300));
-    bare.kill('SIGKILL');
+  const perMin: Record<string, number> = {};
+  const rss: Record<string, number> = {};
+  for (const [k, pid] of Object.entries(pids)) {
+    const p = procInfo(pid);
+    if (!p) throw new Error(`${k} (pid ${pid}) exited during the measurement`);
+    perMin[k] = ((p.cpuTicks - t0s[k]!) / CLK_TCK) * (60 / elapsed);
+    rss[k] = p.rssPages * PAGE_MB;
   }
-  await pub?.stop();
+  const f = (k: string) => `${perMin[k]!.toFixed(3)} CPU-s/min (${((perMin[k]! / 60) * 100).toFixed(2)} % of a core, RSS ${rss[k]!.toFixed(0)} MB)`;
+  const r1 = perMin.o1! / perMin.b1!;
+  const r2 = perMin.o2! / perMin.b2!;
+  const total = (perMin.o1! + perMin.o2!) / (perMin.b1! + perMin.b2!);
+  console.log(`bench-packaging: ${elapsed.toFixed(1)} s, two 720p ~2.1 Mbit/s streams, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(2)}`);
+  console.log(`  stream A, bare reader subscribed first:   ours (HLS+HDS+Smooth) ${f('o1')}; bare -f hls ${f('b1')}; ratio ${r1.toFixed(2)}`);
+  console.log(`  stream B, our packager subscribed first:  ours (HLS+HDS+Smooth) ${f('o2')}; bare -f hls ${f('b2')}; ratio ${r2.toFixed(2)}`);
+  console.log(`  same position: ours first / bare first ${(perMin.o2! / perMin.b1!).toFixed(2)}, ours second / bare second ${(perMin.o1! / perMin.b2!).toFixed(2)}`);
+  console.log(`  ratio ours / bare over both orders: ${total.toFixed(2)}  (target ≤ 1.5)`);
+  console.log(`  for context, the node process (RTMP ingest relaying 2 streams to 4 readers + supervision): ${perMin.node!.toFixed(3)} CPU-s/min`);
+} finally {
+  for (const b of bares) {
+    if (b.exitCode === null) {
+      b.stdin?.write('q');
+      setTimeout(() => b.kill('SIGKILL'), 1000).unref();
+    }
+  }
+  await Promise.all(bares.map((b) => (b.exitCode === null ? new Promise((r) => b.once('exit', r)) : null)));
+  await Promise.all(pubs.map((p) => p.stop()));
   await stack.close();
-  fs.rmSync(bareDir, { recursive: true, force: true });
+  fs.rmSync(tmp, { recursive: true, force: true });
 }

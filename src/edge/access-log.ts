@@ -1,15 +1,13 @@
 // Web distribution access logs (SPEC LOG-01..05): W3C lines with the 19 fields in order, and
 // hourly gzip files `<dir>/<prefix>/<distId>.YYYY-MM-DD-HH.<id>.gz`. Formatting is pure; the
-// writer buffers lines and writes a new gzip file per hour bucket on each flush (LOG-02: one
-// hour may have several files, an hour without requests has none).
-import { mkdir, writeFile } from 'node:fs/promises';
+// writer streams lines into one gzip file per hour bucket and completes it on each flush (LOG-02:
+// one hour may have several files, an hour without requests has none).
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import { dirname, join } from 'node:path';
+import { createGzip, type Gzip } from 'node:zlib';
 import type { Logger } from '../log.js';
-
-const gzipAsync = promisify(gzip);
 
 /** LOG-04, in order. */
 export const LOG_FIELDS = [
@@ -119,11 +117,24 @@ export function logFileName(prefix: string, distributionId: string, at: number, 
   return `${p}${distributionId}.${stamp}.${uniqueId}.gz`;
 }
 
-/** Buffers lines per UTC hour and writes them as gzip files. */
+/** Lines batched before they go into the gzip stream (one small join, never a large one). */
+const BATCH_LINES = 256;
+
+interface OpenLogFile {
+  gz: Gzip;
+  lines: string[];
+  failed: boolean;
+  done: Promise<void>;
+}
+
+/**
+ * One gzip file per UTC hour bucket and flush period: lines stream into it in small batches (the
+ * compression runs off the main thread, memory stays bounded), and the file is completed on each
+ * flush. An hour with no requests has no file (LOG-02).
+ */
 export class AccessLogWriter {
-  private readonly buckets = new Map<number, string[]>();
+  private readonly open = new Map<number, OpenLogFile>();
   private readonly timer: NodeJS.Timeout;
-  private pending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly dir: string,
@@ -138,28 +149,43 @@ export class AccessLogWriter {
 
   add(r: AccessLogRecord): void {
     const hour = Math.floor(r.finishedAt / 3_600_000);
-    let lines = this.buckets.get(hour);
-    if (!lines) this.buckets.set(hour, (lines = []));
-    lines.push(formatLogLine(r));
+    const f = this.open.get(hour) ?? this.openFile(hour);
+    f.lines.push(formatLogLine(r));
+    if (f.lines.length >= BATCH_LINES) this.drain(f);
   }
 
-  /** Writes everything buffered so far; resolves when the files are on disk. */
-  flush(): Promise<void> {
-    const batches = [...this.buckets.entries()];
-    this.buckets.clear();
-    this.pending = this.pending.then(async () => {
-      for (const [hour, lines] of batches) {
-        const name = logFileName(this.prefix, this.distributionId, hour * 3_600_000, randomBytes(6).toString('hex').toUpperCase());
-        const path = join(this.dir, name);
-        try {
-          await mkdir(join(path, '..'), { recursive: true });
-          await writeFile(path, await gzipAsync(LOG_HEADER + lines.join('\n') + '\n'));
-        } catch (err) {
-          this.log.error({ err, path }, 'access log write failed'); // LOG-02: best effort
-        }
-      }
+  private openFile(hour: number): OpenLogFile {
+    const path = join(this.dir, logFileName(this.prefix, this.distributionId, hour * 3_600_000, randomBytes(6).toString('hex').toUpperCase()));
+    const gz = createGzip({ level: 1 }); // fast: logs are highly compressible anyway
+    const f: OpenLogFile = { gz, lines: [], failed: false, done: Promise.resolve() };
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (err) {
+      this.log.error({ err, path }, 'access log directory cannot be created');
+    }
+    f.done = pipeline(gz, createWriteStream(path)).catch((err: unknown) => {
+      f.failed = true;
+      this.log.error({ err, path }, 'access log write failed'); // LOG-02: best effort
     });
-    return this.pending;
+    gz.write(LOG_HEADER);
+    this.open.set(hour, f);
+    return f;
+  }
+
+  private drain(f: OpenLogFile): void {
+    if (f.lines.length && !f.failed) f.gz.write(f.lines.join('\n') + '\n');
+    f.lines = [];
+  }
+
+  /** Completes the open files; resolves when they are on disk. */
+  async flush(): Promise<void> {
+    const files = [...this.open.values()];
+    this.open.clear();
+    for (const f of files) {
+      this.drain(f);
+      if (!f.failed) f.gz.end();
+    }
+    await Promise.all(files.map((f) => f.done));
   }
 
   async close(): Promise<void> {

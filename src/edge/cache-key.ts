@@ -14,11 +14,14 @@ export interface CacheKeyParts {
   headers: readonly [string, string][];
   /** The viewer accepts gzip (GZ-01/02: compressed and plain copies are cached apart). */
   gzip: boolean;
+  /** ORG-05: cached OPTIONS responses are their own objects (GET and HEAD share one). */
+  method?: string;
 }
 
 /** The cache key. Separators are control characters, which cannot occur in a request line or header. */
 export function cacheKey(p: CacheKeyParts): string {
   let key = `${p.distributionId}\u0001${p.behaviourIndex}\u0001${p.gzip ? 'gz' : 'id'}\u0001${p.path}`;
+  if (p.method === 'OPTIONS') key = `OPTIONS\u0001${key}`;
   if (p.query) key += `?${p.query}`;
   if (p.cookies.length) key += `\u0001c:${p.cookies.map(([n, v]) => `${n}=${v}`).join('\u0002')}`;
   if (p.headers.length) {

@@ -69,6 +69,8 @@ interface Viewer {
 
 /** What a cacheable origin fetch needs, derived from the first viewer that asked. */
 interface FetchSpec {
+  /** GET (also for HEAD and internal fetches) or OPTIONS when OPTIONS responses are cached. */
+  method: 'GET' | 'OPTIONS';
   d: RuntimeDistribution;
   beh: RuntimeBehaviour;
   key: string;
@@ -152,7 +154,7 @@ export class EdgeServer {
       result: 'Miss',
     };
     if (v.rawPath.startsWith('/_edge/')) return this.serveStats(v);
-    if (v.rawPath.startsWith(`/${API_VERSION}/distribution/`)) return void this.serveControl(v);
+    if (v.rawPath.startsWith(`/${API_VERSION}/distribution/`)) return this.guard(v, this.serveControl(v));
     res.once('close', () => this.finished(v));
     try {
       this.viewerRequest(v);
@@ -218,7 +220,7 @@ export class EdgeServer {
       if (cookies.length) h['cookie'] = cookieHeaderOf(cookies);
       return h;
     };
-    if (!cacheable) return void this.proxy(v, beh, originPath, originHeaders());
+    if (!cacheable) return this.guard(v, this.proxy(v, beh, originPath, originHeaders()));
     const key = cacheKey({
       distributionId: d.id,
       behaviourIndex: beh.index,
@@ -227,12 +229,14 @@ export class EdgeServer {
       cookies,
       headers: beh.rules.headers === 'whitelist' ? whitelistedHeaderValues(req.headers, beh.rules.headerWhitelist) : [],
       gzip: acceptsGzip(req.headers['accept-encoding']),
+      method: v.method,
     });
     const obj = this.store.get(key);
     if (obj !== undefined && Date.now() < obj.freshUntil) return this.serveObject(v, obj, obj.isError ? 'Error' : 'Hit', false);
     // A HEAD that misses asks the origin with HEAD: there is no body to cache.
-    if (v.method === 'HEAD') return void this.proxy(v, beh, originPath, originHeaders());
+    if (v.method === 'HEAD') return this.guard(v, this.proxy(v, beh, originPath, originHeaders()));
     const spec: FetchSpec = {
+      method: v.method === 'OPTIONS' ? 'OPTIONS' : 'GET',
       d,
       beh,
       key,
@@ -282,7 +286,7 @@ export class EdgeServer {
     let origin;
     const before = this.client.attempts;
     try {
-      origin = await this.client.request(beh.origin, { method: 'GET', path: spec.originPath, headers });
+      origin = await this.client.request(beh.origin, { method: spec.method, path: spec.originPath, headers });
     } catch (err) {
       stats.originRequests += this.client.attempts - before;
       if (!(err instanceof OriginFailure)) throw err;
@@ -443,7 +447,7 @@ export class EdgeServer {
         v.ttl = h.ttl;
         if (h.isError && v.dist!.customErrors.get(h.status)?.pagePath) {
           mode = 'none';
-          return void this.customErrorPage(v, h.status, () => this.writeStreamHead(v, h, h.status, []));
+          return this.guard(v, this.customErrorPage(v, h.status, () => this.edgeError(v, h.status, 'origin error')));
         }
         const rq = v.req.headers;
         if (h.status === 200 && (rq['if-none-match'] !== undefined || rq['if-modified-since'] !== undefined)) {
@@ -516,7 +520,7 @@ export class EdgeServer {
     const now = Date.now();
     const age = String(Math.max(0, Math.floor(obj.initialAge + (now - obj.receivedAt) / 1000)));
     if (obj.isError && v.dist!.customErrors.get(obj.status)?.pagePath) {
-      return void this.customErrorPage(v, obj.status, () => this.writeObject(v, obj, result, age, stale));
+      return this.guard(v, this.customErrorPage(v, obj.status, () => this.writeObject(v, obj, result, age, stale)));
     }
     const rq = v.req.headers;
     if (obj.status === 200 && !obj.isError) {
@@ -620,6 +624,7 @@ export class EdgeServer {
   private internalGet(d: RuntimeDistribution, path: string): Promise<{ status: number; headers: string[]; body: Buffer }> {
     const beh = behaviourFor(d, path);
     const spec: FetchSpec = {
+      method: 'GET',
       d,
       beh,
       key: cacheKey({ distributionId: d.id, behaviourIndex: beh.index, path, query: '', cookies: [], headers: [], gzip: false }),
@@ -705,7 +710,7 @@ export class EdgeServer {
       if (closeConnection) headers.push(['Connection', 'close']);
       this.edgeResponse(v, status, headers, errorPage(status, message));
     };
-    if (v.dist?.customErrors.get(status)?.pagePath) return void this.customErrorPage(v, status, send);
+    if (v.dist?.customErrors.get(status)?.pagePath) return this.guard(v, this.customErrorPage(v, status, send));
     send();
   }
 
@@ -717,6 +722,15 @@ export class EdgeServer {
     h.push('Via', this.via, 'X-Amz-Cf-Pop', this.pop, 'X-Cache', X_CACHE[v.result], 'X-Amz-Cf-Id', v.requestId);
     v.res.writeHead(status, h);
     v.res.end(v.method === 'HEAD' ? undefined : b);
+  }
+
+  /** An async step of a request that failed unexpectedly: 502 if nothing was sent yet, else the connection is cut. */
+  private guard(v: Viewer, work: Promise<void>): void {
+    work.catch((err: unknown) => {
+      this.log.error({ err, url: v.req.url }, 'edge request failed');
+      if (!v.res.headersSent) this.edgeResponse(v, 502, [['Content-Type', 'text/html']], errorPage(502, 'internal edge error'));
+      else v.res.destroy();
+    });
   }
 
   /** Logged and counted when the response closes (LOG-04: `000` if the viewer left before the status was sent). */
