@@ -8,7 +8,7 @@ import type { LiveRegistry } from '../streams/registry.js';
 import { streamId, type StreamKey } from '../streams/stream-key.js';
 import { startRtmpServer, type PublishRequest, type PublishVerdict } from './nms-adapter.js';
 import { decidePublish, ipAllowList, type PublishAuthPolicy } from './publish-auth.js';
-import { parsePublish } from './stream-name.js';
+import { cloudFrontPlayApp, parsePublish } from './stream-name.js';
 
 export interface IngestHandle {
   port: number;
@@ -65,6 +65,9 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
       bitrate(sessionId, kbps) {
         const key = live.get(sessionId);
         if (key) registry.update(key, { bitrateKbps: kbps });
+      },
+      cloudFrontPlayApp(name) {
+        return cloudFrontPlayApp(name, registry.list().map((s) => s.key));
       },
       publisherClosed(sessionId, why) {
         const key = live.get(sessionId);

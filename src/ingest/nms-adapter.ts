@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import NodeMediaServer, { type NmsAvPacket, type NmsSession } from 'node-media-server';
 import type { Logger } from '../log.js';
 import type { AudioInfo, VideoInfo } from '../streams/registry.js';
-import { appFromNms, livePlayName, nmsAppFor, type StreamQuery } from './stream-name.js';
+import { appFromNms, livePlayName, NMS_CLOUDFRONT_ALIAS, nmsAppFor, type StreamQuery } from './stream-name.js';
 
 const require = createRequire(import.meta.url);
 
@@ -48,7 +48,12 @@ export interface RtmpIngestHooks {
   bitrate(sessionId: string, kbps: number): void;
   /** The accepted publisher's socket closed (or was closed by the idle watchdog). */
   publisherClosed(sessionId: string, why: 'disconnected' | 'idle' | 'shutdown'): void;
+  /** A play on `cfx/st/<name>`: the app that stream is live in, when it is not under `cfx/st` (see cloudFrontPlayApp). */
+  cloudFrontPlayApp(name: string): string | undefined;
 }
+
+/** The running server's resolver for `cfx/st` plays; the protocol patch is process-wide, like NMS itself (N5). */
+let resolveCloudFrontPlay: ((name: string) => string | undefined) | undefined;
 
 export interface RtmpServerOptions {
   host: string;
@@ -95,8 +100,16 @@ export function installNmsProtocolPatches(): void {
     }
     return onConnect.call(this, msg);
   };
-  proto.onPlay = function (this: unknown, msg) {
-    if (msg && typeof msg.streamName === 'string') msg.streamName = livePlayName(msg.streamName);
+  proto.onPlay = function (this: { streamApp?: unknown }, msg) {
+    if (msg && typeof msg.streamName === 'string') {
+      const streamName = livePlayName(msg.streamName);
+      msg.streamName = streamName;
+      if (this.streamApp === NMS_CLOUDFRONT_ALIAS && resolveCloudFrontPlay) {
+        const app = resolveCloudFrontPlay(streamName.split('?')[0]!);
+        const nmsApp = app === undefined ? null : nmsAppFor(app);
+        if (nmsApp) this.streamApp = nmsApp;
+      }
+    }
     return onPlay.call(this, msg);
   };
   proto[PATCHED] = true;
@@ -159,6 +172,7 @@ interface Tracked {
 export async function startRtmpServer(opts: RtmpServerOptions): Promise<RtmpServer> {
   const { host, log, hooks } = opts;
   installNmsProtocolPatches();
+  resolveCloudFrontPlay = (name) => hooks.cloudFrontPlayApp(name);
   routeNmsLogger(log.child({ role: 'nms' }));
   const port = await claimablePort(host, opts.port);
   await fs.mkdir(opts.storeDir, { recursive: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appFromNms, livePlayName, nmsAppFor, parsePublish, NMS_CLOUDFRONT_ALIAS, MAX_QUERY_CHARS } from '../../src/ingest/stream-name.js';
+import { appFromNms, cloudFrontPlayApp, livePlayName, nmsAppFor, parsePublish, NMS_CLOUDFRONT_ALIAS, MAX_QUERY_CHARS } from '../../src/ingest/stream-name.js';
 
 describe('parsePublish: every ingest form', () => {
   it('Wowza style rtmp://host/<app>/<stream> (SPEC ING-03)', () => {
@@ -87,5 +87,25 @@ describe('livePlayName: FMS play-name forms (SPEC RTMP-21/22, PROJECT live rule)
     ['mp4:talk.mp4?a=b', 'talk?a=b'],
   ])('%s plays %s', (requested, name) => {
     expect(livePlayName(requested)).toBe(name);
+  });
+});
+
+describe('cloudFrontPlayApp: rtmp://host/cfx/st/<name> plays a live stream of any app (SPEC RTMP-10/12, PROJECT)', () => {
+  const live = [
+    { app: 'live', name: 'talk' },
+    { app: 'livepkgr', name: 'lp' },
+    { app: 'live', name: 'both' },
+    { app: 'livecf', name: 'both' },
+    { app: 'cfx/st', name: 'cf' },
+    { app: 'live', name: 'cf' },
+  ];
+  it.each([
+    ['talk', 'live'],
+    ['lp', 'livepkgr'],
+    ['both', undefined], // ambiguous: two apps carry it
+    ['cf', undefined], // published under cfx/st itself: play it there
+    ['absent', undefined],
+  ])('%s → %s', (name, app) => {
+    expect(cloudFrontPlayApp(name, live)).toBe(app);
   });
 });

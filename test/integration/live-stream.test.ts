@@ -9,6 +9,7 @@ import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
+import { ffprobe } from '../helpers/media.js';
 import { fetchPlaylist, segmentUrl, waitForSegments } from '../helpers/hls-live.js';
 import { freePort } from '../helpers/ports.js';
 import { childPids, cmdline, waitForExit } from '../helpers/proc.js';
@@ -134,6 +135,13 @@ describe('RTMP publish → packaging → origin and edge', () => {
 
   it('accepts the CloudFront RTMP path rtmp://host/cfx/st/<stream> (SPEC RTMP-10)', async () => {
     await expectHlsFamily(edge, '/cfx/st/cf/playlist.m3u8');
+  });
+
+  it('plays any live stream over RTMP at rtmp://host/cfx/st/<stream>, with FMS play-name prefixes (SPEC RTMP-10, RTMP-22)', async () => {
+    for (const name of ['talk', 'mp4:talk']) {
+      const probe = await ffprobe(`rtmp://127.0.0.1:${server.ports.rtmp}/cfx/st/${name}`);
+      expect(probe.streams.map((s) => s.codec_name).sort(), name).toEqual(['aac', 'h264']);
+    }
   });
 
   it('lists the live streams in /api/streams with every manifest URL', async () => {
