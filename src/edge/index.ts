@@ -39,6 +39,19 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   // ORG-03: Node's own header limit sits above ours so the edge can answer 413 itself.
   const httpServer = http.createServer({ maxHeaderSize: Math.max(edge.limits.maxRequestBytes * 2, 16384), keepAliveTimeout: 65_000 }, server.handle);
   httpServer.headersTimeout = 66_000;
+  // ORG-03: a request larger than even Node's header limit would get Node's own 431, which
+  // CloudFront never sends; answer 414 (the request line alone is too long) or 413 and close.
+  httpServer.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
+    if (!socket.writable) return void socket.destroy();
+    let status = '400 Bad Request';
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
+      const firstLineEnd = err.rawPacket?.indexOf('\r\n') ?? -1;
+      status = firstLineEnd === -1 || firstLineEnd > edge.limits.maxUrlBytes ? '414 Request-URI Too Large' : '413 Request Entity Too Large';
+    } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      status = '408 Request Timeout';
+    }
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
   await new Promise<void>((resolvePromise, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.edgePort, config.host, () => {

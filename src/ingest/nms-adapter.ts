@@ -72,6 +72,7 @@ export interface RtmpServer {
 }
 
 interface RtmpProtocolProto {
+  parserData(buffer: Buffer): string | null;
   onConnect(msg: { cmdObj?: { app?: unknown } }): unknown;
   onPlay(msg: { streamName?: unknown }): unknown;
   onPublish(msg: unknown): unknown;
@@ -87,10 +88,22 @@ const PATCHED = Symbol.for('streamfront.nms.patched');
 export function installNmsProtocolPatches(): void {
   const Rtmp = require('node-media-server/src/protocol/rtmp.js') as { prototype: RtmpProtocolProto & { [PATCHED]?: boolean } };
   const proto = Rtmp?.prototype;
-  if (!proto || typeof proto.onConnect !== 'function' || typeof proto.onPlay !== 'function' || typeof proto.onPublish !== 'function') {
-    throw new Error('node-media-server internals changed: src/protocol/rtmp.js onConnect/onPlay/onPublish not found; the cfx/st adaptation cannot be installed');
+  if (!proto || typeof proto.parserData !== 'function' || typeof proto.onConnect !== 'function' || typeof proto.onPlay !== 'function' || typeof proto.onPublish !== 'function') {
+    throw new Error('node-media-server internals changed: src/protocol/rtmp.js parserData/onConnect/onPlay/onPublish not found; the cfx/st adaptation cannot be installed');
   }
   if (proto[PATCHED]) return;
+  // N7 (found by test/e2e/bad-input-rtmp): NMS parses client bytes without a try/catch, so one
+  // malformed command (a connect whose tcUrl is not a URL, a publish or play whose name is null or
+  // a number) throws out of the socket's 'data' handler and ends the whole process. A parse error
+  // is returned as NMS's own error string instead: NMS logs it and ends that one session.
+  const parserData = proto.parserData;
+  proto.parserData = function (this: unknown, buffer: Buffer) {
+    try {
+      return parserData.call(this, buffer);
+    } catch (err) {
+      return `malformed RTMP input: ${(err as Error).message}`;
+    }
+  };
   const onConnect = proto.onConnect;
   const onPlay = proto.onPlay;
   proto.onConnect = function (this: unknown, msg) {

@@ -31,6 +31,8 @@ export function restartDelayMs(failures: number, minSeconds: number, maxSeconds:
 
 /** An ffmpeg that ran at least this long counts as healthy: the back-off starts again from the minimum. */
 const HEALTHY_RUN_MS = 30_000;
+/** Below this much free space in a stream's directory, an ffmpeg death is reported as a full disk. */
+const LOW_DISK_BYTES = 1024 * 1024;
 /** How long a new publish may wait for its codecs before ffmpeg starts anyway. */
 const CODEC_WAIT_MS = 1000;
 
@@ -200,9 +202,20 @@ export class StreamSupervisor {
       // Codecs we could not learn from the RTMP headers in time, and that the containers refuse.
       this.#forceTranscode = true;
     }
+    // ffmpeg only says "Input/output error" when a write fails; name a full disk ourselves.
+    void this.#reportFullDisk(exit);
     // Died under a live publisher: restart with back-off (issue 5: resume within 3 s).
     this.#failures = ranMs >= HEALTHY_RUN_MS ? 1 : this.#failures + 1;
     this.#scheduleRestart(live, 'ffmpeg died while the stream is live: restarting');
+  }
+
+  async #reportFullDisk(exit: FfmpegExit): Promise<void> {
+    const dir = streamDir(this.#d.dataDir, this.#d.key);
+    const stats = await fs.statfs(dir).catch(() => null);
+    const freeBytes = stats ? stats.bavail * stats.bsize : undefined;
+    if (/No space left/i.test(exit.stderrTail) || (freeBytes !== undefined && freeBytes < LOW_DISK_BYTES)) {
+      this.#log.error({ dir, freeBytes, cause: 'ENOSPC' }, 'no space left on device for this stream: packaging cannot write its segments');
+    }
   }
 
   #scheduleRestart(live: LiveStream, why: string): void {

@@ -189,6 +189,7 @@ describe('RTMP bad input (server child process, live stream must stay intact)', 
     await sleep(500);
     const rssHeld = rssBytes(srv!.pid) ?? 0;
     conn.destroy();
+    console.info(`[bad-input-rtmp] 60 chunk streams declaring 16 MiB each: server RSS change while held ${((rssHeld - rssBefore) / 1048576).toFixed(1)} MiB`);
     await assertHealthy('oversized chunk sizes and message lengths');
     expect(rssHeld - rssBefore, `server RSS grew by ${((rssHeld - rssBefore) / 1048576).toFixed(0)} MiB for a few KiB of input`).toBeLessThan(256 * 1024 * 1024);
   });

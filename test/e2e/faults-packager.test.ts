@@ -4,6 +4,9 @@
 //    sequence, and no segment the playlist lists answers 404 afterwards;
 //  - the publisher drops and reconnects within 10 s under the same name → the same URLs continue
 //    with a discontinuity, and a player polling the old playlist sees no 404 storm;
+//  - the publisher freezes without closing its TCP connection (an encoder whose network vanished):
+//    the idle watchdog (N4) ends the stream within the idle timeout, the packager finishes the
+//    playlist, and a new publisher can take the name over at once;
 //  - a record-mode republish (`adbe-record-mode=record`, SPEC ING-01) restarts the stream: the
 //    earlier segments are gone from the new playlist.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+const IDLE_TIMEOUT_S = 3;
 let work: string;
 let server: RunningServer;
 const publishers: Publisher[] = [];
@@ -41,6 +45,8 @@ beforeAll(async () => {
     edgePort: await freePort(),
     dataDir: path.join(work, 'data'),
     logLevel: 'silent',
+    // A frozen encoder is cut off after this long (FIELD-NOTES §7 N4); small to keep the test short.
+    ingest: { idleTimeoutSeconds: IDLE_TIMEOUT_S },
   });
   server = await startServer({ config, log: silentLogger(), roles: { ingest: true, origin: true, edge: false } });
 }, 60_000);
@@ -121,6 +127,7 @@ describe('packager and publisher faults', () => {
     expect(discontinuity, `no #EXT-X-DISCONTINUITY at the restart (restart took ${restartMs} ms)\n${(await fetchPlaylist(playlist)).text}`).toBe(true);
     expect(resumed.lastSeq).toBeGreaterThan(lastBefore.lastSeq);
 
+    console.info(`[faults-packager] packager SIGKILL: new ffmpeg after ${restartMs} ms; first new segment #${resumed.lastSeq} listed ${Date.now() - killedAt} ms after the kill`);
     const watch = await watchListedSegments(playlist, 6000);
     expect(watch.playlist404).toBe(0);
     expect(watch.segment404, 'listed segments that answered 404 after the restart').toEqual([]);
@@ -151,6 +158,41 @@ describe('packager and publisher faults', () => {
     const watch = await watching;
     expect(watch.playlist404, `playlist answered 404 on ${watch.playlist404} of ${watch.polls} polls during the reconnect`).toBe(0);
     expect(watch.segment404, 'listed segments that answered 404 during the reconnect').toEqual([]);
+  });
+
+  it('a frozen publisher (no bytes, socket open) is cut off by the idle watchdog; a new one takes over (N4)', async () => {
+    const name = 'frozen';
+    const first = await publish(rtmpUrl('live', name));
+    const playlist = originUrl(`/live/${name}/playlist.m3u8`);
+    await waitForSegments(playlist, 2, 30_000);
+    const before = (await fetchPlaylist(playlist)).playlist!;
+    const packager = ffmpegReadersOf(process.pid, rtmpUrl('live', name));
+    expect(packager.length).toBe(1);
+
+    process.kill(first.proc.pid!, 'SIGSTOP'); // the encoder stops sending; its TCP connection stays open
+    try {
+      const frozenAt = Date.now();
+      let gone = false;
+      while (Date.now() - frozenAt < (IDLE_TIMEOUT_S + 8) * 1000 && !gone) {
+        gone = server.registry.get({ app: 'live', name }) === undefined;
+        if (!gone) await sleep(100);
+      }
+      const seconds = (Date.now() - frozenAt) / 1000;
+      console.info(`[faults-packager] frozen publisher: stream ended ${seconds.toFixed(1)} s after the freeze (idle timeout ${IDLE_TIMEOUT_S} s)`);
+      expect(gone, `stream still live ${seconds.toFixed(1)} s after its publisher froze`).toBe(true);
+      expect(await waitForExit(packager[0]!, 8000), 'the packager of the frozen stream kept running').toBe(true);
+      const ended = await fetchPlaylist(playlist);
+      if (ended.status === 200) expect(ended.playlist!.ended, `playlist of the frozen stream was not finished:\n${ended.text}`).toBe(true);
+
+      // The name is free again: a new encoder takes over and the URL continues.
+      await publish(rtmpUrl('live', name));
+      const after = await waitForSeqBeyond(playlist, before.lastSeq + 1, 20_000);
+      expect(after.ended).toBe(false);
+      assertContinuousNumbering(before, after);
+    } finally {
+      process.kill(first.proc.pid!, 'SIGCONT');
+      first.proc.kill('SIGKILL');
+    }
   });
 
   it('a record-mode republish restarts the stream instead of continuing it (SPEC ING-01)', async () => {
