@@ -4,9 +4,9 @@ import type { Config } from './config/index.js';
 import type { Logger } from './log.js';
 import { LiveRegistry } from './streams/registry.js';
 import { startIngest } from './ingest/index.js';
-import { startPackager } from './packager/index.js';
+import { locateFfmpeg, startPackager } from './packager/index.js';
 import { startOrigin } from './origin/index.js';
-import { startEdge } from './edge/index.js';
+import { checkEdgeConfig, startEdge } from './edge/index.js';
 
 export interface Roles {
   /** RTMP ingest plus the ffmpeg packager (they only make sense together). */
@@ -52,12 +52,19 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
     }
   };
 
+  // Everything that can be checked is checked before anything listens: a bad edge configuration
+  // or a missing ffmpeg must not leave a half-started server accepting publishers.
+  // The edge fronts edge.origin, else the origin on this machine (started here, or by `streamfront origin`).
+  const edgeOrigin = (originPort: number) => config.edge.origin ?? `http://${loopbackFor(config.host)}:${originPort}`;
+  if (roles.edge) checkEdgeConfig(config, edgeOrigin(config.originPort || 8080));
+  const ffmpeg = roles.ingest ? await locateFfmpeg(config) : undefined;
+
   try {
     if (roles.ingest) {
       const ingest = await startIngest({ config, registry, log });
       ports.rtmp = ingest.port;
       closers.push({ name: 'ingest', close: () => ingest.close() });
-      const packager = await startPackager({ config, registry, log, rtmpPort: ingest.port });
+      const packager = await startPackager({ config, registry, log, rtmpPort: ingest.port, ffmpeg });
       ffmpegPath = packager.ffmpegPath;
       closers.push({ name: 'packager', close: () => packager.close() });
     }
@@ -67,8 +74,7 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
       closers.push({ name: 'origin', close: () => origin.close() });
     }
     if (roles.edge) {
-      const originUrl = config.edge.origin ?? (roles.origin ? `http://${loopbackFor(config.host)}:${ports.origin}` : undefined);
-      const edge = await startEdge({ config, log, originUrl });
+      const edge = await startEdge({ config, log, originUrl: edgeOrigin(roles.origin ? ports.origin : config.originPort) });
       ports.edge = edge.port;
       closers.push({ name: 'edge', close: () => edge.close() });
     }

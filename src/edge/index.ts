@@ -22,18 +22,28 @@ export interface EdgeInternals extends EdgeHandle {
  * `config.edge.origin` as the origin of distributions that list none. Bad configuration (no origin,
  * unsupported origin URL) rejects with a message naming the field.
  */
-export async function startEdge(opts: { config: Config; log: Logger; originUrl?: string }): Promise<EdgeInternals> {
-  const { config } = opts;
-  const log = opts.log.bindings()['role'] === 'edge' ? opts.log : opts.log.child({ role: 'edge' });
-  const edge = config.edge;
-  const originUrl = opts.originUrl ?? edge.origin;
-  const distributions = edge.distributions.map((d, i) => {
+/** Builds every distribution of the configuration; throws the first problem, naming the distribution. */
+function buildDistributions(config: Config, originUrl: string | undefined) {
+  return config.edge.distributions.map((d, i) => {
     try {
       return buildDistribution(d, originUrl);
     } catch (err) {
       throw new Error(`edge.distributions[${i}]: ${(err as Error).message}`);
     }
   });
+}
+
+/** Checks the edge configuration against an origin URL without listening (start-up validation). */
+export function checkEdgeConfig(config: Config, originUrl: string | undefined): void {
+  buildDistributions(config, originUrl ?? config.edge.origin);
+}
+
+export async function startEdge(opts: { config: Config; log: Logger; originUrl?: string }): Promise<EdgeInternals> {
+  const { config } = opts;
+  const log = opts.log.bindings()['role'] === 'edge' ? opts.log : opts.log.child({ role: 'edge' });
+  const edge = config.edge;
+  const originUrl = opts.originUrl ?? edge.origin;
+  const distributions = buildDistributions(config, originUrl);
   const logDir = edge.logs.enabled ? resolve(edge.logs.dir ?? join(config.dataDir, 'edge-logs')) : undefined;
   const server = new EdgeServer({ cfg: edge, distributions, log, logDir });
   // ORG-03: Node's own header limit sits above ours so the edge can answer 413 itself.

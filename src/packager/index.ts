@@ -33,12 +33,27 @@ export async function resolveFfmpegPath(configured: string | undefined, env: Nod
   return candidate; // checkFfmpeg reports it clearly
 }
 
-export async function startPackager(opts: { config: Config; registry: LiveRegistry; log: Logger; rtmpPort: number }): Promise<PackagerHandle> {
+export interface WorkingFfmpeg {
+  path: string;
+  version: string;
+}
+
+/** The ffmpeg the packager will use, checked (runs, has the hls/hds/smoothstreaming muxers); throws a one-line Error. */
+export async function locateFfmpeg(config: Config): Promise<WorkingFfmpeg> {
+  const ffmpegPath = await resolveFfmpegPath(config.packager.ffmpegPath);
+  const ff = await checkFfmpeg(ffmpegPath);
+  return { path: ffmpegPath, version: ff.version };
+}
+
+/**
+ * `ffmpeg` may come from an earlier locateFfmpeg() call, so that a server checks it before it
+ * starts listening for publishers.
+ */
+export async function startPackager(opts: { config: Config; registry: LiveRegistry; log: Logger; rtmpPort: number; ffmpeg?: WorkingFfmpeg }): Promise<PackagerHandle> {
   const { config, registry } = opts;
   const log = opts.log.child({ role: 'packager' });
-  const ffmpegPath = await resolveFfmpegPath(config.packager.ffmpegPath);
-  const ff = await checkFfmpeg(ffmpegPath); // throws a one-line Error
-  log.info({ ffmpegPath, ffmpegVersion: ff.version }, 'using ffmpeg');
+  const { path: ffmpegPath, version: ffmpegVersion } = opts.ffmpeg ?? (await locateFfmpeg(config));
+  log.info({ ffmpegPath, ffmpegVersion }, 'using ffmpeg');
 
   const dataDir = path.resolve(config.dataDir);
   const supervisors = new Map<string, StreamSupervisor>();
@@ -81,7 +96,7 @@ export async function startPackager(opts: { config: Config; registry: LiveRegist
 
   return {
     ffmpegPath,
-    ffmpegVersion: ff.version,
+    ffmpegVersion,
     async close() {
       closing = true;
       registry.off('publish', onPublish);
