@@ -98,8 +98,8 @@ const LOOPBACK_OR_ANY = /^(127\.[0-9.]+|0\.0\.0\.0|localhost|\[::1?\]|::1?)$/i;
  * HTTP URLs are made relative to the page's own origin (`pageOrigin`), so that a page served by
  * the edge links to the edge: the API's absolute URLs may name the origin, because the edge
  * rewrites Host when it forwards (SPEC 4.5). RTMP URLs keep their port and path; a loopback or
- * wildcard host is replaced by the page's host name. When the API gives no RTMP URL, the
- * CloudFront form `rtmp://<host>:1935/cfx/st/<stream>` (SPEC RTMP-10) is offered.
+ * wildcard host is replaced by the page's host name. When the API gives no RTMP URL, the stream's
+ * own path and the CloudFront form `rtmp://<host>:1935/cfx/st/<stream>` (SPEC RTMP-10) are offered.
  */
 export function playbackUrls(stream, pageOrigin) {
   const page = new URL(pageOrigin);
@@ -132,12 +132,12 @@ export function playbackUrls(stream, pageOrigin) {
     const url = new URL(p, page).href;
     if (!rows.some((r) => r.family === classifyUrl(url))) add(url);
   }
-  // RTMP play/publish: the CloudFront form `rtmp://<host>/cfx/st/<stream>` (SPEC RTMP-10) and the
-  // stream's own app, on the host and port of the API's RTMP URL when it gave one.
-  const firstRtmp = rows.find((r) => r.family.startsWith('RTMP'));
-  const rtmpHost = firstRtmp ? new URL(firstRtmp.url).host : `${page.hostname}:1935`;
-  if (!rows.some((r) => r.family === 'RTMP (CloudFront-style cfx/st)')) add(`rtmp://${rtmpHost}/cfx/st/${stream.name}`);
-  if (!rows.some((r) => r.family === 'RTMP')) add(`rtmp://${rtmpHost}/${stream.app}/${stream.name}`);
+  // RTMP play: the API lists the URLs that reach this stream (its own app, and the CloudFront form
+  // `cfx/st/<stream>` when that reaches it, SPEC RTMP-10). Without any, offer both on port 1935.
+  if (!rows.some((r) => r.family.startsWith('RTMP'))) {
+    add(`rtmp://${page.hostname}:1935/${stream.app}/${stream.name}`);
+    if (stream.app !== 'cfx/st') add(`rtmp://${page.hostname}:1935/cfx/st/${stream.name}`);
+  }
   rows.sort((a, b) => FAMILY_ORDER.indexOf(a.family) - FAMILY_ORDER.indexOf(b.family));
   return rows;
 }

@@ -5,10 +5,10 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { LiveRegistry } from '../streams/registry.js';
-import { streamId, type StreamKey } from '../streams/stream-key.js';
+import { cloudFrontPlayApp, streamId, type StreamKey } from '../streams/stream-key.js';
 import { startRtmpServer, type PublishRequest, type PublishVerdict } from './nms-adapter.js';
 import { decidePublish, ipAllowList, type PublishAuthPolicy } from './publish-auth.js';
-import { cloudFrontPlayApp, parsePublish } from './stream-name.js';
+import { parsePublish } from './stream-name.js';
 
 export interface IngestHandle {
   port: number;

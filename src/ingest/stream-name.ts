@@ -39,18 +39,6 @@ export function livePlayName(requested: string): string {
   return name.replace(PLAY_PREFIX_RE, '').replace(PLAY_EXT_RE, '') + query;
 }
 
-/**
- * PROJECT (SPEC RTMP-10/12): viewers of a CloudFront RTMP distribution always connect to
- * `rtmp://host/cfx/st` and name the stream. A play of `cfx/st/<name>` therefore reaches the live
- * stream `<name>` whatever app it was published to, when that name is live in exactly one app and
- * not under `cfx/st` itself. Returns the app to play from, or undefined to leave the play as asked.
- */
-export function cloudFrontPlayApp(name: string, live: readonly StreamKey[]): string | undefined {
-  if (live.some((k) => k.app === CLOUDFRONT_APP && k.name === name)) return undefined;
-  const apps = live.filter((k) => k.name === name).map((k) => k.app);
-  return apps.length === 1 ? apps[0] : undefined;
-}
-
 /** Query parameters an encoder may put after the stream name. */
 export type StreamQuery = Record<string, string | string[] | undefined>;
 

@@ -1,6 +1,6 @@
 // Pure: the JSON of GET /api/streams, built from the live registry's records.
 import type { LiveStream } from '../streams/registry.js';
-import { streamId } from '../streams/stream-key.js';
+import { CLOUDFRONT_APP, cloudFrontPlayApp, streamId, type StreamKey } from '../streams/stream-key.js';
 import { manifestPaths, type ManifestPaths } from './url-families.js';
 
 export interface StreamDescription {
@@ -50,7 +50,14 @@ function rtmpAuthority(host: string, port: number): string {
   return `${h}:${port}`;
 }
 
-export function describeStream(s: LiveStream, base: ApiBase): StreamDescription {
+/**
+ * `live`: every stream live now. RTMP play works at the published path, and at the CloudFront
+ * path `cfx/st/<name>` when that reaches this stream (see cloudFrontPlayApp, SPEC RTMP-10).
+ */
+export function describeStream(s: LiveStream, base: ApiBase, live: readonly StreamKey[] = [s.key]): StreamDescription {
+  const rtmpBase = `rtmp://${rtmpAuthority(base.rtmpHost, base.rtmpPort)}`;
+  const rtmp = [`${rtmpBase}/${s.key.app}/${s.key.name}`];
+  if (s.key.app !== CLOUDFRONT_APP && cloudFrontPlayApp(s.key.name, live) === s.key.app) rtmp.push(`${rtmpBase}/${CLOUDFRONT_APP}/${s.key.name}`);
   const paths = manifestPaths(s.key, s.event);
   return {
     id: streamId(s.key),
@@ -66,12 +73,13 @@ export function describeStream(s: LiveStream, base: ApiBase): StreamDescription 
     bitrateKbps: s.bitrateKbps ?? null,
     paths,
     urls: absolute(paths, base.baseUrl),
-    rtmp: [`rtmp://${rtmpAuthority(base.rtmpHost, base.rtmpPort)}/${s.key.app}/${s.key.name}`],
+    rtmp,
   };
 }
 
 export function describeStreams(list: LiveStream[], base: ApiBase): StreamsResponse {
-  const streams = list.map((s) => describeStream(s, base)).sort((a, b) => a.id.localeCompare(b.id));
+  const live = list.map((s) => s.key);
+  const streams = list.map((s) => describeStream(s, base, live)).sort((a, b) => a.id.localeCompare(b.id));
   return { streams };
 }
 

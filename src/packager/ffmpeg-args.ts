@@ -70,13 +70,66 @@ export function codecOptions(plan: Pick<PackagingPlan, 'transcodeVideo' | 'trans
   return opts;
 }
 
-export function packagingInvocation(plan: PackagingPlan): FfmpegInvocation {
+/** One muxer of the packaging: its format, private options (name → value) and output path. */
+interface MuxerSpec {
+  format: 'hls' | 'hds' | 'smoothstreaming';
+  options: Array<[string, string]>;
+  target: string;
+}
+
+function muxers(plan: PackagingPlan): MuxerSpec[] {
   const seg = String(plan.segmentSeconds);
   const fragMicros = String(Math.round(plan.segmentSeconds * 1_000_000));
   const window = String(plan.windowSegments);
   const extra = String(plan.extraWindowSegments);
-  const codecs = codecOptions(plan);
   const hlsFlags = ['delete_segments', 'independent_segments', 'temp_file', ...(plan.appendHls ? ['append_list'] : [])].join('+');
+  return [
+    {
+      // FIELD-NOTES §4a. The playlist is always written to a temp file and renamed (file protocol,
+      // live playlist), `temp_file` does the same for segments: the origin never serves half a file.
+      format: 'hls',
+      options: [
+        ['hls_time', seg],
+        ['hls_list_size', window],
+        ['hls_delete_threshold', String(Math.max(1, plan.extraWindowSegments))],
+        ['hls_flags', hlsFlags],
+        ['hls_segment_filename', `${FORMAT_DIRS.hls}/seg_%05d.ts`],
+      ],
+      target: `${FORMAT_DIRS.hls}/index.m3u8`,
+    },
+    {
+      // FIELD-NOTES §4b: min_frag_duration defaults to 10 s; window bounds disk use.
+      format: 'hds',
+      options: [['window_size', window], ['extra_window_size', extra], ['min_frag_duration', fragMicros]],
+      target: FORMAT_DIRS.hds,
+    },
+    {
+      // FIELD-NOTES §4c: live manifest (`IsLive="true"`, `t=` entries) with a sliding window.
+      format: 'smoothstreaming',
+      options: [['window_size', window], ['extra_window_size', extra], ['lookahead_count', '2'], ['min_frag_duration', fragMicros]],
+      target: FORMAT_DIRS.mss,
+    },
+  ];
+}
+
+/**
+ * With `-c copy` (H.264/AAC in) the three muxers are three outputs of one process (FIELD-NOTES §4d).
+ * A re-encode goes through the tee muxer instead, so the stream is encoded once, not once per
+ * output; the encoders then put their headers in extradata (`+global_header`), which the HDS and
+ * Smooth muxers need and which the MPEG-TS muxer repeats before each key frame.
+ */
+export function packagingInvocation(plan: PackagingPlan): FfmpegInvocation {
+  const codecs = codecOptions(plan);
+  const specs = muxers(plan);
+  const transcoding = plan.transcodeVideo || plan.transcodeAudio;
+  const outputs: FfmpegOutput[] = transcoding
+    ? [
+        {
+          options: [...codecs, '-flags', '+global_header', '-f', 'tee'],
+          target: specs.map((m) => `[${[['f', m.format], ...m.options].map(([k, v]) => `${k}=${v}`).join(':')}]${m.target}`).join('|'),
+        },
+      ]
+    : specs.map((m) => ({ options: [...codecs, '-f', m.format, ...m.options.flatMap(([k, v]) => [`-${k}`, v])], target: m.target }));
   return {
     cwd: plan.workDir,
     inputOptions: [
@@ -88,34 +141,7 @@ export function packagingInvocation(plan: PackagingPlan): FfmpegInvocation {
       '-analyzeduration', '1000000', '-probesize', '1000000',
     ],
     input: plan.inputUrl,
-    outputs: [
-      {
-        // FIELD-NOTES §4a. The playlist is always written to a temp file and renamed (file protocol,
-        // live playlist), `temp_file` does the same for segments: the origin never serves half a file.
-        options: [
-          ...codecs,
-          '-f', 'hls', '-hls_time', seg, '-hls_list_size', window,
-          '-hls_delete_threshold', String(Math.max(1, plan.extraWindowSegments)),
-          '-hls_flags', hlsFlags,
-          '-hls_segment_filename', `${FORMAT_DIRS.hls}/seg_%05d.ts`,
-        ],
-        target: `${FORMAT_DIRS.hls}/index.m3u8`,
-      },
-      {
-        // FIELD-NOTES §4b: min_frag_duration defaults to 10 s; window bounds disk use.
-        options: [...codecs, '-f', 'hds', '-window_size', window, '-extra_window_size', extra, '-min_frag_duration', fragMicros],
-        target: FORMAT_DIRS.hds,
-      },
-      {
-        // FIELD-NOTES §4c: live manifest (`IsLive="true"`, `t=` entries) with a sliding window.
-        options: [
-          ...codecs,
-          '-f', 'smoothstreaming', '-window_size', window, '-extra_window_size', extra,
-          '-lookahead_count', '2', '-min_frag_duration', fragMicros,
-        ],
-        target: FORMAT_DIRS.mss,
-      },
-    ],
+    outputs,
   };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { appFromNms, cloudFrontPlayApp, livePlayName, nmsAppFor, parsePublish, NMS_CLOUDFRONT_ALIAS, MAX_QUERY_CHARS } from '../../src/ingest/stream-name.js';
+import { appFromNms, livePlayName, nmsAppFor, parsePublish, NMS_CLOUDFRONT_ALIAS, MAX_QUERY_CHARS } from '../../src/ingest/stream-name.js';
+import { cloudFrontPlayApp } from '../../src/streams/stream-key.js';
 
 describe('parsePublish: every ingest form', () => {
   it('Wowza style rtmp://host/<app>/<stream> (SPEC ING-03)', () => {

@@ -42,7 +42,8 @@ describe('/api/streams body', () => {
     expect(pkgr.bitrateKbps).toBe(2100);
     expect(pkgr.startedAt).toBe('2026-11-25T12:00:00.000Z');
     expect(pkgr.packaging).toBe('running');
-    expect(pkgr.rtmp).toEqual(['rtmp://example.test:1935/livepkgr/livestream']);
+    // Also at the CloudFront RTMP path: the name is live in one app only (SPEC RTMP-10).
+    expect(pkgr.rtmp).toEqual(['rtmp://example.test:1935/livepkgr/livestream', 'rtmp://example.test:1935/cfx/st/livestream']);
   });
 
   it('prefers publicBaseUrl and never reflects a hostile Host header', () => {
@@ -55,6 +56,17 @@ describe('/api/streams body', () => {
     expect(evil.baseUrl).toBe('http://127.0.0.1:8080');
     const v6 = apiBase({ hostHeader: '[::1]:8080', protocol: 'http', fallbackHost: '127.0.0.1', fallbackPort: 8080, rtmpPort: 1935 });
     expect(v6).toEqual({ baseUrl: 'http://[::1]:8080', rtmpHost: '::1', rtmpPort: 1935 });
-    expect(describeStreams([stream('live', 'x')], v6).streams[0].rtmp).toEqual(['rtmp://[::1]:1935/live/x']);
+    expect(describeStreams([stream('live', 'x')], v6).streams[0].rtmp).toEqual(['rtmp://[::1]:1935/live/x', 'rtmp://[::1]:1935/cfx/st/x']);
+  });
+});
+
+describe('/api/streams RTMP play URLs', () => {
+  it('offers the CloudFront path cfx/st/<name> only where it reaches that stream (SPEC RTMP-10)', () => {
+    const base = apiBase({ hostHeader: 'h:8080', protocol: 'http', fallbackHost: '127.0.0.1', fallbackPort: 8080, rtmpPort: 1935 });
+    const body = describeStreams([stream('live', 'both'), stream('livecf', 'both'), stream('live', 'solo')], base);
+    const rtmp = Object.fromEntries(body.streams.map((s) => [s.id, s.rtmp]));
+    expect(rtmp['live/solo']).toEqual(['rtmp://h:1935/live/solo', 'rtmp://h:1935/cfx/st/solo']);
+    expect(rtmp['live/both']).toEqual(['rtmp://h:1935/live/both']);
+    expect(rtmp['livecf/both']).toEqual(['rtmp://h:1935/livecf/both']);
   });
 });

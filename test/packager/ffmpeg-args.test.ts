@@ -93,6 +93,23 @@ describe('packagingInvocation', () => {
   });
 });
 
+describe('packagingInvocation when re-encoding', () => {
+  const inv = packagingInvocation({ ...plan, transcodeVideo: true, transcodeAudio: true });
+  it('encodes once and fans out through the tee muxer to HLS, HDS and Smooth', () => {
+    expect(inv.outputs).toHaveLength(1);
+    const out = inv.outputs[0]!;
+    expect(opt(out.options, '-f')).toBe('tee');
+    expect(opt(out.options, '-c:v')).toBe('libx264');
+    // HDS and Smooth read codec headers from extradata.
+    expect(opt(out.options, '-flags')).toBe('+global_header');
+    expect(out.target.split('|')).toEqual([
+      '[f=hls:hls_time=2:hls_list_size=6:hls_delete_threshold=3:hls_flags=delete_segments+independent_segments+temp_file:hls_segment_filename=hls/seg_%05d.ts]hls/index.m3u8',
+      '[f=hds:window_size=6:extra_window_size=3:min_frag_duration=2000000]hds',
+      '[f=smoothstreaming:window_size=6:extra_window_size=3:lookahead_count=2:min_frag_duration=2000000]mss',
+    ]);
+  });
+});
+
 describe('codec decisions', () => {
   it('transcodes only what is not H.264 / AAC', () => {
     expect(needsVideoTranscode('h264')).toBe(false);

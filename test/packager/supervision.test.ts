@@ -1,6 +1,7 @@
 // Integration: ffmpeg supervision — graceful stop with #EXT-X-ENDLIST, restart with back-off and a
 // discontinuity after a SIGKILL, republish continuation, record-mode restart (SPEC ING-01),
 // cleanup after the delay, and close() reaping every child (checked through /proc).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,9 +159,19 @@ describe('codecs other than H.264/AAC (Sorenson Spark + MP3)', () => {
     const live = await waitFor('transcoding flag', () => stack.registry.get(key)?.transcoding === true && stack.registry.get(key));
     expect(live.video?.codec).toBe('flv1');
     expect(live.audio?.codec).toBe('mp3');
-    const playlist = await playlistWithSegments(stack.dir(key, 'hls'), 1);
-    const probe = await ffprobe(path.join(stack.dir(key, 'hls'), segmentNames(playlist)[0]!));
+    const playlist = await playlistWithSegments(stack.dir(key, 'hls'), 2);
+    const second = path.join(stack.dir(key, 'hls'), segmentNames(playlist)[1]!);
+    const probe = await ffprobe(second);
     expect(probe.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:aac', 'video:h264']);
+    // A segment after the first decodes on its own: the one encode (tee) repeats SPS/PPS at key frames.
+    const decode = spawnSync('ffmpeg', ['-v', 'error', '-i', second, '-f', 'null', '-'], { encoding: 'utf8' });
+    expect(decode.status, decode.stderr).toBe(0);
+    expect(decode.stderr).not.toMatch(/non-existing PPS|no frame|decode_slice/);
+    // HDS and Smooth get the codec headers too.
+    const manifest = await waitFor('Smooth manifest', () => readText(path.join(stack.dir(key, 'mss'), 'Manifest')));
+    expect(manifest).toMatch(/FourCC="H264"[^>]*CodecPrivateData="0000000167/);
+    expect(manifest).toMatch(/FourCC="AACL"[^>]*CodecPrivateData="[0-9A-F]+"/i);
+    await waitFor('HDS manifest', () => readText(path.join(stack.dir(key, 'hds'), 'index.f4m'))?.includes('<media'));
     await pub.stop();
   });
 });

@@ -95,11 +95,16 @@ describe('playbackUrls / hlsUrl', () => {
   });
 
   it("keeps the API's RTMP port and replaces a loopback/wildcard host by the page's host", () => {
-    const rows = playbackUrls({ app: 'live', name: 'demo', rtmp: 'rtmp://0.0.0.0:19350/live/demo' }, 'http://media.example.com/');
+    const rows = playbackUrls({ app: 'live', name: 'demo', rtmp: ['rtmp://0.0.0.0:19350/live/demo', 'rtmp://0.0.0.0:19350/cfx/st/demo'] }, 'http://media.example.com/');
     expect(rows.filter((r) => r.url.startsWith('rtmp')).map((r) => r.url)).toEqual([
       'rtmp://media.example.com:19350/live/demo',
       'rtmp://media.example.com:19350/cfx/st/demo',
     ]);
+  });
+
+  it('offers only the RTMP URLs the API gives (cfx/st is left out where it would reach another stream)', () => {
+    const rows = playbackUrls({ app: 'live', name: 'both', rtmp: ['rtmp://h:1935/live/both'] }, 'http://h/');
+    expect(rows.filter((r) => r.url.startsWith('rtmp')).map((r) => r.url)).toEqual(['rtmp://h:1935/live/both']);
   });
 
   it('lists livepkgr and IIS forms when the API has them, without duplicates', () => {
