@@ -184,7 +184,7 @@ describe('API, health and player', () => {
       iis: { smooth: '/demo.isml/manifest', hls: '/demo.isml/manifest(format=m3u8-aapl).m3u8' },
     });
     expect(s.urls.wowza.hls).toBe('http://127.0.0.1/live/demo/playlist.m3u8'); // rawRequest sends `Host: 127.0.0.1`
-    expect(s.rtmp).toEqual(['rtmp://127.0.0.1:19999/live/demo']);
+    expect(s.rtmp).toEqual(['rtmp://127.0.0.1:19999/live/demo', 'rtmp://127.0.0.1:19999/cfx/st/demo']);
     const viaFetch = (await (await fetch(`${base}/api/streams`)).json()) as { streams: Array<Record<string, any>> };
     expect(viaFetch.streams[0].urls.iis.smooth).toBe(`${base}/demo.isml/manifest`);
   });

@@ -256,7 +256,8 @@ describe('while the stream is live', () => {
       codecs: { video: 'h264', audio: 'aac' },
       bitrateKbps: 364,
       packaging: 'running',
-      rtmp: ['rtmp://127.0.0.1:19355/livepkgr/alpha'],
+      // its published path, and the CloudFront RTMP path (the name is live in one app only, SPEC RTMP-10)
+      rtmp: ['rtmp://127.0.0.1:19355/livepkgr/alpha', 'rtmp://127.0.0.1:19355/cfx/st/alpha'],
     });
     expect(typeof alpha.startedAt).toBe('string');
     expect(alpha.urls.livepkgr.hls).toBe(`${base}/hls-live/livepkgr/_definst_/ev1/alpha.m3u8`);
