@@ -12,7 +12,7 @@ import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { ffprobe } from '../helpers/media.js';
 import { fetchPlaylist, segmentUrl, waitForSegments } from '../helpers/hls-live.js';
 import { freePort } from '../helpers/ports.js';
-import { childPids, cmdline, waitForExit } from '../helpers/proc.js';
+import { ffmpegReadersOf, waitForExit } from '../helpers/proc.js';
 
 let server: RunningServer;
 let dataDir: string;
@@ -156,9 +156,7 @@ describe('RTMP publish → packaging → origin and edge', () => {
   });
 
   it('ends HLS with #EXT-X-ENDLIST and reaps the packager ffmpeg when the publisher stops', async () => {
-    const publisherPid = publishers[0]!.proc.pid;
-    const packagerPids = () =>
-      childPids(process.pid).filter((pid) => pid !== publisherPid && cmdline(pid)[0]?.includes('ffmpeg') && cmdline(pid).some((a) => a.includes('/live/talk')));
+    const packagerPids = () => ffmpegReadersOf(process.pid, `rtmp://127.0.0.1:${server.ports.rtmp}/live/talk`);
     const before = packagerPids();
     expect(before.length).toBe(1);
     await publishers[0]!.stop();

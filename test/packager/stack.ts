@@ -9,6 +9,7 @@ import { startIngest, type IngestHandle } from '../../src/ingest/index.js';
 import { silentLogger, createLogger, type Logger } from '../../src/log.js';
 import { startPackager, type PackagerHandle } from '../../src/packager/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
+import { ffmpegReadersOf } from '../helpers/proc.js';
 import { formatDir, streamDir, type OutputFormat, type StreamKey } from '../../src/streams/stream-key.js';
 
 export interface Stack {
@@ -99,21 +100,7 @@ export function procInfo(pid: number): ProcInfo | null {
   return { pid, ppid: Number(f[1]), comm, cpuTicks: Number(f[11]) + Number(f[12]), rssPages: Number(f[21]) };
 }
 
-/** Live (non-zombie) children of this process named `comm`, read from /proc. */
-export function childProcesses(comm = 'ffmpeg', parent = process.pid): ProcInfo[] {
-  const out: ProcInfo[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const info = procInfo(Number(name));
-    if (info && info.ppid === parent && info.comm === comm) out.push(info);
-  }
-  return out;
-}
-
-/** Children of ours that are packagers (their command line reads from our RTMP port). */
+/** Children of ours that are packagers: ffmpeg processes reading (`-i`) from our RTMP port. */
 export function packagerPids(rtmpPort: number): number[] {
-  return childProcesses('ffmpeg')
-    .filter((p) => (readText(`/proc/${p.pid}/cmdline`) ?? '').includes(`127.0.0.1:${rtmpPort}/`))
-    .filter((p) => !(readText(`/proc/${p.pid}/cmdline`) ?? '').includes('-f\u0000flv'))
-    .map((p) => p.pid);
+  return ffmpegReadersOf(process.pid, `rtmp://127.0.0.1:${rtmpPort}/`);
 }
