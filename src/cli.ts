@@ -3,9 +3,9 @@
 // and stop them on SIGINT/SIGTERM so that every ffmpeg child is reaped.
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, OPTIONS } from './config/load.js';
-import type { Config } from './config/index.js';
+import { loopbackFor, type Config } from './config/index.js';
 import { createLogger, type Logger } from './log.js';
-import { loopbackFor, startServer, type Roles, type RunningServer } from './server.js';
+import { startServer, type Roles, type RunningServer } from './server.js';
 import { publishKey } from './ingest/publish-auth.js';
 import { isValidApp, isValidStreamName } from './streams/stream-key.js';
 import { startTestPattern } from './demo/test-pattern.js';
@@ -39,8 +39,13 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
+/** The host name printed in URLs for people: `localhost` for a wildcard bind. */
+function displayHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? 'localhost' : loopbackFor(host);
+}
+
 function printUrls(config: Config, server: RunningServer, log: Logger): void {
-  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : loopbackFor(config.host);
+  const shown = displayHost(config.host);
   const urls: Record<string, string> = {};
   if (server.ports.rtmp) urls.publish = `rtmp://${shown}:${server.ports.rtmp}/live/<stream>`;
   if (server.ports.origin) urls.origin = `http://${shown}:${server.ports.origin}/live/<stream>/playlist.m3u8`;
@@ -96,11 +101,10 @@ async function main(argv: string[]): Promise<void> {
     const query = config.ingest.publishSecret ? `?key=${publishKey(config.ingest.publishSecret, key)}` : '';
     demo = startTestPattern({
       ffmpegPath: server.ffmpegPath!,
-      rtmpUrl: `rtmp://127.0.0.1:${server.ports.rtmp}/live/demo${query}`,
+      rtmpUrl: `rtmp://${loopbackFor(config.host)}:${server.ports.rtmp}/live/demo${query}`,
       log: log.child({ role: 'demo' }),
     });
-    const shown = config.host === '0.0.0.0' ? 'localhost' : loopbackFor(config.host);
-    process.stdout.write(`\n  Demo stream live/demo is starting. Open the player:\n    http://${shown}:${server.ports.edge}/?stream=live/demo\n\n`);
+    process.stdout.write(`\n  Demo stream live/demo is starting. Open the player:\n    http://${displayHost(config.host)}:${server.ports.edge}/?stream=live/demo\n\n`);
   }
 
   let stopping = false;

@@ -1,6 +1,6 @@
 // Composition: starts the roles a command asks for, in dependency order, and stops them in
 // reverse. A stream goes ingest → packager → files → origin; a viewer goes edge → origin.
-import type { Config } from './config/index.js';
+import { loopbackFor, type Config } from './config/index.js';
 import type { Logger } from './log.js';
 import { LiveRegistry } from './streams/registry.js';
 import { startIngest } from './ingest/index.js';
@@ -22,13 +22,6 @@ export interface RunningServer {
   /** The ffmpeg the packager uses, when ingest runs. */
   ffmpegPath?: string;
   close(): Promise<void>;
-}
-
-/** The address a local client uses to reach a listener bound to `host`. */
-export function loopbackFor(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::' || host === '[::]') return '[::1]';
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 // Each role's start function tags its own log lines with `role`.

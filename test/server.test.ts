@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../src/config/index.js';
+import { defaultConfig, loopbackFor } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
-import { loopbackFor, startServer } from '../src/server.js';
+import { startServer } from '../src/server.js';
 import { freePort } from './helpers/ports.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-server-'));

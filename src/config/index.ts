@@ -83,6 +83,13 @@ export type OriginConfig = Config['origin'];
 export type CacheControlConfig = OriginConfig['cacheControl'];
 export type { EdgeConfig } from './edge.js';
 
+/** The address a local client uses to reach a listener bound to `host`. */
+export function loopbackFor(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
 /** The configuration with every default filled in; overrides are deep-merged first. */
 export function defaultConfig(overrides: unknown = {}): Config {
   return configSchema.parse(overrides);

@@ -1,6 +1,7 @@
 // Pure: the ffmpeg invocation that packages one live RTMP stream into HLS, HDS and Smooth at once
 // (FIELD-NOTES §4: one process with three outputs costs about half of three processes and pulls
 // the stream from the RTMP server once). No I/O here; ./ffmpeg-process.ts runs it.
+import { loopbackFor } from '../config/index.js';
 
 export interface PackagingPlan {
   /** rtmp://127.0.0.1:<port>/<app>/<name> */
@@ -161,6 +162,5 @@ export function needsAudioTranscode(codec: string | undefined): boolean {
 
 /** The RTMP URL the packager reads a stream from; a wildcard bind address is reached over loopback. */
 export function rtmpInputUrl(host: string, port: number, app: string, name: string): string {
-  const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return `rtmp://${h}:${port}/${app}/${name}`;
+  return `rtmp://${loopbackFor(host)}:${port}/${app}/${name}`;
 }
