@@ -267,66 +267,59 @@ function setEntityHeaders(res: Response, v: Validators, headers: SendHeaders): v
   res.setHeader('Last-Modified', v.lastModified.toUTCString());
 }
 
-/** Answers GET/HEAD for an in-memory entity: 304, 206, 416 or 200. Never compressed (GZ-03). */
-function sendBuffer(req: Request, res: Response, body: Buffer, v: Validators, headers: SendHeaders): void {
+/**
+ * The part of a GET/HEAD answer shared by buffers and files: entity headers, then 304 or 416 when
+ * they apply (answered here, returning undefined), else the byte span to send (whole or 206).
+ */
+function answerConditionals(req: Request, res: Response, size: number, v: Validators, headers: SendHeaders): { start: number; end: number } | undefined {
   setEntityHeaders(res, v, headers);
   if (isNotModified(conditionalHeaders(req), v)) {
     res.status(304).end();
-    return;
+    return undefined;
   }
   res.setHeader('Content-Type', headers.contentType);
   res.setHeader('Accept-Ranges', 'bytes');
-  const range = decideRange(header(req, 'range'), body.length, header(req, 'if-range'), v);
+  const range = decideRange(header(req, 'range'), size, header(req, 'if-range'), v);
   if (range.type === 'unsatisfiable') {
-    res.status(416).setHeader('Content-Range', `bytes */${body.length}`);
+    res.status(416).setHeader('Content-Range', `bytes */${size}`);
     res.setHeader('Cache-Control', 'no-store'); // a client error, not the entity's freshness
     res.setHeader('Content-Length', '0');
     res.end();
-    return;
+    return undefined;
   }
-  const slice = range.type === 'partial' ? body.subarray(range.start, range.end + 1) : body;
   if (range.type === 'partial') {
-    res.status(206).setHeader('Content-Range', contentRange(range.start, range.end, body.length));
-  } else {
-    res.status(200);
+    res.status(206).setHeader('Content-Range', contentRange(range.start, range.end, size));
+    return { start: range.start, end: range.end };
   }
+  res.status(200);
+  return { start: 0, end: size - 1 };
+}
+
+/** Answers GET/HEAD for an in-memory entity: 304, 206, 416 or 200. Never compressed (GZ-03). */
+function sendBuffer(req: Request, res: Response, body: Buffer, v: Validators, headers: SendHeaders): void {
+  const span = answerConditionals(req, res, body.length, v, headers);
+  if (!span) return;
+  const slice = body.subarray(span.start, span.end + 1);
   res.setHeader('Content-Length', String(slice.length));
   res.end(slice);
 }
 
 /** The same for a file on disk, streamed from the already open handle (which this closes). */
 function sendMediaFile(req: Request, res: Response, media: MediaFile, headers: SendHeaders): void {
-  const v: Validators = { etag: media.etag, lastModified: media.mtime };
-  setEntityHeaders(res, v, headers);
   const close = () => void media.handle.close().catch(() => undefined);
-  if (isNotModified(conditionalHeaders(req), v)) {
+  const span = answerConditionals(req, res, media.size, { etag: media.etag, lastModified: media.mtime }, headers);
+  if (!span) {
     close();
-    res.status(304).end();
     return;
   }
-  res.setHeader('Content-Type', headers.contentType);
-  res.setHeader('Accept-Ranges', 'bytes');
-  const range = decideRange(header(req, 'range'), media.size, header(req, 'if-range'), v);
-  if (range.type === 'unsatisfiable') {
-    close();
-    res.status(416).setHeader('Content-Range', `bytes */${media.size}`);
-    res.setHeader('Cache-Control', 'no-store'); // a client error, not the entity's freshness
-    res.setHeader('Content-Length', '0');
-    res.end();
-    return;
-  }
-  const start = range.type === 'partial' ? range.start : 0;
-  const end = range.type === 'partial' ? range.end : media.size - 1;
-  if (range.type === 'partial') res.status(206).setHeader('Content-Range', contentRange(start, end, media.size));
-  else res.status(200);
-  const length = media.size === 0 ? 0 : end - start + 1;
+  const length = media.size === 0 ? 0 : span.end - span.start + 1;
   res.setHeader('Content-Length', String(length));
   if (req.method === 'HEAD' || length === 0) {
     close();
     res.end();
     return;
   }
-  const stream = media.handle.createReadStream({ start, end, autoClose: true });
+  const stream = media.handle.createReadStream({ start: span.start, end: span.end, autoClose: true });
   pipeline(stream, res, () => {
     // Aborted downloads are normal for players; the handle is closed by the stream either way.
   });
