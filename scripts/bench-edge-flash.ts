@@ -1,4 +1,4 @@
-// Flash crowd (issue 3): 500 concurrent requests for one cold 500 KiB segment must make exactly one
+// Flash crowd: 500 concurrent requests for one cold 500 KiB segment must make exactly one
 // origin request (request collapsing). Run: npx tsx scripts/bench-edge-flash.ts
 import http from 'node:http';
 import { fetchOnce, startBenchOrigin, startEdgeChild } from './bench-edge-common.js';

@@ -1,4 +1,4 @@
-// Memory bound (issue 3): with the cache bounded at 256 MiB, request 2 GiB of distinct objects through
+// Memory bound: with the cache bounded at 256 MiB, request 2 GiB of distinct objects through
 // the edge (running alone in a child process) and report its peak RSS (VmHWM); target < 256 + 150 MiB.
 // Run: npx tsx scripts/bench-edge-memory.ts   Env: MEM_OBJECT_KIB (default 500), MEM_TOTAL_MIB (2048).
 import http from 'node:http';

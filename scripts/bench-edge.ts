@@ -1,4 +1,4 @@
-// Cached-hit throughput of the edge against nginx proxy_cache (issue 3), same origin, same objects,
+// Cached-hit throughput of the edge against nginx proxy_cache, same origin, same objects,
 // same load generator (wrk), in one run. Then p99 latency of edge hits at half the edge's peak rate.
 // Run: npx tsx scripts/bench-edge.ts   (or scripts/bench-edge)
 // Env: BENCH_SECONDS (default 4 per wrk run), BENCH_ROUNDS (5), BENCH_CONNECTIONS (default 50), BENCH_LOGS=1 to keep the edge's

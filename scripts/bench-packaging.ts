@@ -1,6 +1,6 @@
 // CPU cost of our packager (one ffmpeg writing HLS + HDS + Smooth) per minute of a 720p 2 Mbps
 // stream, against one bare `ffmpeg -c copy -f hls` reading the same RTMP stream, in the same run.
-// Target (issue 2): ratio ≤ 1.5. Usage: npx tsx scripts/bench-packaging.ts [seconds=60]
+// Target: ratio ≤ 1.5. Usage: npx tsx scripts/bench-packaging.ts [seconds=60]
 //
 // Measured: the reader that subscribes to the RTMP stream first pays noticeably more CPU (it is
 // woken for every write; later readers get fuller reads). So two streams run side by side, one with

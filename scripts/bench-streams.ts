@@ -1,7 +1,7 @@
 // How many simultaneous 720p publishers (pre-encoded fixture, `-c copy`) this machine packages with
 // every HLS playlist refreshed within target duration + 1 s. Steps up the count and stops at the
 // first step that misses, or at the time cap. Prints CPU and RSS per stream.
-// Target (issue 2): ≥ 50. Usage: npx tsx scripts/bench-streams.ts [capSeconds=300] [steps=8,16,32,48,56,64,80,96,112,128]
+// Target: ≥ 50. Usage: npx tsx scripts/bench-streams.ts [capSeconds=300] [steps=8,16,32,48,56,64,80,96,112,128]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

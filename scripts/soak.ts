@@ -1,4 +1,4 @@
-// Soak / load run (issue 5): N publishers and M simulated HLS viewers against a real
+// Soak / load run: N publishers and M simulated HLS viewers against a real
 // `streamfront start` child process, through the edge, for a bounded time. Prints a summary
 // table and exits non-zero when a target is missed.
 //
