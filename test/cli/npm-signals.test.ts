@@ -45,13 +45,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function runNpmScript(script: 'start' | 'demo') {
+async function runNpmScript(script: 'start' | 'demo', ownProcessGroup = false) {
   const work = mkdtempSync(path.join(os.tmpdir(), 'streamfront-npm-'));
   cleanups.push(() => rmSync(work, { recursive: true, force: true }));
   const ports = { rtmp: await freePort(), origin: await freePort(), edge: await freePort() };
   const args = ['run', script, '--silent', '--', '--host', '127.0.0.1', '--rtmp-port', String(ports.rtmp), '--origin-port', String(ports.origin),
     '--edge-port', String(ports.edge), '--data-dir', path.join(work, 'data'), '--log-format', 'json'];
-  const npm = spawn('npm', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const npm = spawn('npm', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: ownProcessGroup });
   leftovers.push(npm.pid!);
   let out = '';
   npm.stdout!.on('data', (d) => (out += d));
@@ -61,17 +61,18 @@ async function runNpmScript(script: 'start' | 'demo') {
 }
 
 /** SIGTERM to npm; then nothing it started may be running and every port must be free. */
-async function expectCleanStop(run: Awaited<ReturnType<typeof runNpmScript>>): Promise<void> {
+async function expectCleanStop(run: Awaited<ReturnType<typeof runNpmScript>>, signal: () => void = () => run.npm.kill('SIGTERM')): Promise<void> {
   const started = descendantPids(run.npm.pid!).filter(isRunning);
   leftovers.push(...started);
   const names = started.map((p) => path.basename(cmdline(p)[0] ?? '?'));
   expect(names).toContain('node');
-  run.npm.kill('SIGTERM');
+  signal();
   const code = await Promise.race([run.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000))]);
   expect(code, run.output().slice(-2000)).toBe(0);
   for (const pid of started) expect(await waitForExit(pid, 5000), `${cmdline(pid).join(' ')} still running`).toBe(true);
   for (const port of Object.values(run.ports)) expect(await canBind(port), `port ${port} still taken`).toBe(true);
   expect(run.output()).toMatch(/"msg":"stopped"/);
+  expect(run.output()).not.toMatch(/second signal/);
 }
 
 describe('npm scripts stop on SIGTERM to npm', () => {
@@ -89,5 +90,11 @@ describe('npm scripts stop on SIGTERM to npm', () => {
     await until('the demo line', () => /Open the player: \S+/.test(run.output()), 90_000, run.output);
     await until('two ffmpeg (test pattern, packager)', () => ffmpegDescendants(run.npm.pid!).length >= 2, 20_000, run.output);
     await expectCleanStop(run);
+  }, 150_000);
+
+  it('Ctrl-C (SIGINT to the whole process group: node may get it from the terminal and again from npm) stops cleanly once', async () => {
+    const run = await runNpmScript('start', true);
+    await until('the ready line', () => /streamfront is ready\./.test(run.output()), 90_000, run.output);
+    await expectCleanStop(run, () => process.kill(-run.npm.pid!, 'SIGINT'));
   }, 150_000);
 });
