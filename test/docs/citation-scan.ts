@@ -25,7 +25,9 @@ const NOTE = /(?<![\w#])([NF]\d{1,2})(?!\w)/g;
 const TRACKER = /\bissues?\s*#?\s*\d+/gi;
 const SPEC_NUMBER = /\bSPEC\s+(?:(\d+)\s+item\s+(\d+)|(\d+(?:\.\d+)*)(?:\s*[–-]\s*(\d+(?:\.\d+)*))?)(?![\w.]*\d)/g;
 const SECTION = /§\s*(\d+(?:\.\d+)*[a-z]?)(?:\s*[–-]\s*(\d+(?:\.\d+)*[a-z]?))?/g;
-const DOCUMENT = /\bSPEC\b|\bFIELD-NOTES\b|\bRFC\s*\d{3,5}\b/g;
+const DOCUMENT = /\bSPEC\b|\bFIELD-NOTES\b|\bRFC\s*\d{3,5}|\brfc\d{3,5}/g;
+/** Standard names shaped like rule IDs (`UTF-16`): not citations. */
+const NOT_RULE_FAMILIES = new Set(['UTF', 'UCS']);
 
 function lineAt(text: string, index: number): number {
   let n = 1;
@@ -42,6 +44,7 @@ function documentBefore(text: string, index: number): 'spec' | 'notes' | 'rfc' |
   if (!last) return undefined;
   if (last === 'SPEC') return 'spec';
   if (last === 'FIELD-NOTES') return 'notes';
+  // RFC nnnn, RFC nnnnbis, rfcnnnn: an RFC's own sections.
   return 'rfc';
 }
 
@@ -53,6 +56,7 @@ export function citationsIn(text: string, defaultDocument?: DefaultDocument): Ci
 
   for (const m of text.matchAll(RULE)) {
     const [, family, first, rangeEnd, list] = m;
+    if (NOT_RULE_FAMILIES.has(family!)) continue;
     add('rule', `${family}-${first}`, m.index);
     if (rangeEnd !== undefined) {
       if (num(rangeEnd) <= num(first!)) add('bad-range', m[0], m.index);
