@@ -4,8 +4,9 @@
 //   - a SPEC section: `SPEC 4.3`, `SPEC §9.14`, `SPEC §4–6` (both ends), `SPEC 9 item 14` (= §9.14);
 //   - a field-notes section: `FIELD-NOTES §4b`, `FIELD-NOTES §4b/§4c`;
 //   - a field-notes defect: `N1`…`N7`, `F1`, `F2` as words of their own;
-//   - a `§` whose document is the nearest `SPEC`, `FIELD-NOTES` or `RFC <n>` before it in the same
-//     paragraph (an RFC's sections are not ours to check); with none, the `§` is unattributed;
+//   - a `§` whose document is the nearest `SPEC`, `FIELD-NOTES`, `RFC <n>`, `RTMP 1.0` or `ISO/IEC <n>`
+//     before it in the same paragraph (another specification's sections are not ours to check); with
+//     none, the `§` is unattributed;
 //   - a tracker reference (`issue 5`), which is never allowed: it resolves to nothing in a clone.
 
 export type CitationKind = 'rule' | 'spec-section' | 'notes-section' | 'note' | 'tracker' | 'unattributed-section' | 'bad-range';
@@ -25,7 +26,8 @@ const NOTE = /(?<![\w#])([NF]\d{1,2})(?!\w)/g;
 const TRACKER = /\bissues?\s*#?\s*\d+/gi;
 const SPEC_NUMBER = /\bSPEC\s+(?:(\d+)\s+item\s+(\d+)|(\d+(?:\.\d+)*)(?:\s*[–-]\s*(\d+(?:\.\d+)*))?)(?![\w.]*\d)/g;
 const SECTION = /§\s*(\d+(?:\.\d+)*[a-z]?)(?:\s*[–-]\s*(\d+(?:\.\d+)*[a-z]?))?/g;
-const DOCUMENT = /\bSPEC\b|\bFIELD-NOTES\b|\bRFC\s*\d{3,5}|\brfc\d{3,5}/g;
+/** Document names a `§` can belong to: ours, or another specification's (whose sections are not ours to check). */
+const DOCUMENT = /\bSPEC\b|\bFIELD-NOTES\b|\bRFC\s*\d{3,5}|\brfc\d{3,5}|\bRTMP\s+1\.0\b|\bISO(?:\/IEC)?\s+\d{3,5}(?:-\d+)?\b/g;
 /** Standard names shaped like rule IDs (`UTF-16`): not citations. */
 const NOT_RULE_FAMILIES = new Set(['UTF', 'UCS']);
 
@@ -36,7 +38,7 @@ function lineAt(text: string, index: number): number {
 }
 
 /** The document a `§` at `index` belongs to: the nearest name before it, within its paragraph. */
-function documentBefore(text: string, index: number): 'spec' | 'notes' | 'rfc' | undefined {
+function documentBefore(text: string, index: number): 'spec' | 'notes' | 'external' | undefined {
   const paragraphStart = Math.max(text.lastIndexOf('\n\n', index), text.lastIndexOf('\n\r\n', index), 0);
   const window = text.slice(Math.max(paragraphStart, index - 400), index);
   let last: string | undefined;
@@ -44,8 +46,8 @@ function documentBefore(text: string, index: number): 'spec' | 'notes' | 'rfc' |
   if (!last) return undefined;
   if (last === 'SPEC') return 'spec';
   if (last === 'FIELD-NOTES') return 'notes';
-  // RFC nnnn, RFC nnnnbis, rfcnnnn: an RFC's own sections.
-  return 'rfc';
+  // RFC 9110, RFC 8216bis, rfc8216, RTMP 1.0, ISO/IEC 14496-12: that specification's own sections.
+  return 'external';
 }
 
 const num = (s: string): number => Number(s);
@@ -76,7 +78,7 @@ export function citationsIn(text: string, defaultDocument?: DefaultDocument): Ci
   }
   for (const m of text.matchAll(SECTION)) {
     const doc = documentBefore(text, m.index) ?? defaultDocument;
-    if (doc === 'rfc') continue;
+    if (doc === 'external') continue;
     const refs = [m[1]!, ...(m[2] !== undefined ? [m[2]] : [])];
     for (const ref of refs) {
       if (doc === 'spec') add('spec-section', ref, m.index);

@@ -31,6 +31,7 @@ describe('the citation matcher', () => {
     ['// FIELD-NOTES §3 and §7 …\n//   - two-level app (§3)', ['notes-section:3', 'notes-section:7', 'notes-section:3']],
     ['RFC 9110 §13.2.2 and RFC 3986 §6.2.2', []],
     ['the next HLS draft (RFC 8216bis §4.4.3.8), draft-pantos-hls-rfc8216bis §6.2.5', []],
+    ['// FIELD-NOTES §7 N4 …\n// chunk size (RTMP 1.0 §5.4.1; and §5.3.1.2), a box (ISO/IEC 14496-12 §8.8.7)', ['note:N4', 'notes-section:7']],
     ['conditional requests (RFC 9110 §13, SPEC CND-01/02) and ranges (RFC 9110 §14)', ['rule:CND-01', 'rule:CND-02']],
     ['a stray §9.16', ['unattributed-section:§9.16']],
     ['SPEC ERR-04\n\nlater §9.16', ['rule:ERR-04', 'unattributed-section:§9.16']],
