@@ -67,20 +67,18 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
       closers.push({ name: 'packager', close: () => packager.close() });
     }
     if (roles.origin) {
-      const origin = await startOrigin({ config, registry, log, rtmpPort: ports.rtmp || config.rtmpPort }).catch(namePortInUse('HTTP origin', config.host, config.originPort));
+      const origin = await startOrigin({ config, registry, log, rtmpPort: ports.rtmp || config.rtmpPort });
       ports.origin = origin.port;
       closers.push({ name: 'origin', close: () => origin.close() });
     }
     if (roles.edge) {
-      const edge = await startEdge({ config, log, originUrl: edgeOrigin(roles.origin ? ports.origin : config.originPort) }).catch(
-        namePortInUse('edge', config.host, config.edgePort),
-      );
+      const edge = await startEdge({ config, log, originUrl: edgeOrigin(roles.origin ? ports.origin : config.originPort) });
       ports.edge = edge.port;
       closers.push({ name: 'edge', close: () => edge.close() });
     }
   } catch (err) {
     await close();
-    throw err;
+    throw portTakenMeanwhile(err, config);
   }
   return { ports, registry, ffmpegPath, close };
 }
@@ -97,10 +95,11 @@ async function ensurePortFree(what: string, host: string, port: number): Promise
   });
 }
 
-/** The same message when another process takes the port between the check and the listen. */
-function namePortInUse(what: string, host: string, port: number): (err: unknown) => never {
-  return (err) => {
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(portInUseMessage(what, host, port));
-    throw err;
-  };
+/** The same message when another process takes an HTTP port between the check and the listen. */
+export function portTakenMeanwhile(err: unknown, config: Config): unknown {
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (e.code !== 'EADDRINUSE') return err;
+  if (e.port === config.originPort) return new Error(portInUseMessage('HTTP origin', config.host, config.originPort));
+  if (e.port === config.edgePort) return new Error(portInUseMessage('edge', config.host, config.edgePort));
+  return err;
 }

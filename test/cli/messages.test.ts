@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveLogFormat, type LogFormat, type LogFormatSetting } from '../../src/log.js';
 import { demoLine, playerUrl, portInUseMessage, readyLine, type ReadyFacts } from '../../src/startup-messages.js';
+import { defaultConfig } from '../../src/config/index.js';
+import { portTakenMeanwhile } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
 import { descendantPids, isRunning, waitForExit } from '../helpers/proc.js';
 import { REPO_ROOT } from '../helpers/server-process.js';
@@ -100,6 +102,23 @@ describe('a taken port is one friendly line', () => {
     } finally {
       await new Promise((r) => squatter.close(r));
     }
+  });
+});
+
+describe('a port taken between the check and the listen', () => {
+  const config = defaultConfig({ host: '127.0.0.1', originPort: 18080, edgePort: 18000 });
+  const inUse = (port: number) => Object.assign(new Error(`listen EADDRINUSE: address already in use 127.0.0.1:${port}`), { code: 'EADDRINUSE', port });
+  it.each([
+    [18080, 'HTTP origin port 127.0.0.1:18080 is already in use'],
+    [18000, 'edge port 127.0.0.1:18000 is already in use'],
+  ])('port %i → "%s"', (port, message) => {
+    expect((portTakenMeanwhile(inUse(port), config) as Error).message).toBe(message);
+  });
+  it('leaves other errors alone', () => {
+    const other = Object.assign(new Error('boom'), { code: 'EACCES', port: 18080 });
+    expect(portTakenMeanwhile(other, config)).toBe(other);
+    const rtmp = new Error('RTMP port 127.0.0.1:1935 is already in use');
+    expect(portTakenMeanwhile(rtmp, config)).toBe(rtmp);
   });
 });
 
