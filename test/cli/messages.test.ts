@@ -36,12 +36,36 @@ describe('resolveLogFormat', () => {
 describe('ready and demo lines', () => {
   const all: ReadyFacts = { host: '127.0.0.1', ports: { rtmp: 1935, origin: 8080, edge: 8000 }, publishKeyRequired: false };
   const rows: Array<[string, ReadyFacts, string]> = [
-    ['all roles', all, 'streamfront is ready. Publish: rtmp://127.0.0.1:1935/live/<stream>  Open the player: http://127.0.0.1:8000/?stream=live/<stream>'],
-    ['wildcard bind shows localhost', { ...all, host: '0.0.0.0' }, 'streamfront is ready. Publish: rtmp://localhost:1935/live/<stream>  Open the player: http://localhost:8000/?stream=live/<stream>'],
-    ['publish secret', { ...all, publishKeyRequired: true }, 'streamfront is ready. Publish: rtmp://127.0.0.1:1935/live/<stream>?key=<key from `streamfront publish-key`>  Open the player: http://127.0.0.1:8000/?stream=live/<stream>'],
-    ['origin role: player on the origin', { ...all, ports: { rtmp: 1935, origin: 8080, edge: 0 } }, 'streamfront is ready. Publish: rtmp://127.0.0.1:1935/live/<stream>  Open the player: http://127.0.0.1:8080/?stream=live/<stream>'],
-    ['edge alone: no publish URL', { ...all, ports: { rtmp: 0, origin: 0, edge: 8000 } }, 'streamfront is ready. Open the player: http://127.0.0.1:8000/?stream=live/<stream>'],
-    ['IPv6 loopback', { ...all, host: '::1' }, 'streamfront is ready. Publish: rtmp://[::1]:1935/live/<stream>  Open the player: http://[::1]:8000/?stream=live/<stream>'],
+    [
+      'all roles',
+      all,
+      'streamfront is ready. Publish: rtmp://127.0.0.1:1935/live/<stream>  Open the player: http://127.0.0.1:8000/?stream=live/<stream>',
+    ],
+    [
+      'wildcard bind shows localhost',
+      { ...all, host: '0.0.0.0' },
+      'streamfront is ready. Publish: rtmp://localhost:1935/live/<stream>  Open the player: http://localhost:8000/?stream=live/<stream>',
+    ],
+    [
+      'publish secret',
+      { ...all, publishKeyRequired: true },
+      'streamfront is ready. Publish: rtmp://127.0.0.1:1935/live/<stream>?key=<key from `streamfront publish-key`>  Open the player: http://127.0.0.1:8000/?stream=live/<stream>',
+    ],
+    [
+      'origin role: player on the origin',
+      { ...all, ports: { rtmp: 1935, origin: 8080, edge: 0 } },
+      'streamfront is ready. Publish: rtmp://127.0.0.1:1935/live/<stream>  Open the player: http://127.0.0.1:8080/?stream=live/<stream>',
+    ],
+    [
+      'edge alone: no publish URL',
+      { ...all, ports: { rtmp: 0, origin: 0, edge: 8000 } },
+      'streamfront is ready. Open the player: http://127.0.0.1:8000/?stream=live/<stream>',
+    ],
+    [
+      'IPv6 loopback',
+      { ...all, host: '::1' },
+      'streamfront is ready. Publish: rtmp://[::1]:1935/live/<stream>  Open the player: http://[::1]:8000/?stream=live/<stream>',
+    ],
   ];
   it.each(rows)('%s', (_name, facts, line) => {
     expect(readyLine(facts)).toBe(line);
@@ -81,8 +105,22 @@ describe('a taken port is one friendly line', () => {
     try {
       const r = spawnSync(
         process.execPath,
-        [...CLI, 'start', '--host', '127.0.0.1', '--rtmp-port', String(ports.rtmp), '--origin-port', String(ports.origin), '--edge-port', String(ports.edge),
-          '--data-dir', path.join(work, `busy-${which}`), '--log-format', 'json'],
+        [
+          ...CLI,
+          'start',
+          '--host',
+          '127.0.0.1',
+          '--rtmp-port',
+          String(ports.rtmp),
+          '--origin-port',
+          String(ports.origin),
+          '--edge-port',
+          String(ports.edge),
+          '--data-dir',
+          path.join(work, `busy-${which}`),
+          '--log-format',
+          'json',
+        ],
         { encoding: 'utf8', timeout: 30_000 },
       );
       expect(r.status).toBe(1);
@@ -107,7 +145,8 @@ describe('a taken port is one friendly line', () => {
 
 describe('a port taken between the check and the listen', () => {
   const config = defaultConfig({ host: '127.0.0.1', originPort: 18080, edgePort: 18000 });
-  const inUse = (port: number) => Object.assign(new Error(`listen EADDRINUSE: address already in use 127.0.0.1:${port}`), { code: 'EADDRINUSE', port });
+  const inUse = (port: number) =>
+    Object.assign(new Error(`listen EADDRINUSE: address already in use 127.0.0.1:${port}`), { code: 'EADDRINUSE', port });
   it.each([
     [18080, 'HTTP origin port 127.0.0.1:18080 is already in use'],
     [18000, 'edge port 127.0.0.1:18000 is already in use'],
@@ -125,7 +164,19 @@ describe('a port taken between the check and the listen', () => {
 /** Runs the edge role alone (no ffmpeg needed) until its ready line, then SIGTERMs the CLI. */
 async function edgeOutput(viaTerminal: boolean, extra: string[] = []): Promise<{ out: string; stdout: string }> {
   const port = await freePort();
-  const argv = [...CLI, 'edge', '--host', '127.0.0.1', '--edge-port', String(port), '--origin', 'http://127.0.0.1:9', '--data-dir', path.join(work, `edge-${port}`), ...extra];
+  const argv = [
+    ...CLI,
+    'edge',
+    '--host',
+    '127.0.0.1',
+    '--edge-port',
+    String(port),
+    '--origin',
+    'http://127.0.0.1:9',
+    '--data-dir',
+    path.join(work, `edge-${port}`),
+    ...extra,
+  ];
   const quoted = [process.execPath, ...argv].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   // script(1) from util-linux runs the command on a pseudo-terminal: stdout.isTTY is true there.
   const child = viaTerminal

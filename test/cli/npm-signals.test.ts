@@ -49,8 +49,24 @@ async function runNpmScript(script: 'start' | 'demo', ownProcessGroup = false) {
   const work = mkdtempSync(path.join(os.tmpdir(), 'streamfront-npm-'));
   cleanups.push(() => rmSync(work, { recursive: true, force: true }));
   const ports = { rtmp: await freePort(), origin: await freePort(), edge: await freePort() };
-  const args = ['run', script, '--silent', '--', '--host', '127.0.0.1', '--rtmp-port', String(ports.rtmp), '--origin-port', String(ports.origin),
-    '--edge-port', String(ports.edge), '--data-dir', path.join(work, 'data'), '--log-format', 'json'];
+  const args = [
+    'run',
+    script,
+    '--silent',
+    '--',
+    '--host',
+    '127.0.0.1',
+    '--rtmp-port',
+    String(ports.rtmp),
+    '--origin-port',
+    String(ports.origin),
+    '--edge-port',
+    String(ports.edge),
+    '--data-dir',
+    path.join(work, 'data'),
+    '--log-format',
+    'json',
+  ];
   const npm = spawn('npm', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: ownProcessGroup });
   leftovers.push(npm.pid!);
   let out = '';
@@ -61,7 +77,10 @@ async function runNpmScript(script: 'start' | 'demo', ownProcessGroup = false) {
 }
 
 /** SIGTERM to npm; then nothing it started may be running and every port must be free. */
-async function expectCleanStop(run: Awaited<ReturnType<typeof runNpmScript>>, signal: () => void = () => run.npm.kill('SIGTERM')): Promise<void> {
+async function expectCleanStop(
+  run: Awaited<ReturnType<typeof runNpmScript>>,
+  signal: () => void = () => run.npm.kill('SIGTERM'),
+): Promise<void> {
   const started = descendantPids(run.npm.pid!).filter(isRunning);
   leftovers.push(...started);
   const names = started.map((p) => path.basename(cmdline(p)[0] ?? '?'));

@@ -31,13 +31,16 @@ describe('the citation matcher', () => {
     ['// FIELD-NOTES §3 and §7 …\n//   - two-level app (§3)', ['notes-section:3', 'notes-section:7', 'notes-section:3']],
     ['RFC 9110 §13.2.2 and RFC 3986 §6.2.2', []],
     ['the next HLS draft (RFC 8216bis §4.4.3.8), draft-pantos-hls-rfc8216bis §6.2.5', []],
-    ['// FIELD-NOTES §7 N4 …\n// chunk size (RTMP 1.0 §5.4.1; and §5.3.1.2), a box (ISO/IEC 14496-12 §8.8.7)', ['note:N4', 'notes-section:7']],
+    [
+      '// FIELD-NOTES §7 N4 …\n// chunk size (RTMP 1.0 §5.4.1; and §5.3.1.2), a box (ISO/IEC 14496-12 §8.8.7)',
+      ['note:N4', 'notes-section:7'],
+    ],
     ['conditional requests (RFC 9110 §13, SPEC CND-01/02) and ranges (RFC 9110 §14)', ['rule:CND-01', 'rule:CND-02']],
     ['a stray §9.16', ['unattributed-section:§9.16']],
     ['SPEC ERR-04\n\nlater §9.16', ['rule:ERR-04', 'unattributed-section:§9.16']],
     ['(N3/F1), N1–N7, F2:', ['note:N3', 'note:F1', 'note:N1', 'note:N7', 'note:F2']],
     ['N publishers, -f flv, f4m, #F1F1F1, NF1, N10x', []],
-    ['restart (issue 5: resume within 3 s); Issue 4\'s target; issue #12', ['tracker:issue 5', 'tracker:Issue 4', 'tracker:issue #12']],
+    ["restart (issue 5: resume within 3 s); Issue 4's target; issue #12", ['tracker:issue 5', 'tracker:Issue 4', 'tracker:issue #12']],
     ['result.error.issues[0], issuesOf({ x })', []],
   ];
   it.each(rows)('%j', (text, expected) => {
@@ -47,7 +50,13 @@ describe('the citation matcher', () => {
   it('reports each unresolved kind', () => {
     const found = citationsIn('SPEC ORG-30, SPEC §4.13, FIELD-NOTES §4e, N8, issue 2, §2.1').map((c) => problemWith(c, defs));
     expect(found.filter(Boolean)).toHaveLength(6);
-    expect(citationsIn('SPEC ORG-03, SPEC §4.12, FIELD-NOTES §4b, N7, F2').map((c) => problemWith(c, defs))).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(citationsIn('SPEC ORG-03, SPEC §4.12, FIELD-NOTES §4b, N7, F2').map((c) => problemWith(c, defs))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });
 
@@ -57,9 +66,34 @@ describe('docs/ defines', () => {
   });
   it('the rule families of the catalogue, the §9 readings and every field-notes defect', () => {
     const families = new Set([...defs.rules].map((r) => r.split('-')[0]));
-    expect([...families].sort()).toEqual(
-      ['CK', 'CN', 'CND', 'DRO', 'EDGE', 'ERR', 'GEO', 'GZ', 'HDR', 'ING', 'INV', 'LIVE', 'LOG', 'MET', 'ORG', 'ORIGIN', 'PC', 'QS', 'RNG', 'RSP', 'RTMP', 'SIG', 'STAT', 'TLS', 'TTL', 'VOD'],
-    );
+    expect([...families].sort()).toEqual([
+      'CK',
+      'CN',
+      'CND',
+      'DRO',
+      'EDGE',
+      'ERR',
+      'GEO',
+      'GZ',
+      'HDR',
+      'ING',
+      'INV',
+      'LIVE',
+      'LOG',
+      'MET',
+      'ORG',
+      'ORIGIN',
+      'PC',
+      'QS',
+      'RNG',
+      'RSP',
+      'RTMP',
+      'SIG',
+      'STAT',
+      'TLS',
+      'TTL',
+      'VOD',
+    ]);
     expect(defs.rules.size).toBe(115);
     for (let i = 1; i <= 28; i++) expect(defs.specSections.has(`9.${i}`), `§9.${i}`).toBe(true);
     for (let i = 1; i <= 12; i++) expect(defs.specSections.has(`4.${i}`), `§4.${i}`).toBe(true);

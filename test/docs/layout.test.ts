@@ -67,13 +67,16 @@ describe('README "How the code is laid out"', () => {
       }
       const dir = entry.endsWith('/') ? abs : path.dirname(abs);
       if (entry.endsWith('/') !== statSync(abs).isDirectory()) problems.push(`${entry}: folder/file mismatch`);
-      for (const f of files) if (!existsSync(path.join(dir, f))) problems.push(`${entry} names ${f}, which is not in ${path.relative(REPO_ROOT, dir) || '.'}`);
+      for (const f of files)
+        if (!existsSync(path.join(dir, f))) problems.push(`${entry} names ${f}, which is not in ${path.relative(REPO_ROOT, dir) || '.'}`);
     }
     expect(problems).toEqual([]);
   });
 
   it('lists every top-level file of src/', () => {
-    const top = readdirSync(path.join(REPO_ROOT, 'src')).filter((n) => n.endsWith('.ts')).map((n) => `src/${n}`);
+    const top = readdirSync(path.join(REPO_ROOT, 'src'))
+      .filter((n) => n.endsWith('.ts'))
+      .map((n) => `src/${n}`);
     expect(top.filter((f) => !entries.includes(f))).toEqual([]);
   });
 });
