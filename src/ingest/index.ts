@@ -9,10 +9,21 @@ import { cloudFrontPlayApp, streamId, type StreamKey } from '../streams/stream-k
 import { startRtmpServer, type PublishRequest, type PublishVerdict } from './nms-adapter.js';
 import { decidePublish, ipAllowList, type PublishAuthPolicy } from './publish-auth.js';
 import { parsePublish } from './stream-name.js';
+import { compileCidr } from '../net/cidr.js';
 
 export interface IngestHandle {
   port: number;
+  /** Open RTMP connections. */
+  connections(): number;
   close(): Promise<void>;
+}
+
+const LOOPBACK = [compileCidr('127.0.0.0/8'), compileCidr('::1/128')];
+
+/** True when `host` only binds loopback (an address in 127/8 or ::1, or the name localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || LOOPBACK.some((m) => m(h));
 }
 
 export async function startIngest(opts: { config: Config; registry: LiveRegistry; log: Logger }): Promise<IngestHandle> {
@@ -25,11 +36,9 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
   /** Accepted publisher sessions → their stream. */
   const live = new Map<string, StreamKey>();
 
+  // The adapter logs every refusal (`publish refused`, with the reason) in one place, whatever refused it.
   const decide = (req: PublishRequest): PublishVerdict => {
-    const refuse = (reason: string): PublishVerdict => {
-      log.warn({ sessionId: req.sessionId, ip: req.ip, app: req.app, name: req.name, reason }, 'publish refused');
-      return { accept: false, reason };
-    };
+    const refuse = (reason: string): PublishVerdict => ({ accept: false, reason });
     const parsed = parsePublish(req.app, req.name, req.query);
     if (!parsed.ok) return refuse(parsed.reason);
     const { key, event, recordMode, presentedKey } = parsed.target;
@@ -44,7 +53,9 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
       startedAt: new Date(),
       packaging: 'starting',
     });
-    if (!added) return refuse(`stream ${streamId(key)} is already being published`);
+    if (!added) {
+      return refuse(registry.bySession(req.sessionId) ? 'this session already publishes a stream' : `stream ${streamId(key)} is already being published`);
+    }
     live.set(req.sessionId, key);
     log.info({ sessionId: req.sessionId, ip: req.ip, stream: streamId(key), event, recordMode }, 'publish start');
     return { accept: true };
@@ -55,6 +66,13 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
     port: config.rtmpPort,
     storeDir: path.join(path.resolve(config.dataDir), '.nms-store', `${process.pid}-${randomUUID().slice(0, 8)}`),
     idleTimeoutMs: config.ingest.idleTimeoutSeconds * 1000,
+    playWaitMs: config.ingest.playWaitSeconds * 1000,
+    chunkLimits: {
+      maxMessageBytes: config.ingest.maxMessageBytes,
+      maxChunkSize: config.ingest.maxChunkSize,
+      maxChunkStreams: config.ingest.maxChunkStreams,
+    },
+    connectionLimits: { maxConnections: config.ingest.maxConnections, maxPerAddress: config.ingest.maxConnectionsPerAddress },
     log,
     hooks: {
       decidePublish: decide,
@@ -73,7 +91,7 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
         const key = live.get(sessionId);
         if (!key) return;
         live.delete(sessionId);
-        const removed = registry.remove(key, sessionId);
+        const removed = registry.removeSession(sessionId);
         if (removed) {
           const seconds = Math.round((Date.now() - removed.startedAt.getTime()) / 100) / 10;
           log.info({ sessionId, stream: streamId(key), why, seconds }, 'publish stop');
@@ -82,5 +100,11 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
     },
   });
   log.info({ host: config.host, port: rtmp.port, publishAuth: policy.secret !== undefined, allowList: config.ingest.publishAllow }, 'RTMP ingest listening');
-  return { port: rtmp.port, close: () => rtmp.close() };
+  if (policy.secret === undefined && !isLoopbackHost(config.host)) {
+    log.warn(
+      { host: config.host, port: rtmp.port },
+      `RTMP ingest listens on ${config.host} without a publish secret: anyone who can reach port ${rtmp.port} can publish. Set --publish-secret (or STREAMFRONT_PUBLISH_SECRET) to require publish keys`,
+    );
+  }
+  return { port: rtmp.port, connections: () => rtmp.connections(), close: () => rtmp.close() };
 }
