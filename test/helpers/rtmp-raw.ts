@@ -80,6 +80,42 @@ export function chunkMessage(opts: {
   return Buffer.concat(parts);
 }
 
+/** The basic header of a chunk: fmt and any chunk stream id (2–65599, one, two or three bytes). */
+export function basicHeader(fmt: number, csid: number): Buffer {
+  if (csid >= 2 && csid <= 63) return Buffer.from([(fmt << 6) | csid]);
+  if (csid >= 64 && csid <= 319) return Buffer.from([fmt << 6, csid - 64]);
+  if (csid >= 64 && csid <= 65599) return Buffer.from([(fmt << 6) | 1, (csid - 64) & 0xff, (csid - 64) >> 8]);
+  throw new Error(`csid ${csid} out of range`);
+}
+
+/**
+ * One chunk with any header type (0–3): the fields that type carries, an extended timestamp when
+ * the timestamp is 0xffffff or more (or `extended` for a type-3 continuation), then `data` as is.
+ */
+export function chunk(fmt: 0 | 1 | 2 | 3, csid: number, f: { timestamp?: number; length?: number; type?: number; streamId?: number; extended?: number }, data: Buffer): Buffer {
+  const ts = f.timestamp ?? 0;
+  const ext = ts >= 0xffffff;
+  const mh = Buffer.alloc([11, 7, 3, 0][fmt]!);
+  if (fmt <= 2) mh.writeUIntBE(ext ? 0xffffff : ts, 0, 3);
+  if (fmt <= 1) {
+    mh.writeUIntBE(f.length ?? data.length, 3, 3);
+    mh[6] = f.type ?? 0;
+  }
+  if (fmt === 0) mh.writeUInt32LE(f.streamId ?? 0, 7);
+  const parts = [basicHeader(fmt, csid), mh];
+  if (fmt <= 2 && ext) {
+    const e = Buffer.alloc(4);
+    e.writeUInt32BE(ts >>> 0);
+    parts.push(e);
+  } else if (fmt === 3 && f.extended !== undefined) {
+    const e = Buffer.alloc(4);
+    e.writeUInt32BE(f.extended >>> 0);
+    parts.push(e);
+  }
+  parts.push(data);
+  return Buffer.concat(parts);
+}
+
 export function setChunkSizeMessage(size: number): Buffer {
   const p = Buffer.alloc(4);
   p.writeUInt32BE(size >>> 0);
