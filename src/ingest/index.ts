@@ -26,9 +26,19 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || LOOPBACK.some((m) => m(h));
 }
 
+/** The warning for an RTMP port reachable beyond this machine with no publish secret, or undefined. */
+export function publishExposureWarning(host: string, publishSecret: string | undefined, port: number): string | undefined {
+  if (publishSecret !== undefined || isLoopbackHost(host)) return undefined;
+  const p = port === 0 ? 'the RTMP port' : `port ${port}`;
+  return `RTMP ingest binds ${host} without a publish secret: anyone who can reach ${p} can publish. Set --publish-secret (or STREAMFRONT_PUBLISH_SECRET) to require publish keys`;
+}
+
 export async function startIngest(opts: { config: Config; registry: LiveRegistry; log: Logger }): Promise<IngestHandle> {
   const { config, registry } = opts;
   const log = opts.log.child({ role: 'ingest' });
+  // Said first, as a verdict on the configuration, before anything can fail or listen.
+  const exposure = publishExposureWarning(config.host, config.ingest.publishSecret, config.rtmpPort);
+  if (exposure) log.warn({ host: config.host }, exposure);
   const policy: PublishAuthPolicy = {
     ...(config.ingest.publishSecret !== undefined ? { secret: config.ingest.publishSecret } : {}),
     allow: ipAllowList(config.ingest.publishAllow), // throws on a bad entry: fail at start-up
@@ -100,11 +110,5 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
     },
   });
   log.info({ host: config.host, port: rtmp.port, publishAuth: policy.secret !== undefined, allowList: config.ingest.publishAllow }, 'RTMP ingest listening');
-  if (policy.secret === undefined && !isLoopbackHost(config.host)) {
-    log.warn(
-      { host: config.host, port: rtmp.port },
-      `RTMP ingest listens on ${config.host} without a publish secret: anyone who can reach port ${rtmp.port} can publish. Set --publish-secret (or STREAMFRONT_PUBLISH_SECRET) to require publish keys`,
-    );
-  }
   return { port: rtmp.port, connections: () => rtmp.connections(), close: () => rtmp.close() };
 }
