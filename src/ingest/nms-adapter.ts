@@ -28,7 +28,7 @@ import { ConnectionGate, gateServer, type ConnectionLimits } from '../net/connec
 import type { AudioInfo, VideoInfo } from '../streams/registry.js';
 import { isValidStreamName } from '../streams/stream-key.js';
 import { ChunkReader, type ChunkLimits } from './rtmp-chunk-reader.js';
-import { sessionStep, streamNameOf, type SessionEvent, type SessionState } from './session-rules.js';
+import { messageAdmission, sessionStep, streamNameOf, type SessionEvent, type SessionState } from './session-rules.js';
 import { appFromNms, livePlayName, NMS_CLOUDFRONT_ALIAS, nmsAppFor, type StreamQuery } from './stream-name.js';
 
 const require = createRequire(import.meta.url);
@@ -409,7 +409,9 @@ export async function startRtmpServer(opts: RtmpServerOptions): Promise<RtmpServ
       get dead() {
         return dead;
       },
-      reader: new ChunkReader(opts.chunkLimits),
+      // Media from a session that is not the accepted publisher is refused at its header, before
+      // any of its payload is kept; so are oversized commands.
+      reader: new ChunkReader(opts.chunkLimits, ({ type, length }) => messageAdmission(state.phase, type, length)),
       violation(reason) {
         if (dead) return;
         log.warn({ ...ctx(), reason }, 'RTMP session dropped');

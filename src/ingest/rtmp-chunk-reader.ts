@@ -28,7 +28,13 @@ export interface ChunkMessage {
   payload: Buffer;
 }
 
-export type ChunkErrorCode = 'message-too-long' | 'chunk-size' | 'chunk-streams' | 'buffered-bytes' | 'protocol';
+export type ChunkErrorCode = 'message-too-long' | 'chunk-size' | 'chunk-streams' | 'buffered-bytes' | 'protocol' | 'not-admitted';
+
+/**
+ * Asked when a message starts, before any of its payload is kept: `keep` it, `discard` its bytes
+ * as they arrive (a type nobody reads), or refuse it (the reason ends the connection).
+ */
+export type MessageAdmission = (header: { csid: number; type: number; length: number }) => Result<'keep' | 'discard'>;
 
 const SET_CHUNK_SIZE = 1;
 const ABORT = 2;
@@ -50,6 +56,8 @@ interface StreamState {
   /** The payload received so far of the message in progress. */
   parts: Buffer[];
   received: number;
+  /** The message in progress is read and thrown away. */
+  discard: boolean;
 }
 
 /**
@@ -68,9 +76,11 @@ export class ChunkReader {
   #chunkSize = DEFAULT_CHUNK_SIZE;
   #buffered = 0;
   #error: Result<never, ChunkErrorCode> | undefined;
+  readonly #admit: MessageAdmission;
 
-  constructor(limits: ChunkLimits) {
+  constructor(limits: ChunkLimits, admit: MessageAdmission = () => ok('keep')) {
     this.#limits = { ...limits };
+    this.#admit = admit;
   }
 
   get chunkSize(): number {
@@ -94,9 +104,11 @@ export class ChunkReader {
       if (this.#current) {
         const n = Math.min(this.#chunkLeft, data.length - p);
         const s = this.#current;
-        s.parts.push(Buffer.from(data.subarray(p, p + n))); // a copy: do not pin the socket's read buffer
+        if (!s.discard) {
+          s.parts.push(Buffer.from(data.subarray(p, p + n))); // a copy: do not pin the socket's read buffer
+          this.#buffered += n;
+        }
         s.received += n;
-        this.#buffered += n;
         this.#chunkLeft -= n;
         p += n;
         if (this.#chunkLeft === 0) {
@@ -157,16 +169,17 @@ export class ChunkReader {
       if (this.#streams.size >= this.#limits.maxChunkStreams) {
         return this.#fail('chunk-streams', `more than ${this.#limits.maxChunkStreams} chunk streams on one connection`);
       }
-      s = { csid, fmt, timestamp: 0, length: 0, type: 0, streamId: 0, clock: 0, extended: false, parts: [], received: 0 };
+      s = { csid, fmt, timestamp: 0, length: 0, type: 0, streamId: 0, clock: 0, extended: false, parts: [], received: 0, discard: false };
       this.#streams.set(csid, s);
     }
-    const starting = s.received === 0 && s.parts.length === 0;
+    const starting = s.received === 0;
     if (!starting && fmt !== 3) {
       // RTMP 1.0 §5.3.1.2: a message's continuation chunks are type 3. A new header mid-message
       // discards the unfinished one (what librtmp does) rather than mixing two messages.
-      this.#buffered -= s.received;
+      if (!s.discard) this.#buffered -= s.received;
       s.parts = [];
       s.received = 0;
+      s.discard = false;
     }
     let off = basic;
     if (fmt <= 2) {
@@ -188,21 +201,24 @@ export class ChunkReader {
     }
     if (fmt !== 3) s.extended = s.timestamp === 0xffffff;
     s.fmt = fmt;
-    const fresh = s.received === 0 && s.parts.length === 0;
+    const fresh = s.received === 0;
     if (fresh) {
       const field = s.extended ? h.readUInt32BE(off) : s.timestamp;
       // fmt 0 carries the absolute time; 1 and 2 a delta; a type-3 start repeats the last delta.
       s.clock = fmt === 0 ? field : s.clock + field;
-    }
-    if (s.length === 0) {
-      // An empty message carries nothing NMS could use (its handlers would read past the end): skip it.
-      return ok();
+      if (s.length === 0) {
+        // An empty message carries nothing NMS could use (its handlers would read past the end): skip it.
+        return ok();
+      }
+      const admitted = this.#admit({ csid: s.csid, type: s.type, length: s.length });
+      if (!admitted.ok) return this.#fail('not-admitted', admitted.reason);
+      s.discard = admitted.value === 'discard';
     }
     // Bound what one connection holds in unfinished messages: one full message and a second one
     // interleaved with it (audio between the chunks of a key frame).
     const left = s.length - s.received;
     const chunk = Math.min(this.#chunkSize, left);
-    if (this.#buffered + chunk > 2 * this.#limits.maxMessageBytes) {
+    if (!s.discard && this.#buffered + chunk > 2 * this.#limits.maxMessageBytes) {
       return this.#fail('buffered-bytes', `unfinished messages on one connection over ${2 * this.#limits.maxMessageBytes} bytes`);
     }
     this.#current = s;
@@ -211,6 +227,11 @@ export class ChunkReader {
   }
 
   #complete(s: StreamState, onMessage: (m: ChunkMessage) => void): Result<undefined, ChunkErrorCode> {
+    if (s.discard) {
+      s.received = 0;
+      s.discard = false;
+      return ok();
+    }
     const payload = s.parts.length === 1 ? s.parts[0]! : Buffer.concat(s.parts, s.received);
     this.#buffered -= s.received;
     s.parts = [];
@@ -225,7 +246,8 @@ export class ChunkReader {
     } else if (s.type === ABORT && payload.length >= 4) {
       const aborted = this.#streams.get(payload.readUInt32BE(0));
       if (aborted && aborted !== this.#current) {
-        this.#buffered -= aborted.received;
+        if (!aborted.discard) this.#buffered -= aborted.received;
+        aborted.discard = false;
         aborted.parts = [];
         aborted.received = 0;
       }

@@ -65,3 +65,23 @@ export function streamNameOf(raw: unknown): Result<{ name: string; query: string
   return ok({ name, query });
 }
 
+
+/** Commands (`connect`, `publish`, …) are a few hundred bytes; this leaves room for long URLs and queries. */
+export const MAX_COMMAND_BYTES = 64 * 1024;
+/** Protocol control and user control messages are 4–10 bytes. */
+const MAX_CONTROL_BYTES = 64;
+
+/**
+ * Decided when a message's header arrives, before its payload is kept: media and data only from
+ * an accepted publisher, commands and control messages only at their real sizes, and types
+ * node-media-server ignores (shared objects, aggregates, unknown) read and thrown away.
+ */
+export function messageAdmission(phase: SessionPhase, type: number, length: number): Result<'keep' | 'discard'> {
+  if (type >= 1 && type <= 6) return length <= MAX_CONTROL_BYTES ? ok('keep') : fail(`control message type ${type} of ${length} bytes`);
+  if (type === 17 || type === 20) return length <= MAX_COMMAND_BYTES ? ok('keep') : fail(`command message of ${length} bytes (at most ${MAX_COMMAND_BYTES})`);
+  if (type === 8 || type === 9 || type === 15 || type === 18) {
+    const v = sessionStep({ phase }, { kind: 'media' });
+    return v.ok ? ok('keep') : fail(v.reason);
+  }
+  return ok('discard');
+}

@@ -1,7 +1,7 @@
 // The bounded RTMP chunk reader (src/ingest/rtmp-chunk-reader.ts): messages out of every header
 // form, fed in every split, and each limit refusing with its code.
 import { describe, expect, it } from 'vitest';
-import { ChunkReader, type ChunkLimits, type ChunkMessage } from '../../src/ingest/rtmp-chunk-reader.js';
+import { ChunkReader, type ChunkLimits, type ChunkMessage, type MessageAdmission } from '../../src/ingest/rtmp-chunk-reader.js';
 import { chunk, chunkMessage, MSG, setChunkSizeMessage } from '../helpers/rtmp-raw.js';
 import { createRandom } from '../helpers/random.js';
 
@@ -166,5 +166,30 @@ describe('ChunkReader: limits', () => {
     expect(result.ok).toBe(true);
     expect(got.map((m) => m.payload)).toEqual([payload(20, 9)]);
     expect(reader.bufferedBytes).toBe(0);
+  });
+});
+
+describe('ChunkReader: admission at the header', () => {
+  const admit: MessageAdmission = ({ type }) => (type === 9 ? { ok: false, reason: 'no video here' } : type === 19 ? { ok: true, value: 'discard' } : { ok: true, value: 'keep' });
+
+  it('a refused type ends the connection at its header, with nothing of its payload kept', () => {
+    const r = new ChunkReader(LIMITS, admit);
+    const res = r.push(chunk(0, 6, { length: 1 << 20, type: 9, streamId: 1 }, payload(100)), () => {});
+    expect(res).toMatchObject({ ok: false, code: 'not-admitted', reason: 'no video here' });
+    expect(r.bufferedBytes).toBe(0);
+  });
+
+  it('a discarded type is read and dropped without holding its bytes; later messages still arrive', () => {
+    const r = new ChunkReader(LIMITS, admit);
+    const got: ChunkMessage[] = [];
+    const big = chunkMessage({ csid: 7, type: 19, payload: payload(100_000), chunkSize: 128 });
+    let peak = 0;
+    for (let i = 0; i < big.length; i += 1000) {
+      expect(r.push(big.subarray(i, i + 1000), (m) => got.push(m)).ok).toBe(true);
+      peak = Math.max(peak, r.bufferedBytes);
+    }
+    expect(peak).toBe(0);
+    expect(r.push(chunkMessage({ csid: 3, type: MSG.command, payload: payload(30) }), (m) => got.push(m)).ok).toBe(true);
+    expect(got.map((m) => m.type)).toEqual([MSG.command]);
   });
 });

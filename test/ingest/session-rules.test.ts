@@ -1,6 +1,6 @@
 // The per-session rules (src/ingest/session-rules.ts) as a table of message sequences.
 import { describe, expect, it } from 'vitest';
-import { connectApp, sessionStep, streamNameOf, type SessionEvent, type SessionState } from '../../src/ingest/session-rules.js';
+import { connectApp, MAX_COMMAND_BYTES, messageAdmission, sessionStep, streamNameOf, type SessionEvent, type SessionState } from '../../src/ingest/session-rules.js';
 
 const C = (app: unknown): SessionEvent => ({ kind: 'connect', app });
 const PUB: SessionEvent = { kind: 'publish' };
@@ -79,5 +79,34 @@ describe('connectApp and streamNameOf', () => {
   it.each([null, 12, undefined, {}])('streamNameOf(%j) is refused', (raw) => {
     const r = streamNameOf(raw);
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('messageAdmission: decided at the header, before the payload is kept', () => {
+  it.each([
+    ['publishing', 9, 2_000_000, 'keep'],
+    ['publishing', 8, 400, 'keep'],
+    ['publishing', 18, 300, 'keep'],
+    ['playing', 9, 100, /plays a stream/],
+    ['playing', 18, 100, /plays a stream/],
+    ['connected', 8, 10, /has not published/],
+    ['handshake', 15, 10, /has not published/],
+    ['connected', 20, 500, 'keep'],
+    ['connected', 20, MAX_COMMAND_BYTES, 'keep'],
+    ['connected', 20, MAX_COMMAND_BYTES + 1, /command message/],
+    ['playing', 17, 8_000_000, /command message/],
+    ['connected', 1, 4, 'keep'],
+    ['connected', 4, 6, 'keep'],
+    ['connected', 5, 100, /control message/],
+    ['connected', 19, 8_000_000, 'discard'],
+    ['publishing', 22, 1000, 'discard'],
+    ['connected', 255, 10, 'discard'],
+  ] as const)('%s, type %i, %i bytes → %s', (phase, type, length, want) => {
+    const r = messageAdmission(phase, type, length);
+    if (typeof want === 'string') expect(r).toEqual({ ok: true, value: want });
+    else {
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.reason).toMatch(want);
+    }
   });
 });
