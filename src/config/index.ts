@@ -23,7 +23,7 @@ export const ingestConfigSchema = z
     /** Open RTMP connections in total (0 = no cap); over it a new connection is closed at once. */
     maxConnections: z.number().int().min(0).default(1000),
     /** Open RTMP connections from one address (0 = no cap); the packager's own reads count under 127.0.0.1. */
-    maxConnectionsPerAddress: z.number().int().min(0).default(200),
+    maxConnectionsPerAddress: z.number().int().min(0).default(300),
     /** A play of a stream that is not live is closed if the stream has not started within this time (0 = wait for ever). */
     playWaitSeconds: seconds.default(20),
   })
