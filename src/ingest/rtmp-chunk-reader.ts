@@ -1,4 +1,4 @@
-// Pure: the RTMP chunk stream layer (RTMP 1.0 §5.3), read under limits. node-media-server's own
+// Pure: the RTMP chunk stream layer (Adobe's RTMP 1.0 specification, "chunking"), read under limits. node-media-server's own
 // reader allocates each message's declared length (up to 16 MiB) per chunk stream as soon as a
 // header arrives, and accepts any chunk size and any number of chunk streams, so a few KiB of
 // headers can reserve gigabytes. This reader keeps what has really arrived, refuses a declared
@@ -38,7 +38,7 @@ export type MessageAdmission = (header: { csid: number; type: number; length: nu
 
 const SET_CHUNK_SIZE = 1;
 const ABORT = 2;
-/** RTMP 1.0 §5.4.1: chunk sizes are 1..0x7fffffff; we also refuse tiny ones (one header per byte). */
+/** The RTMP specification allows chunk sizes 1..0x7fffffff; we also refuse tiny ones (a header per few bytes). */
 const MIN_CHUNK_SIZE = 128;
 const DEFAULT_CHUNK_SIZE = 128;
 const HEADER_SIZES = [11, 7, 3, 0];
@@ -174,7 +174,7 @@ export class ChunkReader {
     }
     const starting = s.received === 0;
     if (!starting && fmt !== 3) {
-      // RTMP 1.0 §5.3.1.2: a message's continuation chunks are type 3. A new header mid-message
+      // A message's continuation chunks are type 3 (RTMP specification, chunk message header). A new header mid-message
       // discards the unfinished one (what librtmp does) rather than mixing two messages.
       if (!s.discard) this.#buffered -= s.received;
       s.parts = [];
