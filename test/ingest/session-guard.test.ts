@@ -17,6 +17,7 @@ import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { waitForSegments, waitForSeqBeyond, segmentUrl } from '../helpers/hls-live.js';
 import {
   amf0Command,
+  chunk,
   chunkMessage,
   connectedSession,
   createStreamCommand,
@@ -27,6 +28,7 @@ import {
   playingSession,
   publishCommand,
   rawConnect,
+  setChunkSizeMessage,
   type Amf0,
   type RawConn,
 } from '../helpers/rtmp-raw.js';
@@ -234,6 +236,25 @@ describe('refused publishes are logged with the reason (names NMS would refuse b
     await conn.write(publishCommand('bad name'));
     expect(await conn.closedWithin(3000)).toBe(true);
     expect(logged('publish refused').at(-1)).toMatchObject({ name: 'bad name', reason: 'invalid stream name "bad name"' });
+  });
+});
+
+describe('chunk limits end the connection and say why', () => {
+  it.each([
+    ['a declared 16 MiB message', () => chunk(0, 6, { length: 0xffffff, type: MSG.video, streamId: 1 }, Buffer.alloc(0)), /declared message length 16777215 over the cap of 8388608/],
+    ['chunk size 1', () => setChunkSizeMessage(1), /chunk size 1 outside/],
+    ['chunk size 0x7fffffff', () => setChunkSizeMessage(0x7fffffff), /chunk size 2147483647 outside/],
+    [
+      'more than 64 chunk streams',
+      () => Buffer.concat(Array.from({ length: 70 }, (_, i) => chunk(0, 10 + i, { length: 4, type: 19 }, Buffer.alloc(4)))),
+      /more than 64 chunk streams/,
+    ],
+    ['a 1 MiB command', () => chunk(0, 3, { length: 1 << 20, type: MSG.command }, Buffer.alloc(0)), /command message of 1048576 bytes/],
+  ])('%s', async (_what, bytes, reason) => {
+    const conn = await track(connectedSession(srv.ports.rtmp, 'live'));
+    await conn.write(bytes());
+    expect(await conn.closedWithin(3000)).toBe(true);
+    expect(logged('RTMP session dropped').some((l) => reason.test(String(l.reason)))).toBe(true);
   });
 });
 
