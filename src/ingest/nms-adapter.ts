@@ -320,19 +320,26 @@ interface Tracked {
   closedWhy?: 'idle' | 'shutdown';
 }
 
-/** Logs a repeated event at most once per interval, with the count of the ones it did not log. */
+/** Logs a repeated event at most once per interval; the ones it held back are counted in a line at the interval's end. */
 function throttledWarn(log: Logger, everyMs: number): (fields: Record<string, unknown>, msg: string) => void {
   let last = 0;
   let skipped = 0;
+  let flush: NodeJS.Timeout | undefined;
   return (fields, msg) => {
     const now = Date.now();
-    if (now - last < everyMs) {
-      skipped++;
+    if (now - last >= everyMs) {
+      log.warn(fields, msg);
+      last = now;
       return;
     }
-    log.warn({ ...fields, ...(skipped ? { alsoRefusedSinceLastLine: skipped } : {}) }, msg);
-    last = now;
-    skipped = 0;
+    skipped++;
+    flush ??= setTimeout(() => {
+      flush = undefined;
+      log.warn({ ...fields, alsoSince: skipped }, `${msg} (${skipped} more in the last ${everyMs / 1000} s)`);
+      skipped = 0;
+      last = Date.now();
+    }, everyMs - (now - last));
+    flush.unref();
   };
 }
 
