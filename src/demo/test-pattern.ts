@@ -114,8 +114,9 @@ export interface TestPatternOptions {
   fps?: number;
   /**
    * Stamp the wall-clock time code (time-code.ts) the player page reads to show encoder-to-screen
-   * latency. On by default: it costs about 3 % of a core at 720p30 (scripts/bench-glass.ts
-   * --time-code-cost measures it) and the strip is 16 px at the top of a test pattern.
+   * latency. On by default: at 720p30 its cost is within a few points of a core either way (the
+   * flat strip also saves x264 some work; scripts/bench-glass.ts --time-code-cost measures it), and
+   * the strip is 16 px at the top of a test pattern.
    */
   timeCode?: boolean;
 }
