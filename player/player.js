@@ -38,6 +38,12 @@ const MAX_MEDIA_RETRIES = 3;
 const NOT_FOUND_POLLS = 8;
 /** Time-code samples kept for scripts/bench-glass.ts (about 5 minutes at 30 fps). */
 const MAX_GLASS_SAMPLES = 10_000;
+/** dash.js error codes (its Errors class) for a manifest that cannot be had. */
+const DASH_MANIFEST_PARSE_FAILED = 10;
+const DASH_MANIFEST_LOAD_FAILED = 11;
+const DASH_MANIFEST_DOWNLOAD_FAILED = 25;
+/** Playback that has not advanced for this long while it should is stalled. */
+const STALL_MS = 6000;
 /** Frames without a readable time code after which the page stops reading every frame. */
 const TIME_CODE_IDLE_FRAMES = 90;
 
@@ -300,6 +306,7 @@ function startPlayback(choice, gen) {
 
   if (choice.mode === 'dash') startDash(url, gen);
   else startHls(url, choice.mode === 'llhls', gen);
+  armFrameCallback();
   $('engine').textContent = hook.engine ?? '';
   $('latency-label').textContent = hook.engine?.startsWith('dash.js') ? 'dash.js latency' : hook.engine?.startsWith('hls.js') ? 'hls.js latency' : 'Player latency';
   video.play().catch(() => {
@@ -346,7 +353,8 @@ function startDash(url, gen) {
     streaming: {
       // The latency target comes from the MPD's ServiceDescription; catch-up keeps playback near it.
       liveCatchup: { enabled: true },
-      cmcd: { enabled: true, mode: 'header', sid: cmcdSessionId, cid: current.id },
+      // 'headers' is the value dash.js compares with (its type declarations say 'header').
+      cmcd: { enabled: true, mode: 'headers', sid: cmcdSessionId, cid: current.id },
     },
   });
   const E = dashjs.MediaPlayer.events;
@@ -377,7 +385,10 @@ function startDash(url, gen) {
       showProblem(problem);
       return;
     }
-    // dash.js raises ERROR for failures it does not retry itself: restart from the manifest.
+    // dash.js retries segment downloads itself and raises ERROR for each failure: only a manifest
+    // that cannot be loaded or parsed, or playback that stopped advancing, restarts the player.
+    const manifestFailed = code === DASH_MANIFEST_LOAD_FAILED || code === DASH_MANIFEST_PARSE_FAILED || code === DASH_MANIFEST_DOWNLOAD_FAILED;
+    if (!manifestFailed && !playbackStalled()) return;
     hook.fatalErrors.push(label);
     if (networkRetries < MAX_NETWORK_RETRIES) {
       networkRetries++;
@@ -394,6 +405,14 @@ function startDash(url, gen) {
   });
   player.on(E.PLAYBACK_ENDED, () => gen === generation && ended());
   player.initialize(video, url, true);
+}
+
+let lastProgress = { time: -1, at: 0 };
+
+/** True when the video should play but its currentTime has not moved for STALL_MS. */
+function playbackStalled() {
+  if (video.currentTime !== lastProgress.time) lastProgress = { time: video.currentTime, at: Date.now() };
+  return !video.paused && Date.now() - lastProgress.at > STALL_MS;
 }
 
 function headerOf(headers, name) {
@@ -552,6 +571,7 @@ video.addEventListener('error', () => {
 
 function updateStats() {
   const playing = Boolean(hook.url);
+  playbackStalled();
   const now = Date.now();
   let latency = null;
   let programDate = null;
@@ -641,8 +661,17 @@ const codeCtx = codeCanvas.getContext('2d', { willReadFrequently: true });
 let framesWithoutCode = 0;
 let frameCount = 0;
 
+let frameCallback = null;
+
+/** (Re-)registers the per-frame reader; a new source may drop callbacks registered before it. */
+function armFrameCallback() {
+  if (typeof video.requestVideoFrameCallback !== 'function') return;
+  if (frameCallback !== null) video.cancelVideoFrameCallback(frameCallback);
+  frameCallback = video.requestVideoFrameCallback(onVideoFrame);
+}
+
 function onVideoFrame(_now, meta) {
-  video.requestVideoFrameCallback(onVideoFrame);
+  frameCallback = video.requestVideoFrameCallback(onVideoFrame);
   frameCount++;
   // A stream without a time code is checked on one frame in 30 only.
   if (!hook.url || !codeCtx || (framesWithoutCode > TIME_CODE_IDLE_FRAMES && frameCount % 30 !== 0)) return;
@@ -668,7 +697,7 @@ function onVideoFrame(_now, meta) {
   if (hook.glassSamples.length > MAX_GLASS_SAMPLES) hook.glassSamples.splice(0, hook.glassSamples.length - MAX_GLASS_SAMPLES);
 }
 
-if (typeof video.requestVideoFrameCallback === 'function') video.requestVideoFrameCallback(onVideoFrame);
+armFrameCallback();
 
 // ---------------------------------------------------------------- URLs and messages
 
