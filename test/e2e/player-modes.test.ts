@@ -95,9 +95,24 @@ afterAll(async () => {
 describe('player page modes and latency, in Chromium through the edge', () => {
   it('classic HLS (?mode=hls) plays with hls.js defaults and shows encoder-to-screen latency from the time code', async () => {
     const page = await viewer();
+    const media: Array<{ url: string; headers: Record<string, string> }> = [];
+    page.on('request', (r) => {
+      if (/\/live\/tc\/.*\.(ts|m3u8)(\?|$)/.test(r.url())) media.push({ url: r.url(), headers: r.headers() });
+    });
     const h = await playFor(page, '?stream=live/tc&mode=hls', 6);
     expect(h.fatalErrors).toEqual([]);
     expect(h.mode).toBe('hls');
+    // CMCD goes in request headers (the session id is the same on every request), never in the
+    // query, where it would split the edge's cache key.
+    const segments = media.filter((m) => /\.ts(\?|$)/.test(m.url));
+    expect(segments.length).toBeGreaterThan(1);
+    for (const m of media) expect(m.url).not.toMatch(/CMCD=/i);
+    const sessions = new Set(segments.map((m) => /sid="([^"]+)"/.exec(m.headers['cmcd-session'] ?? '')?.[1]));
+    expect(sessions.size).toBe(1);
+    expect([...sessions][0]).toMatch(/^[0-9a-f-]{8,}$/);
+    const cmcd = (m: { headers: Record<string, string> }) => Object.entries(m.headers).filter(([k]) => k.startsWith('cmcd-')).map(([k, v]) => `${k}: ${v}`).join('; ');
+    expect(cmcd(segments[0]!), JSON.stringify(segments[0]!.headers)).toMatch(/cmcd-object: .*\bbr=\d+/);
+    expect(segments.every((m) => /\bcid="live\/tc"/.test(cmcd(m)))).toBe(true);
     expect(h.engine).toMatch(/^hls\.js [\d.]+$/);
     expect(h.url).toBe(`${edge}/live/tc/playlist.m3u8`);
     // The strip on the frames reads back on (nearly) every frame shown: 6 s at 30 fps.
