@@ -210,17 +210,18 @@ async function waitThenPlay(gen) {
         const res = await fetch(choice.url, { cache: 'no-store' });
         const text = res.ok ? await res.text() : '';
         if (gen !== generation) return;
-        const problem = httpProblem(res.status, Boolean(entry));
         notFoundPolls = res.status === 404 ? notFoundPolls + 1 : 0;
-        if (problem && (problem.kind !== 'not-found' || !entry || notFoundPolls >= NOT_FOUND_POLLS)) {
+        // A listed stream answers 404 while its packager starts: only a lasting 404 is a problem.
+        const problem = httpProblem(res.status, Boolean(entry)) ??
+          (res.status === 404 && notFoundPolls >= NOT_FOUND_POLLS
+            ? { kind: 'not-found', title: 'Stream not found', body: `The stream is listed as live, but its ${MODE_LABELS[choice.mode]} URL answers HTTP 404.` }
+            : null);
+        if (problem) {
           showProblem(problem);
           if (problem.kind === 'protected') return;
           announced = false;
           await sleep(PLAYLIST_POLL_MS);
           continue;
-        }
-        if (res.status === 404 && entry && notFoundPolls >= NOT_FOUND_POLLS) {
-          showProblem({ kind: 'not-found', title: 'Stream not found', body: `The stream is listed as live, but its ${MODE_LABELS[choice.mode]} URL answers 404.` });
         }
         const state = manifestState(text);
         if (state === 'live' && !(endedStreams.has(current.id) && !entry)) {
