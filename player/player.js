@@ -429,8 +429,10 @@ function wireHls(h, Hls, gen) {
     if (gen !== generation) return;
     hook.fragmentsLoaded++;
     hits.record(responseHeader(data.networkDetails, 'X-Cache'));
-    const bytes = data.frag?.stats?.total ?? data.frag?.stats?.loaded ?? 0;
-    const seconds = data.frag?.duration ?? 0;
+    // In low-latency mode hls.js loads parts: their own bytes and duration, not the segment's.
+    const loaded = data.part ?? data.frag;
+    const bytes = loaded?.stats?.total ?? loaded?.stats?.loaded ?? 0;
+    const seconds = loaded?.duration ?? 0;
     if (bytes > 0 && seconds > 0) recentFrags = [...recentFrags.slice(-5), [bytes, seconds]];
   });
   h.on(E.FRAG_BUFFERED, () => {
