@@ -26,6 +26,7 @@ import path from 'node:path';
 import { latencySummary } from '../player/time-code.js';
 import { testPatternArgs } from '../src/demo/test-pattern.js';
 import { freePort } from '../test/helpers/ports.js';
+import { parseNumberArg } from './script-args.js';
 import { clockTicksPerSecond, procStat } from '../test/helpers/proc.js';
 import { glassSamplesSince, launchChromium, readHook, until, type PlayMode } from '../test/player/chromium.js';
 
@@ -63,15 +64,13 @@ function parseOptions(argv: string[]): Options {
     if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
-    } else if (a === '--seconds') o.seconds = Number(value());
-    else if (a === '--warmup') o.warmup = Number(value());
+    } else if (a === '--seconds') o.seconds = parseNumberArg(value(), '--seconds', 60, { min: 10, max: 1800 });
+    else if (a === '--warmup') o.warmup = parseNumberArg(value(), '--warmup', 10, { min: 0, max: 120 });
     else if (a === '--cases') o.cases = value().split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '--part-flag') o.partFlag = value().replace(/^--/, '');
     else if (a === '--time-code-cost') o.timeCodeCost = true;
     else throw new Error(`unknown option ${a}`);
   }
-  if (!Number.isFinite(o.seconds) || o.seconds < 10 || o.seconds > 1800) throw new Error('--seconds must be between 10 and 1800');
-  if (!Number.isFinite(o.warmup) || o.warmup < 0 || o.warmup > 120) throw new Error('--warmup must be between 0 and 120');
   for (const c of o.cases) if (!/^(hls|dash|llhls-\d+(\.\d+)?)$/.test(c)) throw new Error(`unknown case ${c} (hls, llhls-<part seconds>, dash)`);
   if (!/^[a-z][a-z0-9-]{0,40}$/.test(o.partFlag)) throw new Error('--part-flag must be a flag name');
   return o;
@@ -81,7 +80,7 @@ let opts: Options;
 try {
   opts = parseOptions(process.argv.slice(2));
 } catch (err) {
-  process.stderr.write(`bench-glass: ${(err as Error).message}\n\n${USAGE}`);
+  process.stderr.write(`bench-glass: ${(err as Error).message}\n${USAGE}`);
   process.exit(2);
 }
 
