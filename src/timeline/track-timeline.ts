@@ -69,13 +69,16 @@ export type CutRule =
  * segment is a target long to within half a part.
  */
 export function startsNewSegment(
-  open: { startSeconds: number } | undefined,
+  open: { startSeconds: number; independent?: boolean } | undefined,
   part: { startSeconds: number; durationSeconds: number; independent: boolean },
   rule: CutRule,
   opts: Pick<TrackOptions, 'segmentSeconds' | 'partTargetSeconds'>,
 ): boolean {
   if (!open) return true;
   if (!part.independent) return false;
+  // A segment that began without a key frame (the very first, if the input starts mid-GOP) ends at
+  // the first key frame, so every later segment can be decoded on its own.
+  if (open.independent === false) return true;
   if (rule.kind === 'boundary') {
     return rule.boundarySeconds !== undefined && rule.boundarySeconds > open.startSeconds && part.startSeconds >= rule.boundarySeconds - part.durationSeconds / 2;
   }
@@ -131,7 +134,7 @@ export class TrackTimeline {
     let open = this.openSegment;
     if (open && open.epoch !== epoch.id) open = undefined;
     const cut = startsNewSegment(
-      open ? { startSeconds: rel(open.start) } : undefined,
+      open ? { startSeconds: rel(open.start), independent: open.parts[0]?.independent } : undefined,
       { startSeconds: rel(frag.baseTime), durationSeconds: frag.duration / ts, independent: frag.startsWithKey },
       rule,
       this.opts,
