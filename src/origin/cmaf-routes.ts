@@ -79,8 +79,8 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     const policy = filePolicy(route.kind, cache);
 
     if (route.kind === 'llhls-master') {
-      if (!(await holdUntil(stream, 'change', () => masterReady(stream), FIRST_OUTPUT_WAIT_MS, signal))) return missing('no init segment yet');
-      const body = Buffer.from(masterPlaylist(stream));
+      if (!(await holdUntil(stream, 'change', () => masterReady(stream.tracks), FIRST_OUTPUT_WAIT_MS, signal))) return missing('no init segment yet');
+      const body = Buffer.from(masterPlaylist(stream.tracks));
       return sendEntity(req, res, body, contentEtag(body), policy.contentType, policy.cacheControl);
     }
     if (route.kind === 'dash-manifest') {

@@ -3,7 +3,6 @@
 // by availabilityTimeOffset, UTCTiming served by the origin, a ServiceDescription latency target);
 // static once the publisher has left. One Period per packager run (a restart is a new timeline).
 // Video and audio are separate AdaptationSets: dash.js does not play multiplexed representations.
-import type { StreamTimeline } from '../timeline/stream-timeline.js';
 import type { TimelineSegment, TrackTimeline } from '../timeline/track-timeline.js';
 import { cmafNames } from './cmaf-names.js';
 import { listedSegments, targetDuration } from './llhls-playlist.js';
@@ -32,8 +31,14 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
+/** What the manifest is made from: a stream's tracks and whether its publisher left (a StreamTimeline). */
+export interface MpdSource {
+  readonly tracks: readonly TrackTimeline[];
+  readonly ended: boolean;
+}
+
 /** The availabilityStartTime: the server clock at ingest of the stream's first part. */
-export function availabilityStart(stream: StreamTimeline): number | undefined {
+export function availabilityStart(stream: MpdSource): number | undefined {
   const anchors = stream.tracks.map((t) => t.firstWallAnchorMs).filter((a): a is number => a !== undefined);
   return anchors.length ? Math.min(...anchors) : undefined;
 }
@@ -56,7 +61,7 @@ function segmentTimeline(segs: TimelineSegment[]): string {
   return out.join('');
 }
 
-export function dashManifest(stream: StreamTimeline, opts: MpdOptions): string | undefined {
+export function dashManifest(stream: MpdSource, opts: MpdOptions): string | undefined {
   const ast = availabilityStart(stream);
   if (ast === undefined) return undefined;
   const tracks = stream.tracks.filter((t) => t.currentEpoch);

@@ -1,7 +1,6 @@
 // Pure: LL-HLS master and media playlists generated from a stream's timeline on request
 // (RFC 8216bis: EXT-X-PART-INF, EXT-X-PART, EXT-X-PRELOAD-HINT, EXT-X-SERVER-CONTROL, EXT-X-SKIP;
 // FIELD-NOTES §8 "LL-HLS" lists the points players enforce).
-import type { StreamTimeline } from '../timeline/stream-timeline.js';
 import type { TimelineSegment, TrackTimeline } from '../timeline/track-timeline.js';
 import { cmafNames } from './cmaf-names.js';
 
@@ -105,18 +104,18 @@ export function mediaPlaylist(track: TrackTimeline, opts: MediaPlaylistOptions):
   return `${lines.join('\n')}\n`;
 }
 
-/** True when the stream has what a master playlist describes: an init segment for every track. */
-export function masterReady(stream: StreamTimeline): boolean {
-  return stream.tracks.length > 0 && stream.tracks.every((t) => t.currentEpoch !== undefined);
+/** True when a stream's tracks have what a master playlist describes: an init segment each. */
+export function masterReady(tracks: readonly TrackTimeline[]): boolean {
+  return tracks.length > 0 && tracks.every((t) => t.currentEpoch !== undefined);
 }
 
 /**
  * The master playlist: one variant per video track, audio as an EXT-X-MEDIA rendition with its own
  * LL-HLS media playlist (the same separate tracks DASH needs). An audio-only stream is one variant.
  */
-export function masterPlaylist(stream: StreamTimeline, prefix = ''): string {
-  const videos = stream.tracksOf('video');
-  const audios = stream.tracksOf('audio');
+export function masterPlaylist(tracks: readonly TrackTimeline[], prefix = ''): string {
+  const videos = tracks.filter((t) => t.currentEpoch?.info.kind === 'video');
+  const audios = tracks.filter((t) => t.currentEpoch?.info.kind === 'audio');
   const lines = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS'];
   const audio = audios[0];
   const audioInfo = audio?.currentEpoch?.info;
