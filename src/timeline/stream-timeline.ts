@@ -64,19 +64,13 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
   input(trackId: TrackId): (chunk: Buffer) => string | undefined {
     const splitter = new Fmp4Splitter();
     this.#ended = false;
+    // The track exists from now on, so a master playlist waits for its init segment too.
+    this.#trackFor(trackId);
     return (chunk) => {
       for (const ev of splitter.push(chunk)) {
         switch (ev.type) {
           case 'init': {
-            let track = this.#tracks.get(trackId);
-            if (!track) {
-              // Numbers start from the clock (segments ≤ 1/s, parts ≤ 10/s): a stream that ends and
-              // comes back under the same name never reuses a part or segment name an edge may
-              // still hold in its cache.
-              const now = this.#now();
-              track = new TrackTimeline(trackId, { ...this.#opts, firstMsn: Math.floor(now / 1000), firstPartSeq: Math.floor(now / 100) });
-              this.#tracks.set(trackId, track);
-            }
+            const track = this.#trackFor(trackId);
             track.startEpoch(ev.bytes, ev.info);
             if (ev.info.kind === 'video') this.#videoBoundary = undefined;
             this.#growing.set(trackId, []);
@@ -106,6 +100,19 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
       }
       return undefined;
     };
+  }
+
+  #trackFor(trackId: TrackId): TrackTimeline {
+    let track = this.#tracks.get(trackId);
+    if (!track) {
+      // Numbers start from the clock (segments ≤ 1/s, parts ≤ 10/s): a stream that ends and
+      // comes back under the same name never reuses a part or segment name an edge may still
+      // hold in its cache.
+      const now = this.#now();
+      track = new TrackTimeline(trackId, { ...this.#opts, firstMsn: Math.floor(now / 1000), firstPartSeq: Math.floor(now / 100) });
+      this.#tracks.set(trackId, track);
+    }
+    return track;
   }
 
   /** Audio follows the video's segment boundaries when there is a video track (rendition alignment). */
