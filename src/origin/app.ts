@@ -145,7 +145,7 @@ export function createOriginApp(opts: OriginOptions): express.Express {
         fallbackPort: req.socket.localPort ?? config.originPort,
         rtmpPort: opts.rtmpPort ?? config.rtmpPort,
       });
-      const body = Buffer.from(JSON.stringify(describeStreams(registry.list(), base)));
+      const body = Buffer.from(JSON.stringify(describeStreams(registry.list(), base, { cmaf: opts.timelines !== undefined })));
       sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: new Date() }, {
         contentType: 'application/json; charset=utf-8',
         cacheControl: 'max-age=1',

