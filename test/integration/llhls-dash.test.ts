@@ -12,6 +12,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { Fmp4Splitter } from '../../src/timeline/mp4-boxes.js';
 import { ffprobe } from '../helpers/media.js';
 import { freePort } from '../helpers/ports.js';
+import { ffmpegReadersOf, waitForExit } from '../helpers/proc.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 
 let server: RunningServer;
@@ -233,6 +234,41 @@ describe('through the edge', () => {
     }
     expect((await get(`${edge}${BASE}/manifest_sfm4s.mpd`)).status).toBe(200);
   });
+});
+
+describe('/api/streams', () => {
+  it('lists the LL-HLS and DASH URLs of every family, and they resolve', async () => {
+    const body = (await (await fetch(`${origin}/api/streams`)).json()) as { streams: Array<{ id: string; paths: Record<string, Record<string, string>> }> };
+    const s = body.streams.find((x) => x.id === 'live/ll')!;
+    expect(s.paths.wowza.llhls).toBe('/live/ll/playlist_sfm4s.m3u8');
+    expect(s.paths.wowza.dash).toBe('/live/ll/manifest_sfm4s.mpd');
+    for (const p of [s.paths.wowza.llhls, s.paths.wowza.dash, s.paths.iis.llhls, s.paths.iis.dash]) {
+      expect((await get(origin + p)).status, p).toBe(200);
+    }
+  });
+});
+
+describe('a packager restart', () => {
+  it('continues the same playlists after EXT-X-DISCONTINUITY with the new run\'s init segment', async () => {
+    const [pid] = ffmpegReadersOf(process.pid, `rtmp://127.0.0.1:${server.ports.rtmp}/live/ll`);
+    expect(pid).toBeDefined();
+    const before = lastPartOf((await get(`${origin}${BASE}/chunklist_sfm4s_video.m3u8`)).body.toString());
+    process.kill(pid!, 'SIGKILL');
+    await waitForExit(pid!, 5000);
+    const after = await waitFor('a discontinuity', async () => {
+      const t = (await get(`${origin}${BASE}/chunklist_sfm4s_video.m3u8`)).body.toString();
+      return t.includes('#EXT-X-DISCONTINUITY\n') && t.includes('init_sfm4s_video_1.mp4') ? t : undefined;
+    });
+    expect(after).toContain('#EXT-X-MAP:URI="init_sfm4s_video_1.mp4"');
+    // Numbering continues across the restart: no part or segment name is reused.
+    expect(lastPartOf(after).msn).toBeGreaterThanOrEqual(before.msn);
+    expect((await get(`${origin}${BASE}/init_sfm4s_video_1.mp4`)).status).toBe(200);
+    const mpd = (await waitFor('a second period', async () => {
+      const x = (await get(`${origin}${BASE}/manifest_sfm4s.mpd`)).body.toString();
+      return x.includes('<Period id="p1"') ? x : undefined;
+    })).toString();
+    expect(mpd).toContain('init_sfm4s_video_1.mp4');
+  }, 40_000);
 });
 
 describe('after the publisher leaves', () => {
