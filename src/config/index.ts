@@ -76,6 +76,8 @@ export const originConfigSchema = z
     publicBaseUrl: z.string().url().optional(),
     /** DASH ServiceDescription latency target, seconds (what dash.js aims for). */
     dashLatencyTargetSeconds: z.number().min(0.5).max(30).default(2),
+    /** Requests held open at once (blocking reloads, hinted parts, growing segments); beyond it: 503. */
+    maxHeldRequests: z.number().int().min(1).default(2000),
   })
   .strict();
 

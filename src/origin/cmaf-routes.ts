@@ -68,8 +68,30 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     deps.sendBuffer(req, res, body, { etag, lastModified: new Date(Math.floor(Date.now() / 1000) * 1000) }, { contentType, cacheControl });
   }
 
+  // A complete segment never changes: its bytes are joined once, and freed with the segment.
+  const joined = new WeakMap<TimelineSegment, Buffer>();
   function segmentBytes(s: TimelineSegment): Buffer {
-    return Buffer.concat(s.parts.map((p) => p.bytes));
+    let b = joined.get(s);
+    if (!b) {
+      b = Buffer.concat(s.parts.map((p) => p.bytes));
+      joined.set(s, b);
+    }
+    return b;
+  }
+
+  // Held requests are bounded in number (each holds a socket and a listener); see maxHeldRequests.
+  let held = 0;
+  async function holding<T>(res: Response, fn: () => Promise<T>): Promise<T | undefined> {
+    if (held >= config.origin.maxHeldRequests) {
+      unavailable(res, 'too many requests held open');
+      return undefined;
+    }
+    held++;
+    try {
+      return await fn();
+    } finally {
+      held--;
+    }
   }
 
   async function serve(req: Request, res: Response, route: MediaRoute, missing: (why: string) => void): Promise<void> {
@@ -108,7 +130,10 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
       case 'cmaf-part': {
         const part = track.part(file.n);
         if (part) return sendEntity(req, res, part.bytes, `"p-${track.id}-${part.seq}-${part.bytes.length}"`, cmafContentType(kind), policy.cacheControl);
-        if (file.n === track.nextPartSeq && !track.ended) return streamHintedPart(req, res, stream, track, file.n, signal, cmafContentType(kind), policy.cacheControl);
+        if (file.n === track.nextPartSeq && !track.ended) {
+          await holding(res, () => streamHintedPart(req, res, stream, track, file.n, signal, cmafContentType(kind), policy.cacheControl));
+          return;
+        }
         return missing(file.n > track.nextPartSeq ? 'part in the future' : 'part no longer held');
       }
       case 'cmaf-segment': {
@@ -118,7 +143,10 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
         }
         const open = track.openSegment;
         const upcoming = (open && open.msn === file.n) || (file.n === track.nextMsn && !track.ended);
-        if (upcoming) return streamGrowingSegment(req, res, stream, track, file.n, signal, cmafContentType(kind), policy.cacheControl);
+        if (upcoming) {
+          await holding(res, () => streamGrowingSegment(req, res, stream, track, file.n, signal, cmafContentType(kind), policy.cacheControl));
+          return;
+        }
         return missing(file.n >= track.nextMsn ? 'segment in the future' : 'segment no longer held');
       }
     }
@@ -141,8 +169,8 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     const first = blockingDecision(track, q);
     if (first.type === 'bad') return deps.sendJson(res, 400, { error: 'bad request', reason: first.reason }, notFoundCacheControl(cache));
     if (first.type === 'wait') {
-      const ready = await holdUntil(stream, 'change', () => blockingDecision(track, q).type !== 'wait', holdMs(track), signal);
-      if (signal.aborted) return;
+      const ready = await holding(res, () => holdUntil(stream, 'change', () => blockingDecision(track, q).type !== 'wait', holdMs(track), signal));
+      if (ready === undefined || signal.aborted) return;
       if (!ready) return unavailable(res, `part ${q.part ?? '-'} of segment ${q.msn} did not appear in time`);
     }
     const body = Buffer.from(mediaPlaylist(track, { windowSegments, skip: q.skip }));

@@ -7,7 +7,7 @@ import { Fmp4Splitter, type TrackKind } from './mp4-boxes.js';
 import { TrackTimeline, type CutRule, type TimelinePart, type TrackOptions } from './track-timeline.js';
 
 export interface StreamTimelineEvents {
-  /** Any change a playlist can show: a part, a segment boundary, an init, the end. */
+  /** Any progress a held request may wait for: a part begins or completes, an init, the end. */
   change: [];
   /** Bytes of the next part of a track, as they arrive (before the part is complete). */
   grow: [trackId: string, chunk: Buffer];
@@ -78,8 +78,11 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
             break;
           }
           case 'fragment-bytes': {
-            this.#growing.get(trackId)?.push(ev.chunk);
+            const growing = this.#growing.get(trackId);
+            growing?.push(ev.chunk);
             this.emit('grow', trackId, ev.chunk);
+            // The first bytes of a part wake the requests held for the hinted part.
+            if (growing?.length === 1) this.emit('change');
             break;
           }
           case 'fragment': {
