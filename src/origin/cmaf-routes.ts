@@ -11,7 +11,7 @@ import { blockingDecision, holdUntil, parseLlHlsQuery } from './blocking-reload.
 import { cmafContentType, filePolicy, maxAgeHeader, notFoundCacheControl } from './cache-policy.js';
 import { parseCmafFile } from './cmaf-names.js';
 import { dashManifest } from './dash-mpd.js';
-import { masterPlaylist, masterReady, mediaPlaylist, targetDuration } from './llhls-playlist.js';
+import { masterPlaylist, masterReady, mediaPlaylist, playlistReady, targetDuration } from './llhls-playlist.js';
 import { contentEtag } from './media-files.js';
 import type { Validators } from './http-conditional.js';
 import type { MediaRoute } from './url-families.js';
@@ -101,7 +101,7 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     const policy = filePolicy(route.kind, cache);
 
     if (route.kind === 'llhls-master') {
-      if (!(await holdUntil(stream, 'change', () => masterReady(stream.tracks), FIRST_OUTPUT_WAIT_MS, signal))) return missing('no init segment yet');
+      if (!(await holdUntil(stream, 'change', () => masterReady(stream.tracks), FIRST_OUTPUT_WAIT_MS, signal))) return missing('no complete segment yet');
       const body = Buffer.from(masterPlaylist(stream.tracks));
       return sendEntity(req, res, body, contentEtag(body), policy.contentType, policy.cacheControl);
     }
@@ -166,6 +166,11 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     const parsed = query.ok ? parseLlHlsQuery({ msn: query.get('_HLS_msn'), part: query.get('_HLS_part'), skip: query.get('_HLS_skip') }) : query;
     if (!parsed.ok) return deps.sendJson(res, 400, { error: 'bad request', reason: parsed.reason }, notFoundCacheControl(cache));
     const q = parsed.value;
+    // A stream that has only just started: held until its first segment is complete.
+    if (!(await holdUntil(stream, 'change', () => playlistReady(track), FIRST_OUTPUT_WAIT_MS, signal))) {
+      if (!signal.aborted) deps.sendJson(res, 404, { error: 'not found', reason: 'no complete segment yet' }, notFoundCacheControl(cache));
+      return;
+    }
     const first = blockingDecision(track, q);
     if (first.type === 'bad') return deps.sendJson(res, 400, { error: 'bad request', reason: first.reason }, notFoundCacheControl(cache));
     if (first.type === 'wait') {

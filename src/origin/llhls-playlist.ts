@@ -104,9 +104,17 @@ export function mediaPlaylist(track: TrackTimeline, opts: MediaPlaylistOptions):
   return `${lines.join('\n')}\n`;
 }
 
-/** True when a stream's tracks have what a master playlist describes: an init segment each. */
+/**
+ * True when a track's media playlist can be served: it lists at least one complete segment (hls.js
+ * treats a live playlist with no segment yet as a fatal `levelEmptyError`).
+ */
+export function playlistReady(track: TrackTimeline): boolean {
+  return track.currentEpoch !== undefined && (track.ended || track.segments.some((s) => s.complete));
+}
+
+/** True when every track of a stream can be played: the master playlist may be served. */
 export function masterReady(tracks: readonly TrackTimeline[]): boolean {
-  return tracks.length > 0 && tracks.every((t) => t.currentEpoch !== undefined);
+  return tracks.length > 0 && tracks.every(playlistReady);
 }
 
 /**
