@@ -64,8 +64,9 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     deps.sendJson(res, 503, { error: 'not available yet', reason: why }, 'no-store');
   }
 
-  function sendEntity(req: Request, res: Response, body: Buffer, etag: string, contentType: string, cacheControl: string): void {
-    deps.sendBuffer(req, res, body, { etag, lastModified: new Date(Math.floor(Date.now() / 1000) * 1000) }, { contentType, cacheControl });
+  /** `bornMs`: when the entity came to be (a part's ingest time); manifests are new on every request. */
+  function sendEntity(req: Request, res: Response, body: Buffer, etag: string, contentType: string, cacheControl: string, bornMs = Date.now()): void {
+    deps.sendBuffer(req, res, body, { etag, lastModified: new Date(Math.floor(bornMs / 1000) * 1000) }, { contentType, cacheControl });
   }
 
   // A complete segment never changes: its bytes are joined once, and freed with the segment.
@@ -101,14 +102,19 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     const policy = filePolicy(route.kind, cache);
 
     if (route.kind === 'llhls-master') {
-      if (!(await holdUntil(stream, 'change', () => masterReady(stream.tracks), FIRST_OUTPUT_WAIT_MS, signal))) return missing('no complete segment yet');
+      const ready = masterReady(stream.tracks) || (await holding(res, () => holdUntil(stream, 'change', () => masterReady(stream.tracks), FIRST_OUTPUT_WAIT_MS, signal)));
+      if (ready === undefined || signal.aborted) return;
+      if (!ready) return missing('no complete segment yet');
       const body = Buffer.from(masterPlaylist(stream.tracks));
       return sendEntity(req, res, body, contentEtag(body), policy.contentType, policy.cacheControl);
     }
     if (route.kind === 'dash-manifest') {
       const now = () => dashManifest(stream, mpdOptions());
-      let xml: string | undefined;
-      await holdUntil(stream, 'change', () => (xml = now()) !== undefined, FIRST_OUTPUT_WAIT_MS, signal);
+      let xml = now();
+      if (xml === undefined) {
+        const held = await holding(res, () => holdUntil(stream, 'change', () => (xml = now()) !== undefined, FIRST_OUTPUT_WAIT_MS, signal));
+        if (held === undefined || signal.aborted) return;
+      }
       if (xml === undefined) return missing('no complete segment yet');
       const body = Buffer.from(xml);
       return sendEntity(req, res, body, contentEtag(body), policy.contentType, policy.cacheControl);
@@ -129,7 +135,7 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
       }
       case 'cmaf-part': {
         const part = track.part(file.n);
-        if (part) return sendEntity(req, res, part.bytes, `"p-${track.id}-${part.seq}-${part.bytes.length}"`, cmafContentType(kind), policy.cacheControl);
+        if (part) return sendEntity(req, res, part.bytes, `"p-${track.id}-${part.seq}-${part.bytes.length}"`, cmafContentType(kind), policy.cacheControl, part.pdtMs);
         if (file.n === track.nextPartSeq && !track.ended) {
           await holding(res, () => streamHintedPart(req, res, stream, track, file.n, signal, cmafContentType(kind), policy.cacheControl));
           return;
@@ -139,7 +145,7 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
       case 'cmaf-segment': {
         const seg = track.segment(file.n);
         if (seg?.complete) {
-          return sendEntity(req, res, segmentBytes(seg), `"s-${track.id}-${seg.msn}-${seg.parts.length}"`, cmafContentType(kind), policy.cacheControl);
+          return sendEntity(req, res, segmentBytes(seg), `"s-${track.id}-${seg.msn}-${seg.parts.length}"`, cmafContentType(kind), policy.cacheControl, seg.pdtMs);
         }
         const open = track.openSegment;
         const upcoming = (open && open.msn === file.n) || (file.n === track.nextMsn && !track.ended);
@@ -167,9 +173,10 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     if (!parsed.ok) return deps.sendJson(res, 400, { error: 'bad request', reason: parsed.reason }, notFoundCacheControl(cache));
     const q = parsed.value;
     // A stream that has only just started: held until its first segment is complete.
-    if (!(await holdUntil(stream, 'change', () => playlistReady(track), FIRST_OUTPUT_WAIT_MS, signal))) {
-      if (!signal.aborted) deps.sendJson(res, 404, { error: 'not found', reason: 'no complete segment yet' }, notFoundCacheControl(cache));
-      return;
+    if (!playlistReady(track)) {
+      const ready = await holding(res, () => holdUntil(stream, 'change', () => playlistReady(track), FIRST_OUTPUT_WAIT_MS, signal));
+      if (ready === undefined || signal.aborted) return;
+      if (!ready) return deps.sendJson(res, 404, { error: 'not found', reason: 'no complete segment yet' }, notFoundCacheControl(cache));
     }
     const first = blockingDecision(track, q);
     if (first.type === 'bad') return deps.sendJson(res, 400, { error: 'bad request', reason: first.reason }, notFoundCacheControl(cache));
