@@ -18,6 +18,7 @@ import { startPublisher, type Publisher } from '../helpers/publisher.js';
 let server: RunningServer;
 let dataDir: string;
 let publisher: Publisher;
+let transcoded: Publisher;
 let origin: string;
 let edge: string;
 const BASE = '/live/ll';
@@ -38,9 +39,12 @@ beforeAll(async () => {
   edge = `http://127.0.0.1:${server.ports.edge}`;
   // 25 fps, 1 s GOP, AAC 44.1 kHz: 2 s segments of 0.5 s parts.
   publisher = await startPublisher(`rtmp://127.0.0.1:${server.ports.rtmp}/live/ll`);
+  // Sorenson Spark + MP3: re-encoded once, through the tee muxer, to every output including CMAF.
+  transcoded = await startPublisher(`rtmp://127.0.0.1:${server.ports.rtmp}/live/tx`, { fixture: { videoCodec: 'flv1', audioCodec: 'mp3' } });
 }, 60_000);
 
 afterAll(async () => {
+  await transcoded?.stop();
   await publisher?.stop();
   await server?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
@@ -220,6 +224,23 @@ describe('DASH from the same timeline', () => {
     expect(Math.abs(Date.parse(time.body.toString()) - Date.now())).toBeLessThan(5000);
     expect(time.headers.get('cache-control')).toBe('no-store');
   }, 30_000);
+});
+
+describe('a stream that is transcoded (not H.264/AAC)', () => {
+  it('gets the CMAF output too: H.264 and AAC tracks whose segments decode', async () => {
+    const master = await waitFor('transcoded master', async () => {
+      const r = await get(`${origin}/live/tx/playlist_sfm4s.m3u8`);
+      return r.status === 200 ? r.body.toString() : undefined;
+    });
+    expect(master).toMatch(/CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
+    const text = (await get(`${origin}/live/tx/chunklist_sfm4s_video.m3u8`)).body.toString();
+    const seg = text.split('\n').filter((l) => l.startsWith('seg_')).at(-1)!;
+    const file = path.join(dataDir, 'tx.mp4');
+    fs.writeFileSync(file, Buffer.concat([(await get(`${origin}/live/tx/init_sfm4s_video_0.mp4`)).body, (await get(`${origin}/live/tx/${seg}`)).body]));
+    const probe = await ffprobe(file, ['-count_frames']);
+    expect(probe.streams[0]).toMatchObject({ codec_name: 'h264' });
+    expect(Number((probe.streams[0] as { nb_read_frames?: string }).nb_read_frames)).toBeGreaterThan(0);
+  }, 40_000);
 });
 
 describe('through the edge', () => {
