@@ -135,7 +135,7 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
       }
       case 'cmaf-part': {
         const part = track.part(file.n);
-        if (part) return sendEntity(req, res, part.bytes, `"p-${track.id}-${part.seq}-${part.bytes.length}"`, cmafContentType(kind), policy.cacheControl, part.pdtMs);
+        if (part) return sendEntity(req, res, part.bytes, `"p-${track.id}-${part.seq}-${part.bytes.length}"`, cmafContentType(kind), policy.cacheControl, part.arrivedMs);
         if (file.n === track.nextPartSeq && !track.ended) {
           await holding(res, () => streamHintedPart(req, res, stream, track, file.n, signal, cmafContentType(kind), policy.cacheControl));
           return;
@@ -145,7 +145,7 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
       case 'cmaf-segment': {
         const seg = track.segment(file.n);
         if (seg?.complete) {
-          return sendEntity(req, res, segmentBytes(seg), `"s-${track.id}-${seg.msn}-${seg.parts.length}"`, cmafContentType(kind), policy.cacheControl, seg.pdtMs);
+          return sendEntity(req, res, segmentBytes(seg), `"s-${track.id}-${seg.msn}-${seg.parts.length}"`, cmafContentType(kind), policy.cacheControl, seg.parts.at(-1)!.arrivedMs);
         }
         const open = track.openSegment;
         const upcoming = (open && open.msn === file.n) || (file.n === track.nextMsn && !track.ended);

@@ -88,7 +88,7 @@ export function mediaPlaylist(track: TrackTimeline, opts: MediaPlaylistOptions):
       lines.push(`#EXT-X-MAP:URI="${cmafNames.init(id, s.epoch)}"`);
       mapEpoch = s.epoch;
     }
-    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(Math.round(s.pdtMs)).toISOString()}`);
+    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(Math.round(track.pdtMs(s.epoch, s.start))).toISOString()}`);
     const withParts = !s.complete || (sameEpoch(s) && edge - endOf(s) < 3 * td);
     if (withParts) {
       for (const p of s.parts) {

@@ -10,7 +10,12 @@ export interface Epoch {
   info: InitInfo;
   /** Track time (timescale units) of the epoch's first part; undefined until it arrives. */
   firstStart?: number;
-  /** Server clock (ms since 1970) at ingest of the first part's first sample. */
+  /**
+   * Server clock (ms since 1970) at ingest of the epoch's first sample: the earliest
+   * `arrival − media time at the part's end` over its parts. A part cannot arrive before its last
+   * sample was ingested, and the first ones may arrive in a burst (the RTMP server's cached GOP),
+   * so the minimum converges on the ingest clock within the first parts.
+   */
   wallAnchorMs?: number;
 }
 
@@ -26,8 +31,8 @@ export interface TimelinePart {
   duration: number;
   /** Starts with a key frame (every audio part does). */
   independent: boolean;
-  /** Program date-time of its first sample (ms since 1970, server clock at ingest). */
-  pdtMs: number;
+  /** Server clock when its last byte arrived (ms since 1970). */
+  arrivedMs: number;
   bytes: Buffer;
 }
 
@@ -37,7 +42,6 @@ export interface TimelineSegment {
   start: number;
   /** Sum of its parts' durations so far (timescale units). */
   duration: number;
-  pdtMs: number;
   /** First segment after a packager restart or republish. */
   discontinuity: boolean;
   complete: boolean;
@@ -100,6 +104,7 @@ export class TrackTimeline {
   #ended = false;
   #pendingDiscontinuity = false;
   #firstWallAnchorMs: number | undefined;
+  #firstEpochId: number | undefined;
 
   constructor(id: string, opts: TrackOptions) {
     this.id = id;
@@ -124,13 +129,12 @@ export class TrackTimeline {
     const epoch = this.#epochs.at(-1);
     if (!epoch) throw new Error(`track ${this.id}: a part before any init segment`);
     const ts = epoch.info.timescale;
-    if (epoch.firstStart === undefined) {
-      epoch.firstStart = frag.baseTime;
-      // The fragment is complete when it arrives, so its first sample was ingested `duration` earlier.
-      epoch.wallAnchorMs = nowMs - (frag.duration / ts) * 1000;
-      this.#firstWallAnchorMs ??= epoch.wallAnchorMs;
-    }
+    epoch.firstStart ??= frag.baseTime;
     const rel = (t: number) => (t - epoch.firstStart!) / ts;
+    const anchor = nowMs - rel(frag.baseTime + frag.duration) * 1000;
+    epoch.wallAnchorMs = Math.min(epoch.wallAnchorMs ?? anchor, anchor);
+    this.#firstEpochId ??= epoch.id;
+    if (epoch.id === this.#firstEpochId) this.#firstWallAnchorMs = epoch.wallAnchorMs;
     let open = this.openSegment;
     if (open && open.epoch !== epoch.id) open = undefined;
     const cut = startsNewSegment(
@@ -139,7 +143,6 @@ export class TrackTimeline {
       rule,
       this.opts,
     );
-    const pdtMs = epoch.wallAnchorMs! + rel(frag.baseTime) * 1000;
     if (cut) {
       this.#closeOpen();
       open = {
@@ -147,7 +150,6 @@ export class TrackTimeline {
         epoch: epoch.id,
         start: frag.baseTime,
         duration: 0,
-        pdtMs,
         discontinuity: this.#pendingDiscontinuity,
         complete: false,
         parts: [],
@@ -164,7 +166,7 @@ export class TrackTimeline {
       start: frag.baseTime,
       duration: frag.duration,
       independent: frag.startsWithKey,
-      pdtMs,
+      arrivedMs: nowMs,
       bytes,
     };
     open!.parts.push(part);
@@ -282,6 +284,13 @@ export class TrackTimeline {
   /** The first part seq still held (older ones are gone for good). */
   get oldestPartSeq(): number | undefined {
     return this.#segments[0]?.parts[0]?.seq;
+  }
+
+  /** Program date-time (ms since 1970, server clock at ingest) of track time `ticks` in an epoch. */
+  pdtMs(epochId: number, ticks: number): number {
+    const e = this.epoch(epochId);
+    if (!e || e.wallAnchorMs === undefined || e.firstStart === undefined) return NaN;
+    return e.wallAnchorMs + ((ticks - e.firstStart) / e.info.timescale) * 1000;
   }
 
   timescale(epochId: number): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startsNewSegment } from '../../src/timeline/track-timeline.js';
-import { AUDIO_INIT, feed, OPTS, pattern } from './fixture.js';
+import { startsNewSegment, TrackTimeline } from '../../src/timeline/track-timeline.js';
+import { AUDIO_INIT, feed, OPTS, pattern, VIDEO_INIT } from './fixture.js';
 
 describe('startsNewSegment (pure cutting rule)', () => {
   const o = { segmentSeconds: 2, partTargetSeconds: 0.5 };
@@ -65,10 +65,27 @@ describe('TrackTimeline: segments cut at key frames', () => {
     const f = feed();
     const start = f.nowMs();
     f.add(pattern('Kppp Kppp'));
+    const [a, b] = f.track.segments;
     // The first part arrived 0.5 s after start, complete; its first sample was ingested at start.
-    expect(f.track.segments[0].pdtMs).toBe(start);
-    expect(f.track.segments[1].pdtMs).toBe(start + 2000);
-    expect(f.track.segments[1].parts[1].pdtMs).toBe(start + 2500);
+    expect(f.track.pdtMs(a.epoch, a.start)).toBe(start);
+    expect(f.track.pdtMs(b.epoch, b.start)).toBe(start + 2000);
+    expect(f.track.pdtMs(b.epoch, b.parts[1].start)).toBe(start + 2500);
+    expect(b.parts[1].arrivedMs).toBe(start + 3000);
+  });
+
+  it('program date-time: a burst of cached media at the start does not make the stream look late or early', () => {
+    const track = new TrackTimeline('video', OPTS);
+    track.startEpoch(Buffer.from('i'), VIDEO_INIT);
+    const ingest = Date.UTC(2026, 11, 1, 10, 0, 0);
+    const ts = VIDEO_INIT.timescale;
+    const part = (i: number, arrivedMs: number) =>
+      track.addPart(Buffer.alloc(1), { sequence: i, baseTime: i * ts * 0.5, duration: ts * 0.5, sampleCount: 1, startsWithKey: i % 4 === 0 }, arrivedMs);
+    // Three parts (1.5 s) arrive at once 2 s after ingest began (the RTMP server's GOP cache) ...
+    for (let i = 0; i < 3; i++) part(i, ingest + 2000);
+    expect(track.pdtMs(0, 0)).toBe(ingest + 500);
+    // ... then the rest in real time, 20 ms after each part's end.
+    for (let i = 3; i < 8; i++) part(i, ingest + (i + 1) * 500 + 20);
+    expect(track.pdtMs(0, 0)).toBe(ingest + 20);
   });
 
   it('a packager restart closes the open segment and marks the next with a discontinuity', () => {
@@ -85,7 +102,7 @@ describe('TrackTimeline: segments cut at key frames', () => {
     ]);
     expect(f.track.epoch(1)?.firstStart).toBe(123_456);
     // The new epoch's clock is anchored afresh (1 s gap in the fixture's server clock).
-    expect(segs[2].pdtMs - segs[1].pdtMs).toBe(2000);
+    expect(f.track.pdtMs(segs[2].epoch, segs[2].start) - f.track.pdtMs(segs[1].epoch, segs[1].start)).toBe(2000);
   });
 
   it('a restart before any part of the new run does not add an empty segment', () => {
