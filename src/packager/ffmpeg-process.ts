@@ -143,7 +143,8 @@ export interface FfmpegCapabilities {
   version: string;
 }
 
-const REQUIRED_MUXERS = ['hls', 'hds', 'smoothstreaming'];
+// mp4: the CMAF output (fragmented MP4 to pipes).
+const REQUIRED_MUXERS = ['hls', 'hds', 'smoothstreaming', 'mp4'];
 
 function run(file: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -39,7 +39,7 @@ export interface WorkingFfmpeg {
   version: string;
 }
 
-/** The ffmpeg the packager will use, checked (runs, has the hls/hds/smoothstreaming muxers); throws a one-line Error. */
+/** The ffmpeg the packager will use, checked (runs, has the hls/hds/smoothstreaming/mp4 muxers); throws a one-line Error. */
 export async function locateFfmpeg(config: Config): Promise<WorkingFfmpeg> {
   const ffmpegPath = await resolveFfmpegPath(config.packager.ffmpegPath);
   const ff = await checkFfmpeg(ffmpegPath);
