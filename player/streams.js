@@ -63,6 +63,8 @@ export function parseStreamParam(search) {
 export function classifyUrl(url) {
   if (/^rtmpt?s?:\/\//i.test(url)) return /\/cfx\/st\//.test(url) ? 'RTMP (CloudFront-style cfx/st)' : 'RTMP';
   const path = url.replace(/^[a-z]+:\/\/[^/]+/i, '').split('?')[0];
+  // The CMAF manifests (`llhls`/`dash` in /api/streams) are not in this list of classic URLs.
+  if (/_sfm4s\.(?:m3u8|mpd)$|\(format=(?:m3u8|mpd-time)-cmaf\)/i.test(path)) return null;
   if (/\.isml\/manifest\(format=m3u8-aapl\)\.m3u8$/i.test(path)) return 'HLS (IIS alias)';
   // Wowza's CMAF names (checked before the generic .m3u8): LL-HLS and DASH from one timeline.
   if (/_sfm4s\.m3u8$/i.test(path)) return 'LL-HLS (CMAF)';

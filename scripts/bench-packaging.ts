@@ -5,6 +5,12 @@
 // Measured: the reader that subscribes to the RTMP stream first pays noticeably more CPU (it is
 // woken for every write; later readers get fuller reads). So two streams run side by side, one with
 // the bare reader subscribed first and one with our packager first, and both ratios are printed.
+//
+// The CMAF output (two more fMP4 outputs on pipes into the timeline, for LL-HLS and DASH) is
+// measured in the same run: a second packager, with CMAF on and its own data directory, packages
+// the same two streams. It subscribes before today's packager (the position that costs more), so
+// its figure is the conservative one. Its timeline work (fMP4 parsing, in memory) runs in this
+// node process and is included in the node figure.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +19,9 @@ import { HD_720P, syntheticFlv } from '../test/helpers/media.js';
 import { startPublisher, type Publisher } from '../test/helpers/publisher.js';
 import { packagerPids, playlistWithSegments, procInfo, readText, startStack, waitFor } from '../test/packager/stack.js';
 import { helpOrArgs, numberArg } from './script-args.js';
+import { startPackager } from '../src/packager/index.js';
+import { silentLogger } from '../src/log.js';
+import { TimelineStore } from '../src/timeline/stream-timeline.js';
 
 const USAGE = `Usage: npx tsx scripts/bench-packaging.ts [seconds=60]
   CPU per minute of a 720p 2 Mbps stream: our three-format packager vs a bare ffmpeg -c copy -f hls.
@@ -24,8 +33,23 @@ const WARMUP_MS = 6000;
 const PAGE_MB = 4096 / 1024 / 1024;
 
 const fixture = await syntheticFlv(HD_720P);
-const stack = await startStack({ packager: { segmentSeconds: 2 } });
+const stack = await startStack({ packager: { segmentSeconds: 2 } }, false);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-bare-hls-'));
+// Listener order = subscription order: the CMAF packager first, then today's.
+const timelines = new TimelineStore();
+const cmafPackager = await startPackager({
+  config: { ...stack.config, dataDir: path.join(tmp, 'cmaf-data') },
+  registry: stack.registry,
+  log: silentLogger(),
+  rtmpPort: stack.ingest.port,
+  timelines,
+});
+const todayPackager = await startPackager({
+  config: { ...stack.config, packager: { ...stack.config.packager, cmaf: { ...stack.config.packager.cmaf, enabled: false } } },
+  registry: stack.registry,
+  log: silentLogger(),
+  rtmpPort: stack.ingest.port,
+});
 const bares: ChildProcess[] = [];
 const pubs: Publisher[] = [];
 
@@ -43,8 +67,11 @@ function startBare(name: string): { proc: ChildProcess; dir: string } {
   return { proc, dir };
 }
 
-const packagerOf = (name: string) => () =>
-  packagerPids(stack.ingest.port).find((pid) => (readText(`/proc/${pid}/cmdline`) ?? '').includes(`/live/${name}\u0000`));
+const packagerOf = (name: string, cmaf: boolean) => () =>
+  packagerPids(stack.ingest.port).find((pid) => {
+    const argv = readText(`/proc/${pid}/cmdline`) ?? '';
+    return argv.includes(`/live/${name}\u0000`) && argv.includes('\u0000pipe:3\u0000') === cmaf;
+  });
 
 try {
   // Stream "bfirst": the bare reader subscribes before the publish, our packager after it.
@@ -58,11 +85,15 @@ try {
   await playlistWithSegments(stack.dir({ app: 'live', name: 'bfirst' }, 'hls'), 1);
   await playlistWithSegments(b1.dir, 1);
   await playlistWithSegments(b2.dir, 1);
-  const o1 = await waitFor('packager bfirst', packagerOf('bfirst'));
-  const o2 = await waitFor('packager ofirst', packagerOf('ofirst'));
+  const o1 = await waitFor('packager bfirst', packagerOf('bfirst', false));
+  const o2 = await waitFor('packager ofirst', packagerOf('ofirst', false));
+  const c1 = await waitFor('CMAF packager bfirst', packagerOf('bfirst', true));
+  const c2 = await waitFor('CMAF packager ofirst', packagerOf('ofirst', true));
+  await waitFor('CMAF parts', () => timelines.get('live/ofirst')?.track('video')?.lastPart !== undefined);
   await new Promise((r) => setTimeout(r, WARMUP_MS));
+  const partsBefore = timelines.get('live/ofirst')!.track('video')!.nextPartSeq;
 
-  const pids = { o1, o2, b1: b1.proc.pid!, b2: b2.proc.pid!, node: process.pid };
+  const pids = { o1, o2, c1, c2, b1: b1.proc.pid!, b2: b2.proc.pid!, node: process.pid };
   const t0s = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procInfo(pid)!.cpuTicks]));
   const t0 = Date.now();
   process.stderr.write(`measuring ${seconds} s (2 × 720p, ${HD_720P.videoKbps} kbit/s video) ...\n`);
@@ -85,7 +116,12 @@ try {
   console.log(`  stream B, our packager subscribed first:  ours (HLS+HDS+Smooth) ${f('o2')}; bare -f hls ${f('b2')}; ratio ${r2.toFixed(2)}`);
   console.log(`  same position: ours first / bare first ${(perMin.o2! / perMin.b1!).toFixed(2)}, ours second / bare second ${(perMin.o1! / perMin.b2!).toFixed(2)}`);
   console.log(`  ratio ours / bare over both orders: ${total.toFixed(2)}  (target ≤ 1.5)`);
-  console.log(`  for context, the node process (RTMP ingest relaying 2 streams to 4 readers + supervision): ${perMin.node!.toFixed(3)} CPU-s/min`);
+  const cmafVsToday = (perMin.c1! + perMin.c2!) / (perMin.o1! + perMin.o2!);
+  const parts = timelines.get('live/ofirst')!.track('video')!.nextPartSeq - partsBefore;
+  console.log(`  with the CMAF output (HLS+HDS+Smooth + fMP4 video/audio pipes): stream A ${f('c1')}; stream B ${f('c2')}`);
+  console.log(`  ratio CMAF packager / today's packager over both streams: ${cmafVsToday.toFixed(2)}; CMAF / bare: ${((perMin.c1! + perMin.c2!) / (perMin.b1! + perMin.b2!)).toFixed(2)}`);
+  console.log(`  (${parts} video parts of stream B reached the timeline during the measurement, ${(parts / elapsed).toFixed(2)}/s)`);
+  console.log(`  for context, the node process (RTMP ingest relaying 2 streams to 6 readers + supervision + the CMAF timelines of 2 streams): ${perMin.node!.toFixed(3)} CPU-s/min`);
 } finally {
   for (const b of bares) {
     if (b.exitCode === null) {
@@ -95,6 +131,7 @@ try {
   }
   await Promise.all(bares.map((b) => (b.exitCode === null ? new Promise((r) => b.once('exit', r)) : null)));
   await Promise.all(pubs.map((p) => p.stop()));
+  await Promise.all([cmafPackager.close(), todayPackager.close()]);
   await stack.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -9,6 +9,7 @@ import { locateFfmpeg, startPackager } from './packager/index.js';
 import { startOrigin } from './origin/index.js';
 import { checkEdgeConfig, startEdge } from './edge/index.js';
 import { portInUseMessage } from './startup-messages.js';
+import { TimelineStore } from './timeline/stream-timeline.js';
 
 export interface Roles {
   /** RTMP ingest plus the ffmpeg packager (they only make sense together). */
@@ -30,6 +31,9 @@ export interface RunningServer {
 export async function startServer(opts: { config: Config; log: Logger; roles: Roles }): Promise<RunningServer> {
   const { config, log, roles } = opts;
   const registry = new LiveRegistry();
+  // The CMAF timelines live in memory: LL-HLS and DASH are served by an origin in the same
+  // process as the packager (an origin started alone serves the file-based formats only).
+  const timelines = new TimelineStore();
   const closers: Array<{ name: string; close: () => Promise<void> }> = [];
   const ports = { rtmp: 0, origin: 0, edge: 0 };
   let ffmpegPath: string | undefined;
@@ -62,12 +66,12 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
       const ingest = await startIngest({ config, registry, log });
       ports.rtmp = ingest.port;
       closers.push({ name: 'ingest', close: () => ingest.close() });
-      const packager = await startPackager({ config, registry, log, rtmpPort: ingest.port, ffmpeg });
+      const packager = await startPackager({ config, registry, log, rtmpPort: ingest.port, ffmpeg, timelines });
       ffmpegPath = packager.ffmpegPath;
       closers.push({ name: 'packager', close: () => packager.close() });
     }
     if (roles.origin) {
-      const origin = await startOrigin({ config, registry, log, rtmpPort: ports.rtmp || config.rtmpPort });
+      const origin = await startOrigin({ config, registry, log, rtmpPort: ports.rtmp || config.rtmpPort, timelines });
       ports.origin = origin.port;
       closers.push({ name: 'origin', close: () => origin.close() });
     }

@@ -29,6 +29,15 @@ export const ingestConfigSchema = z
   })
   .strict();
 
+export const cmafConfigSchema = z
+  .object({
+    /** Write the CMAF output beside HLS/HDS/Smooth (one fMP4 pipe per track into the timeline). */
+    enabled: z.boolean().default(true),
+    /** LL-HLS PART-TARGET, seconds: one part per fMP4 fragment, every part at most this long. */
+    partSeconds: z.number().min(0.2).max(2).default(0.5),
+  })
+  .strict();
+
 export const packagerConfigSchema = z
   .object({
     /** ffmpeg binary; default: FFMPEG_PATH or `ffmpeg` on PATH. */
@@ -44,6 +53,8 @@ export const packagerConfigSchema = z
     /** Back-off bounds for restarting an ffmpeg that died while the publisher is live. */
     restartMinSeconds: seconds.default(0.5),
     restartMaxSeconds: seconds.default(10),
+    /** The CMAF output (LL-HLS `playlist_sfm4s.m3u8`, DASH `manifest_sfm4s.mpd`), held in memory by the timeline. */
+    cmaf: cmafConfigSchema.default(() => cmafConfigSchema.parse({})),
   })
   .strict();
 
@@ -59,6 +70,12 @@ export const cacheControlSchema = z
     smoothFragMaxAge: seconds.default(60),
     /** A segment that is not there yet: short-lived 404 rather than a long-cached error. */
     notFoundMaxAge: seconds.default(1),
+    /** CMAF init segments, parts and segments (LL-HLS and DASH): they never change once served. */
+    cmafMediaMaxAge: seconds.min(60).default(60),
+    /** LL-HLS playlists answering a blocking reload (`_HLS_msn`…): short, keyed on the query (AWS MediaPackage guidance). */
+    llhlsBlockingMaxAge: seconds.default(1),
+    /** The dynamic DASH manifest. */
+    dashManifestMaxAge: seconds.default(1),
   })
   .strict();
 
@@ -69,6 +86,10 @@ export const originConfigSchema = z
     corsAllowOrigin: z.string().default('*'),
     /** Public base URL used for absolute manifest URLs in /api/streams (default: from the request's Host). */
     publicBaseUrl: z.string().url().optional(),
+    /** DASH ServiceDescription latency target, seconds (what dash.js aims for). */
+    dashLatencyTargetSeconds: z.number().min(0.5).max(30).default(2),
+    /** Requests held open at once (blocking reloads, hinted parts, growing segments); beyond it: 503. */
+    maxHeldRequests: z.number().int().min(1).default(2000),
   })
   .strict();
 

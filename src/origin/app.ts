@@ -8,7 +8,9 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { LiveRegistry } from '../streams/registry.js';
 import { formatDir } from '../streams/stream-key.js';
-import { filePolicy, notFoundCacheControl } from './cache-policy.js';
+import { filePolicy, notFoundCacheControl, TIMELINE_KINDS } from './cache-policy.js';
+import { createCmafRoutes, UTC_TIMING_PATH } from './cmaf-routes.js';
+import type { TimelineStore } from '../timeline/stream-timeline.js';
 import { contentRange, decideRange, isNotModified, type Validators } from './http-conditional.js';
 import { isSegmentReady } from './hls-readiness.js';
 import { rewriteF4mManifest, rewriteHlsPlaylist, rewriteSmoothManifest, smoothIndexesWithoutStart } from './manifest-rewrite.js';
@@ -31,6 +33,8 @@ export interface OriginOptions {
   log: Logger;
   /** RTMP port for the play URLs in /api/streams (default config.rtmpPort; the real one when that is 0). */
   rtmpPort?: number;
+  /** The packager's CMAF timelines (LL-HLS, DASH); absent: those URLs answer 404. */
+  timelines?: TimelineStore;
 }
 
 /** Headers a player on another origin may read (hit-ratio and latency displays need them). */
@@ -49,6 +53,7 @@ export function createOriginApp(opts: OriginOptions): express.Express {
   const startedAt = Date.now();
   const player = playerDir();
   const vendor = vendorAssetFiles();
+  const cmaf = createCmafRoutes({ config, timelines: opts.timelines, sendBuffer, sendJson });
 
   const app = express();
   app.disable('x-powered-by');
@@ -140,11 +145,15 @@ export function createOriginApp(opts: OriginOptions): express.Express {
         fallbackPort: req.socket.localPort ?? config.originPort,
         rtmpPort: opts.rtmpPort ?? config.rtmpPort,
       });
-      const body = Buffer.from(JSON.stringify(describeStreams(registry.list(), base)));
+      const body = Buffer.from(JSON.stringify(describeStreams(registry.list(), base, { cmaf: opts.timelines !== undefined })));
       sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: new Date() }, {
         contentType: 'application/json; charset=utf-8',
         cacheControl: 'max-age=1',
       });
+      return;
+    }
+    if (rawPath === UTC_TIMING_PATH) {
+      cmaf.serveTime(req, res);
       return;
     }
     if (Object.hasOwn(POLICY_FILES, rawPath)) {
@@ -204,6 +213,7 @@ export function createOriginApp(opts: OriginOptions): express.Express {
       const info = await readStreamInfo(dataDir, route.key);
       if (!info || info.event !== route.event) return missing('no such event for this stream');
     }
+    if (TIMELINE_KINDS.has(route.kind)) return cmaf.serve(req, res, route, missing);
     const file = resolveRouteFile(dataDir, route);
     if (!file) return missing('outside the format directory');
 

@@ -12,7 +12,14 @@ export type FileKind =
   | 'hds-bootstrap'
   | 'hds-fragment'
   | 'smooth-manifest'
-  | 'smooth-fragment';
+  | 'smooth-fragment'
+  // The CMAF output, generated from the stream's timeline (LL-HLS and DASH share the media).
+  | 'llhls-master'
+  | 'llhls-playlist'
+  | 'dash-manifest'
+  | 'cmaf-init'
+  | 'cmaf-part'
+  | 'cmaf-segment';
 
 export const FILE_KINDS: readonly FileKind[] = [
   'hls-playlist',
@@ -22,7 +29,16 @@ export const FILE_KINDS: readonly FileKind[] = [
   'hds-fragment',
   'smooth-manifest',
   'smooth-fragment',
+  'llhls-master',
+  'llhls-playlist',
+  'dash-manifest',
+  'cmaf-init',
+  'cmaf-part',
+  'cmaf-segment',
 ];
+
+/** Kinds served from the CMAF timeline in memory rather than from files. */
+export const TIMELINE_KINDS: ReadonlySet<FileKind> = new Set(['llhls-master', 'llhls-playlist', 'dash-manifest', 'cmaf-init', 'cmaf-part', 'cmaf-segment']);
 
 export interface FilePolicy {
   cacheControl: string;
@@ -45,6 +61,13 @@ const MAX_AGE_KEY: Record<FileKind, keyof CacheControlConfig> = {
   'hds-fragment': 'HttpStreamingFragMaxAge',
   'smooth-manifest': 'smoothManifestMaxAge',
   'smooth-fragment': 'smoothFragMaxAge',
+  // A plain LL-HLS playlist is as short-lived as today's m3u8; blocking answers use llhlsBlockingMaxAge.
+  'llhls-master': 'm3u8MaxAge',
+  'llhls-playlist': 'm3u8MaxAge',
+  'dash-manifest': 'dashManifestMaxAge',
+  'cmaf-init': 'cmafMediaMaxAge',
+  'cmaf-part': 'cmafMediaMaxAge',
+  'cmaf-segment': 'cmafMediaMaxAge',
 };
 
 /** SPEC VOD-04 (PROJECT values). */
@@ -56,9 +79,21 @@ const CONTENT_TYPE: Record<FileKind, string> = {
   'hds-fragment': 'video/f4f',
   'smooth-manifest': 'text/xml',
   'smooth-fragment': 'video/mp4',
+  'llhls-master': 'application/vnd.apple.mpegurl',
+  'llhls-playlist': 'application/vnd.apple.mpegurl',
+  'dash-manifest': 'application/dash+xml',
+  // Audio tracks are sent as audio/mp4 (see cmafContentType).
+  'cmaf-init': 'video/mp4',
+  'cmaf-part': 'video/mp4',
+  'cmaf-segment': 'video/mp4',
 };
 
-const MANIFEST_KINDS: ReadonlySet<FileKind> = new Set(['hls-playlist', 'hds-manifest', 'smooth-manifest']);
+const MANIFEST_KINDS: ReadonlySet<FileKind> = new Set(['hls-playlist', 'hds-manifest', 'smooth-manifest', 'llhls-master', 'llhls-playlist', 'dash-manifest']);
+
+/** CMAF media of an audio-only track are `audio/mp4` (RFC 4337), video and muxed ones `video/mp4`. */
+export function cmafContentType(trackKind: 'video' | 'audio'): string {
+  return trackKind === 'audio' ? 'audio/mp4' : 'video/mp4';
+}
 
 export function maxAgeHeader(seconds: number): string {
   return `max-age=${Math.floor(seconds)}`;

@@ -17,7 +17,7 @@ export interface OriginHandle {
   close(): Promise<void>;
 }
 
-export function createOriginApp(opts: { config: Config; registry: LiveRegistry; log: Logger; rtmpPort?: number }): express.Express {
+export function createOriginApp(opts: OriginOptions): express.Express {
   return buildApp({ ...opts, log: opts.log.child({ role: 'origin' }) });
 }
 

@@ -36,7 +36,7 @@ export interface ApiBase {
 }
 
 function absolute(paths: ManifestPaths, baseUrl: string): ManifestPaths {
-  const map = <T extends Record<string, string>>(o: T): T =>
+  const map = <T extends object>(o: T): T =>
     Object.fromEntries(Object.entries(o).map(([k, v]) => [k, baseUrl + v])) as T;
   return {
     wowza: map(paths.wowza),
@@ -54,11 +54,11 @@ function rtmpAuthority(host: string, port: number): string {
  * `live`: every stream live now. RTMP play works at the published path, and at the CloudFront
  * path `cfx/st/<name>` when that reaches this stream (see cloudFrontPlayApp, SPEC RTMP-10).
  */
-export function describeStream(s: LiveStream, base: ApiBase, live: readonly StreamKey[] = [s.key]): StreamDescription {
+export function describeStream(s: LiveStream, base: ApiBase, live: readonly StreamKey[] = [s.key], opts: { cmaf?: boolean } = {}): StreamDescription {
   const rtmpBase = `rtmp://${rtmpAuthority(base.rtmpHost, base.rtmpPort)}`;
   const rtmp = [`${rtmpBase}/${s.key.app}/${s.key.name}`];
   if (s.key.app !== CLOUDFRONT_APP && cloudFrontPlayApp(s.key.name, live) === s.key.app) rtmp.push(`${rtmpBase}/${CLOUDFRONT_APP}/${s.key.name}`);
-  const paths = manifestPaths(s.key, s.event);
+  const paths = manifestPaths(s.key, s.event, opts);
   return {
     id: streamId(s.key),
     app: s.key.app,
@@ -77,9 +77,10 @@ export function describeStream(s: LiveStream, base: ApiBase, live: readonly Stre
   };
 }
 
-export function describeStreams(list: LiveStream[], base: ApiBase): StreamsResponse {
+/** `cmaf: false`: the origin has no CMAF timelines (it runs without the packager), so no llhls/dash URLs. */
+export function describeStreams(list: LiveStream[], base: ApiBase, opts: { cmaf?: boolean } = {}): StreamsResponse {
   const live = list.map((s) => s.key);
-  const streams = list.map((s) => describeStream(s, base, live)).sort((a, b) => a.id.localeCompare(b.id));
+  const streams = list.map((s) => describeStream(s, base, live, opts)).sort((a, b) => a.id.localeCompare(b.id));
   return { streams };
 }
 

@@ -11,6 +11,7 @@ import {
   type StreamKey,
 } from '../streams/stream-key.js';
 import type { FileKind } from './cache-policy.js';
+import { CMAF_MASTER, CMAF_MPD, parseCmafFile } from './cmaf-names.js';
 
 export type UrlFamily = 'wowza' | 'livepkgr' | 'iis';
 
@@ -51,11 +52,16 @@ const WOWZA_MANIFEST_NAME: Partial<Record<FileKind, string>> = {
   'hls-playlist': 'playlist.m3u8',
   'hds-manifest': 'manifest.f4m',
   'smooth-manifest': 'Manifest',
+  'llhls-master': CMAF_MASTER,
+  'dash-manifest': CMAF_MPD,
 };
 
 /** IIS manifest names (SPEC ING-02): `manifest` in any case, and the HLS alias. */
 const IIS_SMOOTH_MANIFEST = 'manifest';
 const IIS_HLS_MANIFEST = 'manifest(format=m3u8-aapl).m3u8';
+/** The IIS/Azure Media Services names of the CMAF manifests (LL-HLS master, DASH). */
+const IIS_LLHLS_MANIFEST = 'manifest(format=m3u8-cmaf).m3u8';
+const IIS_DASH_MANIFEST = 'manifest(format=mpd-time-cmaf).mpd';
 
 const LIVEPKGR_INSTANCE = '_definst_';
 
@@ -133,7 +139,8 @@ function parseLivepkgr(segs: string[]): PathParse {
   // Media of one stream sit below `<stream>/` so two streams of one event never collide.
   if (rest.length === 2 && isValidStreamName(rest[0])) {
     const key = { app, name: rest[0] };
-    const media = hls ? hlsMedia(rest[1]) : hdsMedia(rest[1]);
+    // The CMAF output sits below `<stream>/` with Wowza's names (a livepkgr URL names no format).
+    const media = hls ? cmafManifest(rest[1]) ?? cmafMedia(rest[1]) ?? hlsMedia(rest[1]) : hdsMedia(rest[1]);
     if (media) return found({ family, key, event, ...media });
   }
   return notFound('unknown livepkgr file');
@@ -155,7 +162,9 @@ function parseIis(segs: string[], ismlAt: number): PathParse {
     const lower = rest[0].toLowerCase();
     if (lower === IIS_SMOOTH_MANIFEST) return found({ family, key, kind: 'smooth-manifest' });
     if (lower === IIS_HLS_MANIFEST) return found({ family, key, kind: 'hls-playlist' });
-    const media = hlsMedia(rest[0]);
+    if (lower === IIS_LLHLS_MANIFEST) return found({ family, key, kind: 'llhls-master' });
+    if (lower === IIS_DASH_MANIFEST) return found({ family, key, kind: 'dash-manifest' });
+    const media = cmafMedia(rest[0]) ?? hlsMedia(rest[0]);
     if (media) return found({ family, key, ...media });
   }
   if (rest.length === 2) {
@@ -183,7 +192,7 @@ function parseWowzaRest(app: string, name: string, rest: string[]): PathParse {
   if (rest.length === 1) {
     const manifest = Object.hasOwn(WOWZA_MANIFESTS, rest[0]) ? WOWZA_MANIFESTS[rest[0]] : undefined;
     if (manifest) return found({ family, key, kind: manifest });
-    const media = hlsMedia(rest[0]) ?? hdsMedia(rest[0]);
+    const media = cmafManifest(rest[0]) ?? cmafMedia(rest[0]) ?? hlsMedia(rest[0]) ?? hdsMedia(rest[0]);
     if (media) return found({ family, key, ...media });
   }
   if (rest.length === 2) {
@@ -193,7 +202,20 @@ function parseWowzaRest(app: string, name: string, rest: string[]): PathParse {
   return notFound('unknown file');
 }
 
-type Media = { kind: FileKind; name: string };
+type Media = { kind: FileKind; name?: string };
+
+/** `playlist_sfm4s.m3u8` / `manifest_sfm4s.mpd` (Wowza's CMAF names). */
+function cmafManifest(file: string): Media | undefined {
+  if (file === CMAF_MASTER) return { kind: 'llhls-master' };
+  if (file === CMAF_MPD) return { kind: 'dash-manifest' };
+  return undefined;
+}
+
+function cmafMedia(file: string): Media | undefined {
+  const f = parseCmafFile(file);
+  if (!f) return undefined;
+  return { kind: f.kind === 'cmaf-playlist' ? 'llhls-playlist' : f.kind, name: file };
+}
 
 function hlsMedia(file: string): Media | undefined {
   return HLS_SEGMENT_RE.test(file) ? { kind: 'hls-segment', name: file } : undefined;
@@ -224,6 +246,11 @@ export function isValidMediaName(kind: FileKind, name: string): boolean {
       const parts = name.split('/');
       return parts.length === 2 && SMOOTH_LEVEL_RE.test(parts[0]) && SMOOTH_FRAGMENT_RE.test(parts[1]);
     }
+    case 'llhls-playlist':
+    case 'cmaf-init':
+    case 'cmaf-part':
+    case 'cmaf-segment':
+      return cmafMedia(name)?.kind === kind;
     default:
       return false;
   }
@@ -250,6 +277,8 @@ export function diskLocation(route: MediaRoute): { format: OutputFormat; file: s
       return { format: 'hds', file: bootstrapDiskName(requireName(route)) };
     case 'smooth-fragment':
       return { format: 'mss', file: requireName(route) };
+    default:
+      throw new Error(`${route.kind} is served from the CMAF timeline, not from a file`);
   }
 }
 
@@ -270,11 +299,13 @@ export function bootstrapServedName(onDisk: string): string {
   return onDisk.replace(/\.abst$/, '.bootstrap');
 }
 
+const CMAF_KINDS: readonly FileKind[] = ['llhls-master', 'llhls-playlist', 'dash-manifest', 'cmaf-init', 'cmaf-part', 'cmaf-segment'];
+
 /** Which kinds each family serves. */
 export const FAMILY_KINDS: Record<UrlFamily, readonly FileKind[]> = {
-  wowza: ['hls-playlist', 'hls-segment', 'hds-manifest', 'hds-bootstrap', 'hds-fragment', 'smooth-manifest', 'smooth-fragment'],
-  livepkgr: ['hls-playlist', 'hls-segment', 'hds-manifest', 'hds-bootstrap', 'hds-fragment'],
-  iis: ['smooth-manifest', 'smooth-fragment', 'hls-playlist', 'hls-segment'],
+  wowza: ['hls-playlist', 'hls-segment', 'hds-manifest', 'hds-bootstrap', 'hds-fragment', 'smooth-manifest', 'smooth-fragment', ...CMAF_KINDS],
+  livepkgr: ['hls-playlist', 'hls-segment', 'hds-manifest', 'hds-bootstrap', 'hds-fragment', ...CMAF_KINDS],
+  iis: ['smooth-manifest', 'smooth-fragment', 'hls-playlist', 'hls-segment', ...CMAF_KINDS],
 };
 
 /**
@@ -289,7 +320,7 @@ function familyBase(family: UrlFamily, key: StreamKey, event: string | undefined
       return key.app === 'live' ? `/${key.name}.isml/` : `/${key.app}/${key.name}.isml/`;
     case 'livepkgr': {
       if (!event) throw new Error('a livepkgr route needs an event');
-      const prefix = kind.startsWith('hls') ? 'hls-live' : 'hds-live';
+      const prefix = kind.startsWith('hds') ? 'hds-live' : 'hls-live';
       return `/${prefix}/${key.app}/${LIVEPKGR_INSTANCE}/${event}/`;
     }
   }
@@ -318,27 +349,41 @@ export function mediaPath(route: MediaRoute): string {
     case 'iis':
       if (route.kind === 'smooth-manifest') return base + IIS_SMOOTH_MANIFEST;
       if (route.kind === 'hls-playlist') return base + IIS_HLS_MANIFEST;
+      if (route.kind === 'llhls-master') return base + IIS_LLHLS_MANIFEST;
+      if (route.kind === 'dash-manifest') return base + IIS_DASH_MANIFEST;
       return base + requireName(route);
     case 'livepkgr':
       if (route.kind === 'hls-playlist') return `${base}${route.key.name}.m3u8`;
       if (route.kind === 'hds-manifest') return `${base}${route.key.name}.f4m`;
+      if (route.kind === 'llhls-master' || route.kind === 'dash-manifest') return `${base}${route.key.name}/${WOWZA_MANIFEST_NAME[route.kind]}`;
       return base + manifestReferencePrefix(route) + requireName(route);
   }
 }
 
 /** Every manifest path of a stream, per family (root-relative). livepkgr only when it has an event. */
 export interface ManifestPaths {
-  wowza: { hls: string; hds: string; smooth: string };
-  iis: { smooth: string; hls: string };
-  livepkgr?: { hls: string; hds: string };
+  /**
+   * `llhls`: the LL-HLS master playlist; `dash`: the DASH manifest (the CMAF output). Present when
+   * the origin serves them (it runs beside the packager, whose timelines they are made from).
+   */
+  wowza: { hls: string; hds: string; smooth: string } & CmafPaths;
+  iis: { smooth: string; hls: string } & CmafPaths;
+  livepkgr?: { hls: string; hds: string } & CmafPaths;
 }
 
-export function manifestPaths(key: StreamKey, event?: string): ManifestPaths {
+interface CmafPaths {
+  llhls?: string;
+  dash?: string;
+}
+
+export function manifestPaths(key: StreamKey, event?: string, opts: { cmaf?: boolean } = {}): ManifestPaths {
   const p = (family: UrlFamily, kind: FileKind, ev?: string) => mediaPath({ family, key, kind, event: ev });
+  const cmaf = (family: UrlFamily, ev?: string): CmafPaths =>
+    opts.cmaf === false ? {} : { llhls: p(family, 'llhls-master', ev), dash: p(family, 'dash-manifest', ev) };
   const out: ManifestPaths = {
-    wowza: { hls: p('wowza', 'hls-playlist'), hds: p('wowza', 'hds-manifest'), smooth: p('wowza', 'smooth-manifest') },
-    iis: { smooth: p('iis', 'smooth-manifest'), hls: p('iis', 'hls-playlist') },
+    wowza: { hls: p('wowza', 'hls-playlist'), hds: p('wowza', 'hds-manifest'), smooth: p('wowza', 'smooth-manifest'), ...cmaf('wowza') },
+    iis: { smooth: p('iis', 'smooth-manifest'), hls: p('iis', 'hls-playlist'), ...cmaf('iis') },
   };
-  if (event) out.livepkgr = { hls: p('livepkgr', 'hls-playlist', event), hds: p('livepkgr', 'hds-manifest', event) };
+  if (event) out.livepkgr = { hls: p('livepkgr', 'hls-playlist', event), hds: p('livepkgr', 'hds-manifest', event), ...cmaf('livepkgr', event) };
   return out;
 }

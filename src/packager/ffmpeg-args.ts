@@ -32,6 +32,18 @@ export interface PackagingPlan {
   inputTimeoutSeconds: number;
   /** Video bitrate for a re-encode, kbit/s. */
   transcodeVideoKbps?: number;
+  /**
+   * The CMAF output for LL-HLS and DASH: one fragmented-MP4 track per pipe (video on fd 3, audio
+   * on the next), each fragment a part the origin's timeline receives the moment ffmpeg flushes it.
+   */
+  cmaf?: CmafPlan;
+}
+
+export interface CmafPlan {
+  /** Part target, seconds: fragments are cut shorter than this (see cmafFragmentMicros). */
+  partSeconds: number;
+  /** Tracks to write, each to its own pipe in this order (fd 3, 4, …). */
+  tracks: ReadonlyArray<'video' | 'audio'>;
 }
 
 export interface FfmpegOutput {
@@ -46,6 +58,8 @@ export interface FfmpegInvocation {
   inputOptions: string[];
   input: string;
   outputs: FfmpegOutput[];
+  /** Extra pipes the outputs write to (`pipe:3` …): fd 3 is `pipes[0]`. */
+  pipes?: ReadonlyArray<string>;
 }
 
 /** Format sub-directories of the stream directory (as in `formatDir`). */
@@ -73,9 +87,42 @@ export function codecOptions(plan: Pick<PackagingPlan, 'transcodeVideo' | 'trans
 
 /** One muxer of the packaging: its format, private options (name → value) and output path. */
 interface MuxerSpec {
-  format: 'hls' | 'hds' | 'smoothstreaming';
+  format: 'hls' | 'hds' | 'smoothstreaming' | 'mp4';
   options: Array<[string, string]>;
   target: string;
+  /** Only this stream (a CMAF track); default: every mapped stream. */
+  select?: 'v' | 'a';
+}
+
+/**
+ * ffmpeg's mp4 muxer closes a fragment before the first packet at or past `frag_duration` after
+ * its start, so a fragment lasts up to one frame more than that. Asking for 90 % of the part
+ * target keeps every part within PART-TARGET for frames up to a tenth of it (30 fps video and AAC
+ * at 0.333 s and 0.5 s parts); the timeline widens PART-TARGET if an input still exceeds it.
+ */
+export function cmafFragmentMicros(partSeconds: number): number {
+  return Math.round(partSeconds * 0.9 * 1_000_000);
+}
+
+/** The pipe name each CMAF track is written to. */
+export function cmafPipe(index: number): string {
+  return `pipe:${3 + index}`;
+}
+
+function cmafMuxers(cmaf: CmafPlan): MuxerSpec[] {
+  // cmaf+empty_moov: init segment first, then moof+mdat pairs; default_base_moof: self-contained
+  // fragments; frag_keyframe: a key frame always starts a fragment, so segments cut at parts.
+  return cmaf.tracks.map((t, i) => ({
+    format: 'mp4' as const,
+    select: t === 'video' ? ('v' as const) : ('a' as const),
+    options: [
+      ['movflags', 'cmaf+empty_moov+default_base_moof+frag_keyframe'],
+      ['frag_duration', String(cmafFragmentMicros(cmaf.partSeconds))],
+      // Write each fragment to the pipe as soon as it is complete, not when a buffer fills.
+      ['flush_packets', '1'],
+    ] as Array<[string, string]>,
+    target: cmafPipe(i),
+  }));
 }
 
 function muxers(plan: PackagingPlan): MuxerSpec[] {
@@ -83,10 +130,11 @@ function muxers(plan: PackagingPlan): MuxerSpec[] {
   const fragMicros = String(Math.round(plan.segmentSeconds * 1_000_000));
   const window = String(plan.windowSegments);
   const extra = String(plan.extraWindowSegments);
-  const hlsFlags = ['delete_segments', 'independent_segments', 'temp_file', ...(plan.appendHls ? ['append_list'] : [])].join('+');
+  const hlsFlags = ['delete_segments', 'independent_segments', 'temp_file', 'program_date_time', ...(plan.appendHls ? ['append_list'] : [])].join('+');
   return [
     {
-      // FIELD-NOTES §4a. The playlist is always written to a temp file and renamed (file protocol,
+      // FIELD-NOTES §4a. `program_date_time`: every playlist carries EXT-X-PROGRAM-DATE-TIME from
+      // the server clock at ingest, as the CMAF playlists do. The playlist is always written to a temp file and renamed (file protocol,
       // live playlist), `temp_file` does the same for segments: the origin never serves half a file.
       format: 'hls',
       options: [
@@ -121,16 +169,19 @@ function muxers(plan: PackagingPlan): MuxerSpec[] {
  */
 export function packagingInvocation(plan: PackagingPlan): FfmpegInvocation {
   const codecs = codecOptions(plan);
-  const specs = muxers(plan);
+  const cmaf = plan.cmaf ? cmafMuxers(plan.cmaf) : [];
+  const specs = [...muxers(plan), ...cmaf];
   const transcoding = plan.transcodeVideo || plan.transcodeAudio;
   const outputs: FfmpegOutput[] = transcoding
     ? [
         {
           options: [...codecs, '-flags', '+global_header', '-f', 'tee'],
-          target: specs.map((m) => `[${[['f', m.format], ...m.options].map(([k, v]) => `${k}=${v}`).join(':')}]${m.target}`).join('|'),
+          target: specs
+            .map((m) => `[${[['f', m.format], ...(m.select ? [['select', m.select]] : []), ...m.options].map(([k, v]) => `${k}=${v}`).join(':')}]${m.target}`)
+            .join('|'),
         },
       ]
-    : specs.map((m) => ({ options: [...codecs, '-f', m.format, ...m.options.flatMap(([k, v]) => [`-${k}`, v])], target: m.target }));
+    : specs.map((m) => ({ options: [...(m.select ? copyOne(m.select) : codecs), '-f', m.format, ...m.options.flatMap(([k, v]) => [`-${k}`, v])], target: m.target }));
   return {
     cwd: plan.workDir,
     inputOptions: [
@@ -143,7 +194,13 @@ export function packagingInvocation(plan: PackagingPlan): FfmpegInvocation {
     ],
     input: plan.inputUrl,
     outputs,
+    ...(cmaf.length ? { pipes: cmaf.map((m) => m.target) } : {}),
   };
+}
+
+/** One stream of the input, copied (the CMAF outputs take one track each). */
+function copyOne(select: 'v' | 'a'): string[] {
+  return ['-map', `0:${select}:0`, `-c:${select}`, 'copy'];
 }
 
 /** The flat argument list (what runs, minus fluent-ffmpeg's `-y`): for logs, tests and benchmarks. */

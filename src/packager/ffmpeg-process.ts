@@ -31,7 +31,16 @@ export interface FfmpegChild {
 
 const STDERR_LINES = 30;
 
-export function spawnFfmpeg(ffmpegPath: string, inv: FfmpegInvocation, onStderrLine?: (line: string) => void): FfmpegChild {
+/**
+ * `onPipeData(index, chunk)` receives what ffmpeg writes to `inv.pipes[index]` (fd 3 + index); the
+ * pipes are always drained, so a slow consumer never stalls the other outputs.
+ */
+export function spawnFfmpeg(
+  ffmpegPath: string,
+  inv: FfmpegInvocation,
+  onStderrLine?: (line: string) => void,
+  onPipeData?: (index: number, chunk: Buffer) => void,
+): FfmpegChild {
   const command = ffmpeg({ stdoutLines: STDERR_LINES, cwd: inv.cwd });
   command.setFfmpegPath(ffmpegPath);
   command.input(inv.input).inputOptions(inv.inputOptions);
@@ -43,7 +52,9 @@ export function spawnFfmpeg(ffmpegPath: string, inv: FfmpegInvocation, onStderrL
   const internal = command as unknown as { _spawnFfmpeg: (args: string[], options: SpawnOptions, ...rest: unknown[]) => unknown };
   const originalSpawn = internal._spawnFfmpeg;
   internal._spawnFfmpeg = function (this: unknown, args: string[], options: SpawnOptions, ...rest: unknown[]) {
-    return originalSpawn.call(this, args, { ...options, detached: true }, ...rest);
+    const pipes = inv.pipes?.length ?? 0;
+    const stdio: SpawnOptions = pipes > 0 ? { stdio: Array<'pipe'>(3 + pipes).fill('pipe') } : {};
+    return originalSpawn.call(this, args, { ...options, ...stdio, detached: true }, ...rest);
   };
 
   const tail: string[] = [];
@@ -70,6 +81,11 @@ export function spawnFfmpeg(ffmpegPath: string, inv: FfmpegInvocation, onStderrL
     proc = (command as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
     if (!proc) return;
     proc.stdin?.on('error', () => {}); // EPIPE when ffmpeg is already gone
+    for (let i = 0; i < (inv.pipes?.length ?? 0); i++) {
+      const out = proc.stdio[3 + i] as NodeJS.ReadableStream | null | undefined;
+      out?.on('error', () => {});
+      out?.on('data', (chunk: Buffer) => onPipeData?.(i, chunk));
+    }
     proc.once('exit', (code, signal) => finish({ code, signal }));
     resolveStarted(proc.pid);
     if (stopRequested) void stop();
@@ -127,7 +143,8 @@ export interface FfmpegCapabilities {
   version: string;
 }
 
-const REQUIRED_MUXERS = ['hls', 'hds', 'smoothstreaming'];
+// mp4: the CMAF output (fragmented MP4 to pipes).
+const REQUIRED_MUXERS = ['hls', 'hds', 'smoothstreaming', 'mp4'];
 
 function run(file: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

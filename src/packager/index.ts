@@ -8,6 +8,7 @@ import type { LiveRegistry, LiveStream } from '../streams/registry.js';
 import { isValidApp, isValidStreamName, streamId, type StreamKey } from '../streams/stream-key.js';
 import { checkFfmpeg } from './ffmpeg-process.js';
 import { StreamSupervisor } from './supervisor.js';
+import type { TimelineStore } from '../timeline/stream-timeline.js';
 
 export interface PackagerHandle {
   ffmpegPath: string;
@@ -38,7 +39,7 @@ export interface WorkingFfmpeg {
   version: string;
 }
 
-/** The ffmpeg the packager will use, checked (runs, has the hls/hds/smoothstreaming muxers); throws a one-line Error. */
+/** The ffmpeg the packager will use, checked (runs, has the hls/hds/smoothstreaming/mp4 muxers); throws a one-line Error. */
 export async function locateFfmpeg(config: Config): Promise<WorkingFfmpeg> {
   const ffmpegPath = await resolveFfmpegPath(config.packager.ffmpegPath);
   const ff = await checkFfmpeg(ffmpegPath);
@@ -49,7 +50,15 @@ export async function locateFfmpeg(config: Config): Promise<WorkingFfmpeg> {
  * `ffmpeg` may come from an earlier locateFfmpeg() call, so that a server checks it before it
  * starts listening for publishers.
  */
-export async function startPackager(opts: { config: Config; registry: LiveRegistry; log: Logger; rtmpPort: number; ffmpeg?: WorkingFfmpeg }): Promise<PackagerHandle> {
+export async function startPackager(opts: {
+  config: Config;
+  registry: LiveRegistry;
+  log: Logger;
+  rtmpPort: number;
+  ffmpeg?: WorkingFfmpeg;
+  /** Receives the CMAF output (LL-HLS/DASH) of every stream; absent: no CMAF output. */
+  timelines?: TimelineStore;
+}): Promise<PackagerHandle> {
   const { config, registry } = opts;
   const log = opts.log.child({ role: 'packager' });
   const { path: ffmpegPath, version: ffmpegVersion } = opts.ffmpeg ?? (await locateFfmpeg(config));
@@ -70,6 +79,7 @@ export async function startPackager(opts: { config: Config; registry: LiveRegist
         rtmpPort: opts.rtmpPort,
         registry,
         log,
+        ...(opts.timelines ? { timelines: opts.timelines } : {}),
         onRetired: () => {
           if (supervisors.get(id) === s) supervisors.delete(id);
         },

@@ -9,6 +9,7 @@ import type { LiveRegistry, LiveStream } from '../streams/registry.js';
 import { formatDir, streamDir, streamId, OUTPUT_FILES, STREAM_INFO_FILE, type StreamInfoFile, type StreamKey } from '../streams/stream-key.js';
 import { needsAudioTranscode, needsVideoTranscode, packagingInvocation, rtmpInputUrl, invocationArgv } from './ffmpeg-args.js';
 import { spawnFfmpeg, type FfmpegChild, type FfmpegExit } from './ffmpeg-process.js';
+import type { TimelineStore } from '../timeline/stream-timeline.js';
 
 export interface SupervisorDeps {
   key: StreamKey;
@@ -21,6 +22,8 @@ export interface SupervisorDeps {
   log: Logger;
   /** Called when the supervisor has nothing left to do (files removed). */
   onRetired: () => void;
+  /** Where the CMAF output goes (LL-HLS and DASH); absent: no CMAF output. */
+  timelines?: TimelineStore;
 }
 
 /** Pure: restart delay after `failures` consecutive early exits (0.5 s, 1 s, 2 s, … up to the max). */
@@ -89,6 +92,7 @@ export class StreamSupervisor {
     if (stream.recordMode) {
       // SPEC ING-01: a record-mode (re)publish discards the earlier stream and starts a new one.
       await fs.rm(dir, { recursive: true, force: true });
+      this.#d.timelines?.delete(streamId(this.#d.key));
     }
     await fs.mkdir(dir, { recursive: true });
     const info: StreamInfoFile = {
@@ -135,6 +139,11 @@ export class StreamSupervisor {
     return this.#child?.pid();
   }
 
+  #timelineOptions() {
+    const c = this.#d.config;
+    return { segmentSeconds: c.segmentSeconds, partTargetSeconds: c.cmaf.partSeconds, keepSegments: c.windowSegments + c.extraWindowSegments };
+  }
+
   async #waitForCodecs(stream: LiveStream): Promise<void> {
     const known = () => stream.video !== undefined && stream.audio !== undefined;
     if (known()) return;
@@ -166,6 +175,11 @@ export class StreamSupervisor {
     if (appendHls) await removeTempFiles(dirs.hls);
     const transcodeVideo = this.#forceTranscode || needsVideoTranscode(live.video?.codec);
     const transcodeAudio = this.#forceTranscode || needsAudioTranscode(live.audio?.codec);
+    // A CMAF track per stream the publisher sends (both when its codecs are not known yet): an
+    // output mapped to a missing stream would stop the whole ffmpeg.
+    const known = live.video !== undefined || live.audio !== undefined;
+    const cmafTracks: Array<'video' | 'audio'> =
+      config.cmaf.enabled && this.#d.timelines ? (['video', 'audio'] as const).filter((t) => !known || (t === 'video' ? live.video : live.audio)) : [];
     if (transcodeVideo || transcodeAudio) {
       this.#log.warn({ video: live.video?.codec, audio: live.audio?.codec, transcodeVideo, transcodeAudio }, 'input is not H.264/AAC: transcoding to H.264/AAC');
     }
@@ -180,8 +194,21 @@ export class StreamSupervisor {
       appendHls,
       inputTimeoutSeconds: Math.max(5, config.segmentSeconds * 3),
       ...(live.bitrateKbps ? { transcodeVideoKbps: Math.min(8000, Math.max(500, live.bitrateKbps)) } : {}),
+      ...(cmafTracks.length ? { cmaf: { partSeconds: config.cmaf.partSeconds, tracks: cmafTracks } } : {}),
     });
-    const child = spawnFfmpeg(this.#d.ffmpegPath, inv, (line) => this.#log.debug({ ffmpeg: line }, 'ffmpeg stderr'));
+    // Each CMAF pipe feeds one track of the stream's timeline; a run is one epoch of it.
+    const timeline = cmafTracks.length ? this.#d.timelines!.open(streamId(key), this.#timelineOptions()) : undefined;
+    const sinks = cmafTracks.map((t) => timeline!.input(t));
+    let child: FfmpegChild | undefined = undefined;
+    const onPipeData = (i: number, chunk: Buffer) => {
+      const err = sinks[i]?.(chunk);
+      if (err !== undefined) {
+        // Unparseable CMAF output: this run is useless for LL-HLS/DASH; the restart starts a new epoch.
+        this.#log.error({ track: cmafTracks[i], err }, 'bad fMP4 from ffmpeg: restarting packaging');
+        child?.kill();
+      }
+    };
+    child = spawnFfmpeg(this.#d.ffmpegPath, inv, (line) => this.#log.debug({ ffmpeg: line }, 'ffmpeg stderr'), onPipeData);
     this.#child = child;
     this.#childStartedAt = Date.now();
     const pid = await child.started;
@@ -260,6 +287,8 @@ export class StreamSupervisor {
     const infoPath = path.join(dir, STREAM_INFO_FILE);
     const info = await fs.readFile(infoPath, 'utf8').then((t) => JSON.parse(t) as StreamInfoFile).catch(() => null);
     if (info) await writeJsonAtomic(infoPath, { ...info, endedAt: new Date().toISOString() });
+    // LL-HLS playlists get #EXT-X-ENDLIST, the MPD becomes static.
+    this.#d.timelines?.get(streamId(this.#d.key))?.end();
     this.#d.registry.update(this.#d.key, { packaging: 'stopped' });
   }
 
@@ -271,6 +300,7 @@ export class StreamSupervisor {
       void this.#enqueue(async () => {
         if (this.#live || this.#closed) return;
         await fs.rm(this.streamDir, { recursive: true, force: true });
+        this.#d.timelines?.delete(streamId(this.#d.key));
         this.#log.info('finished stream files removed');
         this.#d.onRetired();
       });

@@ -14,6 +14,13 @@ const TABLE: Array<[FileKind, string, string, boolean]> = [
   ['hds-fragment', 'max-age=60', 'video/f4f', false],
   ['smooth-manifest', 'max-age=2', 'text/xml', true],
   ['smooth-fragment', 'max-age=60', 'video/mp4', false],
+  // CMAF (LL-HLS, DASH): plain playlists as short as m3u8, media long-lived (they never change).
+  ['llhls-master', 'max-age=2', 'application/vnd.apple.mpegurl', true],
+  ['llhls-playlist', 'max-age=2', 'application/vnd.apple.mpegurl', true],
+  ['dash-manifest', 'max-age=1', 'application/dash+xml', true],
+  ['cmaf-init', 'max-age=60', 'video/mp4', false],
+  ['cmaf-part', 'max-age=60', 'video/mp4', false],
+  ['cmaf-segment', 'max-age=60', 'video/mp4', false],
 ];
 
 describe('cache policy (SPEC ORIGIN-01, VOD-04)', () => {
@@ -29,7 +36,7 @@ describe('cache policy (SPEC ORIGIN-01, VOD-04)', () => {
   });
 
   it('never marks media as compressible (GZ-03)', () => {
-    for (const kind of ['hls-segment', 'hds-fragment', 'smooth-fragment'] as const) {
+    for (const kind of ['hls-segment', 'hds-fragment', 'smooth-fragment', 'cmaf-init', 'cmaf-part', 'cmaf-segment'] as const) {
       expect(filePolicy(kind, cache).compressible).toBe(false);
     }
   });
@@ -46,6 +53,8 @@ describe('cache policy (SPEC ORIGIN-01, VOD-04)', () => {
           smoothManifestMaxAge: 6,
           smoothFragMaxAge: 63,
           notFoundMaxAge: 7,
+          dashManifestMaxAge: 8,
+          cmafMediaMaxAge: 64,
         },
       },
     }).origin.cacheControl;
@@ -57,8 +66,18 @@ describe('cache policy (SPEC ORIGIN-01, VOD-04)', () => {
       'max-age=61',
       'max-age=6',
       'max-age=63',
+      'max-age=5',
+      'max-age=5',
+      'max-age=8',
+      'max-age=64',
+      'max-age=64',
+      'max-age=64',
     ]);
     expect(notFoundCacheControl(custom)).toBe('max-age=7');
+  });
+
+  it('refuses a CMAF media max-age under 60 s (they never change; SPEC ORIGIN-01)', () => {
+    expect(() => defaultConfig({ origin: { cacheControl: { cmafMediaMaxAge: 10 } } })).toThrow();
   });
 
   it('gives a missing file a 1 s max-age by default', () => {

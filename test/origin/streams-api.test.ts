@@ -37,7 +37,14 @@ describe('/api/streams body', () => {
     expect(pkgr.urls.livepkgr).toEqual({
       hls: 'http://example.test:8080/hls-live/livepkgr/_definst_/liveevent/livestream.m3u8',
       hds: 'http://example.test:8080/hds-live/livepkgr/_definst_/liveevent/livestream.f4m',
+      llhls: 'http://example.test:8080/hls-live/livepkgr/_definst_/liveevent/livestream/playlist_sfm4s.m3u8',
+      dash: 'http://example.test:8080/hls-live/livepkgr/_definst_/liveevent/livestream/manifest_sfm4s.mpd',
     });
+    // The two keys the player codes against (LL-HLS master, DASH manifest).
+    expect(cam.paths.wowza.llhls).toBe('/cfx/st/cam/playlist_sfm4s.m3u8');
+    expect(cam.paths.wowza.dash).toBe('/cfx/st/cam/manifest_sfm4s.mpd');
+    expect(cam.urls.iis.llhls).toBe('http://example.test:8080/cfx/st/cam.isml/manifest(format=m3u8-cmaf).m3u8');
+    expect(cam.urls.iis.dash).toBe('http://example.test:8080/cfx/st/cam.isml/manifest(format=mpd-time-cmaf).mpd');
     expect(pkgr.codecs).toEqual({ video: 'h264', audio: 'aac' });
     expect(pkgr.bitrateKbps).toBe(2100);
     expect(pkgr.startedAt).toBe('2026-11-25T12:00:00.000Z');

@@ -187,6 +187,10 @@ describe('both directions', () => {
     'hds-bootstrap': 'stream0.bootstrap',
     'hds-fragment': 'stream0Seg1-Frag42',
     'smooth-fragment': 'QualityLevels(2000000)/Fragments(video=670000)',
+    'llhls-playlist': 'chunklist_sfm4s_video.m3u8',
+    'cmaf-init': 'init_sfm4s_audio_0.mp4',
+    'cmaf-part': 'part_sfm4s_video_17961220139.m4s',
+    'cmaf-segment': 'seg_sfm4s_audio_1796122014.m4s',
   };
 
   it('parses back every path it builds, for every family and kind', () => {
@@ -202,20 +206,50 @@ describe('both directions', () => {
         }
       }
     }
-    expect(n).toBe(4 * 7 + 4 * 4 + 5);
+    expect(n).toBe(4 * (7 + 6) + 4 * (4 + 6) + (5 + 6));
   });
 
   it('builds the manifest paths of every family', () => {
     expect(manifestPaths(live)).toEqual({
-      wowza: { hls: '/live/talk/playlist.m3u8', hds: '/live/talk/manifest.f4m', smooth: '/live/talk/Manifest' },
-      iis: { smooth: '/talk.isml/manifest', hls: '/talk.isml/manifest(format=m3u8-aapl).m3u8' },
+      wowza: {
+        hls: '/live/talk/playlist.m3u8',
+        hds: '/live/talk/manifest.f4m',
+        smooth: '/live/talk/Manifest',
+        llhls: '/live/talk/playlist_sfm4s.m3u8',
+        dash: '/live/talk/manifest_sfm4s.mpd',
+      },
+      iis: {
+        smooth: '/talk.isml/manifest',
+        hls: '/talk.isml/manifest(format=m3u8-aapl).m3u8',
+        llhls: '/talk.isml/manifest(format=m3u8-cmaf).m3u8',
+        dash: '/talk.isml/manifest(format=mpd-time-cmaf).mpd',
+      },
     });
-    expect(manifestPaths(cfx).iis).toEqual({ smooth: '/cfx/st/cam.isml/manifest', hls: '/cfx/st/cam.isml/manifest(format=m3u8-aapl).m3u8' });
+    expect(manifestPaths(cfx).iis).toEqual({
+      smooth: '/cfx/st/cam.isml/manifest',
+      hls: '/cfx/st/cam.isml/manifest(format=m3u8-aapl).m3u8',
+      llhls: '/cfx/st/cam.isml/manifest(format=m3u8-cmaf).m3u8',
+      dash: '/cfx/st/cam.isml/manifest(format=mpd-time-cmaf).mpd',
+    });
     expect(manifestPaths(cfx).wowza.hls).toBe('/cfx/st/cam/playlist.m3u8');
     expect(manifestPaths(pkgr, 'liveevent').livepkgr).toEqual({
       hls: '/hls-live/livepkgr/_definst_/liveevent/livestream.m3u8',
       hds: '/hds-live/livepkgr/_definst_/liveevent/livestream.f4m',
+      llhls: '/hls-live/livepkgr/_definst_/liveevent/livestream/playlist_sfm4s.m3u8',
+      dash: '/hls-live/livepkgr/_definst_/liveevent/livestream/manifest_sfm4s.mpd',
     });
+  });
+
+  it.each([
+    ['/live/talk/chunklist_sfm4s_video.m3u8x'],
+    ['/live/talk/part_sfm4s_video_1.m4s/x'],
+    ['/live/talk/part_sfm4s_Video_1.m4s'],
+    ['/live/talk/part_sfm4s_video_-1.m4s'],
+    ['/live/talk/seg_sfm4s_video_1234567890123456.m4s'],
+    ['/live/talk/init_sfm4s_video.mp4'],
+    ['/hds-live/livepkgr/_definst_/ev/lp/playlist_sfm4s.m3u8'],
+  ])('CMAF names outside the exact patterns are 404: %s', (path) => {
+    expect(parseMediaPath(path).ok).toBe(false);
   });
 
   it('livepkgr media of two streams of one event do not collide', () => {

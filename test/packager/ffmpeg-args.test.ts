@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cmafFragmentMicros,
   codecOptions,
   invocationArgv,
   needsAudioTranscode,
@@ -56,7 +57,7 @@ describe('packagingInvocation', () => {
     expect(opt(hls, '-hls_time')).toBe('2');
     expect(opt(hls, '-hls_list_size')).toBe('6');
     expect(opt(hls, '-hls_delete_threshold')).toBe('3');
-    expect(opt(hls, '-hls_flags')!.split('+').sort()).toEqual(['delete_segments', 'independent_segments', 'temp_file']);
+    expect(opt(hls, '-hls_flags')!.split('+').sort()).toEqual(['delete_segments', 'independent_segments', 'program_date_time', 'temp_file']);
   });
 
   it('HLS continuation appends to the playlist (discontinuity, continuous media sequence)', () => {
@@ -103,7 +104,7 @@ describe('packagingInvocation when re-encoding', () => {
     // HDS and Smooth read codec headers from extradata.
     expect(opt(out.options, '-flags')).toBe('+global_header');
     expect(out.target.split('|')).toEqual([
-      '[f=hls:hls_time=2:hls_list_size=6:hls_delete_threshold=3:hls_flags=delete_segments+independent_segments+temp_file:hls_segment_filename=hls/seg_%05d.ts]hls/index.m3u8',
+      '[f=hls:hls_time=2:hls_list_size=6:hls_delete_threshold=3:hls_flags=delete_segments+independent_segments+temp_file+program_date_time:hls_segment_filename=hls/seg_%05d.ts]hls/index.m3u8',
       '[f=hds:window_size=6:extra_window_size=3:min_frag_duration=2000000]hds',
       '[f=smoothstreaming:window_size=6:extra_window_size=3:lookahead_count=2:min_frag_duration=2000000]mss',
     ]);
@@ -140,5 +141,52 @@ describe('restartDelayMs (back-off)', () => {
   it('doubles from the minimum up to the maximum', () => {
     expect([1, 2, 3, 4, 5, 6, 10].map((n) => restartDelayMs(n, 0.5, 10))).toEqual([500, 1000, 2000, 4000, 8000, 10000, 10000]);
     expect(restartDelayMs(0, 0.5, 10)).toBe(500);
+  });
+});
+
+describe('the CMAF output (LL-HLS and DASH)', () => {
+  it.each([
+    // part target → frag_duration (µs): 90 % of it, so a fragment plus one frame stays within it
+    [0.5, 450000],
+    [0.333, 299700],
+    [1, 900000],
+  ])('part target %s s → -frag_duration %i', (part, micros) => {
+    expect(cmafFragmentMicros(part)).toBe(micros);
+  });
+
+  it('with -c copy: one fMP4 output per track, each to its own pipe, beside the three legacy outputs', () => {
+    const inv = packagingInvocation({ ...plan, cmaf: { partSeconds: 0.5, tracks: ['video', 'audio'] } });
+    expect(inv.outputs.map((o) => opt(o.options, '-f'))).toEqual(['hls', 'hds', 'smoothstreaming', 'mp4', 'mp4']);
+    const [video, audio] = inv.outputs.slice(3);
+    expect([video!.target, audio!.target]).toEqual(['pipe:3', 'pipe:4']);
+    expect(inv.pipes).toEqual(['pipe:3', 'pipe:4']);
+    expect(video!.options.slice(0, 4)).toEqual(['-map', '0:v:0', '-c:v', 'copy']);
+    expect(audio!.options.slice(0, 4)).toEqual(['-map', '0:a:0', '-c:a', 'copy']);
+    for (const o of [video!, audio!]) {
+      expect(opt(o.options, '-movflags')).toBe('cmaf+empty_moov+default_base_moof+frag_keyframe');
+      expect(opt(o.options, '-frag_duration')).toBe('450000');
+      expect(opt(o.options, '-flush_packets')).toBe('1');
+    }
+  });
+
+  it('an audio-only stream gets only the audio pipe', () => {
+    const inv = packagingInvocation({ ...plan, cmaf: { partSeconds: 0.5, tracks: ['audio'] } });
+    expect(inv.pipes).toEqual(['pipe:3']);
+    expect(inv.outputs.at(-1)!.options.slice(0, 2)).toEqual(['-map', '0:a:0']);
+  });
+
+  it('when re-encoding: the fMP4 tracks are tee slaves selecting one stream each (one encode)', () => {
+    const inv = packagingInvocation({ ...plan, transcodeVideo: true, transcodeAudio: true, cmaf: { partSeconds: 0.5, tracks: ['video', 'audio'] } });
+    expect(inv.outputs).toHaveLength(1);
+    const slaves = inv.outputs[0]!.target.split('|');
+    expect(slaves.slice(3)).toEqual([
+      '[f=mp4:select=v:movflags=cmaf+empty_moov+default_base_moof+frag_keyframe:frag_duration=450000:flush_packets=1]pipe:3',
+      '[f=mp4:select=a:movflags=cmaf+empty_moov+default_base_moof+frag_keyframe:frag_duration=450000:flush_packets=1]pipe:4',
+    ]);
+    expect(inv.pipes).toEqual(['pipe:3', 'pipe:4']);
+  });
+
+  it('no CMAF plan: no pipes (the legacy invocation is unchanged)', () => {
+    expect(packagingInvocation(plan).pipes).toBeUndefined();
   });
 });

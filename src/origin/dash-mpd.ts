@@ -1,0 +1,133 @@
+// Pure: the DASH manifest of a stream, generated from its timeline on request. Dynamic while
+// live (SegmentTemplate `$Number$` over a SegmentTimeline, chunked low-latency delivery announced
+// by availabilityTimeOffset, UTCTiming served by the origin, a ServiceDescription latency target);
+// static once the publisher has left. One Period per packager run (a restart is a new timeline).
+// Video and audio are separate AdaptationSets: dash.js does not play multiplexed representations.
+import type { TimelineSegment, TrackTimeline } from '../timeline/track-timeline.js';
+import { cmafNames } from './cmaf-names.js';
+import { listedSegments, targetDuration } from './llhls-playlist.js';
+
+export interface MpdOptions {
+  windowSegments: number;
+  /** URL (absolute or root-relative) of the origin's clock, for UTCTiming. */
+  utcTimingUrl: string;
+  /** Latency the player should aim for, ms (ServiceDescription). */
+  latencyTargetMs: number;
+  /** The generation time (publishTime), ms since 1970. */
+  nowMs: number;
+  /** Put before media names (a family whose media sit below the manifest). */
+  prefix?: string;
+}
+
+function iso(ms: number): string {
+  return new Date(Math.round(ms)).toISOString();
+}
+
+function duration(seconds: number): string {
+  return `PT${Math.max(0, Math.round(seconds * 1000) / 1000)}S`;
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}
+
+/** What the manifest is made from: a stream's tracks and whether its publisher left (a StreamTimeline). */
+export interface MpdSource {
+  readonly tracks: readonly TrackTimeline[];
+  readonly ended: boolean;
+}
+
+/** The availabilityStartTime: the server clock at ingest of the stream's first part. */
+export function availabilityStart(stream: MpdSource): number | undefined {
+  const anchors = stream.tracks.map((t) => t.firstWallAnchorMs).filter((a): a is number => a !== undefined);
+  return anchors.length ? Math.min(...anchors) : undefined;
+}
+
+/** Epoch ids present in the listed window of any track, oldest first. */
+function periodIds(tracks: TrackTimeline[], windowSegments: number): number[] {
+  const ids = new Set<number>();
+  for (const t of tracks) for (const s of listedSegments(t, windowSegments)) if (s.complete) ids.add(s.epoch);
+  return [...ids].sort((a, b) => a - b);
+}
+
+function segmentTimeline(segs: TimelineSegment[]): string {
+  const out: string[] = [];
+  let prevEnd: number | undefined;
+  for (const s of segs) {
+    const t = prevEnd === s.start ? '' : ` t="${s.start}"`;
+    out.push(`<S${t} d="${s.duration}"/>`);
+    prevEnd = s.start + s.duration;
+  }
+  return out.join('');
+}
+
+export function dashManifest(stream: MpdSource, opts: MpdOptions): string | undefined {
+  const ast = availabilityStart(stream);
+  if (ast === undefined) return undefined;
+  const tracks = stream.tracks.filter((t) => t.currentEpoch);
+  const live = !stream.ended;
+  const periods = periodIds(tracks, opts.windowSegments);
+  if (periods.length === 0) return undefined;
+  const prefix = opts.prefix ?? '';
+  const anyTrack = tracks[0];
+  const td = targetDuration(anyTrack);
+  const part = anyTrack.opts.partTargetSeconds;
+
+  const periodXml: string[] = [];
+  let lastEndMs = ast;
+  let firstStartMs: number | undefined;
+  for (const epochId of periods) {
+    const sets: string[] = [];
+    let periodStartMs: number | undefined;
+    for (const [i, t] of tracks.entries()) {
+      const epoch = t.epoch(epochId);
+      if (!epoch || epoch.wallAnchorMs === undefined || epoch.firstStart === undefined) continue;
+      const segs = listedSegments(t, opts.windowSegments).filter((s) => s.complete && s.epoch === epochId);
+      if (segs.length === 0) continue;
+      periodStartMs = Math.min(periodStartMs ?? Infinity, epoch.wallAnchorMs);
+      const info = epoch.info;
+      const ts = info.timescale;
+      const last = segs.at(-1)!;
+      lastEndMs = Math.max(lastEndMs, epoch.wallAnchorMs + ((last.start + last.duration - epoch.firstStart) / ts) * 1000);
+      const pto = live ? epoch.firstStart : segs[0].start;
+      const bw = t.peakBitrate() || (info.kind === 'video' ? 2_000_000 : 128_000);
+      const ato = live ? ` availabilityTimeOffset="${Math.max(0, td - part).toFixed(3)}" availabilityTimeComplete="false"` : '';
+      const rep =
+        info.kind === 'video'
+          ? `<Representation id="${esc(t.id)}" codecs="${esc(info.codec)}" bandwidth="${bw}"${info.width ? ` width="${info.width}" height="${info.height}"` : ''}/>`
+          : `<Representation id="${esc(t.id)}" codecs="${esc(info.codec)}" bandwidth="${bw}"${info.sampleRate ? ` audioSamplingRate="${info.sampleRate}"` : ''}>` +
+            (info.channels ? `<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${info.channels}"/>` : '') +
+            '</Representation>';
+      sets.push(
+        `<AdaptationSet id="${i}" contentType="${info.kind}" mimeType="${info.kind}/mp4" segmentAlignment="true" startWithSAP="1">` +
+          `<SegmentTemplate timescale="${ts}" presentationTimeOffset="${pto}" startNumber="${segs[0].msn}"${ato}` +
+          ` initialization="${esc(prefix + cmafNames.init(t.id, epochId))}" media="${esc(prefix + cmafNames.segmentTemplate(t.id))}">` +
+          `<SegmentTimeline>${segmentTimeline(segs)}</SegmentTimeline></SegmentTemplate>${rep}</AdaptationSet>`,
+      );
+    }
+    if (periodStartMs === undefined) continue;
+    firstStartMs ??= periodStartMs;
+    // A static MPD's periods start at 0 with the first segment it lists.
+    const start = live ? periodStartMs - ast : periodStartMs - firstStartMs;
+    periodXml.push(`<Period id="p${epochId}" start="${duration(start / 1000)}">${sets.join('')}</Period>`);
+  }
+  if (periodXml.length === 0) return undefined;
+
+  const window = opts.windowSegments * td;
+  const head = live
+    ? `type="dynamic" availabilityStartTime="${iso(ast)}" publishTime="${iso(opts.nowMs)}" minimumUpdatePeriod="${duration(td)}"` +
+      ` timeShiftBufferDepth="${duration(window)}" maxSegmentDuration="${duration(td)}" minBufferTime="${duration(Math.min(2, td))}"`
+    : `type="static" mediaPresentationDuration="${duration((lastEndMs - (firstStartMs ?? ast)) / 1000)}" minBufferTime="${duration(Math.min(2, td))}"`;
+  const service = live
+    ? `<ServiceDescription id="0"><Latency referenceId="0" target="${Math.round(opts.latencyTargetMs)}" min="${Math.round(opts.latencyTargetMs / 2)}" max="${Math.round(opts.latencyTargetMs * 2)}"/><PlaybackRate min="0.96" max="1.04"/></ServiceDescription>`
+    : '';
+  const utc = live ? `<UTCTiming schemeIdUri="urn:mpeg:dash:utc:http-iso:2014" value="${esc(opts.utcTimingUrl)}"/>` : '';
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" ${head}>` +
+    service +
+    periodXml.join('') +
+    utc +
+    '</MPD>\n'
+  );
+}

@@ -1,0 +1,169 @@
+// The live timeline of one stream: one TrackTimeline per track, fed with the bytes of the
+// packager's fMP4 outputs, plus change notifications for the origin's held requests (blocking
+// playlist reloads, the preload-hinted part, a segment still being produced). In memory: the
+// live edge lives here, with a bounded window per track.
+import { EventEmitter } from 'node:events';
+import { Fmp4Splitter, type TrackKind } from './mp4-boxes.js';
+import { TrackTimeline, type CutRule, type TimelinePart, type TrackOptions } from './track-timeline.js';
+
+export interface StreamTimelineEvents {
+  /** Any progress a held request may wait for: a part begins or completes, an init, the end. */
+  change: [];
+  /** Bytes of the next part of a track, as they arrive (before the part is complete). */
+  grow: [trackId: string, chunk: Buffer];
+  /** A part is complete. */
+  part: [trackId: string, part: TimelinePart];
+}
+
+/** Track ids: one video and one audio track per rendition (`video`/`audio` for the only one today). */
+export type TrackId = string;
+
+export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
+  readonly #tracks = new Map<TrackId, TrackTimeline>();
+  readonly #opts: TrackOptions;
+  readonly #now: () => number;
+  /** Bytes of each track's next part received so far. */
+  readonly #growing = new Map<TrackId, Buffer[]>();
+  /** Epoch-relative start (seconds) of the newest video segment, for aligning audio cuts. */
+  #videoBoundary: number | undefined;
+  #ended = false;
+
+  constructor(opts: TrackOptions, now: () => number = Date.now) {
+    super();
+    this.setMaxListeners(0); // one listener per held request; bounded by the origin's limits
+    this.#opts = opts;
+    this.#now = now;
+  }
+
+  get options(): TrackOptions {
+    return this.#opts;
+  }
+
+  track(id: TrackId): TrackTimeline | undefined {
+    return this.#tracks.get(id);
+  }
+
+  get tracks(): TrackTimeline[] {
+    return [...this.#tracks.values()];
+  }
+
+  /** Tracks of one kind, in the order they appeared. */
+  tracksOf(kind: TrackKind): TrackTimeline[] {
+    return this.tracks.filter((t) => t.currentEpoch?.info.kind === kind);
+  }
+
+  /** True after the publisher left (every track ended) until the next packager run. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * A sink for one fMP4 output of a new packager run (an epoch): feed it the output's bytes in
+   * order. Returns a function that takes each chunk and reports a parse error, if any.
+   */
+  input(trackId: TrackId): (chunk: Buffer) => string | undefined {
+    const splitter = new Fmp4Splitter();
+    this.#ended = false;
+    // The track exists from now on, so a master playlist waits for its init segment too.
+    this.#trackFor(trackId);
+    return (chunk) => {
+      for (const ev of splitter.push(chunk)) {
+        switch (ev.type) {
+          case 'init': {
+            const track = this.#trackFor(trackId);
+            track.startEpoch(ev.bytes, ev.info);
+            if (ev.info.kind === 'video') this.#videoBoundary = undefined;
+            this.#growing.set(trackId, []);
+            this.emit('change');
+            break;
+          }
+          case 'fragment-bytes': {
+            const growing = this.#growing.get(trackId);
+            growing?.push(ev.chunk);
+            this.emit('grow', trackId, ev.chunk);
+            // The first bytes of a part wake the requests held for the hinted part.
+            if (growing?.length === 1) this.emit('change');
+            break;
+          }
+          case 'fragment': {
+            const track = this.#tracks.get(trackId)!;
+            const part = track.addPart(ev.bytes, ev.info, this.#now(), this.#cutRule(track));
+            const epoch = track.currentEpoch!;
+            if (epoch.info.kind === 'video' && part.index === 0) {
+              this.#videoBoundary = (part.start - epoch.firstStart!) / epoch.info.timescale;
+            }
+            this.#growing.set(trackId, []);
+            this.emit('part', trackId, part);
+            this.emit('change');
+            break;
+          }
+          case 'error':
+            return ev.reason;
+        }
+      }
+      return undefined;
+    };
+  }
+
+  #trackFor(trackId: TrackId): TrackTimeline {
+    let track = this.#tracks.get(trackId);
+    if (!track) {
+      // Numbers start from the clock (segments ≤ 1/s, parts ≤ 10/s): a stream that ends and
+      // comes back under the same name never reuses a part or segment name an edge may still
+      // hold in its cache.
+      const now = this.#now();
+      track = new TrackTimeline(trackId, { ...this.#opts, firstMsn: Math.floor(now / 1000), firstPartSeq: Math.floor(now / 100) });
+      this.#tracks.set(trackId, track);
+    }
+    return track;
+  }
+
+  /** Audio follows the video's segment boundaries when there is a video track (rendition alignment). */
+  #cutRule(track: TrackTimeline): CutRule {
+    const kind = track.currentEpoch?.info.kind;
+    const hasVideo = this.tracks.some((t) => t !== track && t.currentEpoch?.info.kind === 'video' && !t.ended);
+    if (kind === 'audio' && hasVideo) return { kind: 'boundary', boundarySeconds: this.#videoBoundary };
+    return { kind: 'keyframes' };
+  }
+
+  /** Bytes received so far of the part with seq `seq` of a track, when it is the one being received. */
+  growingBytes(trackId: TrackId, seq: number): Buffer[] | undefined {
+    const track = this.#tracks.get(trackId);
+    if (!track || track.nextPartSeq !== seq || track.ended) return undefined;
+    return this.#growing.get(trackId) ?? [];
+  }
+
+  /** The publisher left: every track's open segment completes, playlists get their end tag. */
+  end(): void {
+    for (const t of this.#tracks.values()) t.end();
+    for (const id of this.#growing.keys()) this.#growing.set(id, []);
+    this.#ended = true;
+    this.emit('change');
+  }
+}
+
+/** Every stream's timeline in this process, by stream id: the packager writes, the origin reads. */
+export class TimelineStore {
+  readonly #streams = new Map<string, StreamTimeline>();
+
+  get(streamId: string): StreamTimeline | undefined {
+    return this.#streams.get(streamId);
+  }
+
+  /** The stream's timeline, created on first use; a republish continues it (with a discontinuity). */
+  open(streamId: string, opts: TrackOptions): StreamTimeline {
+    let t = this.#streams.get(streamId);
+    if (!t) {
+      t = new StreamTimeline(opts);
+      this.#streams.set(streamId, t);
+    }
+    return t;
+  }
+
+  /** Forgets a stream (its files are gone, or a record-mode republish starts afresh). */
+  delete(streamId: string): void {
+    const t = this.#streams.get(streamId);
+    if (t && !t.ended) t.end();
+    this.#streams.delete(streamId);
+  }
+}

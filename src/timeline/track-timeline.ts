@@ -1,0 +1,310 @@
+// Pure: the live timeline of one track (one rendition's video, or its audio): init segments,
+// parts (one per CMAF fragment), segments made of parts and cut at key frames, program date-time,
+// discontinuities and a bounded window. No I/O and no URL shapes; the clock is passed in.
+import type { FragmentInfo, InitInfo } from './mp4-boxes.js';
+
+/** One run of the packager: its own init segment and media clock. */
+export interface Epoch {
+  id: number;
+  init: Buffer;
+  info: InitInfo;
+  /** Track time (timescale units) of the epoch's first part; undefined until it arrives. */
+  firstStart?: number;
+  /**
+   * Server clock (ms since 1970) at ingest of the epoch's first sample: the earliest
+   * `arrival − media time at the part's end` over its parts. A part cannot arrive before its last
+   * sample was ingested, and the first ones may arrive in a burst (the RTMP server's cached GOP),
+   * so the minimum converges on the ingest clock within the first parts.
+   */
+  wallAnchorMs?: number;
+}
+
+export interface TimelinePart {
+  /** Track-wide part number: names a part before anyone knows which segment it falls in. */
+  seq: number;
+  /** Media sequence number of the segment it belongs to, and its index in it. */
+  msn: number;
+  index: number;
+  epoch: number;
+  /** Track time and duration, in the epoch's timescale. */
+  start: number;
+  duration: number;
+  /** Starts with a key frame (every audio part does). */
+  independent: boolean;
+  /** Server clock when its last byte arrived (ms since 1970). */
+  arrivedMs: number;
+  bytes: Buffer;
+}
+
+export interface TimelineSegment {
+  msn: number;
+  epoch: number;
+  start: number;
+  /** Sum of its parts' durations so far (timescale units). */
+  duration: number;
+  /** First segment after a packager restart or republish. */
+  discontinuity: boolean;
+  complete: boolean;
+  parts: TimelinePart[];
+}
+
+export interface TrackOptions {
+  /** Segment target, seconds: video cuts at the first key frame at or after it. */
+  segmentSeconds: number;
+  /** Part target, seconds (the packager's fragments are shorter than this). */
+  partTargetSeconds: number;
+  /** Complete segments kept (the playlists list the newest `windowSegments` of them). */
+  keepSegments: number;
+  /** Numbers of the first segment and part (default 0); see StreamTimeline for why not 0. */
+  firstMsn?: number;
+  firstPartSeq?: number;
+}
+
+/** How a new part decides whether it starts a new segment. */
+export type CutRule =
+  /** Cut at a key frame once the open segment is about a target long (video, or a lone audio track). */
+  | { kind: 'keyframes' }
+  /** Cut where another track (the video) cut: `boundary` is the epoch-relative time in seconds. */
+  | { kind: 'boundary'; boundarySeconds: number | undefined };
+
+/**
+ * Pure: does `part` (epoch-relative start in seconds, duration in seconds) start a new segment,
+ * given the open segment (undefined: none open)? Cuts land on the part nearest the target, so a
+ * segment is a target long to within half a part.
+ */
+export function startsNewSegment(
+  open: { startSeconds: number; independent?: boolean } | undefined,
+  part: { startSeconds: number; durationSeconds: number; independent: boolean },
+  rule: CutRule,
+  opts: Pick<TrackOptions, 'segmentSeconds' | 'partTargetSeconds'>,
+): boolean {
+  if (!open) return true;
+  if (!part.independent) return false;
+  // A segment that began without a key frame (the very first, if the input starts mid-GOP) ends at
+  // the first key frame, so every later segment can be decoded on its own.
+  if (open.independent === false) return true;
+  if (rule.kind === 'boundary') {
+    return rule.boundarySeconds !== undefined && rule.boundarySeconds > open.startSeconds && part.startSeconds >= rule.boundarySeconds - part.durationSeconds / 2;
+  }
+  return part.startSeconds - open.startSeconds >= opts.segmentSeconds - opts.partTargetSeconds / 2;
+}
+
+export class TrackTimeline {
+  readonly id: string;
+  readonly opts: TrackOptions;
+  readonly #epochs: Epoch[] = [];
+  readonly #segments: TimelineSegment[] = [];
+  #nextPartSeq = 0;
+  #nextMsn = 0;
+  /** Number of segments dropped from the front that started with a discontinuity (EXT-X-DISCONTINUITY-SEQUENCE). */
+  #droppedDiscontinuities = 0;
+  /** Longest segment seen, seconds: EXT-X-TARGETDURATION never shrinks during a stream. */
+  #longestSegmentSeconds = 0;
+  #longestPartSeconds = 0;
+  #ended = false;
+  #pendingDiscontinuity = false;
+  #firstWallAnchorMs: number | undefined;
+  #firstEpochId: number | undefined;
+
+  constructor(id: string, opts: TrackOptions) {
+    this.id = id;
+    this.opts = opts;
+    this.#nextMsn = opts.firstMsn ?? 0;
+    this.#nextPartSeq = opts.firstPartSeq ?? 0;
+  }
+
+  /** A new packager run: new init, new media clock. The next segment carries a discontinuity. */
+  startEpoch(init: Buffer, info: InitInfo): Epoch {
+    this.#closeOpen();
+    const epoch: Epoch = { id: (this.#epochs.at(-1)?.id ?? -1) + 1, init, info };
+    this.#epochs.push(epoch);
+    this.#pendingDiscontinuity = this.#segments.length > 0;
+    this.#ended = false;
+    this.#dropUnusedEpochs();
+    return epoch;
+  }
+
+  /** Adds the next fragment as a part. `nowMs` is the server clock when its bytes arrived. */
+  addPart(bytes: Buffer, frag: FragmentInfo, nowMs: number, rule: CutRule = { kind: 'keyframes' }): TimelinePart {
+    const epoch = this.#epochs.at(-1);
+    if (!epoch) throw new Error(`track ${this.id}: a part before any init segment`);
+    const ts = epoch.info.timescale;
+    epoch.firstStart ??= frag.baseTime;
+    const rel = (t: number) => (t - epoch.firstStart!) / ts;
+    const anchor = nowMs - rel(frag.baseTime + frag.duration) * 1000;
+    epoch.wallAnchorMs = Math.min(epoch.wallAnchorMs ?? anchor, anchor);
+    this.#firstEpochId ??= epoch.id;
+    if (epoch.id === this.#firstEpochId) this.#firstWallAnchorMs = epoch.wallAnchorMs;
+    let open = this.openSegment;
+    if (open && open.epoch !== epoch.id) open = undefined;
+    const cut = startsNewSegment(
+      open ? { startSeconds: rel(open.start), independent: open.parts[0]?.independent } : undefined,
+      { startSeconds: rel(frag.baseTime), durationSeconds: frag.duration / ts, independent: frag.startsWithKey },
+      rule,
+      this.opts,
+    );
+    if (cut) {
+      this.#closeOpen();
+      open = {
+        msn: this.#nextMsn++,
+        epoch: epoch.id,
+        start: frag.baseTime,
+        duration: 0,
+        discontinuity: this.#pendingDiscontinuity,
+        complete: false,
+        parts: [],
+      };
+      this.#pendingDiscontinuity = false;
+      this.#segments.push(open);
+      this.#trim();
+    }
+    const part: TimelinePart = {
+      seq: this.#nextPartSeq++,
+      msn: open!.msn,
+      index: open!.parts.length,
+      epoch: epoch.id,
+      start: frag.baseTime,
+      duration: frag.duration,
+      independent: frag.startsWithKey,
+      arrivedMs: nowMs,
+      bytes,
+    };
+    open!.parts.push(part);
+    open!.duration += frag.duration;
+    this.#longestPartSeconds = Math.max(this.#longestPartSeconds, frag.duration / ts);
+    this.#longestSegmentSeconds = Math.max(this.#longestSegmentSeconds, open!.duration / ts);
+    return part;
+  }
+
+  /** The publisher left: the open segment is complete and no more parts come (until a new epoch). */
+  end(): void {
+    this.#closeOpen();
+    this.#ended = true;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Server clock at ingest of this track's very first part (DASH availabilityStartTime). */
+  get firstWallAnchorMs(): number | undefined {
+    return this.#firstWallAnchorMs;
+  }
+
+  #closeOpen(): void {
+    const open = this.openSegment;
+    if (!open) return;
+    if (open.parts.length === 0) this.#segments.pop();
+    else open.complete = true;
+  }
+
+  #trim(): void {
+    const complete = this.#segments.filter((s) => s.complete).length;
+    let drop = complete - this.opts.keepSegments;
+    while (drop-- > 0 && this.#segments[0]?.complete) {
+      const s = this.#segments.shift()!;
+      if (s.discontinuity) this.#droppedDiscontinuities++;
+    }
+    this.#dropUnusedEpochs();
+  }
+
+  /** Init segments no listed segment refers to are released (the newest epoch always stays). */
+  #dropUnusedEpochs(): void {
+    const oldest = this.#segments[0]?.epoch;
+    while (this.#epochs.length > 1 && (oldest === undefined || this.#epochs[0].id < oldest)) this.#epochs.shift();
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  get segments(): readonly TimelineSegment[] {
+    return this.#segments;
+  }
+
+  /** The segment parts are being added to, if any. */
+  get openSegment(): TimelineSegment | undefined {
+    const last = this.#segments.at(-1);
+    return last && !last.complete ? last : undefined;
+  }
+
+  get currentEpoch(): Epoch | undefined {
+    return this.#epochs.at(-1);
+  }
+
+  epoch(id: number): Epoch | undefined {
+    return this.#epochs.find((e) => e.id === id);
+  }
+
+  get epochs(): readonly Epoch[] {
+    return this.#epochs;
+  }
+
+  /** Seq of the part that will be added next (the preload hint). */
+  get nextPartSeq(): number {
+    return this.#nextPartSeq;
+  }
+
+  /** MSN the next new segment will get. */
+  get nextMsn(): number {
+    return this.#nextMsn;
+  }
+
+  get discontinuitySequence(): number {
+    return this.#droppedDiscontinuities;
+  }
+
+  get longestSegmentSeconds(): number {
+    return this.#longestSegmentSeconds;
+  }
+
+  get longestPartSeconds(): number {
+    return this.#longestPartSeconds;
+  }
+
+  /** The newest part, if any segment in the window has one. */
+  get lastPart(): TimelinePart | undefined {
+    return this.#segments.at(-1)?.parts.at(-1);
+  }
+
+  segment(msn: number): TimelineSegment | undefined {
+    const first = this.#segments[0];
+    if (!first) return undefined;
+    const s = this.#segments[msn - first.msn];
+    return s?.msn === msn ? s : undefined;
+  }
+
+  part(seq: number): TimelinePart | undefined {
+    for (let i = this.#segments.length - 1; i >= 0; i--) {
+      const parts = this.#segments[i].parts;
+      if (parts.length === 0 || parts[0].seq > seq) continue;
+      return parts[seq - parts[0].seq];
+    }
+    return undefined;
+  }
+
+  /** The first part seq still held (older ones are gone for good). */
+  get oldestPartSeq(): number | undefined {
+    return this.#segments[0]?.parts[0]?.seq;
+  }
+
+  /** Program date-time (ms since 1970, server clock at ingest) of track time `ticks` in an epoch. */
+  pdtMs(epochId: number, ticks: number): number {
+    const e = this.epoch(epochId);
+    if (!e || e.wallAnchorMs === undefined || e.firstStart === undefined) return NaN;
+    return e.wallAnchorMs + ((ticks - e.firstStart) / e.info.timescale) * 1000;
+  }
+
+  timescale(epochId: number): number {
+    return this.epoch(epochId)?.info.timescale ?? 1;
+  }
+
+  /** Peak bit rate over the complete segments held, bit/s (0 before the first one completes). */
+  peakBitrate(): number {
+    let peak = 0;
+    for (const s of this.#segments) {
+      if (!s.complete || s.duration === 0) continue;
+      const bytes = s.parts.reduce((n, p) => n + p.bytes.length, 0);
+      peak = Math.max(peak, (bytes * 8) / (s.duration / this.timescale(s.epoch)));
+    }
+    return Math.round(peak);
+  }
+}
