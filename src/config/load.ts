@@ -22,6 +22,7 @@ export const OPTIONS: ReadonlyArray<{ flag: string; env: string; path: string[];
   { flag: 'publish-allow', env: 'STREAMFRONT_PUBLISH_ALLOW', path: ['ingest', 'publishAllow'], kind: 'list', help: 'comma-separated IPs/CIDRs allowed to publish (default any)' },
   { flag: 'ffmpeg-path', env: 'FFMPEG_PATH', path: ['packager', 'ffmpegPath'], kind: 'string', help: 'ffmpeg binary (default: ffmpeg on PATH)' },
   { flag: 'segment-seconds', env: 'STREAMFRONT_SEGMENT_SECONDS', path: ['packager', 'segmentSeconds'], kind: 'number', help: 'HLS/HDS/Smooth segment length (default 2)' },
+  { flag: 'part-seconds', env: 'STREAMFRONT_PART_SECONDS', path: ['packager', 'cmaf', 'partSeconds'], kind: 'number', help: 'LL-HLS / DASH part duration (default 0.5)' },
   { flag: 'origin', env: 'STREAMFRONT_EDGE_ORIGIN', path: ['edge', 'origin'], kind: 'string', help: 'origin URL the edge fronts (default http://127.0.0.1:<origin-port>)' },
 ];
 
