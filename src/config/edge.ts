@@ -272,15 +272,19 @@ export const edgeConfigSchema = z
       .default(() => ({ maxBytes: 512 * 1024 * 1024, collapse: true })),
     limits: z
       .object({
-        /** SPEC ORG-03: request line + headers. */
+        /** SPEC ORG-03: request line + headers; larger requests get 413 and are never forwarded. */
         maxRequestBytes: z.number().int().positive().default(20480),
+        /** Request header lines a viewer may send; more get 431 and are never forwarded. */
+        maxHeaderCount: z.number().int().positive().default(100),
+        /** Byte ranges in one Range header; a request with more gets the whole object (200), as for RNG-02. */
+        maxRanges: z.number().int().positive().default(16),
         /** SPEC ORG-03: URL the edge builds. */
         maxUrlBytes: z.number().int().positive().default(8192),
         /** SPEC ORG-03: response body, 20 GB. */
         maxResponseBytes: z.number().int().positive().default(20 * 1000 ** 3),
       })
       .strict()
-      .default(() => ({ maxRequestBytes: 20480, maxUrlBytes: 8192, maxResponseBytes: 20 * 1000 ** 3 })),
+      .default(() => ({ maxRequestBytes: 20480, maxHeaderCount: 100, maxRanges: 16, maxUrlBytes: 8192, maxResponseBytes: 20 * 1000 ** 3 })),
     logs: logsSchema.default(() => logsSchema.parse({})),
     invalidation: z
       .object({

@@ -8,15 +8,18 @@ import type { Logger } from '../log.js';
 import type { EdgeConfig } from '../config/edge.js';
 import {
   behaviourFor,
-  distributionRouter,
+  hostRouter,
+  type HostRoute,
   errorMinTtl,
   geoAllows,
   geoTable,
   type RuntimeBehaviour,
   type RuntimeDistribution,
 } from './distribution.js';
-import { cacheKey, invalidationPath, whitelistedHeaderValues, withoutSigningParams } from './cache-key.js';
-import { acceptsGzip, forwardedCookies, cookieHeaderOf, originRequestHeaders, parseCookieHeader, splitResponseHeaders } from './forwarding.js';
+import { cacheKey, canonicalInvalidationPath, invalidationPath, withoutSigningParams } from './cache-key.js';
+import { acceptsGzip, forwardedCookies, cookieHeaderOf, keyedHeadersOf, originRequestHeaders, parseCookieHeader, splitResponseHeaders } from './forwarding.js';
+import { recv, requestHeaderBytes, type CanonicalRequest, type ParsedHost, type RecvLimits } from './recv.js';
+import { HttpError } from '../result.js';
 import { behaviourTtl, errorTtl, forbidsCachingSetCookie, isCachedErrorStatus, originPolicy } from './freshness.js';
 import { chargeOf, ObjectStore, type StoredObject } from './store.js';
 import { OriginClient, OriginFailure } from './origin-client.js';
@@ -60,8 +63,12 @@ interface Viewer {
   requestId: string;
   viewerIp: string;
   method: string;
-  rawPath: string;
+  /** The request path: as sent until recv, then canonicalPath() of it (what stats, logs and the control API read). */
+  path: string;
+  /** The query string as sent (QS-03: logged in full). */
   rawQuery: string;
+  /** Set by recv (stage 1); every later stage reads the request from it. */
+  creq?: CanonicalRequest;
   dist?: RuntimeDistribution;
   result: ResultType;
   ttl?: number;
@@ -96,7 +103,11 @@ export class EdgeServer {
   readonly books = new Map<string, InvalidationBook>();
   private readonly logs = new Map<string, AccessLogWriter>();
   private readonly inflight = new Map<string, SharedFetch>();
-  private readonly route: (host: string | undefined) => RuntimeDistribution;
+  private readonly route: (host: ParsedHost | undefined) => HostRoute;
+  private readonly fallback: RuntimeDistribution;
+  private readonly recvLimits: RecvLimits;
+  /** `host:port` names of the edge's own listener (set once it listens): they name the first distribution. */
+  localAuthorities: string[] = [];
   private readonly keys: Map<string, SigningKey>;
   private readonly geo: { match: (ip: string) => boolean; country: string }[];
   private readonly cfg: EdgeConfig;
@@ -110,7 +121,9 @@ export class EdgeServer {
     this.log = opts.log;
     const maxObject = opts.cfg.cache.maxObjectBytes ?? Math.floor(opts.cfg.cache.maxBytes / 8);
     this.store = new ObjectStore(opts.cfg.cache.maxBytes, maxObject, fullGcHint());
-    this.route = distributionRouter(opts.distributions);
+    this.route = hostRouter(opts.distributions, () => this.localAuthorities);
+    this.fallback = opts.distributions[0]!;
+    this.recvLimits = { maxRequestBytes: opts.cfg.limits.maxRequestBytes, maxHeaderCount: opts.cfg.limits.maxHeaderCount };
     this.keys = new Map(opts.cfg.keyPairs.map((k) => [k.id, loadSigningKey(k)]));
     this.geo = geoTable(opts.cfg);
     this.pop = opts.cfg.edgeLocation;
@@ -149,15 +162,26 @@ export class EdgeServer {
       requestId: newRequestId(),
       viewerIp: viewerIpOf(socket),
       method: req.method ?? 'GET',
-      rawPath: q < 0 ? url : url.slice(0, q),
+      path: q < 0 ? url : url.slice(0, q),
       rawQuery: q < 0 ? '' : url.slice(q + 1),
       result: 'Miss',
     };
-    if (v.rawPath.startsWith('/_edge/')) return this.serveStats(v);
-    if (v.rawPath.startsWith(`/${API_VERSION}/distribution/`)) return this.guard(v, this.serveControl(v));
+    // Stage 1 (recv): limits, Host, the canonical request. A refusal is answered here, never forwarded.
+    try {
+      v.creq = recv(req, v.headerBytes, this.recvLimits, this.route);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      v.dist = this.fallback;
+      res.once('close', () => this.finished(v));
+      return this.edgeError(v, err.status, err.message, err.status !== 400);
+    }
+    v.dist = v.creq.dist;
+    const path = (v.path = v.creq.path);
+    if (path.startsWith('/_edge/')) return this.serveStats(v);
+    if (path.startsWith('/2014-10-21/distribution/') || path.startsWith('/2020-05-31/distribution/')) return this.guard(v, this.serveControl(v));
     res.once('close', () => this.finished(v));
     try {
-      this.viewerRequest(v);
+      this.viewerRequest(v, v.creq);
     } catch (err) {
       this.log.error({ err, url }, 'edge request failed');
       if (!res.headersSent) this.edgeError(v, 502, 'internal edge error');
@@ -167,17 +191,14 @@ export class EdgeServer {
 
   // ---- viewer requests -------------------------------------------------------------------
 
-  private viewerRequest(v: Viewer): void {
+  private viewerRequest(v: Viewer, c: CanonicalRequest): void {
     const { req } = v;
-    const d = this.route(req.headers.host);
-    v.dist = d;
-    // ORG-03: oversized requests are refused (PROJECT: 413 / 414 and the connection closed).
-    if (v.headerBytes > this.cfg.limits.maxRequestBytes) return this.edgeError(v, 413, 'request too large', true);
+    const d = c.dist;
     if (!d.cfg.enabled) return this.edgeError(v, 403, 'the distribution is disabled');
     const country = this.geo.length ? countryOf(this.geo, v.viewerIp) : undefined;
     if (!geoAllows(d, country)) return this.edgeError(v, 403, 'the viewer country is blocked (geo restriction)');
     // DRO-01: only `/` itself is rewritten.
-    const path = v.rawPath === '/' && d.cfg.defaultRootObject ? `/${d.cfg.defaultRootObject}` : v.rawPath;
+    const path = c.path === '/' && d.cfg.defaultRootObject ? `/${d.cfg.defaultRootObject}` : c.path;
     const beh = behaviourFor(d, path);
     if (beh.cfg.viewerProtocolPolicy === 'redirect-to-https') {
       return this.edgeResponse(v, 301, [['Location', `https://${req.headers.host ?? d.domainName}${req.url}`]], '');
@@ -185,14 +206,14 @@ export class EdgeServer {
     if (beh.cfg.viewerProtocolPolicy === 'https-only') return this.edgeError(v, 403, 'HTTPS is required');
     if (!beh.allowedMethods.has(v.method)) return this.edgeError(v, 403, `method ${v.method} is not allowed here`);
     const signed = beh.cfg.trustedSigners.length > 0;
-    const ownQuery = signed ? withoutSigningParams(v.rawQuery) : v.rawQuery;
+    const ownQuery = signed ? withoutSigningParams(c.query) : c.query;
     if (signed) {
-      const base = (host: string) => `http://${host}${v.rawPath}${ownQuery ? `?${ownQuery}` : ''}`;
-      const resources = [base(req.headers.host ?? d.domainName)];
-      if (req.headers.host !== d.domainName) resources.push(base(d.domainName));
+      // SIG-05: the resource is the distribution's own name (or the alias the Host matched) and the
+      // canonical path and query, never the raw Host or the raw bytes of the request line.
+      const resourcePath = `${c.path}${ownQuery ? `?${ownQuery}` : ''}`;
       const check = verifySignedUrl({
-        resources,
-        rawQuery: v.rawQuery,
+        resources: c.signingBases.map((b) => b + resourcePath),
+        rawQuery: c.query,
         viewerIp: v.viewerIp,
         now: Math.floor(Date.now() / 1000),
         trustedSigners: beh.cfg.trustedSigners,
@@ -205,36 +226,32 @@ export class EdgeServer {
     if (beh.origin.basePath.length + originPath.length > this.cfg.limits.maxUrlBytes) return this.edgeError(v, 414, 'URL too long', true);
     const cookies = forwardedCookies(req.headers.cookie, beh.rules.cookies, beh.isCookieWhitelisted);
     const cacheable = beh.cachedMethods.has(v.method);
-    // Origin request headers are built only when the origin is asked (not on hits).
-    const originHeaders = () => {
-      const h = originRequestHeaders({
-        method: v.method,
-        rawHeaders: req.rawHeaders,
-        rules: beh.rules,
-        viewerIp: v.viewerIp,
-        cfId: v.requestId,
-        originHost: beh.origin.hostHeader,
-        viewerCountry: country,
-        cacheable,
-      });
-      if (cookies.length) h['cookie'] = cookieHeaderOf(cookies);
-      return h;
-    };
-    if (!cacheable) return this.guard(v, this.proxy(v, beh, originPath, originHeaders()));
+    const originHeaders = originRequestHeaders({
+      method: v.method,
+      rawHeaders: req.rawHeaders,
+      rules: beh.rules,
+      viewerIp: v.viewerIp,
+      cfId: v.requestId,
+      originHost: beh.origin.hostHeader,
+      viewerCountry: country,
+      cacheable,
+    });
+    if (cookies.length) originHeaders['cookie'] = cookieHeaderOf(cookies);
+    if (!cacheable) return this.guard(v, this.proxy(v, beh, originPath, originHeaders));
     const key = cacheKey({
       distributionId: d.id,
       behaviourIndex: beh.index,
       path,
       query,
       cookies,
-      headers: beh.rules.headers === 'whitelist' ? whitelistedHeaderValues(req.headers, beh.rules.headerWhitelist) : [],
+      headers: keyedHeadersOf(originHeaders, beh.rules),
       gzip: acceptsGzip(req.headers['accept-encoding']),
       method: v.method,
     });
     const obj = this.store.get(key);
     if (obj !== undefined && Date.now() < obj.freshUntil) return this.serveObject(v, obj, obj.isError ? 'Error' : 'Hit', false);
     // A HEAD that misses asks the origin with HEAD: there is no body to cache.
-    if (v.method === 'HEAD') return this.guard(v, this.proxy(v, beh, originPath, originHeaders()));
+    if (v.method === 'HEAD') return this.guard(v, this.proxy(v, beh, originPath, originHeaders));
     const spec: FetchSpec = {
       method: v.method === 'OPTIONS' ? 'OPTIONS' : 'GET',
       d,
@@ -242,7 +259,7 @@ export class EdgeServer {
       key,
       invPath: invalidationPath(path, query),
       originPath,
-      originHeaders: originHeaders(),
+      originHeaders,
       requestCookieNames: new Set(parseCookieHeader(req.headers.cookie).map(([n]) => n)),
     };
     this.joinFetch(spec, obj && !obj.isError ? obj : undefined, this.viewerSubscriber(v));
@@ -743,7 +760,7 @@ export class EdgeServer {
     const result: ResultType = done ? v.result : 'Error';
     const scBytes = v.socket.bytesWritten - v.bytesWrittenAtStart;
     const csBytes = v.headerBytes + Math.max(0, v.socket.bytesRead - v.bytesReadAtStart);
-    this.stats.get(d.id)!.record({ method: v.method, status, result, scBytes, csBytes, url: v.rawPath, ttl: v.ttl });
+    this.stats.get(d.id)!.record({ method: v.method, status, result, scBytes, csBytes, url: v.path, ttl: v.ttl });
     const writer = this.logs.get(d.id);
     if (!writer) return;
     const h = req.headers;
@@ -754,7 +771,7 @@ export class EdgeServer {
       clientIp: v.viewerIp,
       method: v.method,
       distributionDomain: d.domainName,
-      uriStem: v.rawPath,
+      uriStem: v.path,
       status,
       referer: headerText(h.referer),
       userAgent: headerText(h['user-agent']),
@@ -780,8 +797,8 @@ export class EdgeServer {
       inFlight: this.inflight.size,
     };
     const snaps = [...this.stats.values()].map((s) => s.snapshot());
-    const wantsProm = v.rawPath === '/_edge/metrics' || /(^|&)format=prometheus(&|$)/.test(v.rawQuery);
-    if (v.rawPath !== '/_edge/stats' && v.rawPath !== '/_edge/metrics') {
+    const wantsProm = v.path === '/_edge/metrics' || /(^|&)format=prometheus(&|$)/.test(v.rawQuery);
+    if (v.path !== '/_edge/stats' && v.path !== '/_edge/metrics') {
       v.res.writeHead(404, { 'Content-Type': 'text/plain' });
       return void v.res.end('not found\n');
     }
@@ -813,7 +830,7 @@ export class EdgeServer {
     if (!/^Bearer\s+/i.test(auth) || given.length !== want.length || !timingSafeEqual(given, want)) {
       return fail(403, 'AccessDenied', 'missing or wrong Authorization: Bearer token');
     }
-    const m = /^\/2014-10-21\/distribution\/([^/]+)\/invalidation(?:\/([^/]+))?\/?$/.exec(v.rawPath);
+    const m = /^\/2014-10-21\/distribution\/([^/]+)\/invalidation(?:\/([^/]+))?\/?$/.exec(v.path);
     if (!m) return fail(404, 'NotFound', 'unknown control API path');
     const d = this.byId.get(decodeURIComponent(m[1]!));
     if (!d) return fail(404, 'NoSuchDistribution', `no distribution ${m[1]}`);
@@ -823,6 +840,12 @@ export class EdgeServer {
       if (v.method === 'POST' && !invId) {
         const body = await readBody(v.req, 1024 * 1024);
         const batch = parseInvalidationBatch(body);
+        // Objects are stored under canonical paths, so an invalidation path is matched in that form too.
+        batch.paths = batch.paths.map((p) => {
+          const c = canonicalInvalidationPath(p);
+          if (!c.ok) throw new InvalidationError(400, 'InvalidArgument', `${p.slice(0, 80)}: ${c.reason}`);
+          return c.value;
+        });
         for (const p of batch.paths) {
           const pathOnly = p.split('?')[0]!;
           if (behaviourFor(d, pathOnly).cfg.smoothStreaming) {
@@ -891,14 +914,6 @@ function replaceHeader(flat: readonly string[], name: string, value: string): st
 function viewerIpOf(socket: Socket): string {
   const a = socket.remoteAddress ?? '';
   return a.startsWith('::ffff:') ? a.slice(7) : a;
-}
-
-/** ORG-03: request line plus headers, as the viewer sent them. */
-function requestHeaderBytes(req: http.IncomingMessage): number {
-  let n = (req.method?.length ?? 3) + (req.url?.length ?? 1) + 12;
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i++) n += raw[i]!.length + 2;
-  return n + 2;
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
