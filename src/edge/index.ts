@@ -46,8 +46,9 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   const distributions = buildDistributions(config, originUrl);
   const logDir = edge.logs.enabled ? resolve(edge.logs.dir ?? join(config.dataDir, 'edge-logs')) : undefined;
   const server = new EdgeServer({ cfg: edge, distributions, log, logDir });
-  // ORG-03: Node's own header limit sits above ours so the edge can answer 413 itself.
-  const httpServer = http.createServer({ maxHeaderSize: Math.max(edge.limits.maxRequestBytes * 2, 16384), keepAliveTimeout: 65_000 }, server.handle);
+  // ORG-03: Node's own header limit sits above ours so the edge can answer 413 itself; recv checks
+  // Host itself (Node's check would run before the header-count limit and hide it).
+  const httpServer = http.createServer({ maxHeaderSize: Math.max(edge.limits.maxRequestBytes * 2, 16384), keepAliveTimeout: 65_000, requireHostHeader: false }, server.handle);
   httpServer.headersTimeout = 66_000;
   // Node keeps only this many header lines and silently drops the rest; one more than the edge's
   // limit lets recv see that a viewer sent too many (431) instead of a truncated request.

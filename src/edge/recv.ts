@@ -63,7 +63,7 @@ export function requestHeaderBytes(req: http.IncomingMessage): number {
 /**
  * Viewer limits and the canonical request. Throws HttpError:
  * - 431 for more header lines than allowed, 413 for a request over ORG-03's byte limit;
- * - 400 for two Host headers, a Host that is not host[:port], a path that canonicalPath() refuses
+ * - 400 for no Host (HTTP/1.1) or two,  a Host that is not host[:port], a path that canonicalPath() refuses
  *   (invalid escape, encoded `/` or `\`, NUL, dot-segment), an empty path segment (`//`, which
  *   many origins merge and which would dodge the behaviour match), or a bad query.
  */
@@ -80,6 +80,7 @@ export function recv(req: http.IncomingMessage, headerBytes: number, limits: Rec
     }
   }
   let host: ParsedHost | undefined;
+  if (hostText === undefined && req.httpVersion !== '1.0') throw new HttpError(400, 'MissingHost', 'HTTP/1.1 requires a Host header');
   if (hostText !== undefined) {
     host = parseHost(hostText);
     if (!host) throw new HttpError(400, 'InvalidHost', 'the Host header is not a valid host[:port]');
