@@ -24,8 +24,8 @@ import { behaviourTtl, errorTtl, forbidsCachingSetCookie, isCachedErrorStatus, o
 import { chargeOf, ObjectStore, type StoredObject } from './store.js';
 import { OriginClient, OriginFailure } from './origin-client.js';
 import { SharedFetch, type FetchHead, type FetchSubscriber } from './shared-fetch.js';
-import { notModified, NOT_MODIFIED_HEADERS } from './conditionals.js';
-import { decideRange, ifRangeAllows } from './ranges.js';
+import { ifRangeAllows, notModified, NOT_MODIFIED_HEADERS } from '../http/conditionals.js';
+import { contentRange, decideRange } from '../http/ranges.js';
 import { loadSigningKey, verifySignedUrl, type SigningKey } from './signed-urls.js';
 import { AccessLogWriter, type ResultType } from './access-log.js';
 import { DistributionStats, prometheusText } from './stats.js';
@@ -106,6 +106,8 @@ export class EdgeServer {
   private readonly route: (host: ParsedHost | undefined) => HostRoute;
   private readonly fallback: RuntimeDistribution;
   private readonly recvLimits: RecvLimits;
+  /** The edge answers several ranges as multipart/byteranges, up to limits.maxRanges (more get the whole object). */
+  private readonly rangeOptions: { multipart: true; maxRanges: number };
   /** `host:port` names of the edge's own listener (set once it listens): they name the first distribution. */
   localAuthorities: string[] = [];
   private readonly keys: Map<string, SigningKey>;
@@ -123,6 +125,7 @@ export class EdgeServer {
     this.store = new ObjectStore(opts.cfg.cache.maxBytes, maxObject, fullGcHint());
     this.route = hostRouter(opts.distributions, () => this.localAuthorities);
     this.fallback = opts.distributions[0]!;
+    this.rangeOptions = { multipart: true, maxRanges: opts.cfg.limits.maxRanges };
     this.recvLimits = { maxRequestBytes: opts.cfg.limits.maxRequestBytes, maxHeaderCount: opts.cfg.limits.maxHeaderCount };
     this.keys = new Map(opts.cfg.keyPairs.map((k) => [k.id, loadSigningKey(k)]));
     this.geo = geoTable(opts.cfg);
@@ -249,7 +252,12 @@ export class EdgeServer {
       method: v.method,
     });
     const obj = this.store.get(key);
-    if (obj !== undefined && Date.now() < obj.freshUntil) return this.serveObject(v, obj, obj.isError ? 'Error' : 'Hit', false);
+    if (obj !== undefined) {
+      const now = Date.now();
+      if (now < obj.freshUntil) return this.serveObject(v, obj, obj.isError ? 'Error' : 'Hit', false);
+      // ERR-04: the origin failed a moment ago; within the error TTL the stale copy is the answer.
+      if (obj.staleUntil !== undefined && now < obj.staleUntil) return this.serveObject(v, obj, 'Hit', true);
+    }
     // A HEAD that misses asks the origin with HEAD: there is no body to cache.
     if (v.method === 'HEAD') return this.guard(v, this.proxy(v, beh, originPath, originHeaders));
     const spec: FetchSpec = {
@@ -303,7 +311,9 @@ export class EdgeServer {
     let origin;
     const before = this.client.attempts;
     try {
-      origin = await this.client.request(beh.origin, { method: spec.method, path: spec.originPath, headers });
+      // With a stale copy to fall back on, viewers wait at most one response timeout (then ERR-04
+      // serves the copy), not the three attempts of ORG-02.
+      origin = await this.client.request(beh.origin, { method: spec.method, path: spec.originPath, headers }, stale ? beh.origin.timeoutMs : undefined);
     } catch (err) {
       stats.originRequests += this.client.attempts - before;
       if (!(err instanceof OriginFailure)) throw err;
@@ -313,7 +323,9 @@ export class EdgeServer {
       // ERR-03: the edge's own 502/504 is cached like an origin error.
       const body = Buffer.from(errorPage(err.status, 'the origin could not be reached'));
       const hdrs: [string, string][] = [['Content-Type', 'text/html'], ['Server', 'CloudFront'], ['Date', new Date().toUTCString()]];
-      const ttl = errorMinTtl(d, err.status);
+      // A held (slow) response that ran into the timeout is never pinned as an error: the edge's own
+      // 504 is not cached. A refused or reset connection is cached for the (short) 502 error TTL.
+      const ttl = err.status === 504 ? 0 : errorMinTtl(d, err.status);
       const obj = this.makeObject(spec, err.status, hdrs, body, originPolicy(err.status, { 'cache-control': 'no-cache' }, spec.originPath), ttl, true);
       if (ttl > 0) this.store.set(obj);
       f.setHead({ kind: 'object', obj, result: 'Error', stale: false });
@@ -355,8 +367,10 @@ export class EdgeServer {
       this.forget(f, spec.key);
     }
     f.onAbandoned = () => {
-      // ORG-07: every viewer left during a miss, so the object is not cached.
-      req.destroy();
+      // ORG-07: every viewer left during a miss, so the object is not cached. A cacheable transfer
+      // runs on, though: a viewer that joins it before the end makes it cacheable again, so one
+      // viewer hanging up cannot spoil the collapsed fetch for the others.
+      if (!f.retaining) req.destroy();
     };
     if (retain && contentLength !== undefined) f.expectLength(contentLength);
     f.setHead({ kind: 'stream', status, headers: viewerHeaders, contentLength, etag, lastModified, isError, ttl: ttl ?? undefined });
@@ -398,7 +412,9 @@ export class EdgeServer {
   private serveStaleOnError(f: SharedFetch, spec: FetchSpec, stale: StoredObject, status: number, headers: http.IncomingHttpHeaders | undefined): void {
     const minTtl = errorMinTtl(spec.d, status);
     const ttl = headers ? (errorTtl(originPolicy(status, headers, spec.originPath), minTtl) ?? 0) : minTtl;
-    stale.freshUntil = Date.now() + ttl * 1000;
+    // The copy stays stale (it is not made fresh again): it is served without asking the origin
+    // until the error TTL passes, and the first origin fetch that succeeds replaces it.
+    stale.staleUntil = Date.now() + ttl * 1000;
     f.setHead({ kind: 'object', obj: stale, result: 'Hit', stale: true });
   }
 
@@ -478,12 +494,12 @@ export class EdgeServer {
             mode = 'wait'; // length unknown until the end: answer from the whole body
             return;
           }
-          const r = decideRange(rq.range, h.contentLength);
+          const r = decideRange(rq.range, h.contentLength, this.rangeOptions);
           if (r.kind === 'partial' && r.ranges.length === 1) {
             const { start, end } = r.ranges[0]!;
             mode = { start, end };
             const headers = replaceHeader(h.headers, 'Content-Length', String(end - start + 1));
-            headers.push('Content-Range', `bytes ${start}-${end}/${h.contentLength}`);
+            headers.push('Content-Range', contentRange(start, end, h.contentLength));
             return this.writeStreamHead(v, h, 206, headers);
           }
           if (r.kind !== 'full') {
@@ -573,7 +589,7 @@ export class EdgeServer {
 
   /** RNG-01/02 from a whole body: 206 for ordered ranges (multipart for several), 200 otherwise, 416 beyond the end. */
   private serveRange(v: Viewer, baseHeaders: string[], body: Buffer, extra: string[]): void {
-    const r = decideRange(headerText(v.req.headers.range), body.length);
+    const r = decideRange(headerText(v.req.headers.range), body.length, this.rangeOptions);
     if (r.kind === 'full') {
       v.res.writeHead(200, baseHeaders.concat(extra));
       return void v.res.end(body);
@@ -587,7 +603,7 @@ export class EdgeServer {
     if (r.ranges.length === 1) {
       const { start, end } = r.ranges[0]!;
       const h = replaceHeader(baseHeaders, 'Content-Length', String(end - start + 1));
-      h.push('Content-Range', `bytes ${start}-${end}/${body.length}`, ...extra);
+      h.push('Content-Range', contentRange(start, end, body.length), ...extra);
       v.res.writeHead(206, h);
       return void v.res.end(body.subarray(start, end + 1));
     }
@@ -682,7 +698,10 @@ export class EdgeServer {
     const d = v.dist!;
     v.result = 'Miss';
     const rq = v.req.headers;
-    const hasBody = rq['content-length'] !== undefined ? rq['content-length'] !== '0' : rq['transfer-encoding'] !== undefined;
+    // GET and HEAD carry no body to the origin (a HEAD miss comes here): whatever a viewer sent
+    // with them is left to Node, which discards it.
+    const bodyless = v.method === 'GET' || v.method === 'HEAD';
+    const hasBody = !bodyless && (rq['content-length'] !== undefined ? rq['content-length'] !== '0' : rq['transfer-encoding'] !== undefined);
     if (hasBody) {
       if (rq['content-length'] !== undefined) headers['content-length'] = rq['content-length'];
       else headers['transfer-encoding'] = 'chunked';
