@@ -2,7 +2,7 @@
 // behaviour, method and signature checks, cache key, then a hit from the store or one (collapsed)
 // origin fetch; every request is logged and counted when its response closes.
 import http from 'node:http';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { EdgeConfig } from '../config/edge.js';
@@ -20,6 +20,9 @@ import { cacheKey, canonicalInvalidationPath, invalidationPath, withoutSigningPa
 import { acceptsGzip, forwardedCookies, cookieHeaderOf, keyedHeadersOf, originRequestHeaders, parseCookieHeader, splitResponseHeaders } from './forwarding.js';
 import { recv, requestHeaderBytes, type CanonicalRequest, type ParsedHost, type RecvLimits } from './recv.js';
 import { HttpError } from '../result.js';
+import { headerText, headerValue, pairsOf, replaceHeader } from '../http/headers.js';
+import type { DistributionRecord, RequestContext } from './context.js';
+import { Deliver, errorPage } from './deliver.js';
 import { behaviourTtl, errorTtl, forbidsCachingSetCookie, isCachedErrorStatus, originPolicy } from './freshness.js';
 import { chargeOf, ObjectStore, type StoredObject } from './store.js';
 import { OriginClient, OriginFailure } from './origin-client.js';
@@ -42,37 +45,7 @@ import {
   parseInvalidationBatch,
 } from './invalidation.js';
 
-const X_CACHE: Record<ResultType, string> = {
-  Hit: 'Hit from cloudfront',
-  RefreshHit: 'RefreshHit from cloudfront',
-  Miss: 'Miss from cloudfront',
-  Error: 'Error from cloudfront',
-  LimitExceeded: 'Error from cloudfront',
-  CapacityExceeded: 'Error from cloudfront',
-};
-
-/** One viewer request on its way through the edge. */
-interface Viewer {
-  req: http.IncomingMessage;
-  res: http.ServerResponse;
-  socket: Socket;
-  startedAt: number;
-  bytesWrittenAtStart: number;
-  bytesReadAtStart: number;
-  headerBytes: number;
-  requestId: string;
-  viewerIp: string;
-  method: string;
-  /** The request path: as sent until recv, then canonicalPath() of it (what stats, logs and the control API read). */
-  path: string;
-  /** The query string as sent (QS-03: logged in full). */
-  rawQuery: string;
-  /** Set by recv (stage 1); every later stage reads the request from it. */
-  creq?: CanonicalRequest;
-  dist?: RuntimeDistribution;
-  result: ResultType;
-  ttl?: number;
-}
+type Viewer = RequestContext;
 
 /** What a cacheable origin fetch needs, derived from the first viewer that asked. */
 interface FetchSpec {
@@ -99,24 +72,21 @@ export interface EdgeServerOptions {
 export class EdgeServer {
   readonly store: ObjectStore;
   readonly client = new OriginClient();
-  readonly stats = new Map<string, DistributionStats>();
-  readonly books = new Map<string, InvalidationBook>();
-  private readonly logs = new Map<string, AccessLogWriter>();
+  /** One record per distribution, by id: configuration, counters, invalidations, access log. */
+  readonly records = new Map<string, DistributionRecord>();
   private readonly inflight = new Map<string, SharedFetch>();
   private readonly route: (host: ParsedHost | undefined) => HostRoute;
-  private readonly fallback: RuntimeDistribution;
+  private readonly fallback: DistributionRecord;
   private readonly recvLimits: RecvLimits;
   /** The edge answers several ranges as multipart/byteranges, up to limits.maxRanges (more get the whole object). */
   private readonly rangeOptions: { multipart: true; maxRanges: number };
+  private readonly deliver: Deliver;
   /** `host:port` names of the edge's own listener (set once it listens): they name the first distribution. */
   localAuthorities: string[] = [];
   private readonly keys: Map<string, SigningKey>;
   private readonly geo: { match: (ip: string) => boolean; country: string }[];
   private readonly cfg: EdgeConfig;
   private readonly log: Logger;
-  private readonly via: string;
-  private readonly pop: string;
-  private readonly byId: Map<string, RuntimeDistribution>;
 
   constructor(private readonly opts: EdgeServerOptions) {
     this.cfg = opts.cfg;
@@ -124,20 +94,20 @@ export class EdgeServer {
     const maxObject = opts.cfg.cache.maxObjectBytes ?? Math.floor(opts.cfg.cache.maxBytes / 8);
     this.store = new ObjectStore(opts.cfg.cache.maxBytes, maxObject, fullGcHint());
     this.route = hostRouter(opts.distributions, () => this.localAuthorities);
-    this.fallback = opts.distributions[0]!;
     this.rangeOptions = { multipart: true, maxRanges: opts.cfg.limits.maxRanges };
     this.recvLimits = { maxRequestBytes: opts.cfg.limits.maxRequestBytes, maxHeaderCount: opts.cfg.limits.maxHeaderCount };
     this.keys = new Map(opts.cfg.keyPairs.map((k) => [k.id, loadSigningKey(k)]));
     this.geo = geoTable(opts.cfg);
-    this.pop = opts.cfg.edgeLocation;
-    // RSP-01: `Via: 1.1 <alphanumeric>.cloudfront.net (CloudFront)`, one name per edge.
-    this.via = `1.1 ${createHash('md5').update(`${this.pop}:${process.pid}:${Date.now()}`).digest('hex')}.cloudfront.net (CloudFront)`;
-    this.byId = new Map(opts.distributions.map((d) => [d.id, d]));
+    this.deliver = new Deliver(opts.cfg.edgeLocation, this.rangeOptions);
     for (const d of opts.distributions) {
-      this.stats.set(d.id, new DistributionStats(d.id));
-      this.books.set(d.id, new InvalidationBook(d.id, opts.cfg.invalidation));
-      if (opts.logDir) this.logs.set(d.id, new AccessLogWriter(opts.logDir, opts.cfg.logs.prefix, d.id, opts.cfg.logs.flushSeconds, this.log));
+      this.records.set(d.id, {
+        dist: d,
+        stats: new DistributionStats(d.id),
+        invalidations: new InvalidationBook(d.id, opts.cfg.invalidation),
+        accessLog: opts.logDir ? new AccessLogWriter(opts.logDir, opts.cfg.logs.prefix, d.id, opts.cfg.logs.flushSeconds, this.log) : undefined,
+      });
     }
+    this.fallback = this.records.get(opts.distributions[0]!.id)!;
   }
 
   /** Origin requests made so far, retries included. */
@@ -147,7 +117,7 @@ export class EdgeServer {
 
   async close(): Promise<void> {
     this.client.close();
-    await Promise.all([...this.logs.values()].map((w) => w.close()));
+    await Promise.all([...this.records.values()].map((r) => r.accessLog?.close()));
   }
 
   readonly handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -174,11 +144,11 @@ export class EdgeServer {
       v.creq = recv(req, v.headerBytes, this.recvLimits, this.route);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
-      v.dist = this.fallback;
+      v.rec = this.fallback;
       res.once('close', () => this.finished(v));
       return this.edgeError(v, err.status, err.message, err.status !== 400);
     }
-    v.dist = v.creq.dist;
+    v.rec = this.records.get(v.creq.dist.id)!;
     const path = (v.path = v.creq.path);
     if (path.startsWith('/_edge/')) return this.serveStats(v);
     if (path.startsWith('/2014-10-21/distribution/') || path.startsWith('/2020-05-31/distribution/')) return this.guard(v, this.serveControl(v));
@@ -204,7 +174,7 @@ export class EdgeServer {
     const path = c.path === '/' && d.cfg.defaultRootObject ? `/${d.cfg.defaultRootObject}` : c.path;
     const beh = behaviourFor(d, path);
     if (beh.cfg.viewerProtocolPolicy === 'redirect-to-https') {
-      return this.edgeResponse(v, 301, [['Location', `https://${req.headers.host ?? d.domainName}${req.url}`]], '');
+      return this.deliver.edgeMade(v, 301, [['Location', `https://${req.headers.host ?? d.domainName}${req.url}`]], '');
     }
     if (beh.cfg.viewerProtocolPolicy === 'https-only') return this.edgeError(v, 403, 'HTTPS is required');
     if (!beh.allowedMethods.has(v.method)) return this.edgeError(v, 403, `method ${v.method} is not allowed here`);
@@ -296,7 +266,7 @@ export class EdgeServer {
 
   private async runFetch(f: SharedFetch, spec: FetchSpec, stale: StoredObject | undefined): Promise<void> {
     const { d, beh } = spec;
-    const stats = this.stats.get(d.id)!;
+    const stats = this.records.get(d.id)!.stats;
     let headers = spec.originHeaders;
     if (stale) {
       // CND-01: revalidate with the stored validators (computed by http-cache-semantics).
@@ -359,7 +329,7 @@ export class EdgeServer {
     const split = splitResponseHeaders(res.rawHeaders, beh.rules.cookies, beh.isCookieWhitelisted, spec.requestCookieNames, forbidsCachingSetCookie(res.headers));
     const viewerHeaders: string[] = [];
     for (const [n, val] of split.viewer) viewerHeaders.push(n, val);
-    viewerHeaders.push('Via', this.via, 'X-Amz-Cf-Pop', this.pop);
+    this.deliver.identity(viewerHeaders);
     if (contentLength !== undefined) viewerHeaders.push('Content-Length', String(contentLength));
     let retain = ttl !== null && (contentLength === undefined || contentLength <= this.store.maxObjectBytes);
     if (!retain) {
@@ -445,7 +415,7 @@ export class EdgeServer {
   private hitHeadersOf(obj: StoredObject): string[] {
     const h: string[] = [];
     for (const [n, val] of obj.headers) h.push(n, val);
-    h.push('Via', this.via, 'X-Amz-Cf-Pop', this.pop, 'Content-Length', String(obj.body.length));
+    this.deliver.identity(h).push('Content-Length', String(obj.body.length));
     return h;
   }
 
@@ -478,7 +448,7 @@ export class EdgeServer {
         }
         v.result = h.isError ? 'Error' : 'Miss';
         v.ttl = h.ttl;
-        if (h.isError && v.dist!.customErrors.get(h.status)?.pagePath) {
+        if (h.isError && v.rec!.dist.customErrors.get(h.status)?.pagePath) {
           mode = 'none';
           return this.guard(v, this.customErrorPage(v, h.status, () => this.edgeError(v, h.status, 'origin error')));
         }
@@ -486,7 +456,7 @@ export class EdgeServer {
         if (h.status === 200 && (rq['if-none-match'] !== undefined || rq['if-modified-since'] !== undefined)) {
           if (notModified(headerText(rq['if-none-match']), headerText(rq['if-modified-since']), h.etag, h.lastModified)) {
             mode = 'none';
-            return this.send304(v, pairsOf(h.headers));
+            return this.deliver.notModified(v, pairsOf(h.headers), v.result);
           }
         }
         if (h.status === 200 && rq.range !== undefined && ifRangeAllows(headerText(rq['if-range']), h.etag, h.lastModified)) {
@@ -500,14 +470,14 @@ export class EdgeServer {
             mode = { start, end };
             const headers = replaceHeader(h.headers, 'Content-Length', String(end - start + 1));
             headers.push('Content-Range', contentRange(start, end, h.contentLength));
-            return this.writeStreamHead(v, h, 206, headers);
+            return this.deliver.streamHead(v, 206, headers, h.isError);
           }
           if (r.kind !== 'full') {
             mode = 'wait';
             return;
           }
         }
-        this.writeStreamHead(v, h, h.status, h.headers);
+        this.deliver.streamHead(v, h.status, h.headers, h.isError);
       },
       data: (chunk: Buffer) => {
         if (mode === 'all') v.res.write(chunk);
@@ -522,7 +492,7 @@ export class EdgeServer {
         v.res.off('close', leave);
         if (mode === 'wait') {
           const h = sub.fetch?.head;
-          if (body && h && h.kind === 'stream') return this.serveBody(v, 200, h.headers, body, h.etag, h.lastModified);
+          if (body && h && h.kind === 'stream') return this.deliver.body(v, 200, h.headers, body, h.etag, h.lastModified);
           return void v.res.destroy();
         }
         if (mode !== 'none') v.res.end();
@@ -540,96 +510,15 @@ export class EdgeServer {
     return sub;
   }
 
-  private writeStreamHead(v: Viewer, h: Extract<FetchHead, { kind: 'stream' }>, status: number, base: string[]): void {
-    const headers = base.slice();
-    headers.push('X-Cache', X_CACHE[h.isError ? 'Error' : 'Miss'], 'X-Amz-Cf-Id', v.requestId);
-    v.res.writeHead(status, headers);
-  }
-
-  /** A hit (or RefreshHit, stale copy, cached error) from a complete stored object. */
+  /** A hit (or RefreshHit, stale copy, cached error) from a complete stored object; cached errors may have a page (ERR-05). */
   private serveObject(v: Viewer, obj: StoredObject, result: ResultType, stale: boolean): void {
     v.result = result;
     v.ttl = obj.ttl;
-    const now = Date.now();
-    const age = String(Math.max(0, Math.floor(obj.initialAge + (now - obj.receivedAt) / 1000)));
-    if (obj.isError && v.dist!.customErrors.get(obj.status)?.pagePath) {
-      return this.guard(v, this.customErrorPage(v, obj.status, () => this.writeObject(v, obj, result, age, stale)));
+    if (obj.isError && v.rec!.dist.customErrors.get(obj.status)?.pagePath) {
+      const age = String(Math.max(0, Math.floor(obj.initialAge + (Date.now() - obj.receivedAt) / 1000)));
+      return this.guard(v, this.customErrorPage(v, obj.status, () => this.deliver.whole(v, obj, result, age, stale)));
     }
-    const rq = v.req.headers;
-    if (obj.status === 200 && !obj.isError) {
-      if (rq['if-none-match'] !== undefined || rq['if-modified-since'] !== undefined) {
-        if (notModified(headerText(rq['if-none-match']), headerText(rq['if-modified-since']), obj.etag, obj.lastModified)) {
-          return this.send304(v, obj.headers, ['Age', age, 'X-Cache', X_CACHE[result]]);
-        }
-      }
-      if (rq.range !== undefined && v.method === 'GET' && ifRangeAllows(headerText(rq['if-range']), obj.etag, obj.lastModified)) {
-        return this.serveRange(v, obj.hitHeaders, obj.body, ['Age', age, 'X-Cache', X_CACHE[result], 'X-Amz-Cf-Id', v.requestId]);
-      }
-    }
-    this.writeObject(v, obj, result, age, stale);
-  }
-
-  private writeObject(v: Viewer, obj: StoredObject, result: ResultType, age: string, stale: boolean): void {
-    const headers = obj.hitHeaders.concat('X-Cache', X_CACHE[result], 'Age', age, 'X-Amz-Cf-Id', v.requestId);
-    if (stale) headers.push('Warning', '110 - "Response is Stale"');
-    v.res.writeHead(obj.status, headers);
-    v.res.end(v.method === 'HEAD' ? undefined : obj.body);
-  }
-
-  /** A Miss answered from the complete body (a range or conditional whose length was unknown). */
-  private serveBody(v: Viewer, status: number, baseHeaders: string[], body: Buffer, etag?: string, lastModified?: string): void {
-    const rq = v.req.headers;
-    const base = replaceHeader(baseHeaders, 'Content-Length', String(body.length));
-    if (status === 200 && rq.range !== undefined && ifRangeAllows(headerText(rq['if-range']), etag, lastModified)) {
-      return this.serveRange(v, base, body, ['X-Cache', X_CACHE.Miss, 'X-Amz-Cf-Id', v.requestId]);
-    }
-    v.res.writeHead(status, base.concat('X-Cache', X_CACHE.Miss, 'X-Amz-Cf-Id', v.requestId));
-    v.res.end(body);
-  }
-
-  /** RNG-01/02 from a whole body: 206 for ordered ranges (multipart for several), 200 otherwise, 416 beyond the end. */
-  private serveRange(v: Viewer, baseHeaders: string[], body: Buffer, extra: string[]): void {
-    const r = decideRange(headerText(v.req.headers.range), body.length, this.rangeOptions);
-    if (r.kind === 'full') {
-      v.res.writeHead(200, baseHeaders.concat(extra));
-      return void v.res.end(body);
-    }
-    if (r.kind === 'unsatisfiable') {
-      const h = replaceHeader(baseHeaders, 'Content-Length', '0');
-      h.push('Content-Range', `bytes */${body.length}`, ...extra);
-      v.res.writeHead(416, h);
-      return void v.res.end();
-    }
-    if (r.ranges.length === 1) {
-      const { start, end } = r.ranges[0]!;
-      const h = replaceHeader(baseHeaders, 'Content-Length', String(end - start + 1));
-      h.push('Content-Range', contentRange(start, end, body.length), ...extra);
-      v.res.writeHead(206, h);
-      return void v.res.end(body.subarray(start, end + 1));
-    }
-    const boundary = `CloudFront-${v.requestId.slice(0, 16)}`;
-    const type = headerValue(pairsOf(baseHeaders), 'content-type');
-    const parts: Buffer[] = [];
-    for (const { start, end } of r.ranges) {
-      parts.push(Buffer.from(`\r\n--${boundary}\r\n${type ? `Content-Type: ${type}\r\n` : ''}Content-Range: bytes ${start}-${end}/${body.length}\r\n\r\n`));
-      parts.push(body.subarray(start, end + 1));
-    }
-    parts.push(Buffer.from(`\r\n--${boundary}--\r\n`));
-    const payload = Buffer.concat(parts);
-    const h = replaceHeader(replaceHeader(baseHeaders, 'Content-Length', String(payload.length)), 'Content-Type', `multipart/byteranges; boundary=${boundary}`);
-    v.res.writeHead(206, h.concat(extra));
-    v.res.end(payload);
-  }
-
-  /** CND-02: 304 with the validators and caching headers of the copy. */
-  private send304(v: Viewer, stored: readonly [string, string][], extra: string[] = []): void {
-    const h: string[] = [];
-    for (const [n, val] of stored) if (NOT_MODIFIED_HEADERS.has(n.toLowerCase())) h.push(n, val);
-    h.push('Via', this.via, 'X-Amz-Cf-Pop', this.pop, ...extra);
-    if (!extra.includes('X-Cache')) h.push('X-Cache', X_CACHE[v.result]);
-    h.push('X-Amz-Cf-Id', v.requestId);
-    v.res.writeHead(304, h);
-    v.res.end();
+    this.deliver.object(v, obj, result, stale);
   }
 
   /**
@@ -638,19 +527,17 @@ export class EdgeServer {
    * viewer gets the page fetch's status.
    */
   private async customErrorPage(v: Viewer, status: number, fallback: () => void): Promise<void> {
-    const d = v.dist!;
+    const d = v.rec!.dist;
     const page = d.customErrors.get(status);
     if (!page?.pagePath) return fallback();
     v.result = 'Error';
     const got = await this.internalGet(d, page.pagePath);
     if (v.res.destroyed) return;
     if (got.status !== 200) {
-      v.res.writeHead(got.status, got.headers.concat('X-Cache', X_CACHE.Error, 'X-Amz-Cf-Id', v.requestId));
-      return void v.res.end(v.method === 'HEAD' ? undefined : got.body);
+      return this.deliver.page(v, got.status, got.headers, got.body);
     }
     const headers = replaceHeader(got.headers, 'Content-Length', String(got.body.length));
-    v.res.writeHead(page.responseCode ?? status, headers.concat('X-Cache', X_CACHE.Error, 'X-Amz-Cf-Id', v.requestId));
-    v.res.end(v.method === 'HEAD' ? undefined : got.body);
+    this.deliver.page(v, page.responseCode ?? status, headers, got.body);
   }
 
   /** GET of an edge-internal object (custom error pages) through the cache. */
@@ -695,7 +582,7 @@ export class EdgeServer {
 
   /** Methods that are not cached (POST, PUT, …, OPTIONS unless cached, forward-all headers, HEAD misses): relayed as they are. */
   private async proxy(v: Viewer, beh: RuntimeBehaviour, originPath: string, headers: Record<string, string>): Promise<void> {
-    const d = v.dist!;
+    const rec = v.rec!;
     v.result = 'Miss';
     const rq = v.req.headers;
     // GET and HEAD carry no body to the origin (a HEAD miss comes here): whatever a viewer sent
@@ -706,7 +593,7 @@ export class EdgeServer {
       if (rq['content-length'] !== undefined) headers['content-length'] = rq['content-length'];
       else headers['transfer-encoding'] = 'chunked';
     }
-    const stats = this.stats.get(d.id)!;
+    const stats = rec.stats;
     let origin;
     const before = this.client.attempts;
     try {
@@ -727,8 +614,7 @@ export class EdgeServer {
     if (cl !== undefined) out.push('Content-Length', cl);
     const isError = status >= 400;
     v.result = isError ? 'Error' : 'Miss';
-    out.push('Via', this.via, 'X-Amz-Cf-Pop', this.pop, 'X-Cache', X_CACHE[v.result], 'X-Amz-Cf-Id', v.requestId);
-    v.res.writeHead(status, out);
+    this.deliver.relayedHead(v, status, out);
     res.pipe(v.res);
     res.once('close', () => {
       if (!res.complete) v.res.destroy();
@@ -744,48 +630,39 @@ export class EdgeServer {
     const send = () => {
       const headers: [string, string][] = [['Content-Type', 'text/html']];
       if (closeConnection) headers.push(['Connection', 'close']);
-      this.edgeResponse(v, status, headers, errorPage(status, message));
+      this.deliver.edgeMade(v, status, headers, errorPage(status, message));
     };
-    if (v.dist?.customErrors.get(status)?.pagePath) return this.guard(v, this.customErrorPage(v, status, send));
+    if (v.rec?.dist.customErrors.get(status)?.pagePath) return this.guard(v, this.customErrorPage(v, status, send));
     send();
-  }
-
-  private edgeResponse(v: Viewer, status: number, extra: [string, string][], body: string): void {
-    const b = Buffer.from(body);
-    const h: string[] = ['Server', 'CloudFront', 'Content-Length', String(b.length)];
-    for (const [n, val] of extra) h.push(n, val);
-    if (status >= 400) v.result = 'Error';
-    h.push('Via', this.via, 'X-Amz-Cf-Pop', this.pop, 'X-Cache', X_CACHE[v.result], 'X-Amz-Cf-Id', v.requestId);
-    v.res.writeHead(status, h);
-    v.res.end(v.method === 'HEAD' ? undefined : b);
   }
 
   /** An async step of a request that failed unexpectedly: 502 if nothing was sent yet, else the connection is cut. */
   private guard(v: Viewer, work: Promise<void>): void {
     work.catch((err: unknown) => {
       this.log.error({ err, url: v.req.url }, 'edge request failed');
-      if (!v.res.headersSent) this.edgeResponse(v, 502, [['Content-Type', 'text/html']], errorPage(502, 'internal edge error'));
+      if (!v.res.headersSent) this.deliver.edgeMade(v, 502, [['Content-Type', 'text/html']], errorPage(502, 'internal edge error'));
       else v.res.destroy();
     });
   }
 
   /** Logged and counted when the response closes (LOG-04: `000` if the viewer left before the status was sent). */
   private finished(v: Viewer): void {
-    const d = v.dist;
-    if (!d) return;
+    const rec = v.rec;
+    if (!rec) return;
+    const d = rec.dist;
     const { res, req } = v;
     const done = res.writableFinished;
     const status = res.headersSent ? res.statusCode : 0;
     const result: ResultType = done ? v.result : 'Error';
     const scBytes = v.socket.bytesWritten - v.bytesWrittenAtStart;
     const csBytes = v.headerBytes + Math.max(0, v.socket.bytesRead - v.bytesReadAtStart);
-    this.stats.get(d.id)!.record({ method: v.method, status, result, scBytes, csBytes, url: v.path, ttl: v.ttl });
-    const writer = this.logs.get(d.id);
+    rec.stats.record({ method: v.method, status, result, scBytes, csBytes, url: v.path, ttl: v.ttl });
+    const writer = rec.accessLog;
     if (!writer) return;
     const h = req.headers;
     writer.add({
       finishedAt: Date.now(),
-      edgeLocation: this.pop,
+      edgeLocation: this.deliver.pop,
       scBytes,
       clientIp: v.viewerIp,
       method: v.method,
@@ -815,7 +692,7 @@ export class EdgeServer {
       evictions: this.store.evictions,
       inFlight: this.inflight.size,
     };
-    const snaps = [...this.stats.values()].map((s) => s.snapshot());
+    const snaps = [...this.records.values()].map((r) => r.stats.snapshot());
     const wantsProm = v.path === '/_edge/metrics' || /(^|&)format=prometheus(&|$)/.test(v.rawQuery);
     if (v.path !== '/_edge/stats' && v.path !== '/_edge/metrics') {
       v.res.writeHead(404, { 'Content-Type': 'text/plain' });
@@ -831,7 +708,7 @@ export class EdgeServer {
       originRequests: snaps.reduce((n, s) => n + s.originRequests, 0),
     };
     v.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-    v.res.end(JSON.stringify({ edgeLocation: this.pop, cache: cacheFigures, total, distributions: snaps }, null, 2));
+    v.res.end(JSON.stringify({ edgeLocation: this.deliver.pop, cache: cacheFigures, total, distributions: snaps }, null, 2));
   }
 
   /** SPEC INV-06 control API, enabled only with edge.adminToken (`Authorization: Bearer <token>`). */
@@ -851,9 +728,10 @@ export class EdgeServer {
     }
     const m = /^\/2014-10-21\/distribution\/([^/]+)\/invalidation(?:\/([^/]+))?\/?$/.exec(v.path);
     if (!m) return fail(404, 'NotFound', 'unknown control API path');
-    const d = this.byId.get(decodeURIComponent(m[1]!));
+    const rec = this.records.get(decodeURIComponent(m[1]!));
+    const d = rec?.dist;
     if (!d) return fail(404, 'NoSuchDistribution', `no distribution ${m[1]}`);
-    const book = this.books.get(d.id)!;
+    const book = rec!.invalidations;
     const invId = m[2];
     try {
       if (v.method === 'POST' && !invId) {
@@ -875,7 +753,7 @@ export class EdgeServer {
         if (created) {
           let removed = 0;
           for (const p of record.paths) removed += this.store.invalidate(d.keyPrefix, p);
-          this.stats.get(d.id)!.countInvalidationPaths(record.paths.length);
+          rec!.stats.countInvalidationPaths(record.paths.length);
           this.log.info({ distribution: d.id, invalidation: record.id, paths: record.paths.length, removed }, 'invalidation');
         }
         const location = `http://${v.req.headers.host ?? 'localhost'}/${API_VERSION}/distribution/${d.id}/invalidation/${record.id}`;
@@ -906,30 +784,6 @@ export class EdgeServer {
 
 // ---- small helpers --------------------------------------------------------------------------
 
-function headerText(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v.join(', ') : v;
-}
-
-function headerValue(pairs: readonly [string, string][], lowerName: string): string | undefined {
-  for (const [n, v] of pairs) if (n.toLowerCase() === lowerName) return v;
-  return undefined;
-}
-
-function pairsOf(flat: readonly string[]): [string, string][] {
-  const out: [string, string][] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
-  return out;
-}
-
-/** A copy of a flat header list with `name` set to `value` (added if absent). */
-function replaceHeader(flat: readonly string[], name: string, value: string): string[] {
-  const lower = name.toLowerCase();
-  const out: string[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) if (flat[i]!.toLowerCase() !== lower) out.push(flat[i]!, flat[i + 1]!);
-  out.push(name, value);
-  return out;
-}
-
 function viewerIpOf(socket: Socket): string {
   const a = socket.remoteAddress ?? '';
   return a.startsWith('::ffff:') ? a.slice(7) : a;
@@ -951,15 +805,4 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
   });
-}
-
-/** CloudFront-style error body. */
-export function errorPage(status: number, message: string): string {
-  const text = http.STATUS_CODES[status] ?? 'Error';
-  return (
-    `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">\n` +
-    `<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY>\n` +
-    `<H1>${status} ${text}</H1>\n<H2>The request could not be satisfied.</H2>\n<P>${message.replace(/[<>&]/g, '')}</P>\n` +
-    `<HR noshade size="1px">\nGenerated by cloudfront (CloudFront)\n</BODY></HTML>\n`
-  );
 }
