@@ -11,15 +11,16 @@ import {
   hostRouter,
   type HostRoute,
   errorMinTtl,
-  geoAllows,
   geoTable,
   type RuntimeBehaviour,
   type RuntimeDistribution,
 } from './distribution.js';
-import { cacheKey, canonicalInvalidationPath, invalidationPath, withoutSigningParams } from './cache-key.js';
+import { cacheKey, canonicalInvalidationPath, invalidationPath } from './cache-key.js';
 import { acceptsGzip, forwardedCookies, cookieHeaderOf, keyedHeadersOf, originRequestHeaders, parseCookieHeader, splitResponseHeaders } from './forwarding.js';
 import { recv, requestHeaderBytes, type CanonicalRequest, type ParsedHost, type RecvLimits } from './recv.js';
 import { HttpError } from '../result.js';
+import { viewerChecks } from './viewer-checks.js';
+import { logAndCount } from './log-stage.js';
 import { headerText, headerValue, pairsOf, replaceHeader } from '../http/headers.js';
 import type { DistributionRecord, RequestContext } from './context.js';
 import { Deliver, errorPage } from './deliver.js';
@@ -29,10 +30,9 @@ import { OriginClient, OriginFailure } from './origin-client.js';
 import { SharedFetch, type FetchHead, type FetchSubscriber } from './shared-fetch.js';
 import { ifRangeAllows, notModified, NOT_MODIFIED_HEADERS } from '../http/conditionals.js';
 import { contentRange, decideRange } from '../http/ranges.js';
-import { loadSigningKey, verifySignedUrl, type SigningKey } from './signed-urls.js';
+import { loadSigningKey, type SigningKey } from './signed-urls.js';
 import { AccessLogWriter, type ResultType } from './access-log.js';
 import { DistributionStats, prometheusText } from './stats.js';
-import { countryOf } from './ip-match.js';
 import { newRequestId } from './request-id.js';
 import { fullGcHint } from './gc-hint.js';
 import {
@@ -145,14 +145,14 @@ export class EdgeServer {
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       v.rec = this.fallback;
-      res.once('close', () => this.finished(v));
+      res.once('close', () => logAndCount(v, this.deliver.pop, this.cfg.logs.includeCookies));
       return this.edgeError(v, err.status, err.message, err.status !== 400);
     }
     v.rec = this.records.get(v.creq.dist.id)!;
     const path = (v.path = v.creq.path);
     if (path.startsWith('/_edge/')) return this.serveStats(v);
     if (path.startsWith('/2014-10-21/distribution/') || path.startsWith('/2020-05-31/distribution/')) return this.guard(v, this.serveControl(v));
-    res.once('close', () => this.finished(v));
+    res.once('close', () => logAndCount(v, this.deliver.pop, this.cfg.logs.includeCookies));
     try {
       this.viewerRequest(v, v.creq);
     } catch (err) {
@@ -167,33 +167,12 @@ export class EdgeServer {
   private viewerRequest(v: Viewer, c: CanonicalRequest): void {
     const { req } = v;
     const d = c.dist;
-    if (!d.cfg.enabled) return this.edgeError(v, 403, 'the distribution is disabled');
-    const country = this.geo.length ? countryOf(this.geo, v.viewerIp) : undefined;
-    if (!geoAllows(d, country)) return this.edgeError(v, 403, 'the viewer country is blocked (geo restriction)');
-    // DRO-01: only `/` itself is rewritten.
-    const path = c.path === '/' && d.cfg.defaultRootObject ? `/${d.cfg.defaultRootObject}` : c.path;
-    const beh = behaviourFor(d, path);
-    if (beh.cfg.viewerProtocolPolicy === 'redirect-to-https') {
-      return this.deliver.edgeMade(v, 301, [['Location', `https://${req.headers.host ?? d.domainName}${req.url}`]], '');
-    }
-    if (beh.cfg.viewerProtocolPolicy === 'https-only') return this.edgeError(v, 403, 'HTTPS is required');
-    if (!beh.allowedMethods.has(v.method)) return this.edgeError(v, 403, `method ${v.method} is not allowed here`);
-    const signed = beh.cfg.trustedSigners.length > 0;
-    const ownQuery = signed ? withoutSigningParams(c.query) : c.query;
-    if (signed) {
-      // SIG-05: the resource is the distribution's own name (or the alias the Host matched) and the
-      // canonical path and query, never the raw Host or the raw bytes of the request line.
-      const resourcePath = `${c.path}${ownQuery ? `?${ownQuery}` : ''}`;
-      const check = verifySignedUrl({
-        resources: c.signingBases.map((b) => b + resourcePath),
-        rawQuery: c.query,
-        viewerIp: v.viewerIp,
-        now: Math.floor(Date.now() / 1000),
-        trustedSigners: beh.cfg.trustedSigners,
-        keys: this.keys,
-      });
-      if (!check.ok) return this.edgeError(v, 403, `access denied: ${check.reason}`);
-    }
+    // Stage 2: viewer checks.
+    const check = viewerChecks(c, v.viewerIp, headerText(req.headers.host), req.url ?? '/', { geo: this.geo, keys: this.keys, now: Math.floor(Date.now() / 1000) });
+    if (check.kind === 'refuse') return this.edgeError(v, check.error.status, check.error.message);
+    if (check.kind === 'redirect') return this.deliver.edgeMade(v, 301, [['Location', check.location]], '');
+    const { beh, path, ownQuery, country } = check;
+    // Stage 3: lookup (cache key, store, collapsing).
     const query = beh.cfg.forwardQueryString ? ownQuery : '';
     const originPath = query ? `${path}?${query}` : path;
     if (beh.origin.basePath.length + originPath.length > this.cfg.limits.maxUrlBytes) return this.edgeError(v, 414, 'URL too long', true);
@@ -642,43 +621,6 @@ export class EdgeServer {
       this.log.error({ err, url: v.req.url }, 'edge request failed');
       if (!v.res.headersSent) this.deliver.edgeMade(v, 502, [['Content-Type', 'text/html']], errorPage(502, 'internal edge error'));
       else v.res.destroy();
-    });
-  }
-
-  /** Logged and counted when the response closes (LOG-04: `000` if the viewer left before the status was sent). */
-  private finished(v: Viewer): void {
-    const rec = v.rec;
-    if (!rec) return;
-    const d = rec.dist;
-    const { res, req } = v;
-    const done = res.writableFinished;
-    const status = res.headersSent ? res.statusCode : 0;
-    const result: ResultType = done ? v.result : 'Error';
-    const scBytes = v.socket.bytesWritten - v.bytesWrittenAtStart;
-    const csBytes = v.headerBytes + Math.max(0, v.socket.bytesRead - v.bytesReadAtStart);
-    rec.stats.record({ method: v.method, status, result, scBytes, csBytes, url: v.path, ttl: v.ttl });
-    const writer = rec.accessLog;
-    if (!writer) return;
-    const h = req.headers;
-    writer.add({
-      finishedAt: Date.now(),
-      edgeLocation: this.deliver.pop,
-      scBytes,
-      clientIp: v.viewerIp,
-      method: v.method,
-      distributionDomain: d.domainName,
-      uriStem: v.path,
-      status,
-      referer: headerText(h.referer),
-      userAgent: headerText(h['user-agent']),
-      query: v.rawQuery,
-      cookie: this.cfg.logs.includeCookies ? headerText(h.cookie) : undefined,
-      resultType: result,
-      requestId: v.requestId,
-      hostHeader: headerText(h.host),
-      protocol: 'http',
-      csBytes,
-      timeTaken: (performance.now() - v.startedAt) / 1000,
     });
   }
 
