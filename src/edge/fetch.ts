@@ -1,4 +1,4 @@
-// Stages "lookup" (collapsing) and "fetch": one origin fetch per cache key in flight, its
+// Stages "lookup" (collapsing), "fetch" and "pass" (requests that are never cached, relayed as they are): one origin fetch per cache key in flight, its
 // viewers subscribed to it (SPEC §9.14), revalidation with the stored validators (CND-01), stale
 // on error (ERR-04), error caching (ERR-01..03), transfers cut short (ORG-07), and the stored
 // object built once with everything a hit needs (its header list, freshness, charge).
@@ -10,6 +10,7 @@ import { splitResponseHeaders } from './forwarding.js';
 import { behaviourTtl, errorTtl, forbidsCachingSetCookie, isCachedErrorStatus, originPolicy } from './freshness.js';
 import { chargeOf, type ObjectStore, type StoredObject } from './store.js';
 import { OriginFailure, type OriginClient } from './origin-client.js';
+import type { RequestContext } from './context.js';
 import { SharedFetch, type FetchSubscriber } from './shared-fetch.js';
 import { NOT_MODIFIED_HEADERS } from '../http/conditionals.js';
 import { headerText, headerValue, type HeaderList } from '../http/headers.js';
@@ -238,5 +239,49 @@ export class Fetcher {
     const obj = this.makeObject(spec, stale.status, headers, stale.body, policy, ttl ?? 0, stale.isError);
     this.deps.store.set(obj);
     return obj;
+  }
+
+  /** Methods that are not cached (POST, PUT, …, OPTIONS unless cached, forward-all headers, HEAD misses): relayed as they are. */
+  async pass(v: RequestContext, beh: RuntimeBehaviour, originPath: string, headers: Record<string, string>, onFailure: (status: number) => void): Promise<void> {
+    const rec = v.rec!;
+    v.result = 'Miss';
+    const rq = v.req.headers;
+    // GET and HEAD carry no body to the origin (a HEAD miss comes here): whatever a viewer sent
+    // with them is left to Node, which discards it.
+    const bodyless = v.method === 'GET' || v.method === 'HEAD';
+    const hasBody = !bodyless && (rq['content-length'] !== undefined ? rq['content-length'] !== '0' : rq['transfer-encoding'] !== undefined);
+    if (hasBody) {
+      if (rq['content-length'] !== undefined) headers['content-length'] = rq['content-length'];
+      else headers['transfer-encoding'] = 'chunked';
+    }
+    const stats = rec.stats;
+    let origin;
+    const before = this.deps.client.attempts;
+    try {
+      origin = await this.deps.client.request(beh.origin, { method: v.method, path: originPath, headers, body: hasBody ? v.req : undefined });
+    } catch (err) {
+      stats.originRequests += this.deps.client.attempts - before;
+      if (!(err instanceof OriginFailure)) throw err;
+      return onFailure(err.status);
+    }
+    stats.originRequests += origin.attempts;
+    const { res, req } = origin;
+    if (v.res.destroyed) return void req.destroy();
+    const status = res.statusCode ?? 502;
+    const split = splitResponseHeaders(res.rawHeaders, beh.rules.cookies, beh.isCookieWhitelisted, new Set(), true);
+    const out: HeaderList = [];
+    for (const [n, val] of split.viewer) out.push(n, val);
+    const cl = headerText(res.headers['content-length']);
+    if (cl !== undefined) out.push('Content-Length', cl);
+    const isError = status >= 400;
+    v.result = isError ? 'Error' : 'Miss';
+    this.deps.deliver.relayedHead(v, status, out);
+    res.pipe(v.res);
+    res.once('close', () => {
+      if (!res.complete) v.res.destroy();
+    });
+    v.res.once('close', () => {
+      if (!res.complete) req.destroy();
+    });
   }
 }

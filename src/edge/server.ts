@@ -13,27 +13,27 @@ import {
   hostRouter,
   type HostRoute,
   geoTable,
-  type RuntimeBehaviour,
   type RuntimeDistribution,
 } from './distribution.js';
 import { cacheKey, canonicalInvalidationPath, invalidationPath } from './cache-key.js';
-import { acceptsGzip, forwardedCookies, cookieHeaderOf, keyedHeadersOf, originRequestHeaders, parseCookieHeader, splitResponseHeaders } from './forwarding.js';
+import { acceptsGzip, forwardedCookies, cookieHeaderOf, keyedHeadersOf, originRequestHeaders, parseCookieHeader } from './forwarding.js';
 import { recv, requestHeaderBytes, type CanonicalRequest, type ParsedHost, type RecvLimits } from './recv.js';
 import { HttpError } from '../result.js';
 import { viewerChecks } from './viewer-checks.js';
 import { logAndCount } from './log-stage.js';
 import { Fetcher, type FetchSpec } from './fetch.js';
+import { serveEdgeEndpoint } from './edge-endpoints.js';
 import { headerText, pairsOf, replaceHeader } from '../http/headers.js';
 import type { DistributionRecord, RequestContext } from './context.js';
 import { Deliver, errorPage } from './deliver.js';
 import { ObjectStore, type StoredObject } from './store.js';
-import { OriginClient, OriginFailure } from './origin-client.js';
+import { OriginClient } from './origin-client.js';
 import { SharedFetch, type FetchHead, type FetchSubscriber } from './shared-fetch.js';
 import { ifRangeAllows, notModified } from '../http/conditionals.js';
 import { contentRange, decideRange } from '../http/ranges.js';
 import { loadSigningKey, type SigningKey } from './signed-urls.js';
 import { AccessLogWriter, type ResultType } from './access-log.js';
-import { DistributionStats, prometheusText } from './stats.js';
+import { DistributionStats } from './stats.js';
 import { newRequestId } from './request-id.js';
 import { fullGcHint } from './gc-hint.js';
 import {
@@ -138,7 +138,10 @@ export class EdgeServer {
     }
     v.rec = this.records.get(v.creq.dist.id)!;
     const path = (v.path = v.creq.path);
-    if (path.startsWith('/_edge/')) return this.serveStats(v);
+    if (path.startsWith('/_edge/')) {
+      const cache = { objects: this.store.size, bytes: this.store.bytes, maxBytes: this.store.maxBytes, evictions: this.store.evictions, inFlight: this.fetcher.inFlight };
+      return serveEdgeEndpoint(v, this.deliver.pop, cache, [...this.records.values()].map((r) => r.stats.snapshot()));
+    }
     if (path.startsWith('/2014-10-21/distribution/') || path.startsWith('/2020-05-31/distribution/')) return this.guard(v, this.serveControl(v));
     res.once('close', () => logAndCount(v, this.deliver.pop, this.cfg.logs.includeCookies));
     try {
@@ -177,7 +180,7 @@ export class EdgeServer {
       cacheable,
     });
     if (cookies.length) originHeaders['cookie'] = cookieHeaderOf(cookies);
-    if (!cacheable) return this.guard(v, this.proxy(v, beh, originPath, originHeaders));
+    if (!cacheable) return this.guard(v, this.fetcher.pass(v, beh, originPath, originHeaders, (status) => this.edgeError(v, status, 'the origin could not be reached')));
     const key = cacheKey({
       distributionId: d.id,
       behaviourIndex: beh.index,
@@ -196,7 +199,7 @@ export class EdgeServer {
       if (obj.staleUntil !== undefined && now < obj.staleUntil) return this.serveObject(v, obj, 'Hit', true);
     }
     // A HEAD that misses asks the origin with HEAD: there is no body to cache.
-    if (v.method === 'HEAD') return this.guard(v, this.proxy(v, beh, originPath, originHeaders));
+    if (v.method === 'HEAD') return this.guard(v, this.fetcher.pass(v, beh, originPath, originHeaders, (status) => this.edgeError(v, status, 'the origin could not be reached')));
     const spec: FetchSpec = {
       method: v.method === 'OPTIONS' ? 'OPTIONS' : 'GET',
       d,
@@ -356,50 +359,6 @@ export class EdgeServer {
     });
   }
 
-  /** Methods that are not cached (POST, PUT, …, OPTIONS unless cached, forward-all headers, HEAD misses): relayed as they are. */
-  private async proxy(v: Viewer, beh: RuntimeBehaviour, originPath: string, headers: Record<string, string>): Promise<void> {
-    const rec = v.rec!;
-    v.result = 'Miss';
-    const rq = v.req.headers;
-    // GET and HEAD carry no body to the origin (a HEAD miss comes here): whatever a viewer sent
-    // with them is left to Node, which discards it.
-    const bodyless = v.method === 'GET' || v.method === 'HEAD';
-    const hasBody = !bodyless && (rq['content-length'] !== undefined ? rq['content-length'] !== '0' : rq['transfer-encoding'] !== undefined);
-    if (hasBody) {
-      if (rq['content-length'] !== undefined) headers['content-length'] = rq['content-length'];
-      else headers['transfer-encoding'] = 'chunked';
-    }
-    const stats = rec.stats;
-    let origin;
-    const before = this.client.attempts;
-    try {
-      origin = await this.client.request(beh.origin, { method: v.method, path: originPath, headers, body: hasBody ? v.req : undefined });
-    } catch (err) {
-      stats.originRequests += this.client.attempts - before;
-      if (!(err instanceof OriginFailure)) throw err;
-      return this.edgeError(v, err.status, 'the origin could not be reached');
-    }
-    stats.originRequests += origin.attempts;
-    const { res, req } = origin;
-    if (v.res.destroyed) return void req.destroy();
-    const status = res.statusCode ?? 502;
-    const split = splitResponseHeaders(res.rawHeaders, beh.rules.cookies, beh.isCookieWhitelisted, new Set(), true);
-    const out: string[] = [];
-    for (const [n, val] of split.viewer) out.push(n, val);
-    const cl = headerText(res.headers['content-length']);
-    if (cl !== undefined) out.push('Content-Length', cl);
-    const isError = status >= 400;
-    v.result = isError ? 'Error' : 'Miss';
-    this.deliver.relayedHead(v, status, out);
-    res.pipe(v.res);
-    res.once('close', () => {
-      if (!res.complete) v.res.destroy();
-    });
-    v.res.once('close', () => {
-      if (!res.complete) req.destroy();
-    });
-  }
-
   /** An error made by the edge itself (403, 413, 414, 502, 504 …), through custom error pages (ERR-05). */
   private edgeError(v: Viewer, status: number, message: string, closeConnection = false): void {
     v.result = 'Error';
@@ -422,33 +381,6 @@ export class EdgeServer {
   }
 
   // ---- the edge's own endpoints ----------------------------------------------------------
-
-  private serveStats(v: Viewer): void {
-    const cacheFigures = {
-      objects: this.store.size,
-      bytes: this.store.bytes,
-      maxBytes: this.store.maxBytes,
-      evictions: this.store.evictions,
-      inFlight: this.fetcher.inFlight,
-    };
-    const snaps = [...this.records.values()].map((r) => r.stats.snapshot());
-    const wantsProm = v.path === '/_edge/metrics' || /(^|&)format=prometheus(&|$)/.test(v.rawQuery);
-    if (v.path !== '/_edge/stats' && v.path !== '/_edge/metrics') {
-      v.res.writeHead(404, { 'Content-Type': 'text/plain' });
-      return void v.res.end('not found\n');
-    }
-    if (wantsProm) {
-      v.res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4', 'Cache-Control': 'no-store' });
-      return void v.res.end(prometheusText(snaps, cacheFigures));
-    }
-    const total = {
-      requests: snaps.reduce((n, s) => n + s.requests, 0),
-      bytesDownloaded: snaps.reduce((n, s) => n + s.bytesDownloaded, 0),
-      originRequests: snaps.reduce((n, s) => n + s.originRequests, 0),
-    };
-    v.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-    v.res.end(JSON.stringify({ edgeLocation: this.deliver.pop, cache: cacheFigures, total, distributions: snaps }, null, 2));
-  }
 
   /** SPEC INV-06 control API, enabled only with edge.adminToken (`Authorization: Bearer <token>`). */
   private async serveControl(v: Viewer): Promise<void> {
