@@ -50,9 +50,9 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   // Host itself (Node's check would run before the header-count limit and hide it).
   const httpServer = http.createServer({ maxHeaderSize: Math.max(edge.limits.maxRequestBytes * 2, 16384), keepAliveTimeout: 65_000, requireHostHeader: false }, server.handle);
   httpServer.headersTimeout = 66_000;
-  // Node keeps only this many header lines and silently drops the rest; one more than the edge's
-  // limit lets recv see that a viewer sent too many (431) instead of a truncated request.
-  httpServer.maxHeadersCount = edge.limits.maxHeaderCount + 1;
+  // Node keeps only this many header lines and silently drops the rest: well above the edge's
+  // limit, so recv sees the whole request (its size for 413, its line count for 431).
+  httpServer.maxHeadersCount = Math.max(2000, edge.limits.maxHeaderCount + 1);
   // ORG-03: a request larger than even Node's header limit would get Node's own 431, which
   // CloudFront never sends; answer 414 (the request line alone is too long) or 413 and close.
   httpServer.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {

@@ -62,15 +62,15 @@ export function requestHeaderBytes(req: http.IncomingMessage): number {
 
 /**
  * Viewer limits and the canonical request. Throws HttpError:
- * - 431 for more header lines than allowed, 413 for a request over ORG-03's byte limit;
+ * - 413 for a request over ORG-03's byte limit, else 431 for more header lines than allowed;
  * - 400 for no Host (HTTP/1.1) or two,  a Host that is not host[:port], a path that canonicalPath() refuses
  *   (invalid escape, encoded `/` or `\`, NUL, dot-segment), an empty path segment (`//`, which
  *   many origins merge and which would dodge the behaviour match), or a bad query.
  */
 export function recv(req: http.IncomingMessage, headerBytes: number, limits: RecvLimits, route: (host: ParsedHost | undefined) => HostRoute): CanonicalRequest {
   const raw = req.rawHeaders;
-  if (raw.length / 2 > limits.maxHeaderCount) throw new HttpError(431, 'TooManyHeaders', `more than ${limits.maxHeaderCount} request header lines`);
   if (headerBytes > limits.maxRequestBytes) throw new HttpError(413, 'RequestTooLarge', 'request too large');
+  if (raw.length / 2 > limits.maxHeaderCount) throw new HttpError(431, 'TooManyHeaders', `more than ${limits.maxHeaderCount} request header lines`);
   let hostText: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
