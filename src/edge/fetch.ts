@@ -164,6 +164,8 @@ export class Fetcher {
         retain = false;
         f.dropRetained();
         this.forget(f, spec.key);
+        // No longer cacheable and nobody listening: nothing left to fetch it for.
+        if (f.subscriberCount === 0) return void req.destroy();
       }
       f.push(chunk);
     });
