@@ -6,6 +6,17 @@ import { createHash } from 'node:crypto';
 import type { ResultType } from './access-log.js';
 import type { RequestContext } from './context.js';
 import type { StoredObject } from './store.js';
+import type { FetchHead, FetchSubscriber, SharedFetch } from './shared-fetch.js';
+import { pairsOf } from '../http/headers.js';
+
+/** What the server decides for a subscriber: stored objects and error pages (ERR-05) go through it. */
+export interface SubscriberHooks {
+  object(obj: StoredObject, result: ResultType, stale: boolean): void;
+  /** True when a custom error page answers this status (the hook sends it). */
+  errorPage(status: number): boolean;
+  /** The origin transfer broke off before anything was sent. */
+  brokeOff(): void;
+}
 import { ifRangeAllows, notModified, NOT_MODIFIED_HEADERS } from '../http/conditionals.js';
 import { contentRange, decideRange, type RangeOptions } from '../http/ranges.js';
 import { headerText, listValue, replaceHeader, type HeaderList } from '../http/headers.js';
@@ -158,6 +169,86 @@ export class Deliver {
   /** The head of a relayed (not cached) origin response; `origin` is the viewer part of its headers. */
   relayedHead(v: RequestContext, status: number, origin: HeaderList): void {
     v.res.writeHead(status, this.cloudfront(origin, v, v.result));
+  }
+
+  /**
+   * A viewer's subscription to a (collapsed) origin fetch, answering every representation it can
+   * turn into: a complete object (RefreshHit, stale, cached error), the streamed miss with a 304
+   * (CND-02) or a single range cut from the stream (RNG-01), or — when the length is unknown or
+   * several ranges were asked — an answer from the whole body at the end.
+   */
+  subscriber(v: RequestContext, on: SubscriberHooks): FetchSubscriber & { fetch?: SharedFetch } {
+    let mode: 'all' | 'none' | 'wait' | { start: number; end: number } = 'all';
+    let sent = 0;
+    const sub: FetchSubscriber & { fetch?: SharedFetch } = {
+      head: (h: FetchHead) => {
+        if (h.kind === 'object') {
+          mode = 'none';
+          v.res.off('close', leave);
+          return on.object(h.obj, h.result, h.stale);
+        }
+        v.result = h.isError ? 'Error' : 'Miss';
+        v.ttl = h.ttl;
+        if (h.isError && on.errorPage(h.status)) {
+          mode = 'none';
+          return;
+        }
+        const rq = v.req.headers;
+        if (h.status === 200 && (rq['if-none-match'] !== undefined || rq['if-modified-since'] !== undefined)) {
+          if (notModified(headerText(rq['if-none-match']), headerText(rq['if-modified-since']), h.etag, h.lastModified)) {
+            mode = 'none';
+            return this.notModified(v, pairsOf(h.headers), v.result);
+          }
+        }
+        if (h.status === 200 && rq.range !== undefined && ifRangeAllows(headerText(rq['if-range']), h.etag, h.lastModified)) {
+          if (h.contentLength === undefined) {
+            mode = 'wait'; // length unknown until the end: answer from the whole body
+            return;
+          }
+          const r = decideRange(rq.range, h.contentLength, this.ranges);
+          if (r.kind === 'partial' && r.ranges.length === 1) {
+            const { start, end } = r.ranges[0]!;
+            mode = { start, end };
+            const headers = replaceHeader(h.headers, 'Content-Length', String(end - start + 1));
+            headers.push('Content-Range', contentRange(start, end, h.contentLength));
+            return this.streamHead(v, 206, headers, h.isError);
+          }
+          if (r.kind !== 'full') {
+            mode = 'wait';
+            return;
+          }
+        }
+        this.streamHead(v, h.status, h.headers, h.isError);
+      },
+      data: (chunk: Buffer) => {
+        if (mode === 'all') v.res.write(chunk);
+        else if (typeof mode === 'object') {
+          const from = Math.max(mode.start - sent, 0);
+          const to = Math.min(mode.end + 1 - sent, chunk.length);
+          if (to > from) v.res.write(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+        }
+        sent += chunk.length;
+      },
+      end: (body: Buffer | undefined) => {
+        v.res.off('close', leave);
+        if (mode === 'wait') {
+          const h = sub.fetch?.head;
+          if (body && h && h.kind === 'stream') return this.body(v, 200, h.headers, body, h.etag, h.lastModified);
+          return void v.res.destroy();
+        }
+        if (mode !== 'none') v.res.end();
+      },
+      fail: () => {
+        v.res.off('close', leave);
+        if (mode === 'none') return;
+        if (!v.res.headersSent) return on.brokeOff();
+        v.result = 'Error';
+        v.res.destroy();
+      },
+    };
+    const leave = () => sub.fetch?.unsubscribe(sub);
+    v.res.once('close', leave);
+    return sub;
   }
 }
 

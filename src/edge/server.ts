@@ -23,14 +23,12 @@ import { viewerChecks } from './viewer-checks.js';
 import { logAndCount } from './log-stage.js';
 import { Fetcher, type FetchSpec } from './fetch.js';
 import { serveEdgeEndpoint } from './edge-endpoints.js';
-import { headerText, pairsOf, replaceHeader } from '../http/headers.js';
+import { headerText, replaceHeader } from '../http/headers.js';
 import type { DistributionRecord, RequestContext } from './context.js';
 import { Deliver, errorPage } from './deliver.js';
 import { ObjectStore, type StoredObject } from './store.js';
 import { OriginClient } from './origin-client.js';
-import { SharedFetch, type FetchHead, type FetchSubscriber } from './shared-fetch.js';
-import { ifRangeAllows, notModified } from '../http/conditionals.js';
-import { contentRange, decideRange } from '../http/ranges.js';
+import type { FetchHead, FetchSubscriber, SharedFetch } from './shared-fetch.js';
 import { loadSigningKey, type SigningKey } from './signed-urls.js';
 import { AccessLogWriter, type ResultType } from './access-log.js';
 import { DistributionStats } from './stats.js';
@@ -215,78 +213,17 @@ export class EdgeServer {
 
   // ---- answering viewers -----------------------------------------------------------------
 
+  /** Stage deliver for a viewer of a (collapsed) fetch; custom error pages and edge errors stay with the server. */
   private viewerSubscriber(v: Viewer): FetchSubscriber & { fetch?: SharedFetch } {
-    let mode: 'all' | 'none' | 'wait' | { start: number; end: number } = 'all';
-    let sent = 0;
-    const sub: FetchSubscriber & { fetch?: SharedFetch } = {
-      head: (h: FetchHead) => {
-        if (h.kind === 'object') {
-          mode = 'none';
-          v.res.off('close', leave);
-          return this.serveObject(v, h.obj, h.result, h.stale);
-        }
-        v.result = h.isError ? 'Error' : 'Miss';
-        v.ttl = h.ttl;
-        if (h.isError && v.rec!.dist.customErrors.get(h.status)?.pagePath) {
-          mode = 'none';
-          return this.guard(v, this.customErrorPage(v, h.status, () => this.edgeError(v, h.status, 'origin error')));
-        }
-        const rq = v.req.headers;
-        if (h.status === 200 && (rq['if-none-match'] !== undefined || rq['if-modified-since'] !== undefined)) {
-          if (notModified(headerText(rq['if-none-match']), headerText(rq['if-modified-since']), h.etag, h.lastModified)) {
-            mode = 'none';
-            return this.deliver.notModified(v, pairsOf(h.headers), v.result);
-          }
-        }
-        if (h.status === 200 && rq.range !== undefined && ifRangeAllows(headerText(rq['if-range']), h.etag, h.lastModified)) {
-          if (h.contentLength === undefined) {
-            mode = 'wait'; // length unknown until the end: answer from the whole body
-            return;
-          }
-          const r = decideRange(rq.range, h.contentLength, this.rangeOptions);
-          if (r.kind === 'partial' && r.ranges.length === 1) {
-            const { start, end } = r.ranges[0]!;
-            mode = { start, end };
-            const headers = replaceHeader(h.headers, 'Content-Length', String(end - start + 1));
-            headers.push('Content-Range', contentRange(start, end, h.contentLength));
-            return this.deliver.streamHead(v, 206, headers, h.isError);
-          }
-          if (r.kind !== 'full') {
-            mode = 'wait';
-            return;
-          }
-        }
-        this.deliver.streamHead(v, h.status, h.headers, h.isError);
+    return this.deliver.subscriber(v, {
+      object: (obj, result, stale) => this.serveObject(v, obj, result, stale),
+      errorPage: (status) => {
+        if (!v.rec!.dist.customErrors.get(status)?.pagePath) return false;
+        this.guard(v, this.customErrorPage(v, status, () => this.edgeError(v, status, 'origin error')));
+        return true;
       },
-      data: (chunk: Buffer) => {
-        if (mode === 'all') v.res.write(chunk);
-        else if (typeof mode === 'object') {
-          const from = Math.max(mode.start - sent, 0);
-          const to = Math.min(mode.end + 1 - sent, chunk.length);
-          if (to > from) v.res.write(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
-        }
-        sent += chunk.length;
-      },
-      end: (body: Buffer | undefined) => {
-        v.res.off('close', leave);
-        if (mode === 'wait') {
-          const h = sub.fetch?.head;
-          if (body && h && h.kind === 'stream') return this.deliver.body(v, 200, h.headers, body, h.etag, h.lastModified);
-          return void v.res.destroy();
-        }
-        if (mode !== 'none') v.res.end();
-      },
-      fail: () => {
-        v.res.off('close', leave);
-        if (mode === 'none') return;
-        if (!v.res.headersSent) return this.edgeError(v, 502, 'the origin transfer broke off');
-        v.result = 'Error';
-        v.res.destroy();
-      },
-    };
-    const leave = () => sub.fetch?.unsubscribe(sub);
-    v.res.once('close', leave);
-    return sub;
+      brokeOff: () => this.edgeError(v, 502, 'the origin transfer broke off'),
+    });
   }
 
   /** A hit (or RefreshHit, stale copy, cached error) from a complete stored object; cached errors may have a page (ERR-05). */
