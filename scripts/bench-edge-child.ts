@@ -24,7 +24,7 @@ let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  const s = edge.server.stats.values().next().value!.snapshot();
+  const s = edge.server.records.values().next().value!.stats.snapshot();
   process.stdout.write(`STATS ${JSON.stringify({ originRequests: edge.server.originRequests, requests: s.requests, cacheBytes: edge.server.store.bytes, objects: edge.server.store.size, evictions: edge.server.store.evictions })}\n`);
   await edge.close();
   process.exit(0);

@@ -103,6 +103,12 @@ const behaviourSchema = z
   })
   .strict();
 
+/** The default distribution's behaviours: manifests keyed with their query string. */
+const MANIFEST_BEHAVIOURS = [
+  { pathPattern: '*.m3u8', forwardQueryString: true },
+  { pathPattern: '*.mpd', forwardQueryString: true },
+];
+
 const customErrorSchema = z
   .object({
     /** SPEC ERR-05: the origin status this entry applies to. */
@@ -141,11 +147,16 @@ const geoSchema = z
  * cached code. PROJECT: 404 defaults to 1 s here, because on a live stream a segment or playlist
  * that is not written yet must not be pinned as a 404 for five minutes; the streamfront origin sends
  * `Cache-Control: max-age=1` on such 404s and ERR-02 caches max(header, min TTL) = 1 s.
- * Set `"404": 300` to get CloudFront's exact default.
+ * Origin failures (502, 503, 504, and the edge's own 502 for a refused connection) also default to
+ * 1 s: it is both how long a stale copy is served without asking the origin (ERR-04) and how long
+ * an object first requested during an outage stays an error, so a live stream recovers within
+ * about a second of the origin's return. The edge's own 504 (origin timeout) is never cached.
+ * Set a code to 300 to get CloudFront's exact default.
  */
+const SHORT_ERROR_TTL_CODES = new Set<number>([404, 502, 503, 504]);
 const errorTtlSchema = z
   .object(
-    Object.fromEntries(CACHED_ERROR_CODES.map((c) => [String(c), seconds.default(c === 404 ? 1 : 300)])) as Record<
+    Object.fromEntries(CACHED_ERROR_CODES.map((c) => [String(c), seconds.default(SHORT_ERROR_TTL_CODES.has(c) ? 1 : 300)])) as Record<
       string,
       z.ZodDefault<z.ZodNumber>
     >,
@@ -176,8 +187,14 @@ export const distributionSchema = z
       .default('index.html'),
     /** SPEC EDGE-01: up to 10 origins. Empty: one origin `default` from `edge.origin` / the `--origin` URL. */
     origins: z.array(originSchema).max(10).default([]),
-    /** SPEC EDGE-04: ordered behaviours; the first match wins; the default behaviour is tried last. */
-    behaviors: z.array(behaviourSchema).default([]),
+    /**
+     * SPEC EDGE-04: ordered behaviours; the first match wins; the default behaviour is tried last.
+     * Default: manifests (`*.m3u8`, `*.mpd`) forward their query string, so LL-HLS blocking
+     * reloads (`_HLS_msn`, `_HLS_part`, `_HLS_skip`) and DVR parameters (`dvr_window_length`,
+     * `start`) reach the origin and are part of the cache key (QS-01); everything else is keyed
+     * without it.
+     */
+    behaviors: z.array(behaviourSchema).default(() => MANIFEST_BEHAVIOURS.map((b) => behaviourSchema.parse(b))),
     /** The fixed `*` behaviour. */
     defaultBehavior: defaultBehaviourSchema.default(() => defaultBehaviourSchema.parse({})),
     errorCachingMinTtl: errorTtlSchema.default(() => errorTtlSchema.parse({})),
@@ -272,15 +289,19 @@ export const edgeConfigSchema = z
       .default(() => ({ maxBytes: 512 * 1024 * 1024, collapse: true })),
     limits: z
       .object({
-        /** SPEC ORG-03: request line + headers. */
+        /** SPEC ORG-03: request line + headers; larger requests get 413 and are never forwarded. */
         maxRequestBytes: z.number().int().positive().default(20480),
+        /** Request header lines a viewer may send; more get 431 and are never forwarded. */
+        maxHeaderCount: z.number().int().positive().default(100),
+        /** Byte ranges in one Range header; a request with more gets the whole object (200), as for RNG-02. */
+        maxRanges: z.number().int().positive().default(16),
         /** SPEC ORG-03: URL the edge builds. */
         maxUrlBytes: z.number().int().positive().default(8192),
         /** SPEC ORG-03: response body, 20 GB. */
         maxResponseBytes: z.number().int().positive().default(20 * 1000 ** 3),
       })
       .strict()
-      .default(() => ({ maxRequestBytes: 20480, maxUrlBytes: 8192, maxResponseBytes: 20 * 1000 ** 3 })),
+      .default(() => ({ maxRequestBytes: 20480, maxHeaderCount: 100, maxRanges: 16, maxUrlBytes: 8192, maxResponseBytes: 20 * 1000 ** 3 })),
     logs: logsSchema.default(() => logsSchema.parse({})),
     invalidation: z
       .object({

@@ -1,4 +1,6 @@
 // SPEC 4.3: what makes two requests the same cached object. Pure.
+import { canonicalPath, canonicalQuery } from '../http/canonical-path.js';
+import { fail, ok, type Result } from '../result.js';
 
 export interface CacheKeyParts {
   distributionId: string;
@@ -36,6 +38,21 @@ export function invalidationPath(path: string, query: string): string {
   return query ? `${path}?${query}` : path;
 }
 
+/**
+ * INV-02 paths in the canonical form objects are stored under (the same canonicalPath() and
+ * canonicalQuery() as viewer requests), so invalidating `/player.js` also removes what was cached
+ * for `/pla%79er.js`. A path the edge would refuse from a viewer is refused here too.
+ */
+export function canonicalInvalidationPath(p: string): Result<string> {
+  const q = p.indexOf('?');
+  const path = canonicalPath(q < 0 ? p : p.slice(0, q));
+  if (!path.ok) return fail(path.reason);
+  if (q < 0) return ok(path.value);
+  const query = canonicalQuery(p.slice(q + 1));
+  if (!query.ok) return fail(query.reason);
+  return ok(invalidationPath(path.value, query.value));
+}
+
 /** QS-02 / SIG-05: the parameters of a signed URL, never forwarded and never keyed. */
 export const SIGNING_PARAMS = new Set(['Expires', 'Signature', 'Key-Pair-Id', 'Policy', 'Hash-Algorithm']);
 
@@ -49,14 +66,4 @@ export function withoutSigningParams(rawQuery: string): string {
       return !SIGNING_PARAMS.has(eq < 0 ? kv : kv.slice(0, eq));
     })
     .join('&');
-}
-
-/** Whitelisted header values present in the request (HDR-01 Whitelist), as [lower-case name, value]. */
-export function whitelistedHeaderValues(headers: Record<string, string | string[] | undefined>, whitelist: ReadonlySet<string>): [string, string][] {
-  const out: [string, string][] = [];
-  for (const name of whitelist) {
-    const v = headers[name];
-    if (v !== undefined) out.push([name, Array.isArray(v) ? v.join(', ') : v]);
-  }
-  return out;
 }

@@ -118,8 +118,22 @@ export function errorMinTtl(d: RuntimeDistribution, status: number): number {
   return (d.cfg.errorCachingMinTtl as Record<string, number>)[String(status)] ?? 300;
 }
 
-/** CN-01: the distribution for a Host header (port ignored); the first one answers any other name. */
-export function distributionRouter(list: RuntimeDistribution[]): (host: string | undefined) => RuntimeDistribution {
+/** Where a Host header leads: the distribution, and the own name (domain, alias, listen address) it named. */
+export interface HostRoute {
+  dist: RuntimeDistribution;
+  /** The distribution's domain name, the alias the Host matched, or the edge's own listen authority; undefined for any other name. */
+  ownName?: string;
+}
+
+/**
+ * CN-01: the distribution for a (validated) Host. The domain name and exact aliases match with the
+ * port ignored; a `*.` alias matches any name under it. Any other name goes to the first
+ * distribution (as the README says) but names none of its own, so a signed URL for it is checked
+ * against that distribution's domain name only. `localAuthorities` are the edge's own listen
+ * addresses (`127.0.0.1:8000`, `localhost:8000`): they name the first distribution too, so a URL
+ * signed for the address a laptop user opens plays there.
+ */
+export function hostRouter(list: RuntimeDistribution[], localAuthorities: () => readonly string[] = () => []): (host: { name: string; port?: number } | undefined) => HostRoute {
   const exact = new Map<string, RuntimeDistribution>();
   const wildcard: [string, RuntimeDistribution][] = [];
   for (const d of list) {
@@ -130,14 +144,14 @@ export function distributionRouter(list: RuntimeDistribution[]): (host: string |
     }
   }
   const fallback = list[0]!;
-  if (list.length === 1) return () => fallback;
   return (host) => {
-    if (!host) return fallback;
-    const name = host.replace(/:\d+$/, '').toLowerCase();
-    const hit = exact.get(name);
-    if (hit) return hit;
-    for (const [suffix, d] of wildcard) if (name.endsWith(suffix)) return d;
-    return fallback;
+    if (!host) return { dist: fallback };
+    const hit = exact.get(host.name);
+    if (hit) return { dist: hit, ownName: host.name };
+    for (const [suffix, d] of wildcard) if (host.name.endsWith(suffix) && host.name.length > suffix.length) return { dist: d, ownName: host.name };
+    const authority = host.port === undefined ? host.name : `${host.name}:${host.port}`;
+    if (localAuthorities().includes(authority)) return { dist: fallback, ownName: authority };
+    return { dist: fallback };
   };
 }
 

@@ -29,6 +29,28 @@ const REMOVED = new Set([
 ]);
 /** Hop-by-hop headers of the viewer connection; never relayed (HDR-03 rewrites Connection itself). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
+/**
+ * Hop metadata the edge alone may assert about the request it makes (like CloudFront-*): a viewer
+ * claiming another Host, scheme or address for the origin to believe is dropped, never forwarded.
+ * (X-Forwarded-For is HDR-04's: the viewer's value is kept as the start of the list.)
+ */
+const EDGE_OWNED = new Set(['forwarded', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-server', 'x-forwarded-prefix', 'x-forwarded-scheme', 'x-real-ip']);
+/**
+ * Browser context sent with every fetch (fetch metadata, client hints, privacy signals). Not
+ * customer-defined headers: on cached requests they are dropped unless whitelisted, because keying
+ * on them (see keyedHeadersOf) would split the cache per browser version for nothing.
+ */
+function isBrowserContext(name: string): boolean {
+  return name.startsWith('sec-') || name === 'dnt' || name === 'upgrade-insecure-requests' || name === 'priority' || name === 'save-data';
+}
+/**
+ * HDR-03 "forwarded unchanged" headers whose meaning HTTP defines and which do not select a
+ * representation: forwarded on cached requests without being keyed (TTL-06 for Cache-Control and
+ * Pragma). Every other forwarded viewer header is part of the cache key (keyedHeadersOf).
+ */
+const FORWARDED_UNKEYED = new Set(['cache-control', 'pragma', 'date', 'from', 'max-forwards', 'via', 'warning', 'content-md5', 'content-type']);
+/** Headers the edge writes itself; keyed only when whitelisted (then they carry the viewer's value). */
+const EDGE_WRITTEN = new Set(['host', 'user-agent', 'accept-encoding', 'connection', 'x-forwarded-for', 'x-amz-cf-id', 'cookie']);
 /** HDR-03: computed by the edge and never taken from the viewer. */
 const CLOUDFRONT_COMPUTED = new Set([
   'cloudfront-forwarded-proto',
@@ -61,7 +83,7 @@ export interface OriginRequestInput {
 export function originRequestHeaders(input: OriginRequestInput): Record<string, string> {
   const { rules } = input;
   const all = rules.headers === 'all';
-  const out: Record<string, string> = {};
+  let out: Record<string, string> = {};
   let xff: string | undefined;
   let acceptEncoding: string | undefined;
   let userAgent: string | undefined;
@@ -88,14 +110,20 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
       xff = xff ? `${xff}, ${value}` : value;
       continue;
     }
-    if (CLOUDFRONT_COMPUTED.has(name) || name === 'x-amz-cf-id') continue;
+    if (CLOUDFRONT_COMPUTED.has(name) || name === 'x-amz-cf-id' || EDGE_OWNED.has(name)) continue;
     if (name === 'authorization' && !authorizationForwarded(input.method, rules.cacheOptions)) continue;
     if (REMOVED.has(name) && !all && !rules.headerWhitelist.has(name)) continue;
     if (input.cacheable && CONDITIONALS.has(name)) continue;
+    if (input.cacheable && !all && isBrowserContext(name) && !rules.headerWhitelist.has(name)) continue;
     out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
   }
   const hostForwarded = all || rules.headerWhitelist.has('host');
-  out['host'] = hostForwarded && viewerHost ? viewerHost : input.originHost;
+  // The edge's own Host goes first, before anything the viewer sent (an origin that stops reading
+  // header lines at some count must still see it).
+  const host = hostForwarded && viewerHost ? viewerHost : input.originHost;
+  const viewerPart = out;
+  out = { host };
+  for (const name in viewerPart) out[name] = viewerPart[name]!;
   // GZ-01 / SPEC §9.12: only gzip is forwarded (whether or not the object is cacheable).
   if (acceptsGzip(acceptEncoding)) out['accept-encoding'] = 'gzip';
   out['user-agent'] = (all || rules.headerWhitelist.has('user-agent')) && userAgent !== undefined ? userAgent : 'Amazon CloudFront';
@@ -110,6 +138,24 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
     if (want('cloudfront-is-desktop-viewer')) out['cloudfront-is-desktop-viewer'] = String(d.desktop);
     if (want('cloudfront-is-mobile-viewer')) out['cloudfront-is-mobile-viewer'] = String(d.mobile);
     if (want('cloudfront-is-tablet-viewer')) out['cloudfront-is-tablet-viewer'] = String(d.tablet);
+  }
+  return out;
+}
+
+/**
+ * The part of the cache key that comes from request headers, read from the headers the edge
+ * actually sends the origin: nothing a viewer sends may change a cached response that others get
+ * unless it is in the key. So every forwarded viewer header is keyed (whitelisted ones with the
+ * value forwarded, e.g. the computed CloudFront-Viewer-Country), except FORWARDED_UNKEYED, the
+ * edge's own headers, and Cookie (keyed by the cookie rules). X-Forwarded-For is the one
+ * viewer-influenced header forwarded unkeyed (HDR-04 requires it).
+ */
+export function keyedHeadersOf(forwarded: Readonly<Record<string, string>>, rules: ForwardingRules): [string, string][] {
+  const out: [string, string][] = [];
+  for (const name in forwarded) {
+    if (FORWARDED_UNKEYED.has(name)) continue;
+    if (EDGE_WRITTEN.has(name) && !rules.headerWhitelist.has(name)) continue;
+    out.push([name, forwarded[name]!]);
   }
   return out;
 }

@@ -46,9 +46,13 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   const distributions = buildDistributions(config, originUrl);
   const logDir = edge.logs.enabled ? resolve(edge.logs.dir ?? join(config.dataDir, 'edge-logs')) : undefined;
   const server = new EdgeServer({ cfg: edge, distributions, log, logDir });
-  // ORG-03: Node's own header limit sits above ours so the edge can answer 413 itself.
-  const httpServer = http.createServer({ maxHeaderSize: Math.max(edge.limits.maxRequestBytes * 2, 16384), keepAliveTimeout: 65_000 }, server.handle);
+  // ORG-03: Node's own header limit sits above ours so the edge can answer 413 itself; recv checks
+  // Host itself (Node's check would run before the header-count limit and hide it).
+  const httpServer = http.createServer({ maxHeaderSize: Math.max(edge.limits.maxRequestBytes * 2, 16384), keepAliveTimeout: 65_000, requireHostHeader: false }, server.handle);
   httpServer.headersTimeout = 66_000;
+  // Node keeps only this many header lines and silently drops the rest: well above the edge's
+  // limit, so recv sees the whole request (its size for 413, its line count for 431).
+  httpServer.maxHeadersCount = Math.max(2000, edge.limits.maxHeaderCount + 1);
   // ORG-03: a request larger than even Node's header limit would get Node's own 431, which
   // CloudFront never sends; answer 414 (the request line alone is too long) or 413 and close.
   httpServer.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
@@ -70,6 +74,7 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
     });
   });
   const port = (httpServer.address() as AddressInfo).port;
+  server.localAuthorities = localAuthoritiesOf(config.host, port);
   log.info(
     { port, host: config.host, distributions: distributions.map((d) => ({ id: d.id, origins: [...new Set([d.defaultBehaviour, ...d.behaviours].map((b) => `${b.origin.hostname}:${b.origin.port}${b.origin.basePath}`))] })), logDir },
     'edge listening',
@@ -89,4 +94,14 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
       return closing;
     },
   };
+}
+
+/** The `host:port` names a viewer on this machine uses to reach the edge's listener. */
+function localAuthoritiesOf(host: string, port: number): string[] {
+  const names = new Set([host.includes(':') ? `[${host}]` : host]);
+  if (host === '127.0.0.1' || host === '0.0.0.0' || host === '::' || host === '::1') names.add('localhost').add('127.0.0.1');
+  if (host === '::' || host === '::1') names.add('[::1]');
+  names.delete('0.0.0.0');
+  names.delete('[::]');
+  return [...names].map((n) => `${n}:${port}`);
 }

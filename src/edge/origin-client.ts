@@ -45,10 +45,14 @@ export class OriginClient {
   /** Origin requests started (attempts included): tests and benchmarks read it. */
   attempts = 0;
 
-  async request(target: OriginTarget, r: OriginRequest): Promise<OriginResponse> {
+  /** `deadlineMs`: no further attempt starts once this long has passed (a caller with a fallback answer). */
+  async request(target: OriginTarget, r: OriginRequest, deadlineMs?: number): Promise<OriginResponse> {
     const tries = r.body ? 1 : target.retries + 1;
+    const started = performance.now();
     let last: { timeout: boolean; message: string } = { timeout: false, message: '' };
-    for (let attempt = 1; attempt <= tries; attempt++) {
+    let attempt = 1;
+    for (; attempt <= tries; attempt++) {
+      if (attempt > 1 && deadlineMs !== undefined && performance.now() - started >= deadlineMs) break;
       try {
         const { res, req } = await this.once(target, r);
         return { res, req, attempts: attempt };
@@ -56,7 +60,7 @@ export class OriginClient {
         last = err as { timeout: boolean; message: string };
       }
     }
-    throw new OriginFailure(last.timeout ? 504 : 502, tries, last.message);
+    throw new OriginFailure(last.timeout ? 504 : 502, attempt - 1, last.message);
   }
 
   private once(target: OriginTarget, r: OriginRequest): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {

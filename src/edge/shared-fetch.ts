@@ -54,6 +54,8 @@ export class SharedFetch {
   subscribe(s: FetchSubscriber): void {
     if (this.head?.kind === 'object') return s.head(this.head);
     this.subs.add(s);
+    // A viewer joined a transfer everyone else had left: it completes for this viewer, so it may be cached.
+    if (this.abandoned && (this.state === 'pending' || this.state === 'streaming')) this.abandoned = false;
     if (!this.head) return;
     s.head(this.head);
     if (this.whole) {

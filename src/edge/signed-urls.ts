@@ -3,6 +3,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { compileWildcard } from './path-pattern.js';
 import { compileCidr } from './ip-match.js';
+import { queryPairs } from '../http/canonical-path.js';
 
 export interface SigningKey {
   id: string;
@@ -31,18 +32,29 @@ export function cannedPolicy(resource: string, expires: number): string {
   return `{"Statement":[{"Resource":"${resource}","Condition":{"DateLessThan":{"AWS:EpochTime":${expires}}}}]}`;
 }
 
-function queryParams(rawQuery: string): Map<string, string> {
+/** The names a signed URL's own parameters may not use (QS-02, SIG-02/03). */
+const SIGNING_NAMES = new Set(['Expires', 'Signature', 'Key-Pair-Id', 'Policy', 'Hash-Algorithm']);
+
+/** SIG-04: CloudFront's URL-safe base64 (`-` `_` `~` for `+` `=` `/`), nothing else, padding only at the end. */
+const URL_SAFE_B64 = /^[A-Za-z0-9~-]+_{0,2}$/;
+
+/**
+ * SIG-04: the bytes of a Signature or Policy value, or undefined when the value is not exactly the
+ * URL-safe base64 of some bytes (a character outside the alphabet, trailing junk, bad padding):
+ * Node's decoder would otherwise skip what it does not understand and accept `sig!!`.
+ */
+export function strictUrlSafeBase64(s: string): Buffer | undefined {
+  if (!URL_SAFE_B64.test(s) || s.length % 4 !== 0) return undefined;
+  const bytes = fromUrlSafeBase64(s);
+  return toUrlSafeBase64(bytes) === s ? bytes : undefined;
+}
+
+/** Signing parameters of a (canonical) query; undefined when one of them appears twice. */
+function signingParams(rawQuery: string): Map<string, string> | undefined {
   const out = new Map<string, string>();
-  for (const kv of rawQuery.split('&')) {
-    if (!kv) continue;
-    const eq = kv.indexOf('=');
-    const name = eq < 0 ? kv : kv.slice(0, eq);
-    let value = eq < 0 ? '' : kv.slice(eq + 1);
-    try {
-      value = decodeURIComponent(value); // RTMP-94: accept percent-encoded values too
-    } catch {
-      /* keep as sent */
-    }
+  for (const [name, value] of queryPairs(rawQuery)) {
+    if (!SIGNING_NAMES.has(name)) continue;
+    if (out.has(name)) return undefined;
     out.set(name, value);
   }
   return out;
@@ -50,11 +62,12 @@ function queryParams(rawQuery: string): Map<string, string> {
 
 export interface VerifyInput {
   /**
-   * Candidate resource URLs for this request, without the signing parameters: `http://<host><path>[?own query]`.
-   * PROJECT: the Host the viewer used and the distribution's own domain name are both accepted, so a
-   * URL signed for d…cloudfront.net also plays through localhost.
+   * Candidate resource URLs for this request, without the signing parameters:
+   * `http://<own name><canonical path>[?own query]`, built from the distribution's domain name or
+   * the alias the Host matched (recv.ts), never from the raw Host header.
    */
   resources: readonly string[];
+  /** The canonical query string, signing parameters included. */
   rawQuery: string;
   viewerIp: string;
   /** Unix seconds (SIG-06: checked when the request arrives). */
@@ -65,7 +78,8 @@ export interface VerifyInput {
 
 /** SIG-05: signature, resource, time window and source IP. */
 export function verifySignedUrl(input: VerifyInput): SignatureCheck {
-  const q = queryParams(input.rawQuery);
+  const q = signingParams(input.rawQuery);
+  if (!q) return { ok: false, reason: 'a signing parameter appears more than once' };
   const signature = q.get('Signature');
   const keyPairId = q.get('Key-Pair-Id');
   if (!signature || !keyPairId) return { ok: false, reason: 'missing Signature or Key-Pair-Id' };
@@ -73,8 +87,11 @@ export function verifySignedUrl(input: VerifyInput): SignatureCheck {
   if (!key || !key.active || !input.trustedSigners.includes(key.signer)) {
     return { ok: false, reason: `key pair ${keyPairId} is not an active key of a trusted signer` };
   }
-  const algorithm = q.get('Hash-Algorithm') === 'SHA256' ? 'RSA-SHA256' : 'RSA-SHA1';
-  const sig = fromUrlSafeBase64(signature);
+  const hash = q.get('Hash-Algorithm');
+  if (hash !== undefined && hash !== 'SHA1' && hash !== 'SHA256') return { ok: false, reason: 'unknown Hash-Algorithm' };
+  const algorithm = hash === 'SHA256' ? 'RSA-SHA256' : 'RSA-SHA1';
+  const sig = strictUrlSafeBase64(signature);
+  if (!sig) return { ok: false, reason: 'Signature is not URL-safe base64 (SIG-04)' };
   const policyParam = q.get('Policy');
   if (policyParam === undefined) {
     const expiresText = q.get('Expires');
@@ -85,7 +102,8 @@ export function verifySignedUrl(input: VerifyInput): SignatureCheck {
     if (!(input.now < expires)) return { ok: false, reason: 'expired' };
     return { ok: true };
   }
-  const policyBytes = fromUrlSafeBase64(policyParam);
+  const policyBytes = strictUrlSafeBase64(policyParam);
+  if (!policyBytes) return { ok: false, reason: 'Policy is not URL-safe base64 (SIG-04)' };
   if (!verify(algorithm, policyBytes, key.key, sig)) return { ok: false, reason: 'signature does not match the policy' };
   let policy: unknown;
   try {

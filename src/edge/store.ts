@@ -17,6 +17,8 @@ export interface StoredObject {
   initialAge: number;
   /** Fresh until (ms since epoch); after that the next request revalidates (TTL-07). */
   freshUntil: number;
+  /** ERR-04: after an origin failure, the stale copy is served without asking the origin until then (ms). */
+  staleUntil?: number;
   etag?: string;
   lastModified?: string;
   /** Cached error (ERR-03): served with `X-Cache: Error from cloudfront`. */

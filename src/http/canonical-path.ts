@@ -38,3 +38,52 @@ export function canonicalPath(rawPath: string): Result<string, 'bad-path'> {
   }
   return ok(out);
 }
+
+/**
+ * The query string in the same normal form as the path (RFC 3986 §6.2.2: unreserved escapes
+ * decoded, the rest upper-cased), so `?a=%41` and `?a=A` are one cache key and one signed
+ * resource. `&`, `=` and `+` keep their meaning: escaped ones stay escaped. Refused: an invalid
+ * escape, a NUL or control character, a raw non-ASCII byte.
+ */
+export function canonicalQuery(rawQuery: string): Result<string, 'bad-query'> {
+  let out = '';
+  for (let i = 0; i < rawQuery.length; i++) {
+    const c = rawQuery[i]!;
+    if (c === '%') {
+      const hex = rawQuery.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return fail(`invalid percent-escape in query at offset ${i}`, 'bad-query');
+      const code = parseInt(hex, 16);
+      if (code === 0) return fail('encoded NUL in query', 'bad-query');
+      const ch = String.fromCharCode(code);
+      out += UNRESERVED.test(ch) ? ch : `%${hex.toUpperCase()}`;
+      i += 2;
+      continue;
+    }
+    const code = c.charCodeAt(0);
+    if (code < 0x21 || code === 0x7f) return fail('control character or space in query', 'bad-query');
+    if (code > 0x7e) return fail('non-ASCII character in query (send it percent-encoded)', 'bad-query');
+    out += c;
+  }
+  return ok(out);
+}
+
+/** `name=value` pairs of a canonical query, names and values percent-decoded (`+` stays `+`). */
+export function queryPairs(query: string): [string, string][] {
+  const out: [string, string][] = [];
+  if (!query) return out;
+  for (const kv of query.split('&')) {
+    if (!kv) continue;
+    const eq = kv.indexOf('=');
+    out.push([decodeComponent(eq < 0 ? kv : kv.slice(0, eq)), decodeComponent(eq < 0 ? '' : kv.slice(eq + 1))]);
+  }
+  return out;
+}
+
+function decodeComponent(s: string): string {
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s; // a lone byte of a multi-byte character: kept as sent, it can only fail to match
+  }
+}

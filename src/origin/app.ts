@@ -11,7 +11,8 @@ import { formatDir } from '../streams/stream-key.js';
 import { filePolicy, notFoundCacheControl, TIMELINE_KINDS } from './cache-policy.js';
 import { createCmafRoutes, UTC_TIMING_PATH } from './cmaf-routes.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
-import { contentRange, decideRange, isNotModified, type Validators } from './http-conditional.js';
+import { ifRangeAllows, notModified, type Validators } from '../http/conditionals.js';
+import { contentRange, decideRange } from '../http/ranges.js';
 import { isSegmentReady } from './hls-readiness.js';
 import { rewriteF4mManifest, rewriteHlsPlaylist, rewriteSmoothManifest, smoothIndexesWithoutStart } from './manifest-rewrite.js';
 import { contentEtag, firstSmoothFragmentStart, openMedia, readStreamInfo, readWholeFile, resolveInside, resolveRouteFile, type MediaFile } from './media-files.js';
@@ -266,11 +267,6 @@ function sendJson(res: Response, status: number, value: unknown, cacheControl: s
   res.end(body);
 }
 
-function conditionalHeaders(req: Request) {
-  const inm = req.headers['if-none-match'];
-  const ims = req.headers['if-modified-since'];
-  return { ifNoneMatch: typeof inm === 'string' ? inm : undefined, ifModifiedSince: typeof ims === 'string' ? ims : undefined };
-}
 
 function setEntityHeaders(res: Response, v: Validators, headers: SendHeaders): void {
   res.setHeader('Cache-Control', headers.cacheControl);
@@ -284,23 +280,25 @@ function setEntityHeaders(res: Response, v: Validators, headers: SendHeaders): v
  */
 function answerConditionals(req: Request, res: Response, size: number, v: Validators, headers: SendHeaders): { start: number; end: number } | undefined {
   setEntityHeaders(res, v, headers);
-  if (isNotModified(conditionalHeaders(req), v)) {
+  if (notModified(header(req, 'if-none-match'), header(req, 'if-modified-since'), v.etag, v.lastModified)) {
     res.status(304).end();
     return undefined;
   }
   res.setHeader('Content-Type', headers.contentType);
   res.setHeader('Accept-Ranges', 'bytes');
-  const range = decideRange(header(req, 'range'), size, header(req, 'if-range'), v);
-  if (range.type === 'unsatisfiable') {
+  // The origin answers one range; several get the whole entity (RNG-02 allows 200).
+  const range = ifRangeAllows(header(req, 'if-range'), v.etag, v.lastModified) ? decideRange(header(req, 'range'), size, { multipart: false }) : { kind: 'full' as const };
+  if (range.kind === 'unsatisfiable') {
     res.status(416).setHeader('Content-Range', `bytes */${size}`);
     res.setHeader('Cache-Control', 'no-store'); // a client error, not the entity's freshness
     res.setHeader('Content-Length', '0');
     res.end();
     return undefined;
   }
-  if (range.type === 'partial') {
-    res.status(206).setHeader('Content-Range', contentRange(range.start, range.end, size));
-    return { start: range.start, end: range.end };
+  if (range.kind === 'partial') {
+    const { start, end } = range.ranges[0]!;
+    res.status(206).setHeader('Content-Range', contentRange(start, end, size));
+    return { start, end };
   }
   res.status(200);
   return { start: 0, end: size - 1 };

@@ -13,7 +13,7 @@ import { parseCmafFile } from './cmaf-names.js';
 import { dashManifest } from './dash-mpd.js';
 import { masterPlaylist, masterReady, mediaPlaylist, playlistReady, targetDuration } from './llhls-playlist.js';
 import { contentEtag } from './media-files.js';
-import type { Validators } from './http-conditional.js';
+import type { Validators } from '../http/conditionals.js';
 import type { MediaRoute } from './url-families.js';
 
 /** The DASH UTCTiming clock the origin serves (`urn:mpeg:dash:utc:http-iso:2014`). */

@@ -20,7 +20,15 @@ describe('edge config', () => {
     const d = e.distributions[0]!;
     expect(d.defaultRootObject).toBe('index.html');
     expect(d.defaultBehavior).toMatchObject({ minTtl: 0, defaultTtl: 86400, allowedMethods: 'GET,HEAD', forwardQueryString: false });
-    expect(d.errorCachingMinTtl['503']).toBe(300);
+    // Origin failures are short for a live origin (502/503/504: 1 s); other codes keep CloudFront's 300 s.
+    for (const c of ['502', '503', '504']) expect(d.errorCachingMinTtl[c]).toBe(1);
+    expect(d.errorCachingMinTtl['500']).toBe(300);
+    expect(d.errorCachingMinTtl['403']).toBe(300);
+    // LL-HLS / DVR parameters are keyed: manifests forward their query string.
+    expect(d.behaviors.map((b) => [b.pathPattern, b.forwardQueryString])).toEqual([
+      ['*.m3u8', true],
+      ['*.mpd', true],
+    ]);
     expect(d.errorCachingMinTtl['404']).toBe(1);
     expect(e.cache.maxBytes).toBe(512 * 1024 * 1024);
     expect(e.logs.enabled).toBe(true);

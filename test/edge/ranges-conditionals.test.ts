@@ -1,7 +1,10 @@
 // SPEC RNG-02 decisions and CND-02 matching. Pure.
 import { describe, expect, it } from 'vitest';
-import { decideRange, ifRangeAllows } from '../../src/edge/ranges.js';
-import { notModified } from '../../src/edge/conditionals.js';
+import { decideRange as decide, type RangeOptions } from '../../src/http/ranges.js';
+import { ifRangeAllows, notModified } from '../../src/http/conditionals.js';
+
+/** The edge's options: several ranges answered as multipart. */
+const decideRange = (h: string, size: number, opts: RangeOptions = { multipart: true }) => decide(h, size, opts);
 
 describe('RNG-02', () => {
   it('single, suffix and open ranges', () => {

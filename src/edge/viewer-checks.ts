@@ -1,0 +1,61 @@
+// Stage 2 (viewer checks): what the distribution allows this viewer, read from the canonical
+// request only — enabled, geo (GEO-01), default root object (DRO-01), behaviour (EDGE-04),
+// viewer protocol policy (TLS-01), allowed methods (ORG-05) and signed URLs (SIG-01..06).
+import { HttpError } from '../result.js';
+import { withoutSigningParams } from './cache-key.js';
+import { behaviourFor, geoAllows, type RuntimeBehaviour } from './distribution.js';
+import { countryOf } from './ip-match.js';
+import type { CanonicalRequest } from './recv.js';
+import { verifySignedUrl, type SigningKey } from './signed-urls.js';
+
+/** What the later stages need once a viewer may be served. */
+export interface ViewerPass {
+  kind: 'pass';
+  beh: RuntimeBehaviour;
+  /** The canonical path after the default root object rewrite: the behaviour, key and origin path use it. */
+  path: string;
+  /** The canonical query without the signing parameters (QS-02). */
+  ownQuery: string;
+  country?: string;
+}
+
+export type ViewerDecision = ViewerPass | { kind: 'refuse'; error: HttpError } | { kind: 'redirect'; location: string };
+
+export interface ViewerCheckEnv {
+  geo: readonly { match: (ip: string) => boolean; country: string }[];
+  keys: ReadonlyMap<string, SigningKey>;
+  /** Unix seconds (SIG-06: expiry is checked when the request arrives). */
+  now: number;
+}
+
+const refuse = (status: number, code: string, message: string): ViewerDecision => ({ kind: 'refuse', error: new HttpError(status, code, message) });
+
+export function viewerChecks(c: CanonicalRequest, viewerIp: string, hostHeader: string | undefined, rawUrl: string, env: ViewerCheckEnv): ViewerDecision {
+  const d = c.dist;
+  if (!d.cfg.enabled) return refuse(403, 'DistributionDisabled', 'the distribution is disabled');
+  const country = env.geo.length ? countryOf(env.geo, viewerIp) : undefined;
+  if (!geoAllows(d, country)) return refuse(403, 'GeoBlocked', 'the viewer country is blocked (geo restriction)');
+  // DRO-01: only `/` itself is rewritten.
+  const path = c.path === '/' && d.cfg.defaultRootObject ? `/${d.cfg.defaultRootObject}` : c.path;
+  const beh = behaviourFor(d, path);
+  if (beh.cfg.viewerProtocolPolicy === 'redirect-to-https') return { kind: 'redirect', location: `https://${hostHeader ?? d.domainName}${rawUrl}` };
+  if (beh.cfg.viewerProtocolPolicy === 'https-only') return refuse(403, 'HttpsRequired', 'HTTPS is required');
+  if (!beh.allowedMethods.has(c.method)) return refuse(403, 'MethodNotAllowed', `method ${c.method} is not allowed here`);
+  const signed = beh.cfg.trustedSigners.length > 0;
+  const ownQuery = signed ? withoutSigningParams(c.query) : c.query;
+  if (signed) {
+    // SIG-05: the resource is the distribution's own name (or the alias the Host matched) and the
+    // canonical path and query, never the raw Host or the raw bytes of the request line.
+    const resourcePath = `${c.path}${ownQuery ? `?${ownQuery}` : ''}`;
+    const check = verifySignedUrl({
+      resources: c.signingBases.map((b) => b + resourcePath),
+      rawQuery: c.query,
+      viewerIp,
+      now: env.now,
+      trustedSigners: beh.cfg.trustedSigners,
+      keys: env.keys,
+    });
+    if (!check.ok) return refuse(403, 'AccessDenied', `access denied: ${check.reason}`);
+  }
+  return { kind: 'pass', beh, path, ownQuery, country };
+}
