@@ -24,14 +24,22 @@ export function layoutLines(readme: string): LayoutLine[] {
   if (!section) throw new Error('README has no "How the code is laid out" section');
   const block = /```\n([\s\S]*?)```/.exec(section)?.[1];
   if (!block) throw new Error('the layout section has no code block');
-  return block
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => {
-      const [entry = '', ...rest] = l.trim().split(/\s+/);
-      const description = rest.join(' ');
-      return { entry, files: [...description.matchAll(/(?<![\w/.-])([\w-]+(?:\.d)?\.ts)\b/g)].map((m) => m[1]!) };
-    });
+  // An indented line continues the description of the entry above it.
+  const entries: { entry: string; description: string }[] = [];
+  for (const l of block.split('\n')) {
+    if (!l.trim()) continue;
+    const last = entries[entries.length - 1];
+    if (/^\s/.test(l) && last) {
+      last.description += ` ${l.trim()}`;
+      continue;
+    }
+    const [entry = '', ...rest] = l.trim().split(/\s+/);
+    entries.push({ entry, description: rest.join(' ') });
+  }
+  return entries.map(({ entry, description }) => ({
+    entry,
+    files: [...description.matchAll(/(?<![\w/.-])([\w-]+(?:\.d)?\.ts)\b/g)].map((m) => m[1]!),
+  }));
 }
 
 function srcFolders(rel = 'src'): string[] {
