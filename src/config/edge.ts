@@ -290,11 +290,31 @@ export const edgeConfigSchema = z
         maxRequestsInProgress: z.number().int().min(0).default(0),
         /** Objects go at once; the invalidation reports InProgress this long, then Completed. */
         reportInProgressSeconds: seconds.default(2),
+        /** Wildcard paths (ending in `*`) in progress per distribution; today's CloudFront allows 15. */
+        maxWildcardPathsInProgress: z.number().int().min(0).default(15),
+        /** Records kept per distribution for Get/ListInvalidations (the newest; in-progress ones always stay). */
+        historyLimit: z.number().int().positive().default(100),
       })
       .strict()
-      .default(() => ({ maxPathsInProgress: 3000, maxRequestsInProgress: 0, reportInProgressSeconds: 2 })),
-    /** Enables the invalidation control API; requests must send `Authorization: Bearer <token>`. */
+      .default(() => ({ maxPathsInProgress: 3000, maxRequestsInProgress: 0, reportInProgressSeconds: 2, maxWildcardPathsInProgress: 15, historyLimit: 100 })),
+    /** Enables the control API for curl users: requests may send `Authorization: Bearer <token>`. */
     adminToken: z.string().min(8).optional(),
+    /**
+     * Enables the control API for the AWS CLI and SDKs: requests signed with SigV4 (service
+     * `cloudfront`, any region) by one of these keys are accepted. With neither this nor
+     * `adminToken` the control API is off.
+     */
+    accessKeys: z
+      .array(
+        z
+          .object({
+            accessKeyId: z.string().regex(/^[A-Za-z0-9]{3,128}$/, 'access key id: 3-128 letters and digits'),
+            secretAccessKey: z.string().min(8).max(128),
+          })
+          .strict(),
+      )
+      .default([])
+      .refine((keys) => new Set(keys.map((k) => k.accessKeyId)).size === keys.length, 'access key ids must be unique'),
   })
   .strict()
   .superRefine((e, ctx) => {

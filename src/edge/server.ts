@@ -2,7 +2,7 @@
 // behaviour, method and signature checks, cache key, then a hit from the store or one (collapsed)
 // origin fetch; every request is logged and counted when its response closes.
 import http from 'node:http';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { EdgeConfig } from '../config/edge.js';
@@ -29,15 +29,7 @@ import { DistributionStats, prometheusText } from './stats.js';
 import { countryOf } from './ip-match.js';
 import { newRequestId } from './request-id.js';
 import { fullGcHint } from './gc-hint.js';
-import {
-  API_VERSION,
-  errorXml,
-  InvalidationBook,
-  InvalidationError,
-  invalidationListXml,
-  invalidationXml,
-  parseInvalidationBatch,
-} from './invalidation.js';
+import { createControlApi, isControlApiPath, type ControlApi } from './control/index.js';
 
 const X_CACHE: Record<ResultType, string> = {
   Hit: 'Hit from cloudfront',
@@ -93,7 +85,8 @@ export class EdgeServer {
   readonly store: ObjectStore;
   readonly client = new OriginClient();
   readonly stats = new Map<string, DistributionStats>();
-  readonly books = new Map<string, InvalidationBook>();
+  /** The control API (SPEC INV-06): every `/2014-10-21/…` and `/2020-05-31/…` request. */
+  readonly control: ControlApi;
   private readonly logs = new Map<string, AccessLogWriter>();
   private readonly inflight = new Map<string, SharedFetch>();
   private readonly route: (host: string | undefined) => RuntimeDistribution;
@@ -103,7 +96,6 @@ export class EdgeServer {
   private readonly log: Logger;
   private readonly via: string;
   private readonly pop: string;
-  private readonly byId: Map<string, RuntimeDistribution>;
 
   constructor(private readonly opts: EdgeServerOptions) {
     this.cfg = opts.cfg;
@@ -116,12 +108,22 @@ export class EdgeServer {
     this.pop = opts.cfg.edgeLocation;
     // RSP-01: `Via: 1.1 <alphanumeric>.cloudfront.net (CloudFront)`, one name per edge.
     this.via = `1.1 ${createHash('md5').update(`${this.pop}:${process.pid}:${Date.now()}`).digest('hex')}.cloudfront.net (CloudFront)`;
-    this.byId = new Map(opts.distributions.map((d) => [d.id, d]));
     for (const d of opts.distributions) {
       this.stats.set(d.id, new DistributionStats(d.id));
-      this.books.set(d.id, new InvalidationBook(d.id, opts.cfg.invalidation));
       if (opts.logDir) this.logs.set(d.id, new AccessLogWriter(opts.logDir, opts.cfg.logs.prefix, d.id, opts.cfg.logs.flushSeconds, this.log));
     }
+    const byId = new Map(opts.distributions.map((d) => [d.id, d]));
+    this.control = createControlApi({
+      cfg: opts.cfg,
+      distributions: opts.distributions.map((d) => {
+        const o = d.defaultBehaviour.origin;
+        return { id: d.id, cfg: d.cfg, defaultOriginUrl: `http://${o.hostHeader}${o.basePath}` };
+      }),
+      removeFromCache: (id, matches) => this.store.removeMatching(byId.get(id)!.keyPrefix, matches),
+      isSmoothStreamingPath: (id, path) => behaviourFor(byId.get(id)!, path).cfg.smoothStreaming,
+      onInvalidated: (id, n) => this.stats.get(id)!.countInvalidationPaths(n),
+      log: this.log,
+    });
   }
 
   /** Origin requests made so far, retries included. */
@@ -154,7 +156,7 @@ export class EdgeServer {
       result: 'Miss',
     };
     if (v.rawPath.startsWith('/_edge/')) return this.serveStats(v);
-    if (v.rawPath.startsWith(`/${API_VERSION}/distribution/`)) return this.guard(v, this.serveControl(v));
+    if (isControlApiPath(v.rawPath)) return this.control(req, res);
     res.once('close', () => this.finished(v));
     try {
       this.viewerRequest(v);
@@ -797,69 +799,6 @@ export class EdgeServer {
     v.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
     v.res.end(JSON.stringify({ edgeLocation: this.pop, cache: cacheFigures, total, distributions: snaps }, null, 2));
   }
-
-  /** SPEC INV-06 control API, enabled only with edge.adminToken (`Authorization: Bearer <token>`). */
-  private async serveControl(v: Viewer): Promise<void> {
-    const send = (status: number, xml: string, extra: Record<string, string> = {}) => {
-      v.res.writeHead(status, { 'Content-Type': 'text/xml', 'x-amz-request-id': v.requestId, ...extra });
-      v.res.end(xml);
-    };
-    const fail = (status: number, code: string, message: string) => send(status, errorXml(status >= 500 ? 'Receiver' : 'Sender', code, message, v.requestId));
-    const token = this.cfg.adminToken;
-    if (!token) return fail(403, 'AccessDenied', 'the control API is disabled: set edge.adminToken');
-    const auth = headerText(v.req.headers.authorization) ?? '';
-    const given = Buffer.from(auth.replace(/^Bearer\s+/i, ''));
-    const want = Buffer.from(token);
-    if (!/^Bearer\s+/i.test(auth) || given.length !== want.length || !timingSafeEqual(given, want)) {
-      return fail(403, 'AccessDenied', 'missing or wrong Authorization: Bearer token');
-    }
-    const m = /^\/2014-10-21\/distribution\/([^/]+)\/invalidation(?:\/([^/]+))?\/?$/.exec(v.rawPath);
-    if (!m) return fail(404, 'NotFound', 'unknown control API path');
-    const d = this.byId.get(decodeURIComponent(m[1]!));
-    if (!d) return fail(404, 'NoSuchDistribution', `no distribution ${m[1]}`);
-    const book = this.books.get(d.id)!;
-    const invId = m[2];
-    try {
-      if (v.method === 'POST' && !invId) {
-        const body = await readBody(v.req, 1024 * 1024);
-        const batch = parseInvalidationBatch(body);
-        for (const p of batch.paths) {
-          const pathOnly = p.split('?')[0]!;
-          if (behaviourFor(d, pathOnly).cfg.smoothStreaming) {
-            throw new InvalidationError(400, 'InvalidArgument', `${p} is served by a Smooth Streaming behaviour and cannot be invalidated (SPEC INV-01)`);
-          }
-        }
-        const { record, created } = book.create(batch);
-        if (created) {
-          let removed = 0;
-          for (const p of record.paths) removed += this.store.invalidate(d.keyPrefix, p);
-          this.stats.get(d.id)!.countInvalidationPaths(record.paths.length);
-          this.log.info({ distribution: d.id, invalidation: record.id, paths: record.paths.length, removed }, 'invalidation');
-        }
-        const location = `http://${v.req.headers.host ?? 'localhost'}/${API_VERSION}/distribution/${d.id}/invalidation/${record.id}`;
-        return send(201, invalidationXml(record, book.status(record)), { Location: location });
-      }
-      if (v.method === 'GET' && invId) {
-        const r = book.get(invId);
-        if (!r) return fail(404, 'NoSuchInvalidation', `no invalidation ${invId}`);
-        return send(200, invalidationXml(r, book.status(r)));
-      }
-      if (v.method === 'GET') {
-        const params = new URLSearchParams(v.rawQuery);
-        const maxItems = Math.min(Math.max(Number(params.get('MaxItems') ?? 100) || 100, 1), 100);
-        const marker = params.get('Marker') ?? '';
-        const all = book.list();
-        const from = marker ? all.findIndex((r) => r.id === marker) + 1 : 0;
-        const page = all.slice(from, from + maxItems);
-        const next = from + maxItems < all.length ? page[page.length - 1]?.id : undefined;
-        return send(200, invalidationListXml(page.map((r) => ({ r, status: book.status(r) })), marker, maxItems, next));
-      }
-      return fail(405, 'MethodNotAllowed', `${v.method} is not supported here`);
-    } catch (err) {
-      if (err instanceof InvalidationError) return fail(err.httpStatus, err.code, err.message);
-      throw err;
-    }
-  }
 }
 
 // ---- small helpers --------------------------------------------------------------------------
@@ -899,24 +838,6 @@ function requestHeaderBytes(req: http.IncomingMessage): number {
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i++) n += raw[i]!.length + 2;
   return n + 2;
-}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let n = 0;
-    req.on('data', (c: Buffer) => {
-      n += c.length;
-      if (n > limit) {
-        reject(new InvalidationError(400, 'MalformedInput', 'body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
-  });
 }
 
 /** CloudFront-style error body. */
