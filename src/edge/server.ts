@@ -24,7 +24,7 @@ import { SharedFetch, type FetchHead, type FetchSubscriber } from './shared-fetc
 import { notModified, NOT_MODIFIED_HEADERS } from './conditionals.js';
 import { decideRange, ifRangeAllows } from './ranges.js';
 import { loadSigningKey, verifySignedUrl, type SigningKey } from './signed-urls.js';
-import { AccessLogWriter, type ResultType } from './access-log.js';
+import { AccessLogWriter, detailedResultType, loggedResultType, observeResponse, type ResponseFacts, type ResultType } from './access-log.js';
 import { DistributionStats, prometheusText } from './stats.js';
 import { countryOf } from './ip-match.js';
 import { newRequestId } from './request-id.js';
@@ -57,6 +57,8 @@ interface Viewer {
   dist?: RuntimeDistribution;
   result: ResultType;
   ttl?: number;
+  /** What the response's head said and when it was written (for the access log). */
+  response?: ResponseFacts;
 }
 
 /** What a cacheable origin fetch needs, derived from the first viewer that asked. */
@@ -157,6 +159,7 @@ export class EdgeServer {
     };
     if (v.rawPath.startsWith('/_edge/')) return this.serveStats(v);
     if (isControlApiPath(v.rawPath)) return this.control(req, res);
+    if (this.logs.size > 0) v.response = observeResponse(res);
     res.once('close', () => this.finished(v));
     try {
       this.viewerRequest(v);
@@ -742,7 +745,8 @@ export class EdgeServer {
     const { res, req } = v;
     const done = res.writableFinished;
     const status = res.headersSent ? res.statusCode : 0;
-    const result: ResultType = done ? v.result : 'Error';
+    const sent = loggedResultType(v.result, status);
+    const result: ResultType = done ? sent : 'Error';
     const scBytes = v.socket.bytesWritten - v.bytesWrittenAtStart;
     const csBytes = v.headerBytes + Math.max(0, v.socket.bytesRead - v.bytesReadAtStart);
     this.stats.get(d.id)!.record({ method: v.method, status, result, scBytes, csBytes, url: v.rawPath, ttl: v.ttl });
@@ -768,6 +772,18 @@ export class EdgeServer {
       protocol: 'http',
       csBytes,
       timeTaken: (performance.now() - v.startedAt) / 1000,
+      // The standard log's later fields.
+      forwardedFor: headerText(h['x-forwarded-for']),
+      ...tlsOf(v.socket),
+      responseResultType: sent,
+      protocolVersion: `HTTP/${req.httpVersion}`,
+      clientPort: v.socket.remotePort,
+      timeToFirstByte: v.response?.firstByteAt === undefined ? undefined : (v.response.firstByteAt - v.startedAt) / 1000,
+      detailedResultType: detailedResultType(result, !done),
+      contentType: v.response?.contentType,
+      contentLength: v.response?.contentLength,
+      rangeStart: status === 206 ? v.response?.rangeStart : undefined,
+      rangeEnd: status === 206 ? v.response?.rangeEnd : undefined,
     });
   }
 
@@ -825,6 +841,13 @@ function replaceHeader(flat: readonly string[], name: string, value: string): st
   for (let i = 0; i + 1 < flat.length; i += 2) if (flat[i]!.toLowerCase() !== lower) out.push(flat[i]!, flat[i + 1]!);
   out.push(name, value);
   return out;
+}
+
+/** ssl-protocol / ssl-cipher of a TLS viewer connection (absent on plain HTTP). */
+function tlsOf(socket: Socket): { sslProtocol?: string; sslCipher?: string } {
+  const tls = socket as Socket & { encrypted?: boolean; getProtocol?: () => string | null; getCipher?: () => { name: string } };
+  if (!tls.encrypted || !tls.getProtocol || !tls.getCipher) return {};
+  return { sslProtocol: tls.getProtocol() ?? undefined, sslCipher: tls.getCipher()?.name };
 }
 
 function viewerIpOf(socket: Socket): string {
