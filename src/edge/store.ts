@@ -114,7 +114,7 @@ export class ObjectStore {
   removeMatching(prefix: string, matches: (invalidationPath: string) => boolean): number {
     let n = 0;
     for (const [key, o] of this.map) {
-      if (key.startsWith(prefix) && matches(o.invalidationPath)) {
+      if (matches(o.invalidationPath) && key.startsWith(prefix)) {
         this.delete(key);
         n++;
       }
