@@ -10,7 +10,7 @@ import { HttpError } from '../../result.js';
 import { newRequestId } from '../request-id.js';
 import { apiEnabled, authenticate, AUTH_STATUS, preAuthenticate, type Credentials } from './auth.js';
 import { batchMatcher, InvalidationBook, parseInvalidationBatch } from './invalidations.js';
-import { apiVersionOf, routeOf, type Operation } from './routes.js';
+import { requestApiVersion, routeOf, type Operation } from './routes.js';
 import { sha256Hex } from './sigv4.js';
 import {
   distributionConfigXml,
@@ -196,7 +196,7 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
-    const v = apiVersionOf(rawPath) ?? '2020-05-31';
+    const v = requestApiVersion(rawPath) ?? '2020-05-31';
     const send = (a: Answer) => {
       const b = Buffer.from(a.body);
       res.writeHead(a.status, {
@@ -229,7 +229,7 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
     serve(req, res, requestId).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'control API request failed');
       if (res.headersSent) return void res.destroy();
-      const v = apiVersionOf((req.url ?? '/').split('?')[0]!) ?? '2020-05-31';
+      const v = requestApiVersion((req.url ?? '/').split('?')[0]!) ?? '2020-05-31';
       const b = Buffer.from(errorXml(v, 500, 'InternalError', 'the edge could not complete the request', requestId));
       res.writeHead(500, { 'Content-Type': 'text/xml', 'Content-Length': String(b.length), 'x-amz-request-id': requestId, Connection: 'close' });
       res.end(b);

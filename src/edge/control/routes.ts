@@ -1,5 +1,6 @@
 // Which control API operation a request names: the version prefix, then CloudFront's REST paths.
 // Pure. Both versions route to the same operations.
+import { canonicalPath } from '../../http/canonical-path.js';
 import { HttpError } from '../../result.js';
 import { API_VERSIONS, type ApiVersion } from './xml.js';
 
@@ -17,9 +18,20 @@ export function apiVersionOf(rawPath: string): ApiVersion | undefined {
   return (API_VERSIONS as readonly string[]).includes(first ?? '') ? (first as ApiVersion) : undefined;
 }
 
-/** True for every path the control API owns: such requests are never viewer requests. */
+/**
+ * True for every path the control API owns, in its raw or its canonical form (`/%32020-05-31/…`
+ * is `/2020-05-31/…`): such requests are never viewer requests.
+ */
 export function isControlApiPath(rawPath: string): boolean {
-  return apiVersionOf(rawPath) !== undefined;
+  return requestApiVersion(rawPath) !== undefined;
+}
+
+/** The API version of a request path, read from its raw or its canonical form. */
+export function requestApiVersion(rawPath: string): ApiVersion | undefined {
+  const raw = apiVersionOf(rawPath);
+  if (raw !== undefined) return raw;
+  const canon = canonicalPath(rawPath);
+  return canon.ok ? apiVersionOf(canon.value) : undefined;
 }
 
 /** An id segment: percent-escapes decoded (ids are letters and digits, so nothing else changes). */

@@ -1,7 +1,7 @@
 // Unit: invalidation path rules, batch matching and the bounded book, from tables.
 import { describe, expect, it } from 'vitest';
 import { batchMatcher, InvalidationBook, invalidationTarget } from '../../../src/edge/control/invalidations.js';
-import { routeOf } from '../../../src/edge/control/routes.js';
+import { isControlApiPath, routeOf } from '../../../src/edge/control/routes.js';
 import { HttpError } from '../../../src/result.js';
 
 describe('invalidationTarget', () => {
@@ -124,4 +124,19 @@ describe('routeOf', () => {
       expect((e as HttpError).status).toBe(status);
     }
   });
+});
+
+describe('isControlApiPath', () => {
+  it.each([
+    ['/2020-05-31/distribution', true],
+    ['/2014-10-21/distribution/E1/invalidation', true],
+    ['/2020-05-31', true],
+    ['/2020-05-31/anything', true],
+    ['/%32020-05-31/distribution', true],
+    ['/2020-05-3%31/distribution', true],
+    ['/2019-03-26/distribution', false],
+    ['/live/2020-05-31/x', false],
+    ['/2020-05-31x/distribution', false],
+    ['/', false],
+  ])('%s → %s', (path, want) => expect(isControlApiPath(path)).toBe(want));
 });
