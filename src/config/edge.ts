@@ -3,6 +3,7 @@
 // (target origins exist, TTL ordering, TTL-05, pattern characters) are checked here too, so a
 // bad configuration fails at start-up with a message whose path names the field.
 import { z } from 'zod';
+import { DEFAULT_REALTIME_FIELDS, REALTIME_FIELDS } from '../edge/realtime-fields.js';
 
 const seconds = z.number().min(0);
 
@@ -247,6 +248,21 @@ const logsSchema = z
   })
   .strict();
 
+const realtimeLogSchema = z
+  .object({
+    /** Off by default: one line per viewer request, as CloudFront's real-time logs. */
+    enabled: z.boolean().default(false),
+    /** `tsv` (CloudFront's format: no header, fields in the order listed) or `json` (one object per line). */
+    format: z.enum(['tsv', 'json']).default('tsv'),
+    /** `-` for stdout, else a file path (appended to). */
+    output: z.string().min(1).default('-'),
+    /** Field names as CloudFront spells them, including the `cmcd-*` fields players send. */
+    fields: z.array(z.enum(REALTIME_FIELDS)).min(1).default(() => [...DEFAULT_REALTIME_FIELDS]),
+    /** Percentage of requests logged (CloudFront: 1–100). */
+    samplingRate: z.number().int().min(1).max(100).default(100),
+  })
+  .strict();
+
 export const edgeConfigSchema = z
   .object({
     /** Origin URL used when a distribution has no origins configured explicitly. */
@@ -282,6 +298,8 @@ export const edgeConfigSchema = z
       .strict()
       .default(() => ({ maxRequestBytes: 20480, maxUrlBytes: 8192, maxResponseBytes: 20 * 1000 ** 3 })),
     logs: logsSchema.default(() => logsSchema.parse({})),
+    /** Optional real-time log lines (CloudFront real-time logs), beside the standard access logs. */
+    realtimeLog: realtimeLogSchema.default(() => realtimeLogSchema.parse({})),
     invalidation: z
       .object({
         /** SPEC INV-04: URLs in progress per distribution, and per request. */

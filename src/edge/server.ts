@@ -24,7 +24,8 @@ import { SharedFetch, type FetchHead, type FetchSubscriber } from './shared-fetc
 import { notModified, NOT_MODIFIED_HEADERS } from './conditionals.js';
 import { decideRange, ifRangeAllows } from './ranges.js';
 import { loadSigningKey, verifySignedUrl, type SigningKey } from './signed-urls.js';
-import { AccessLogWriter, detailedResultType, loggedResultType, observeResponse, type ResponseFacts, type ResultType } from './access-log.js';
+import { AccessLogWriter, detailedResultType, loggedResultType, observeResponse, type AccessLogRecord, type ResponseFacts, type ResultType } from './access-log.js';
+import { RealtimeLogWriter } from './realtime-log.js';
 import { DistributionStats, prometheusText } from './stats.js';
 import { countryOf } from './ip-match.js';
 import { newRequestId } from './request-id.js';
@@ -90,6 +91,8 @@ export class EdgeServer {
   /** The control API (SPEC INV-06): every `/2014-10-21/…` and `/2020-05-31/…` request. */
   readonly control: ControlApi;
   private readonly logs = new Map<string, AccessLogWriter>();
+  /** Optional real-time log lines (edge.realtimeLog). */
+  private readonly realtime?: RealtimeLogWriter;
   private readonly inflight = new Map<string, SharedFetch>();
   private readonly route: (host: string | undefined) => RuntimeDistribution;
   private readonly keys: Map<string, SigningKey>;
@@ -114,6 +117,7 @@ export class EdgeServer {
       this.stats.set(d.id, new DistributionStats(d.id));
       if (opts.logDir) this.logs.set(d.id, new AccessLogWriter(opts.logDir, opts.cfg.logs.prefix, d.id, opts.cfg.logs.flushSeconds, this.log));
     }
+    if (opts.cfg.realtimeLog.enabled) this.realtime = new RealtimeLogWriter(opts.cfg.realtimeLog, this.log);
     const byId = new Map(opts.distributions.map((d) => [d.id, d]));
     this.control = createControlApi({
       cfg: opts.cfg,
@@ -136,6 +140,7 @@ export class EdgeServer {
   async close(): Promise<void> {
     this.client.close();
     await Promise.all([...this.logs.values()].map((w) => w.close()));
+    await this.realtime?.close();
   }
 
   readonly handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -159,7 +164,7 @@ export class EdgeServer {
     };
     if (v.rawPath.startsWith('/_edge/')) return this.serveStats(v);
     if (isControlApiPath(v.rawPath)) return this.control(req, res);
-    if (this.logs.size > 0) v.response = observeResponse(res);
+    if (this.logs.size > 0 || this.realtime) v.response = observeResponse(res);
     res.once('close', () => this.finished(v));
     try {
       this.viewerRequest(v);
@@ -751,9 +756,9 @@ export class EdgeServer {
     const csBytes = v.headerBytes + Math.max(0, v.socket.bytesRead - v.bytesReadAtStart);
     this.stats.get(d.id)!.record({ method: v.method, status, result, scBytes, csBytes, url: v.rawPath, ttl: v.ttl });
     const writer = this.logs.get(d.id);
-    if (!writer) return;
+    if (!writer && !this.realtime) return;
     const h = req.headers;
-    writer.add({
+    const record: AccessLogRecord = {
       finishedAt: Date.now(),
       edgeLocation: this.pop,
       scBytes,
@@ -784,7 +789,9 @@ export class EdgeServer {
       contentLength: v.response?.contentLength,
       rangeStart: status === 206 ? v.response?.rangeStart : undefined,
       rangeEnd: status === 206 ? v.response?.rangeEnd : undefined,
-    });
+    };
+    writer?.add(record);
+    this.realtime?.add({ record, distributionId: d.id, rawQuery: v.rawQuery, headers: h, headerCount: req.rawHeaders.length / 2 });
   }
 
   // ---- the edge's own endpoints ----------------------------------------------------------
