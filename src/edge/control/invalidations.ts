@@ -47,6 +47,9 @@ const invalid = (message: string) => new HttpError(400, 'InvalidArgument', messa
  */
 export function parseInvalidationBatch(xml: string): { callerReference: string; targets: InvalidationTarget[] } {
   if (xml.trim() === '') throw new HttpError(400, 'MissingBody', 'this operation requires an InvalidationBatch body');
+  // No document type declarations: nothing in the API needs one, and their entities could expand
+  // a small body into a large one.
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new HttpError(400, 'MalformedInput', 'document type declarations are not accepted');
   let doc: Record<string, unknown>;
   try {
     doc = new XMLParser({ isArray: (name) => name === 'Path', parseTagValue: false, trimValues: true, processEntities: true }).parse(xml, true);

@@ -1,6 +1,6 @@
 // Unit: invalidation path rules, batch matching and the bounded book, from tables.
 import { describe, expect, it } from 'vitest';
-import { batchMatcher, InvalidationBook, invalidationTarget } from '../../../src/edge/control/invalidations.js';
+import { batchMatcher, InvalidationBook, invalidationTarget, parseInvalidationBatch } from '../../../src/edge/control/invalidations.js';
 import { isControlApiPath, routeOf } from '../../../src/edge/control/routes.js';
 import { HttpError } from '../../../src/result.js';
 
@@ -139,4 +139,33 @@ describe('isControlApiPath', () => {
     ['/2020-05-31x/distribution', false],
     ['/', false],
   ])('%s → %s', (path, want) => expect(isControlApiPath(path)).toBe(want));
+});
+
+describe('parseInvalidationBatch', () => {
+  const doc = (inner: string) => `<?xml version="1.0"?><InvalidationBatch xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">${inner}</InvalidationBatch>`;
+  it('reads Paths/Items/Path and CallerReference; entities in a path are decoded', () => {
+    const b = parseInvalidationBatch(doc('<Paths><Quantity>2</Quantity><Items><Path>/a?x=1&amp;y=2</Path><Path>b/*</Path></Items></Paths><CallerReference>r1</CallerReference>'));
+    expect(b.callerReference).toBe('r1');
+    expect(b.targets.map((t) => [t.given, t.wildcard])).toEqual([['/a?x=1&y=2', false], ['/b/*', true]]);
+  });
+  it.each([
+    ['', 400, 'MissingBody'],
+    ['   ', 400, 'MissingBody'],
+    ['<InvalidationBatch>', 400, 'MalformedInput'],
+    ['<Other/>', 400, 'MalformedInput'],
+    ['<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' + doc('<Paths><Quantity>1</Quantity><Items><Path>/&a;</Path></Items></Paths><CallerReference>r</CallerReference>'), 400, 'MalformedInput'],
+    [doc('<Paths><Quantity>1</Quantity><Items><Path>/a</Path></Items></Paths>'), 400, 'InvalidArgument'],
+    [doc('<Paths><Quantity>0</Quantity></Paths><CallerReference>r</CallerReference>'), 400, 'InvalidArgument'],
+    [doc('<Paths><Quantity>2</Quantity><Items><Path>/a</Path></Items></Paths><CallerReference>r</CallerReference>'), 400, 'InconsistentQuantities'],
+    [doc('<Paths><Items><Path>/a</Path></Items></Paths><CallerReference>r</CallerReference>'), 400, 'InconsistentQuantities'],
+    [doc('<Paths><Quantity>one</Quantity><Items><Path>/a</Path></Items></Paths><CallerReference>r</CallerReference>'), 400, 'InconsistentQuantities'],
+  ])('%j → %i %s', (xml, status, code) => {
+    let err: unknown;
+    try {
+      parseInvalidationBatch(xml);
+    } catch (e) {
+      err = e;
+    }
+    expect([(err as HttpError).status, (err as HttpError).code]).toEqual([status, code]);
+  });
 });
