@@ -3,6 +3,7 @@
 // (target origins exist, TTL ordering, TTL-05, pattern characters) are checked here too, so a
 // bad configuration fails at start-up with a message whose path names the field.
 import { z } from 'zod';
+import { DEFAULT_REALTIME_FIELDS, REALTIME_FIELDS } from '../edge/realtime-fields.js';
 
 const seconds = z.number().min(0);
 
@@ -264,6 +265,21 @@ const logsSchema = z
   })
   .strict();
 
+const realtimeLogSchema = z
+  .object({
+    /** Off by default: one line per viewer request, as CloudFront's real-time logs. */
+    enabled: z.boolean().default(false),
+    /** `tsv` (CloudFront's format: no header, fields in the order listed) or `json` (one object per line). */
+    format: z.enum(['tsv', 'json']).default('tsv'),
+    /** `-` for stdout, else a file path (appended to). */
+    output: z.string().min(1).default('-'),
+    /** Field names as CloudFront spells them, including the `cmcd-*` fields players send. */
+    fields: z.array(z.enum(REALTIME_FIELDS)).min(1).default(() => [...DEFAULT_REALTIME_FIELDS]),
+    /** Percentage of requests logged (CloudFront: 1–100). */
+    samplingRate: z.number().int().min(1).max(100).default(100),
+  })
+  .strict();
+
 export const edgeConfigSchema = z
   .object({
     /** Origin URL used when a distribution has no origins configured explicitly. */
@@ -303,6 +319,8 @@ export const edgeConfigSchema = z
       .strict()
       .default(() => ({ maxRequestBytes: 20480, maxHeaderCount: 100, maxRanges: 16, maxUrlBytes: 8192, maxResponseBytes: 20 * 1000 ** 3 })),
     logs: logsSchema.default(() => logsSchema.parse({})),
+    /** Optional real-time log lines (CloudFront real-time logs), beside the standard access logs. */
+    realtimeLog: realtimeLogSchema.default(() => realtimeLogSchema.parse({})),
     invalidation: z
       .object({
         /** SPEC INV-04: URLs in progress per distribution, and per request. */
@@ -311,11 +329,31 @@ export const edgeConfigSchema = z
         maxRequestsInProgress: z.number().int().min(0).default(0),
         /** Objects go at once; the invalidation reports InProgress this long, then Completed. */
         reportInProgressSeconds: seconds.default(2),
+        /** Wildcard paths (ending in `*`) in progress per distribution; today's CloudFront allows 15. */
+        maxWildcardPathsInProgress: z.number().int().min(0).default(15),
+        /** Records kept per distribution for Get/ListInvalidations (the newest; in-progress ones always stay). */
+        historyLimit: z.number().int().positive().default(100),
       })
       .strict()
-      .default(() => ({ maxPathsInProgress: 3000, maxRequestsInProgress: 0, reportInProgressSeconds: 2 })),
-    /** Enables the invalidation control API; requests must send `Authorization: Bearer <token>`. */
+      .default(() => ({ maxPathsInProgress: 3000, maxRequestsInProgress: 0, reportInProgressSeconds: 2, maxWildcardPathsInProgress: 15, historyLimit: 100 })),
+    /** Enables the control API for curl users: requests may send `Authorization: Bearer <token>`. */
     adminToken: z.string().min(8).optional(),
+    /**
+     * Enables the control API for the AWS CLI and SDKs: requests signed with SigV4 (service
+     * `cloudfront`, any region) by one of these keys are accepted. With neither this nor
+     * `adminToken` the control API is off.
+     */
+    accessKeys: z
+      .array(
+        z
+          .object({
+            accessKeyId: z.string().regex(/^[A-Za-z0-9]{3,128}$/, 'access key id: 3-128 letters and digits'),
+            secretAccessKey: z.string().min(8).max(128),
+          })
+          .strict(),
+      )
+      .default([])
+      .refine((keys) => new Set(keys.map((k) => k.accessKeyId)).size === keys.length, 'access key ids must be unique'),
   })
   .strict()
   .superRefine((e, ctx) => {

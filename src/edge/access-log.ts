@@ -1,5 +1,6 @@
-// Web distribution access logs (SPEC LOG-01..05): W3C lines with the 19 fields in order, and
-// hourly gzip files `<dir>/<prefix>/<distId>.YYYY-MM-DD-HH.<id>.gz`. Formatting is pure; the
+// Web distribution access logs (SPEC LOG-01..05): W3C lines with the 19 fields of 2014 in order,
+// then the 14 fields CloudFront's standard log added later (what log tools such as goaccess's
+// CLOUDFRONT format expect), and hourly gzip files `<dir>/<prefix>/<distId>.YYYY-MM-DD-HH.<id>.gz`. Formatting is pure; the
 // writer streams lines into one gzip file per hour bucket and completes it on each flush (LOG-02:
 // one hour may have several files, an hour without requests has none).
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -30,6 +31,21 @@ export const LOG_FIELDS = [
   'cs-protocol',
   'cs-bytes',
   'time-taken',
+  // The standard log's later fields, in CloudFront's order.
+  'x-forwarded-for',
+  'ssl-protocol',
+  'ssl-cipher',
+  'x-edge-response-result-type',
+  'cs-protocol-version',
+  'fle-status',
+  'fle-encrypted-fields',
+  'c-port',
+  'time-to-first-byte',
+  'x-edge-detailed-result-type',
+  'sc-content-type',
+  'sc-content-len',
+  'sc-range-start',
+  'sc-range-end',
 ] as const;
 
 export const LOG_HEADER = `#Version: 1.0\n#Fields: ${LOG_FIELDS.join(' ')}\n`;
@@ -62,6 +78,29 @@ export interface AccessLogRecord {
   csBytes: number;
   /** Seconds from receiving the request to writing the last byte. */
   timeTaken: number;
+  // ---- the later fields; an absent one is logged `-` ----
+  /** The viewer's own X-Forwarded-For header, as sent. */
+  forwardedFor?: string;
+  /** TLS version and OpenSSL cipher name of an HTTPS viewer connection. */
+  sslProtocol?: string;
+  sslCipher?: string;
+  /** The result type of the response as sent (x-edge-result-type is `Error` if the viewer then left). */
+  responseResultType?: ResultType;
+  /** `HTTP/1.1`, `HTTP/2.0` … */
+  protocolVersion?: string;
+  /** The viewer's source port. */
+  clientPort?: number;
+  /** Seconds from receiving the request to writing the first byte of the response. */
+  timeToFirstByte?: number;
+  /** x-edge-result-type, or a finer reason for an Error (`ClientCommError`: the viewer left). */
+  detailedResultType?: string;
+  /** Content-Type of the response. */
+  contentType?: string;
+  /** Content-Length of the response: the bytes of the body (of the range, on a 206). */
+  contentLength?: number;
+  /** First and last byte of a 206's Content-Range. */
+  rangeStart?: number;
+  rangeEnd?: number;
 }
 
 const LOG03_SPECIALS = /[\x00-\x20\x7f-\uffff<>"#%{}|\\^~[\]`']/g;
@@ -106,7 +145,82 @@ export function formatLogLine(r: AccessLogRecord): string {
     r.protocol,
     String(r.csBytes),
     r.timeTaken.toFixed(3),
+    field(r.forwardedFor),
+    field(r.sslProtocol),
+    field(r.sslCipher),
+    r.responseResultType ?? '-',
+    field(r.protocolVersion),
+    '-', // fle-status: field-level encryption is not emulated
+    '-', // fle-encrypted-fields
+    r.clientPort === undefined ? '-' : String(r.clientPort),
+    r.timeToFirstByte === undefined ? '-' : r.timeToFirstByte.toFixed(3),
+    field(r.detailedResultType),
+    field(r.contentType),
+    r.contentLength === undefined ? '-' : String(r.contentLength),
+    r.rangeStart === undefined ? '-' : String(r.rangeStart),
+    r.rangeEnd === undefined ? '-' : String(r.rangeEnd),
   ].join('\t');
+}
+
+/** x-edge-result-type as CloudFront logs it: any 4xx/5xx is an Error, whatever the cache did. */
+export function loggedResultType(result: ResultType, status: number): ResultType {
+  return status >= 400 ? 'Error' : result;
+}
+
+/** x-edge-detailed-result-type: the result type, or why an Error happened when the edge knows. */
+export function detailedResultType(result: ResultType, viewerLeft: boolean): string {
+  return viewerLeft ? 'ClientCommError' : result;
+}
+
+/** What the access log needs from a response's headers, whichever form they were written in. */
+export interface ResponseFacts {
+  /** performance.now() when the status line and headers were written. */
+  firstByteAt?: number;
+  contentType?: string;
+  contentLength?: number;
+  rangeStart?: number;
+  rangeEnd?: number;
+}
+
+/** Reads Content-Type, Content-Length and Content-Range from writeHead's headers argument. */
+export function responseFacts(headers: unknown): Omit<ResponseFacts, 'firstByteAt'> {
+  const pairs: [string, string][] = [];
+  if (Array.isArray(headers)) {
+    if (headers.length > 0 && Array.isArray(headers[0])) for (const [n, v] of headers as [string, unknown][]) pairs.push([String(n), String(v)]);
+    else for (let i = 0; i + 1 < headers.length; i += 2) pairs.push([String(headers[i]), String(headers[i + 1])]);
+  } else if (headers && typeof headers === 'object') {
+    for (const [n, v] of Object.entries(headers)) if (v !== undefined) pairs.push([n, Array.isArray(v) ? v.join(', ') : String(v)]);
+  }
+  const out: Omit<ResponseFacts, 'firstByteAt'> = {};
+  for (const [n, v] of pairs) {
+    const name = n.toLowerCase();
+    if (name === 'content-type') out.contentType = v;
+    else if (name === 'content-length' && /^\d+$/.test(v)) out.contentLength = Number(v);
+    else if (name === 'content-range') {
+      const m = /^bytes (\d+)-(\d+)\//.exec(v);
+      if (m) [out.rangeStart, out.rangeEnd] = [Number(m[1]), Number(m[2])];
+    }
+  }
+  return out;
+}
+
+/**
+ * Notes when a response's head is written and what it says. Every head goes through writeHead
+ * (an implicit head too), so wrapping it once per response sees them all, in whatever form.
+ */
+export function observeResponse(res: {
+  writeHead: (...args: never[]) => unknown;
+  getHeaders: () => Record<string, unknown>;
+}): ResponseFacts {
+  const facts: ResponseFacts = {};
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: unknown, ...args: never[]) {
+    facts.firstByteAt = performance.now();
+    const explicit = (args as unknown[]).find((a) => typeof a === 'object' && a !== null);
+    Object.assign(facts, responseFacts(res.getHeaders()), explicit ? responseFacts(explicit) : {});
+    return writeHead.apply(this, args);
+  } as typeof res.writeHead;
+  return facts;
 }
 
 /** LOG-01 (PROJECT form): `<prefix/><distributionId>.YYYY-MM-DD-HH.<uniqueId>.gz`. */

@@ -1,10 +1,9 @@
 // The per-request context every stage reads and writes, and the one record the edge keeps per
-// distribution (its configuration, counters, invalidations and access log together).
+// distribution (its configuration, counters and access log together; invalidations live in control/).
 import type http from 'node:http';
 import type { Socket } from 'node:net';
-import type { AccessLogWriter, ResultType } from './access-log.js';
+import type { AccessLogWriter, ResponseFacts, ResultType } from './access-log.js';
 import type { RuntimeDistribution } from './distribution.js';
-import type { InvalidationBook } from './invalidation.js';
 import type { CanonicalRequest } from './recv.js';
 import type { DistributionStats } from './stats.js';
 
@@ -30,13 +29,14 @@ export interface RequestContext {
   rec?: DistributionRecord;
   result: ResultType;
   ttl?: number;
+  /** What the response's head said and when it was written (for the access log). */
+  response?: ResponseFacts;
 }
 
 /** Everything the edge keeps for one distribution. */
 export interface DistributionRecord {
   dist: RuntimeDistribution;
   stats: DistributionStats;
-  invalidations: InvalidationBook;
   /** Undefined when access logs are off. */
   accessLog?: AccessLogWriter;
 }

@@ -36,12 +36,21 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
  */
 const EDGE_OWNED = new Set(['forwarded', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-server', 'x-forwarded-prefix', 'x-forwarded-scheme', 'x-real-ip']);
 /**
- * Browser context sent with every fetch (fetch metadata, client hints, privacy signals). Not
- * customer-defined headers: on cached requests they are dropped unless whitelisted, because keying
- * on them (see keyedHeadersOf) would split the cache per browser version for nothing.
+ * Browser and player context sent with every fetch (fetch metadata, client hints, privacy signals,
+ * CMCD player telemetry: `CMCD-Object`/`-Request`/`-Session`/`-Status`, which change with every
+ * request). Not customer-defined headers: on cached requests they are dropped unless whitelisted,
+ * because keying on them (see keyedHeadersOf) would split the cache per browser version, or per
+ * request for CMCD, for nothing. The edge's own real-time log still reads CMCD from the viewer.
  */
 function isBrowserContext(name: string): boolean {
-  return name.startsWith('sec-') || name === 'dnt' || name === 'upgrade-insecure-requests' || name === 'priority' || name === 'save-data';
+  return (
+    name.startsWith('sec-') ||
+    name.startsWith('cmcd-') ||
+    name === 'dnt' ||
+    name === 'upgrade-insecure-requests' ||
+    name === 'priority' ||
+    name === 'save-data'
+  );
 }
 /**
  * HDR-03 "forwarded unchanged" headers whose meaning HTTP defines and which do not select a

@@ -1,24 +1,28 @@
 // The last stage (log): when a response closes, the distribution's counters are updated and the
 // access-log record is queued (LOG-04: `000` when the viewer left before the status was sent).
 // Nothing here formats or writes on the request's path: the writer does that on its flush.
-import type { ResultType } from './access-log.js';
+import type { Socket } from 'node:net';
+import { detailedResultType, loggedResultType, type AccessLogRecord, type ResultType } from './access-log.js';
+import type { RealtimeLogWriter } from './realtime-log.js';
 import type { RequestContext } from './context.js';
 import { headerText } from '../http/headers.js';
 
-export function logAndCount(v: RequestContext, edgeLocation: string, includeCookies: boolean): void {
+export function logAndCount(v: RequestContext, edgeLocation: string, includeCookies: boolean, realtime?: RealtimeLogWriter): void {
   const rec = v.rec;
   if (!rec) return;
   const { res, req } = v;
   const status = res.headersSent ? res.statusCode : 0;
-  const result: ResultType = res.writableFinished ? v.result : 'Error';
+  const done = res.writableFinished;
+  const sent = loggedResultType(v.result, status);
+  const result: ResultType = done ? sent : 'Error';
   const scBytes = v.socket.bytesWritten - v.bytesWrittenAtStart;
   const csBytes = v.headerBytes + Math.max(0, v.socket.bytesRead - v.bytesReadAtStart);
   // cs-uri-stem and the stats see the canonical path recv made (the raw one only if recv refused it).
   rec.stats.record({ method: v.method, status, result, scBytes, csBytes, url: v.path, ttl: v.ttl });
   const writer = rec.accessLog;
-  if (!writer) return;
+  if (!writer && !realtime) return;
   const h = req.headers;
-  writer.add({
+  const record: AccessLogRecord = {
     finishedAt: Date.now(),
     edgeLocation,
     scBytes,
@@ -37,5 +41,26 @@ export function logAndCount(v: RequestContext, edgeLocation: string, includeCook
     protocol: 'http',
     csBytes,
     timeTaken: (performance.now() - v.startedAt) / 1000,
-  });
+    // The standard log's later fields.
+    forwardedFor: headerText(h['x-forwarded-for']),
+    ...tlsOf(v.socket),
+    responseResultType: sent,
+    protocolVersion: `HTTP/${req.httpVersion}`,
+    clientPort: v.socket.remotePort,
+    timeToFirstByte: v.response?.firstByteAt === undefined ? undefined : (v.response.firstByteAt - v.startedAt) / 1000,
+    detailedResultType: detailedResultType(result, !done),
+    contentType: v.response?.contentType,
+    contentLength: v.response?.contentLength,
+    rangeStart: status === 206 ? v.response?.rangeStart : undefined,
+    rangeEnd: status === 206 ? v.response?.rangeEnd : undefined,
+  };
+  writer?.add(record);
+  realtime?.add({ record, distributionId: rec.dist.id, rawQuery: v.rawQuery, headers: h, headerCount: req.rawHeaders.length / 2 });
+}
+
+/** ssl-protocol / ssl-cipher of a TLS viewer connection (absent on plain HTTP). */
+function tlsOf(socket: Socket): { sslProtocol?: string; sslCipher?: string } {
+  const tls = socket as Socket & { encrypted?: boolean; getProtocol?: () => string | null; getCipher?: () => { name: string } };
+  if (!tls.encrypted || !tls.getProtocol || !tls.getCipher) return {};
+  return { sslProtocol: tls.getProtocol() ?? undefined, sslCipher: tls.getCipher()?.name };
 }

@@ -4,7 +4,6 @@
 // (deliver.ts: every answer and CloudFront's headers) → log (log-stage.ts). The control API and
 // /_edge endpoints are routed apart from the viewer path.
 import http from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { EdgeConfig } from '../config/edge.js';
@@ -15,7 +14,7 @@ import {
   geoTable,
   type RuntimeDistribution,
 } from './distribution.js';
-import { cacheKey, canonicalInvalidationPath, invalidationPath } from './cache-key.js';
+import { cacheKey, invalidationPath } from './cache-key.js';
 import { acceptsGzip, forwardedCookies, cookieHeaderOf, keyedHeadersOf, originRequestHeaders, parseCookieHeader } from './forwarding.js';
 import { recv, requestHeaderBytes, type CanonicalRequest, type ParsedHost, type RecvLimits } from './recv.js';
 import { HttpError } from '../result.js';
@@ -30,19 +29,12 @@ import { ObjectStore, type StoredObject } from './store.js';
 import { OriginClient } from './origin-client.js';
 import type { FetchHead, FetchSubscriber, SharedFetch } from './shared-fetch.js';
 import { loadSigningKey, type SigningKey } from './signed-urls.js';
-import { AccessLogWriter, type ResultType } from './access-log.js';
+import { AccessLogWriter, observeResponse, type ResultType } from './access-log.js';
+import { RealtimeLogWriter } from './realtime-log.js';
 import { DistributionStats } from './stats.js';
 import { newRequestId } from './request-id.js';
 import { fullGcHint } from './gc-hint.js';
-import {
-  API_VERSION,
-  errorXml,
-  InvalidationBook,
-  InvalidationError,
-  invalidationListXml,
-  invalidationXml,
-  parseInvalidationBatch,
-} from './invalidation.js';
+import { createControlApi, isControlApiPath, type ControlApi } from './control/index.js';
 
 type Viewer = RequestContext;
 
@@ -59,6 +51,10 @@ export class EdgeServer {
   readonly client = new OriginClient();
   /** One record per distribution, by id: configuration, counters, invalidations, access log. */
   readonly records = new Map<string, DistributionRecord>();
+  /** The control API (SPEC INV-06): every `/2014-10-21/…` and `/2020-05-31/…` request. */
+  readonly control: ControlApi;
+  /** Optional real-time log lines (edge.realtimeLog). */
+  private readonly realtime?: RealtimeLogWriter;
   private readonly fetcher: Fetcher;
   private readonly route: (host: ParsedHost | undefined) => HostRoute;
   private readonly fallback: DistributionRecord;
@@ -88,11 +84,23 @@ export class EdgeServer {
       this.records.set(d.id, {
         dist: d,
         stats: new DistributionStats(d.id),
-        invalidations: new InvalidationBook(d.id, opts.cfg.invalidation),
         accessLog: opts.logDir ? new AccessLogWriter(opts.logDir, opts.cfg.logs.prefix, d.id, opts.cfg.logs.flushSeconds, this.log) : undefined,
       });
     }
     this.fallback = this.records.get(opts.distributions[0]!.id)!;
+    if (opts.cfg.realtimeLog.enabled) this.realtime = new RealtimeLogWriter(opts.cfg.realtimeLog, this.log);
+    const distOf = (id: string) => this.records.get(id)!.dist;
+    this.control = createControlApi({
+      cfg: opts.cfg,
+      distributions: opts.distributions.map((d) => {
+        const o = d.defaultBehaviour.origin;
+        return { id: d.id, cfg: d.cfg, defaultOriginUrl: `http://${o.hostHeader}${o.basePath}` };
+      }),
+      removeFromCache: (id, matches) => this.store.removeMatching(distOf(id).keyPrefix, matches),
+      isSmoothStreamingPath: (id, path) => behaviourFor(distOf(id), path).cfg.smoothStreaming,
+      onInvalidated: (id, n) => this.records.get(id)!.stats.countInvalidationPaths(n),
+      log: this.log,
+    });
     this.fetcher = new Fetcher({ cfg: this.cfg, log: this.log, store: this.store, client: this.client, deliver: this.deliver, statsOf: (d) => this.records.get(d.id)!.stats });
   }
 
@@ -104,6 +112,7 @@ export class EdgeServer {
   async close(): Promise<void> {
     this.client.close();
     await Promise.all([...this.records.values()].map((r) => r.accessLog?.close()));
+    await this.realtime?.close();
   }
 
   readonly handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -131,7 +140,7 @@ export class EdgeServer {
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       v.rec = this.fallback;
-      res.once('close', () => logAndCount(v, this.deliver.pop, this.cfg.logs.includeCookies));
+      this.observe(v);
       return this.edgeError(v, err.status, err.message, err.status !== 400);
     }
     v.rec = this.records.get(v.creq.dist.id)!;
@@ -140,8 +149,9 @@ export class EdgeServer {
       const cache = { objects: this.store.size, bytes: this.store.bytes, maxBytes: this.store.maxBytes, evictions: this.store.evictions, inFlight: this.fetcher.inFlight };
       return serveEdgeEndpoint(v, this.deliver.pop, cache, [...this.records.values()].map((r) => r.stats.snapshot()));
     }
-    if (path.startsWith('/2014-10-21/distribution/') || path.startsWith('/2020-05-31/distribution/')) return this.guard(v, this.serveControl(v));
-    res.once('close', () => logAndCount(v, this.deliver.pop, this.cfg.logs.includeCookies));
+    // Control API paths are never viewer requests, whatever follows the version.
+    if (isControlApiPath(path)) return this.control(req, res);
+    this.observe(v);
     try {
       this.viewerRequest(v, v.creq);
     } catch (err) {
@@ -317,76 +327,10 @@ export class EdgeServer {
     });
   }
 
-  // ---- the edge's own endpoints ----------------------------------------------------------
-
-  /** SPEC INV-06 control API, enabled only with edge.adminToken (`Authorization: Bearer <token>`). */
-  private async serveControl(v: Viewer): Promise<void> {
-    const send = (status: number, xml: string, extra: Record<string, string> = {}) => {
-      v.res.writeHead(status, { 'Content-Type': 'text/xml', 'x-amz-request-id': v.requestId, ...extra });
-      v.res.end(xml);
-    };
-    const fail = (status: number, code: string, message: string) => send(status, errorXml(status >= 500 ? 'Receiver' : 'Sender', code, message, v.requestId));
-    const token = this.cfg.adminToken;
-    if (!token) return fail(403, 'AccessDenied', 'the control API is disabled: set edge.adminToken');
-    const auth = headerText(v.req.headers.authorization) ?? '';
-    const given = Buffer.from(auth.replace(/^Bearer\s+/i, ''));
-    const want = Buffer.from(token);
-    if (!/^Bearer\s+/i.test(auth) || given.length !== want.length || !timingSafeEqual(given, want)) {
-      return fail(403, 'AccessDenied', 'missing or wrong Authorization: Bearer token');
-    }
-    const m = /^\/2014-10-21\/distribution\/([^/]+)\/invalidation(?:\/([^/]+))?\/?$/.exec(v.path);
-    if (!m) return fail(404, 'NotFound', 'unknown control API path');
-    const rec = this.records.get(decodeURIComponent(m[1]!));
-    const d = rec?.dist;
-    if (!d) return fail(404, 'NoSuchDistribution', `no distribution ${m[1]}`);
-    const book = rec!.invalidations;
-    const invId = m[2];
-    try {
-      if (v.method === 'POST' && !invId) {
-        const body = await readBody(v.req, 1024 * 1024);
-        const batch = parseInvalidationBatch(body);
-        // Objects are stored under canonical paths, so an invalidation path is matched in that form too.
-        batch.paths = batch.paths.map((p) => {
-          const c = canonicalInvalidationPath(p);
-          if (!c.ok) throw new InvalidationError(400, 'InvalidArgument', `${p.slice(0, 80)}: ${c.reason}`);
-          return c.value;
-        });
-        for (const p of batch.paths) {
-          const pathOnly = p.split('?')[0]!;
-          if (behaviourFor(d, pathOnly).cfg.smoothStreaming) {
-            throw new InvalidationError(400, 'InvalidArgument', `${p} is served by a Smooth Streaming behaviour and cannot be invalidated (SPEC INV-01)`);
-          }
-        }
-        const { record, created } = book.create(batch);
-        if (created) {
-          let removed = 0;
-          for (const p of record.paths) removed += this.store.invalidate(d.keyPrefix, p);
-          rec!.stats.countInvalidationPaths(record.paths.length);
-          this.log.info({ distribution: d.id, invalidation: record.id, paths: record.paths.length, removed }, 'invalidation');
-        }
-        const location = `http://${v.req.headers.host ?? 'localhost'}/${API_VERSION}/distribution/${d.id}/invalidation/${record.id}`;
-        return send(201, invalidationXml(record, book.status(record)), { Location: location });
-      }
-      if (v.method === 'GET' && invId) {
-        const r = book.get(invId);
-        if (!r) return fail(404, 'NoSuchInvalidation', `no invalidation ${invId}`);
-        return send(200, invalidationXml(r, book.status(r)));
-      }
-      if (v.method === 'GET') {
-        const params = new URLSearchParams(v.rawQuery);
-        const maxItems = Math.min(Math.max(Number(params.get('MaxItems') ?? 100) || 100, 1), 100);
-        const marker = params.get('Marker') ?? '';
-        const all = book.list();
-        const from = marker ? all.findIndex((r) => r.id === marker) + 1 : 0;
-        const page = all.slice(from, from + maxItems);
-        const next = from + maxItems < all.length ? page[page.length - 1]?.id : undefined;
-        return send(200, invalidationListXml(page.map((r) => ({ r, status: book.status(r) })), marker, maxItems, next));
-      }
-      return fail(405, 'MethodNotAllowed', `${v.method} is not supported here`);
-    } catch (err) {
-      if (err instanceof InvalidationError) return fail(err.httpStatus, err.code, err.message);
-      throw err;
-    }
+  /** Stage log: what the response said and when, counted and logged when it closes. */
+  private observe(v: Viewer): void {
+    if (v.rec?.accessLog || this.realtime) v.response = observeResponse(v.res);
+    v.res.once('close', () => logAndCount(v, this.deliver.pop, this.cfg.logs.includeCookies, this.realtime));
   }
 }
 
@@ -395,22 +339,4 @@ export class EdgeServer {
 function viewerIpOf(socket: Socket): string {
   const a = socket.remoteAddress ?? '';
   return a.startsWith('::ffff:') ? a.slice(7) : a;
-}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let n = 0;
-    req.on('data', (c: Buffer) => {
-      n += c.length;
-      if (n > limit) {
-        reject(new InvalidationError(400, 'MalformedInput', 'body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
-  });
 }

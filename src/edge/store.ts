@@ -111,4 +111,16 @@ export class ObjectStore {
     }
     return n;
   }
+
+  /** INV-02/03 with wildcards: one pass removes every object under `prefix` whose invalidation path matches. */
+  removeMatching(prefix: string, matches: (invalidationPath: string) => boolean): number {
+    let n = 0;
+    for (const [key, o] of this.map) {
+      if (matches(o.invalidationPath) && key.startsWith(prefix)) {
+        this.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
 }

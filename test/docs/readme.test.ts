@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseInvalidationBatch } from '../../src/edge/invalidation.js';
+import { parseInvalidationBatch } from '../../src/edge/control/invalidations.js';
 import { REPO_ROOT } from '../helpers/server-process.js';
 
 const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
@@ -16,7 +16,7 @@ describe('README', () => {
     expect(xml, 'an xml block with an InvalidationBatch').toBeDefined();
     const batch = parseInvalidationBatch(xml!.body);
     expect(batch.callerReference).not.toBe('');
-    expect(batch.paths.length).toBeGreaterThan(0);
+    expect(batch.targets.length).toBeGreaterThan(0);
     expect(readme).toMatch(/--data-binary @batch\.xml/);
   });
 

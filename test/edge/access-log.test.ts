@@ -1,6 +1,6 @@
 // SPEC LOG-01..05: line formatting, field order and LOG-03 encoding.
 import { describe, expect, it } from 'vitest';
-import { formatLogLine, logEncode, logFileName, LOG_FIELDS } from '../../src/edge/access-log.js';
+import { detailedResultType, formatLogLine, loggedResultType, logEncode, logFileName, LOG_FIELDS, responseFacts } from '../../src/edge/access-log.js';
 
 describe('LOG-03 encoding', () => {
   it('encodes controls, non-ASCII and the listed characters', () => {
@@ -55,6 +55,7 @@ describe('LOG-04/05 line', () => {
         'http',
         '0', // SPEC §9.23: an integer, not "-"
         '0.002',
+        ...Array<string>(14).fill('-'), // later fields the 2014 record does not have
       ].join('\t'),
     );
     expect(line.split('\t').length).toBe(LOG_FIELDS.length);
@@ -79,6 +80,81 @@ describe('LOG-04/05 line', () => {
     expect([line[9], line[10], line[11], line[12], line[15]]).toEqual(['-', '-', '-', '-', '-']);
     expect(line[18]).toBe('1.235');
   });
+});
+
+describe("the standard log's later fields", () => {
+  it('follow the 19 of 2014 in CloudFront\'s order', () => {
+    expect(LOG_FIELDS.slice(19)).toEqual([
+      'x-forwarded-for',
+      'ssl-protocol',
+      'ssl-cipher',
+      'x-edge-response-result-type',
+      'cs-protocol-version',
+      'fle-status',
+      'fle-encrypted-fields',
+      'c-port',
+      'time-to-first-byte',
+      'x-edge-detailed-result-type',
+      'sc-content-type',
+      'sc-content-len',
+      'sc-range-start',
+      'sc-range-end',
+    ]);
+  });
+
+  it('are written as CloudFront writes them', () => {
+    const line = formatLogLine({
+      finishedAt: 0,
+      edgeLocation: 'LOC1',
+      scBytes: 600,
+      clientIp: '127.0.0.1',
+      method: 'GET',
+      distributionDomain: 'd.cloudfront.net',
+      uriStem: '/x.ts',
+      status: 206,
+      resultType: 'Hit',
+      requestId: 'id',
+      protocol: 'https',
+      csBytes: 40,
+      timeTaken: 0.01,
+      forwardedFor: '192.0.2.1, 198.51.100.7',
+      sslProtocol: 'TLSv1.3',
+      sslCipher: 'TLS_AES_128_GCM_SHA256',
+      responseResultType: 'Hit',
+      protocolVersion: 'HTTP/1.1',
+      clientPort: 53124,
+      timeToFirstByte: 0.0042,
+      detailedResultType: 'Hit',
+      contentType: 'video/mp2t',
+      contentLength: 100,
+      rangeStart: 100,
+      rangeEnd: 199,
+    }).split('\t');
+    expect(line.slice(19)).toEqual(['192.0.2.1,%20198.51.100.7', 'TLSv1.3', 'TLS_AES_128_GCM_SHA256', 'Hit', 'HTTP/1.1', '-', '-', '53124', '0.004', 'Hit', 'video/mp2t', '100', '100', '199']);
+  });
+
+  it.each([
+    ['Hit', 200, 'Hit'],
+    ['Miss', 200, 'Miss'],
+    ['Miss', 410, 'Error'],
+    ['Miss', 429, 'Error'],
+    ['Hit', 404, 'Error'],
+    ['Miss', 503, 'Error'],
+    ['RefreshHit', 304, 'RefreshHit'],
+  ] as const)('result %s with status %i is logged %s', (result, status, want) => expect(loggedResultType(result, status)).toBe(want));
+
+  it('the detailed result names a viewer that left', () => {
+    expect(detailedResultType('Error', true)).toBe('ClientCommError');
+    expect(detailedResultType('Miss', false)).toBe('Miss');
+  });
+
+  it.each([
+    [['Content-Type', 'video/mp2t', 'Content-Length', '100', 'Content-Range', 'bytes 100-199/1000'], { contentType: 'video/mp2t', contentLength: 100, rangeStart: 100, rangeEnd: 199 }],
+    [[['content-type', 'text/plain'], ['content-length', '5']], { contentType: 'text/plain', contentLength: 5 }],
+    [{ 'Content-Type': 'application/json', 'Content-Length': 7 }, { contentType: 'application/json', contentLength: 7 }],
+    [{ 'content-range': 'bytes */1000' }, {}],
+    [undefined, {}],
+  ])('response head %j', (headers, want) => expect(responseFacts(headers)).toEqual(want));
 });
 
 describe('LOG-01 file name', () => {

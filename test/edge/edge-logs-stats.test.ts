@@ -45,7 +45,7 @@ describe('access logs', () => {
     const t0 = Date.now();
     const headers = { 'User-Agent': 'Mozilla/4.0 (compatible; MSIE 7.0)', Referer: 'http://www.example.com/page', Host: 'cdn.example.com' };
     await get(edge.port, '/media/seg%201.ts?a=b&c=d', headers);
-    await get(edge.port, '/media/seg%201.ts?a=b&c=d', headers);
+    await get(edge.port, '/media/seg%201.ts?a=b&c=d', { ...headers, 'X-Forwarded-For': '192.0.2.7, 198.51.100.1', Range: 'bytes=100-199' });
     await new Promise<void>((resolve) => {
       const req = http.get({ host: '127.0.0.1', port: edge.port, path: '/slow', agent: false });
       req.on('error', () => {});
@@ -65,7 +65,7 @@ describe('access logs', () => {
     expect(fields).toBe(`#Fields: ${LOG_FIELDS.join(' ')}`);
     expect(lines.length).toBe(3);
     const rows = lines.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [LOG_FIELDS[i], v])));
-    for (const l of lines) expect(l.split('\t').length).toBe(19);
+    for (const l of lines) expect(l.split('\t').length).toBe(LOG_FIELDS.length);
     const [miss, hit, aborted] = rows as Record<string, string>[];
     expect(miss!['date']).toBe(new Date(t0).toISOString().slice(0, 10));
     expect(miss!['time']).toMatch(/^\d\d:\d\d:\d\d$/);
@@ -86,10 +86,28 @@ describe('access logs', () => {
     expect(miss!['cs-protocol']).toBe('http');
     expect(Number(miss!['cs-bytes'])).toBeGreaterThan(50);
     expect(miss!['time-taken']).toMatch(/^\d+\.\d{3}$/);
+    // The later fields of the standard log.
+    expect(miss!['x-forwarded-for']).toBe('-');
+    expect([miss!['ssl-protocol'], miss!['ssl-cipher'], miss!['fle-status'], miss!['fle-encrypted-fields']]).toEqual(['-', '-', '-', '-']);
+    expect(miss!['x-edge-response-result-type']).toBe('Miss');
+    expect(miss!['x-edge-detailed-result-type']).toBe('Miss');
+    expect(miss!['cs-protocol-version']).toBe('HTTP/1.1');
+    expect(Number(miss!['c-port'])).toBeGreaterThan(0);
+    expect(Number(miss!['time-to-first-byte'])).toBeLessThanOrEqual(Number(miss!['time-taken']));
+    expect(miss!['time-to-first-byte']).toMatch(/^\d+\.\d{3}$/);
+    expect(miss!['sc-content-len']).toBe('1000');
+    expect([miss!['sc-range-start'], miss!['sc-range-end']]).toEqual(['-', '-']);
+    expect(hit!['sc-status']).toBe('206');
+    expect(hit!['x-forwarded-for']).toBe('192.0.2.7,%20198.51.100.1');
+    expect(hit!['sc-content-len']).toBe('100'); // the range's length
+    expect([hit!['sc-range-start'], hit!['sc-range-end']]).toEqual(['100', '199']);
+    expect(hit!['c-port']).not.toBe(miss!['c-port']);
     expect(hit!['x-edge-result-type']).toBe('Hit');
     expect(hit!['x-edge-request-id']).not.toBe(miss!['x-edge-request-id']);
     expect(aborted!['sc-status']).toBe('000');
     expect(aborted!['x-edge-result-type']).toBe('Error');
+    expect(aborted!['x-edge-detailed-result-type']).toBe('ClientCommError');
+    expect(aborted!['time-to-first-byte']).toBe('-');
   });
 });
 

@@ -1,0 +1,285 @@
+// The control API's REST-XML bodies, in the member order of CloudFront's 2014-10-21 and 2020-05-31
+// models. Pure: a version and plain values in, a document out. Members a version does not have are
+// left out of it, so each version's own SDKs and CLIs read exactly their shapes.
+import type { DistributionConfig } from '../../config/edge.js';
+import type { InvalidationRecord } from './invalidations.js';
+
+export const API_VERSIONS = ['2014-10-21', '2020-05-31'] as const;
+export type ApiVersion = (typeof API_VERSIONS)[number];
+
+export const namespaceOf = (v: ApiVersion) => `http://cloudfront.amazonaws.com/doc/${v}/`;
+
+/** The account that owns the emulated distributions (AWS's documentation example account). */
+export const ACCOUNT_ID = '123456789012';
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** An already-built fragment, inserted as it is. */
+class Fragment {
+  constructor(readonly xml: string) {}
+}
+
+type Content = string | number | boolean | undefined | Fragment | Content[];
+
+/** Text is escaped; fragments are inserted as they are; `undefined` is left out. */
+function text(c: Content): string {
+  if (c === undefined) return '';
+  if (c instanceof Fragment) return c.xml;
+  if (Array.isArray(c)) return c.map(text).join('');
+  return typeof c === 'string' ? esc(c) : String(c);
+}
+const node = (name: string, ...content: Content[]) => new Fragment(`<${name}>${content.map(text).join('')}</${name}>`);
+/** CloudFront's list shape: `<Name><Quantity>n</Quantity><Items>…</Items></Name>`, Items only when n > 0. */
+const list = (name: string, itemName: string, items: (string | Fragment)[]) =>
+  node(name, node('Quantity', items.length), items.length ? node('Items', ...items.map((i) => (i instanceof Fragment ? i : node(itemName, i)))) : undefined);
+
+function doc(v: ApiVersion, root: string, ...content: Content[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${namespaceOf(v)}">${content.map(text).join('')}</${root}>\n`;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+// ---- invalidations -------------------------------------------------------------------------
+
+function invalidationContent(r: InvalidationRecord, status: string): Content[] {
+  return [
+    node('Id', r.id),
+    node('Status', status),
+    node('CreateTime', iso(r.createdAt)),
+    node('InvalidationBatch', list('Paths', 'Path', r.paths), node('CallerReference', r.callerReference)),
+  ];
+}
+
+export function invalidationXml(v: ApiVersion, r: InvalidationRecord, status: string): string {
+  return doc(v, 'Invalidation', ...invalidationContent(r, status));
+}
+
+export function invalidationListXml(
+  v: ApiVersion,
+  page: { items: { r: InvalidationRecord; status: string }[]; marker: string; maxItems: number; nextMarker?: string },
+): string {
+  return doc(
+    v,
+    'InvalidationList',
+    node('Marker', page.marker),
+    page.nextMarker ? node('NextMarker', page.nextMarker) : undefined,
+    node('MaxItems', page.maxItems),
+    node('IsTruncated', page.nextMarker !== undefined),
+    node('Quantity', page.items.length),
+    page.items.length
+      ? node('Items', ...page.items.map(({ r, status }) => node('InvalidationSummary', node('Id', r.id), node('CreateTime', iso(r.createdAt)), node('Status', status))))
+      : undefined,
+  );
+}
+
+// ---- distributions -------------------------------------------------------------------------
+
+/** What the API reports about one distribution besides its configuration. */
+export interface DistributionFacts {
+  cfg: DistributionConfig;
+  /** Origins as configured, or the one `default` origin from `edge.origin` / `--origin`. */
+  origins: { id: string; url: string; responseTimeoutSeconds: number; retries: number }[];
+  logging: { enabled: boolean; includeCookies: boolean; prefix: string };
+  lastModified: number;
+  inProgressInvalidations: number;
+}
+
+const is2020 = (v: ApiVersion) => v === '2020-05-31';
+
+function originXml(v: ApiVersion, o: DistributionFacts['origins'][number]): Fragment {
+  const u = new URL(o.url);
+  const path = u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '');
+  const custom = [
+    node('HTTPPort', u.port ? Number(u.port) : 80),
+    node('HTTPSPort', 443),
+    node('OriginProtocolPolicy', 'http-only'),
+    is2020(v) ? list('OriginSslProtocols', 'SslProtocol', ['TLSv1.2']) : undefined,
+    is2020(v) ? node('OriginReadTimeout', o.responseTimeoutSeconds) : undefined,
+    is2020(v) ? node('OriginKeepaliveTimeout', 5) : undefined,
+  ];
+  return node(
+    'Origin',
+    node('Id', o.id),
+    node('DomainName', u.hostname.replace(/^\[|\]$/g, '')),
+    node('OriginPath', path),
+    is2020(v) ? list('CustomHeaders', 'OriginCustomHeader', []) : undefined,
+    node('CustomOriginConfig', ...custom),
+    is2020(v) ? node('ConnectionAttempts', Math.min(3, Math.max(1, o.retries + 1))) : undefined,
+    is2020(v) ? node('ConnectionTimeout', 10) : undefined,
+  );
+}
+
+type Behaviour = DistributionConfig['defaultBehavior'] & { pathPattern?: string };
+
+const METHODS_OF: Record<Behaviour['allowedMethods'], string[]> = {
+  'GET,HEAD': ['HEAD', 'GET'],
+  'GET,HEAD,OPTIONS': ['HEAD', 'GET', 'OPTIONS'],
+  'GET,HEAD,OPTIONS,PUT,POST,PATCH,DELETE': ['HEAD', 'DELETE', 'POST', 'GET', 'OPTIONS', 'PUT', 'PATCH'],
+};
+
+function behaviourXml(v: ApiVersion, name: 'DefaultCacheBehavior' | 'CacheBehavior', b: Behaviour, firstOriginId: string): Fragment {
+  const cached = b.headers.forward === 'all' ? ['HEAD', 'GET'] : b.cacheOptions ? ['HEAD', 'GET', 'OPTIONS'] : ['HEAD', 'GET'];
+  const signers = b.trustedSigners;
+  const forwarded = node(
+    'ForwardedValues',
+    node('QueryString', b.forwardQueryString),
+    node('Cookies', node('Forward', b.cookies.forward), b.cookies.forward === 'whitelist' ? list('WhitelistedNames', 'Name', b.cookies.whitelist) : undefined),
+    list('Headers', 'Name', b.headers.forward === 'all' ? ['*'] : b.headers.forward === 'whitelist' ? b.headers.whitelist : []),
+    is2020(v) ? list('QueryStringCacheKeys', 'Name', []) : undefined,
+  );
+  return node(
+    name,
+    b.pathPattern !== undefined ? node('PathPattern', b.pathPattern) : undefined,
+    node('TargetOriginId', b.targetOriginId ?? firstOriginId),
+    v === '2014-10-21' ? forwarded : undefined,
+    node('TrustedSigners', node('Enabled', signers.length > 0), node('Quantity', signers.length), signers.length ? node('Items', ...signers.map((s) => node('AwsAccountNumber', s))) : undefined),
+    is2020(v) ? node('TrustedKeyGroups', node('Enabled', false), node('Quantity', 0)) : undefined,
+    node('ViewerProtocolPolicy', b.viewerProtocolPolicy),
+    v === '2014-10-21' ? node('MinTTL', b.minTtl) : undefined,
+    node('AllowedMethods', node('Quantity', METHODS_OF[b.allowedMethods].length), node('Items', ...METHODS_OF[b.allowedMethods].map((m) => node('Method', m))), list('CachedMethods', 'Method', cached)),
+    node('SmoothStreaming', b.smoothStreaming),
+    is2020(v) ? node('Compress', false) : undefined,
+    is2020(v) ? list('LambdaFunctionAssociations', 'LambdaFunctionAssociation', []) : undefined,
+    is2020(v) ? list('FunctionAssociations', 'FunctionAssociation', []) : undefined,
+    is2020(v) ? node('FieldLevelEncryptionId', '') : undefined,
+    is2020(v) ? forwarded : undefined,
+    is2020(v) ? node('MinTTL', b.minTtl) : undefined,
+    is2020(v) ? node('DefaultTTL', b.defaultTtl) : undefined,
+    is2020(v) ? node('MaxTTL', b.maxTtl) : undefined,
+  );
+}
+
+function customErrorsXml(cfg: DistributionConfig): Fragment {
+  return list(
+    'CustomErrorResponses',
+    'CustomErrorResponse',
+    cfg.customErrorResponses.map((c) =>
+      node(
+        'CustomErrorResponse',
+        node('ErrorCode', c.errorCode),
+        node('ResponsePagePath', c.responsePagePath ?? ''),
+        node('ResponseCode', c.responseCode !== undefined ? String(c.responseCode) : ''),
+        node('ErrorCachingMinTTL', c.errorCachingMinTtl ?? cfg.errorCachingMinTtl[String(c.errorCode)] ?? 300),
+      ),
+    ),
+  );
+}
+
+const aliasesXml = (cfg: DistributionConfig) => list('Aliases', 'CNAME', cfg.aliases);
+const restrictionsXml = (cfg: DistributionConfig) =>
+  node(
+    'Restrictions',
+    node(
+      'GeoRestriction',
+      node('RestrictionType', cfg.geoRestriction.type),
+      node('Quantity', cfg.geoRestriction.countries.length),
+      cfg.geoRestriction.countries.length ? node('Items', ...cfg.geoRestriction.countries.map((c) => node('Location', c))) : undefined,
+    ),
+  );
+const certificateXml = (v: ApiVersion) =>
+  node(
+    'ViewerCertificate',
+    node('CloudFrontDefaultCertificate', true),
+    is2020(v) ? node('SSLSupportMethod', 'vip') : undefined,
+    node('MinimumProtocolVersion', 'TLSv1'),
+    is2020(v) ? node('CertificateSource', 'cloudfront') : undefined,
+  );
+
+function configContent(v: ApiVersion, f: DistributionFacts): Content[] {
+  const { cfg } = f;
+  const first = f.origins[0]?.id ?? 'default';
+  return [
+    node('CallerReference', `streamfront-${cfg.id}`),
+    aliasesXml(cfg),
+    node('DefaultRootObject', cfg.defaultRootObject),
+    list('Origins', 'Origin', f.origins.map((o) => originXml(v, o))),
+    is2020(v) ? list('OriginGroups', 'OriginGroup', []) : undefined,
+    behaviourXml(v, 'DefaultCacheBehavior', cfg.defaultBehavior, first),
+    list('CacheBehaviors', 'CacheBehavior', cfg.behaviors.map((b) => behaviourXml(v, 'CacheBehavior', b, first))),
+    customErrorsXml(cfg),
+    node('Comment', ''),
+    node('Logging', node('Enabled', f.logging.enabled), node('IncludeCookies', f.logging.includeCookies), node('Bucket', ''), node('Prefix', f.logging.prefix)),
+    node('PriceClass', 'PriceClass_All'),
+    node('Enabled', cfg.enabled),
+    certificateXml(v),
+    restrictionsXml(cfg),
+    is2020(v) ? node('WebACLId', '') : undefined,
+    is2020(v) ? node('HttpVersion', 'http1.1') : undefined,
+    is2020(v) ? node('IsIPV6Enabled', false) : undefined,
+    is2020(v) ? node('Staging', false) : undefined,
+  ];
+}
+
+const arnOf = (id: string) => `arn:aws:cloudfront::${ACCOUNT_ID}:distribution/${id}`;
+
+/** Emulated distributions are deployed as soon as the edge listens. */
+export const DISTRIBUTION_STATUS = 'Deployed';
+
+export function distributionXml(v: ApiVersion, f: DistributionFacts): string {
+  const signers = [...new Set([f.cfg.defaultBehavior, ...f.cfg.behaviors].flatMap((b) => b.trustedSigners))];
+  return doc(
+    v,
+    'Distribution',
+    node('Id', f.cfg.id),
+    is2020(v) ? node('ARN', arnOf(f.cfg.id)) : undefined,
+    node('Status', DISTRIBUTION_STATUS),
+    node('LastModifiedTime', iso(f.lastModified)),
+    node('InProgressInvalidationBatches', f.inProgressInvalidations),
+    node('DomainName', f.cfg.domainName),
+    node('ActiveTrustedSigners', node('Enabled', signers.length > 0), node('Quantity', signers.length), signers.length ? node('Items', ...signers.map((s) => node('Signer', node('AwsAccountNumber', s)))) : undefined),
+    is2020(v) ? node('ActiveTrustedKeyGroups', node('Enabled', false), node('Quantity', 0)) : undefined,
+    node('DistributionConfig', ...configContent(v, f)),
+  );
+}
+
+export function distributionConfigXml(v: ApiVersion, f: DistributionFacts): string {
+  return doc(v, 'DistributionConfig', ...configContent(v, f));
+}
+
+function summaryXml(v: ApiVersion, f: DistributionFacts): Fragment {
+  const { cfg } = f;
+  const first = f.origins[0]?.id ?? 'default';
+  return node(
+    'DistributionSummary',
+    node('Id', cfg.id),
+    is2020(v) ? node('ARN', arnOf(cfg.id)) : undefined,
+    node('Status', DISTRIBUTION_STATUS),
+    node('LastModifiedTime', iso(f.lastModified)),
+    node('DomainName', cfg.domainName),
+    aliasesXml(cfg),
+    list('Origins', 'Origin', f.origins.map((o) => originXml(v, o))),
+    is2020(v) ? list('OriginGroups', 'OriginGroup', []) : undefined,
+    behaviourXml(v, 'DefaultCacheBehavior', cfg.defaultBehavior, first),
+    list('CacheBehaviors', 'CacheBehavior', cfg.behaviors.map((b) => behaviourXml(v, 'CacheBehavior', b, first))),
+    customErrorsXml(cfg),
+    node('Comment', ''),
+    node('PriceClass', 'PriceClass_All'),
+    node('Enabled', cfg.enabled),
+    certificateXml(v),
+    restrictionsXml(cfg),
+    is2020(v) ? node('WebACLId', '') : undefined,
+    is2020(v) ? node('HttpVersion', 'http1.1') : undefined,
+    is2020(v) ? node('IsIPV6Enabled', false) : undefined,
+    is2020(v) ? node('Staging', false) : undefined,
+  );
+}
+
+export function distributionListXml(v: ApiVersion, page: { items: DistributionFacts[]; marker: string; maxItems: number; nextMarker?: string }): string {
+  return doc(
+    v,
+    'DistributionList',
+    node('Marker', page.marker),
+    page.nextMarker ? node('NextMarker', page.nextMarker) : undefined,
+    node('MaxItems', page.maxItems),
+    node('IsTruncated', page.nextMarker !== undefined),
+    node('Quantity', page.items.length),
+    page.items.length ? node('Items', ...page.items.map((f) => summaryXml(v, f))) : undefined,
+  );
+}
+
+// ---- errors --------------------------------------------------------------------------------
+
+/** CloudFront's error document: Sender for 4xx, Receiver for 5xx. */
+export function errorXml(v: ApiVersion, status: number, code: string, message: string, requestId: string): string {
+  return doc(v, 'ErrorResponse', node('Error', node('Type', status >= 500 ? 'Receiver' : 'Sender'), node('Code', code), node('Message', message)), node('RequestId', requestId));
+}
