@@ -265,11 +265,16 @@ export const edgeConfigSchema = z
         maxBytes: z.number().int().positive().default(512 * 1024 * 1024),
         /** Objects larger than this are relayed but not stored. Default: an eighth of maxBytes. */
         maxObjectBytes: z.number().int().positive().optional(),
+        /**
+         * Bound on the number of stored objects, whatever their size: every object also costs a
+         * fixed ~1.5 KiB, and an invalidation scans them all.
+         */
+        maxObjects: z.number().int().positive().default(250_000),
         /** SPEC §9.14: simultaneous misses on one key make one origin request. */
         collapse: z.boolean().default(true),
       })
       .strict()
-      .default(() => ({ maxBytes: 512 * 1024 * 1024, collapse: true })),
+      .default(() => ({ maxBytes: 512 * 1024 * 1024, maxObjects: 250_000, collapse: true })),
     limits: z
       .object({
         /** SPEC ORG-03: request line + headers. */

@@ -109,7 +109,7 @@ export class EdgeServer {
     this.cfg = opts.cfg;
     this.log = opts.log;
     const maxObject = opts.cfg.cache.maxObjectBytes ?? Math.floor(opts.cfg.cache.maxBytes / 8);
-    this.store = new ObjectStore(opts.cfg.cache.maxBytes, maxObject, fullGcHint());
+    this.store = new ObjectStore(opts.cfg.cache.maxBytes, maxObject, fullGcHint(), opts.cfg.cache.maxObjects);
     this.route = distributionRouter(opts.distributions);
     this.keys = new Map(opts.cfg.keyPairs.map((k) => [k.id, loadSigningKey(k)]));
     this.geo = geoTable(opts.cfg);
