@@ -16,6 +16,7 @@ import net from 'node:net';
 import { createRequire } from 'node:module';
 import NodeMediaServer, { type NmsAvPacket, type NmsSession } from 'node-media-server';
 import type { Logger } from '../log.js';
+import { normalizeAddress } from '../net/address.js';
 import type { AudioInfo, VideoInfo } from '../streams/registry.js';
 import { appFromNms, livePlayName, NMS_CLOUDFRONT_ALIAS, nmsAppFor, type StreamQuery } from './stream-name.js';
 
@@ -234,7 +235,8 @@ export async function startRtmpServer(opts: RtmpServerOptions): Promise<RtmpServ
     if (!socket || !session.rtmp) return; // only RTMP publishes exist here (no relay, no RTSP)
     // N3: our state follows the socket; NMS's resume grace would otherwise hold the name 30 s.
     if (session.broadcast) session.broadcast.publishGraceMs = 0;
-    const ip = session.ip.replace(/:\d+$/, '');
+    // NMS's `ip` is `addr:port`, ambiguous for IPv6: take the socket's own address.
+    const ip = normalizeAddress(socket.remoteAddress);
     const verdict: PublishVerdict = session.streamPath
       ? hooks.decidePublish({ sessionId: session.id, app: appFromNms(session.streamApp), name: session.streamName, query: session.streamQuery ?? {}, ip })
       : { accept: false, reason: 'invalid app or stream name' };

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decidePublish, ipAllowList, isValidPublishKey, normalizeIp, publishKey } from '../../src/ingest/publish-auth.js';
+import { decidePublish, ipAllowList, isValidPublishKey, publishKey } from '../../src/ingest/publish-auth.js';
+import { normalizeAddress } from '../../src/net/address.js';
 
 const SECRET = 's3cr3t';
 
@@ -39,7 +40,7 @@ describe('ipAllowList (SPEC 2.1 "authentication": limit publishing to chosen sou
     expect(l.allows('192.168.2.1')).toBe(false);
   });
   it('IPv4-mapped IPv6 peers match IPv4 entries, and mapped entries match IPv4 peers', () => {
-    expect(normalizeIp('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(normalizeAddress('::ffff:10.1.2.3')).toBe('10.1.2.3');
     const l = ipAllowList(['10.0.0.0/8', '::ffff:192.0.2.0/120']);
     expect(l.allows('::ffff:10.1.2.3')).toBe(true);
     expect(l.allows('::FFFF:11.1.2.3')).toBe(false);
