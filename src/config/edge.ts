@@ -3,6 +3,7 @@
 // (target origins exist, TTL ordering, TTL-05, pattern characters) are checked here too, so a
 // bad configuration fails at start-up with a message whose path names the field.
 import { z } from 'zod';
+import { EDGE_HTTP_LIMITS, httpServerLimitsSchema } from './http-limits.js';
 
 const seconds = z.number().min(0);
 
@@ -287,6 +288,8 @@ export const edgeConfigSchema = z
       .strict()
       .default(() => ({ maxRequestBytes: 20480, maxUrlBytes: 8192, maxResponseBytes: 20 * 1000 ** 3 })),
     logs: logsSchema.default(() => logsSchema.parse({})),
+    /** Timeouts and connection caps of the edge's viewer-facing HTTP server (src/http/server-limits.ts). */
+    http: httpServerLimitsSchema(EDGE_HTTP_LIMITS).default(() => httpServerLimitsSchema(EDGE_HTTP_LIMITS).parse({})),
     invalidation: z
       .object({
         /** SPEC INV-04: URLs in progress per distribution, and per request. */

@@ -2,6 +2,7 @@
 // variables and an optional JSON file are merged by ./load.ts and validated with this schema.
 import { z } from 'zod';
 import { edgeConfigSchema } from './edge.js';
+import { httpServerLimitsSchema, ORIGIN_HTTP_LIMITS } from './http-limits.js';
 
 const port = z.number().int().min(0).max(65535);
 const seconds = z.number().min(0);
@@ -57,6 +58,8 @@ export const originConfigSchema = z
     corsAllowOrigin: z.string().default('*'),
     /** Public base URL used for absolute manifest URLs in /api/streams (default: from the request's Host). */
     publicBaseUrl: z.string().url().optional(),
+    /** Timeouts and connection caps of the origin's HTTP server (src/http/server-limits.ts). */
+    http: httpServerLimitsSchema(ORIGIN_HTTP_LIMITS).default(() => httpServerLimitsSchema(ORIGIN_HTTP_LIMITS).parse({})),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { buildDistribution } from './distribution.js';
+import { connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
 import { EdgeServer } from './server.js';
 
 export interface EdgeHandle {
@@ -47,8 +48,10 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   const logDir = edge.logs.enabled ? resolve(edge.logs.dir ?? join(config.dataDir, 'edge-logs')) : undefined;
   const server = new EdgeServer({ cfg: edge, distributions, log, logDir });
   // ORG-03: Node's own header limit sits above ours so the edge can answer 413 itself.
-  const httpServer = http.createServer({ maxHeaderSize: Math.max(edge.limits.maxRequestBytes * 2, 16384), keepAliveTimeout: 65_000 }, server.handle);
-  httpServer.headersTimeout = 66_000;
+  const httpServer = http.createServer({ ...httpTimeoutOptions(edge.http), maxHeaderSize: Math.max(edge.limits.maxRequestBytes * 2, 16384) }, server.handle);
+  // Caps on connections in total and per viewer address (one gate for every edge listener).
+  const gate = connectionGateFor(edge.http);
+  gateHttpServer(httpServer, gate, log, 'edge');
   // ORG-03: a request larger than even Node's header limit would get Node's own 431, which
   // CloudFront never sends; answer 414 (the request line alone is too long) or 413 and close.
   httpServer.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {

@@ -5,6 +5,7 @@ import type express from 'express';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { LiveRegistry } from '../streams/registry.js';
+import { connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
 import { createOriginApp as buildApp, type OriginOptions } from './app.js';
 
 export type { OriginOptions } from './app.js';
@@ -25,10 +26,9 @@ export function createOriginApp(opts: { config: Config; registry: LiveRegistry; 
 export async function startOrigin(opts: OriginOptions): Promise<OriginHandle> {
   const log = opts.log.child({ role: 'origin' });
   const app = buildApp({ ...opts, log });
-  const server = http.createServer(app);
-  // Slow or idle clients must not hold sockets forever (players keep connections alive).
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 60_000;
+  // Slow or idle clients must not hold sockets forever, nor one client all of them.
+  const server = http.createServer(httpTimeoutOptions(opts.config.origin.http), app);
+  gateHttpServer(server, connectionGateFor(opts.config.origin.http), log, 'origin');
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
