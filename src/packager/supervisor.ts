@@ -9,6 +9,7 @@ import type { LiveRegistry, LiveStream } from '../streams/registry.js';
 import { formatDir, streamDir, streamId, OUTPUT_FILES, STREAM_INFO_FILE, type StreamInfoFile, type StreamKey } from '../streams/stream-key.js';
 import { needsAudioTranscode, needsVideoTranscode, packagingInvocation, rtmpInputUrl, invocationArgv } from './ffmpeg-args.js';
 import { spawnFfmpeg, type FfmpegChild, type FfmpegExit } from './ffmpeg-process.js';
+import { removeLiveOutput } from './leftovers.js';
 
 export interface SupervisorDeps {
   key: StreamKey;
@@ -88,7 +89,7 @@ export class StreamSupervisor {
     const dir = this.streamDir;
     if (stream.recordMode) {
       // SPEC ING-01: a record-mode (re)publish discards the earlier stream and starts a new one.
-      await fs.rm(dir, { recursive: true, force: true });
+      await removeLiveOutput(dir);
     }
     await fs.mkdir(dir, { recursive: true });
     const info: StreamInfoFile = {
@@ -123,11 +124,6 @@ export class StreamSupervisor {
       await this.#stopChild();
       if (wasLive) await this.#finalize();
     });
-  }
-
-  /** Files of a stream found on disk at start-up: remove them after the cleanup delay. */
-  adoptLeftovers(): void {
-    this.#scheduleCleanup();
   }
 
   /** The pid of the running ffmpeg (tests and benchmarks). */
@@ -270,7 +266,7 @@ export class StreamSupervisor {
       this.#cleanupTimer = null;
       void this.#enqueue(async () => {
         if (this.#live || this.#closed) return;
-        await fs.rm(this.streamDir, { recursive: true, force: true });
+        await removeLiveOutput(this.streamDir);
         this.#log.info('finished stream files removed');
         this.#d.onRetired();
       });
