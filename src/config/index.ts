@@ -33,6 +33,12 @@ export const packagerConfigSchema = z
     /** Back-off bounds for restarting an ffmpeg that died while the publisher is live. */
     restartMinSeconds: seconds.default(0.5),
     restartMaxSeconds: seconds.default(10),
+    /**
+     * Below this much free space in a stream's directory its ffmpeg is stopped without a trailer
+     * (players keep the last good manifests, never an end of stream) and restarted with back-off
+     * once there is room again; checked every second. 0 turns the check off.
+     */
+    minFreeDiskBytes: z.number().int().min(0).default(8 * 1024 * 1024),
   })
   .strict();
 

@@ -146,11 +146,19 @@ export async function readWholeFile(root: string, file: string): Promise<WholeFi
   }
 }
 
-/** Opens a media file for streaming; the caller closes `handle` (or hands it to a stream). */
+/**
+ * Opens a media file for streaming; the caller closes `handle` (or hands it to a stream). An empty
+ * file counts as absent: ffmpeg renames a segment into place even when its writes failed (a full
+ * disk), and no segment, fragment or player file is ever legitimately empty.
+ */
 export async function openMedia(root: string, file: string): Promise<MediaFile | undefined> {
   const opened = await openRegular(root, file);
   if (!opened) return undefined;
   const { handle, stat } = opened;
+  if (stat.size === 0) {
+    await handle.close();
+    return undefined;
+  }
   return { handle, size: stat.size, mtime: stat.mtime, etag: fileEtag(stat) };
 }
 

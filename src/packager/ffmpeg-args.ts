@@ -83,7 +83,9 @@ function muxers(plan: PackagingPlan): MuxerSpec[] {
   const fragMicros = String(Math.round(plan.segmentSeconds * 1_000_000));
   const window = String(plan.windowSegments);
   const extra = String(plan.extraWindowSegments);
-  const hlsFlags = ['delete_segments', 'independent_segments', 'temp_file', ...(plan.appendHls ? ['append_list'] : [])].join('+');
+  // omit_endlist: ffmpeg writes its trailer whenever it stops (a full disk, a crash, a stalled
+  // input), but only the supervisor knows the stream really ended; it adds #EXT-X-ENDLIST then.
+  const hlsFlags = ['delete_segments', 'independent_segments', 'temp_file', 'omit_endlist', ...(plan.appendHls ? ['append_list'] : [])].join('+');
   return [
     {
       // FIELD-NOTES §4a. The playlist is always written to a temp file and renamed (file protocol,

@@ -42,8 +42,15 @@ export async function removeLeftovers(dataDir: string, log: Logger): Promise<str
         continue;
       }
       if (!n.isDirectory()) continue;
-      await removeLiveOutput(dir);
-      removed.push(streamId({ app, name: n.name }));
+      const id = streamId({ app, name: n.name });
+      try {
+        await removeLiveOutput(dir);
+        removed.push(id);
+      } catch (err) {
+        // A directory we cannot clean (read-only, permissions) must not stop the server: its
+        // stream fails on its own when published, as an unwritable directory always does.
+        log.warn({ stream: id, dir, err: (err as Error).message }, 'cannot remove live output left by an earlier run');
+      }
     }
   }
   if (removed.length > 0) log.info({ streams: removed }, 'removed live output left by an earlier run');
@@ -62,5 +69,9 @@ export async function removeLiveOutput(dir: string): Promise<void> {
   if (entries === null) return;
   const kept = entries.filter((e) => e.isDirectory() && KEPT_FOLDERS.has(e.name));
   await Promise.all(entries.filter((e) => !kept.includes(e)).map((e) => fs.rm(path.join(dir, e.name), { recursive: true, force: true })));
-  if (kept.length === 0) await fs.rm(dir, { recursive: true, force: true });
+  if (kept.length > 0) return;
+  await fs.rmdir(dir).catch((err: NodeJS.ErrnoException) => {
+    // EBUSY: the directory is a mount point; emptied, it stays.
+    if (err.code !== 'EBUSY' && err.code !== 'ENOENT') throw err;
+  });
 }
