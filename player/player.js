@@ -1,25 +1,51 @@
-// The streamfront demo player: lists live streams from /api/streams, plays one with hls.js
-// through the page's own origin (the edge on :8000, or the origin on :8080), and shows latency,
-// bitrate, resolution, buffer and the edge hit ratio of the fragments it loaded.
-// Plain browser ES, no build step; hls.js is the npm copy the origin serves at /vendor/hls.min.js.
+// The streamfront demo player: lists live streams from /api/streams, plays one through the page's
+// own origin (the edge on :8000, or the origin on :8080) as LL-HLS (hls.js lowLatencyMode, the
+// default), classic HLS (hls.js defaults) or DASH (dash.js), and shows encoder-to-screen latency
+// (from the demo encoder's time code and from the program date-time) next to the player's own
+// figure, plus bitrate, resolution, buffer and the edge hit ratio of the fragments it loaded.
+// Both players send CMCD as request headers: as query parameters CMCD would differ per viewer and
+// per request, and split the edge's cache key for playlists whose query strings are keyed (LL-HLS).
+// Plain browser ES, no build step; hls.js and dash.js are the npm copies the origin serves at /vendor/.
 import {
   bufferAhead,
+  chooseMode,
   createHitCounter,
   describeMedia,
   formatBitrate,
+  formatLatency,
   formatSeconds,
   formatSince,
-  hlsUrl,
+  httpProblem,
+  manifestState,
+  MODE_LABELS,
+  MODES,
   normalizeStreams,
+  pageQuery,
+  parseModeParam,
   parseStreamParam,
+  playbackModes,
   playbackUrls,
+  programDateLatency,
 } from './streams.js';
+import { decodeTimeCode, latencySummary, timeCodeGeometry, unwrapTimeCode } from './time-code.js';
 
 const LIST_REFRESH_MS = 3000;
 const PLAYLIST_POLL_MS = 1500;
 const STATS_MS = 500;
 const MAX_NETWORK_RETRIES = 6;
 const MAX_MEDIA_RETRIES = 3;
+/** Polls of a listed stream answering 404 before the page says so (a packager start takes a few). */
+const NOT_FOUND_POLLS = 8;
+/** Time-code samples kept for scripts/bench-glass.ts (about 5 minutes at 30 fps). */
+const MAX_GLASS_SAMPLES = 10_000;
+/** dash.js error codes (its Errors class) for a manifest that cannot be had. */
+const DASH_MANIFEST_PARSE_FAILED = 10;
+const DASH_MANIFEST_LOAD_FAILED = 11;
+const DASH_MANIFEST_DOWNLOAD_FAILED = 25;
+/** Playback that has not advanced for this long while it should is stalled. */
+const STALL_MS = 6000;
+/** Frames without a readable time code after which the page stops reading every frame. */
+const TIME_CODE_IDLE_FRAMES = 90;
 
 const $ = (id) => document.getElementById(id);
 const video = /** @type {HTMLVideoElement} */ ($('video'));
@@ -29,9 +55,26 @@ const hits = createHitCounter();
 const hook = {
   state: 'idle',
   stream: null,
+  /** The mode asked for (switch or ?mode=) and the one playing; modeFallback says why they differ. */
+  requestedMode: parseModeParam(location.search) ?? 'llhls',
+  mode: null,
+  modeFallback: null,
+  availableModes: { llhls: false, hls: true, dash: false },
   engine: null,
   url: null,
+  /** The player library's own live latency (hls.latency, dash.js getCurrentLiveLatency), seconds. */
   latency: null,
+  /** Encoder-to-screen from the time code on the frames (median of the last second), seconds. */
+  glassLatency: null,
+  /** Every time-code reading: [wall ms when shown, latency ms]; read by scripts/bench-glass.ts. */
+  glassSamples: [],
+  timeCodeFrames: 0,
+  /** This page's clock minus the program date-time of the frame on screen, seconds. */
+  pdtLatency: null,
+  /** 'protected' | 'not-found' | 'server' while such a problem is shown. */
+  problem: null,
+  endedAt: null,
+  cmcd: true,
   bitrate: null,
   resolution: null,
   buffer: null,
@@ -52,10 +95,18 @@ let current = null;
 /** Bumped on every selection, so that stale async work for an earlier one stops. */
 let generation = 0;
 let hls = null;
+/** The dash.js MediaPlayer while DASH plays. */
+let dash = null;
 let networkRetries = 0;
 let mediaRetries = 0;
 /** Recent fragments: [bytes, seconds], for a measured media bitrate when the playlist has no BANDWIDTH. */
 let recentFrags = [];
+/** Stream id → when it ended while this page watched it (the page then says "ended", not "not live yet"). */
+const endedStreams = new Map();
+/** Stream id → its last /api/streams entry (kept after it leaves the list, for the ended message). */
+const lastSeen = new Map();
+/** One CMCD session id per page view (CMCD `sid`). */
+const cmcdSessionId = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
 
 // ---------------------------------------------------------------- stream list
 
@@ -66,6 +117,7 @@ async function refreshList() {
     const res = await fetch('/api/streams', { cache: 'no-store', headers: { accept: 'application/json' } });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     streams = normalizeStreams(await res.json());
+    for (const s of streams) lastSeen.set(s.id, s);
     hook.listError = null;
   } catch (err) {
     hook.listError = String(err?.message ?? err);
@@ -107,7 +159,10 @@ function renderList() {
     status.textContent = '';
   }
   $('list-updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
-  if (current) renderUrls();
+  if (current) {
+    renderUrls();
+    renderModes(entryFor(current.id), null);
+  }
   if (!current && streams.length === 0 && hook.state === 'idle') {
     showMessage('No stream is live', 'Publish with an encoder (see “How do I publish?”) and pick the stream when it appears.');
   } else if (!current && hook.state === 'idle') {
@@ -124,7 +179,7 @@ function select(ref, fromUser) {
   current = { id: ref.id ?? `${ref.app}/${ref.name}`, app: ref.app, name: ref.name };
   hook.stream = current.id;
   $('title').textContent = current.id;
-  if (fromUser) history.replaceState(null, '', `?stream=${current.id}`);
+  if (fromUser) history.replaceState(null, '', pageQuery(current.id, hook.requestedMode));
   renderList();
   renderUrls();
   void waitThenPlay(gen);
@@ -135,25 +190,46 @@ function entryFor(id) {
 }
 
 /**
- * SPEC ING-03: the page polls until the stream's first playlist lists a segment, rather than
- * asking the viewer to wait a fixed 30 s. The playlist is only polled once the stream is in
+ * SPEC ING-03: the page polls until the stream's first manifest lists media, rather than asking
+ * the viewer to wait a fixed 30 s. The manifest is only polled once the stream is in
  * /api/streams (or the list cannot be read), to keep early 404s away from the edge's error cache.
+ * A 401/403 is shown as a protected stream and ends the polling; a 404 for a stream that stays
+ * unlisted (or stays 404 while listed) is shown as not found; a manifest that has ended (an HLS
+ * #EXT-X-ENDLIST, a static MPD) for a stream no longer listed is shown as ended.
  */
 async function waitThenPlay(gen) {
   let announced = false;
+  let notFoundPolls = 0;
   while (gen === generation) {
     const entry = entryFor(current.id);
-    // A stream whose packager is still starting has no playlist yet: do not ask for it.
+    const choice = chooseMode(hook.requestedMode, playbackModes(entry ?? current, location.origin));
+    renderModes(entry, choice);
+    // A stream whose packager is still starting has no manifest yet: do not ask for it.
     if ((entry && entry.packaging !== 'starting') || hook.listError) {
-      const url = hlsUrl(entry ?? current, location.origin);
       try {
-        const res = await fetch(url, { cache: 'no-store' });
+        const res = await fetch(choice.url, { cache: 'no-store' });
         const text = res.ok ? await res.text() : '';
         if (gen !== generation) return;
-        if (/#EXTINF|#EXT-X-STREAM-INF/.test(text)) {
-          startPlayback(url, gen);
+        notFoundPolls = res.status === 404 ? notFoundPolls + 1 : 0;
+        // A listed stream answers 404 while its packager starts: only a lasting 404 is a problem.
+        const problem = httpProblem(res.status, Boolean(entry)) ??
+          (res.status === 404 && notFoundPolls >= NOT_FOUND_POLLS
+            ? { kind: 'not-found', title: 'Stream not found', body: `The stream is listed as live, but its ${MODE_LABELS[choice.mode]} URL answers HTTP 404.` }
+            : null);
+        if (problem) {
+          showProblem(problem);
+          if (problem.kind === 'protected') return;
+          announced = false;
+          await sleep(PLAYLIST_POLL_MS);
+          continue;
+        }
+        const state = manifestState(text);
+        if (state === 'live' && !(endedStreams.has(current.id) && !entry)) {
+          hook.problem = null;
+          startPlayback(choice, gen);
           return;
         }
+        if (state === 'ended' && !entry) endedStreams.set(current.id, endedStreams.get(current.id) ?? new Date());
       } catch {
         /* not reachable yet: keep polling */
       }
@@ -167,51 +243,184 @@ async function waitThenPlay(gen) {
       await sleep(PLAYLIST_POLL_MS);
       continue;
     }
-    setState('waiting');
-    if (!announced) {
-      showMessage(`Waiting for ${current.id}…`, entry
-        ? 'The stream is live; its first playlist appears a few seconds after the encoder connects.'
-        : `It is not live yet. This page starts playing as soon as something publishes to …/${current.id}.`, 'waiting');
+    const endedAt = entry ? null : endedStreams.get(current.id);
+    if (endedAt) {
+      if (hook.state !== 'ended' || !announced) showEnded(endedAt);
       announced = true;
+    } else {
+      setState('waiting');
+      if (!announced || hook.problem) {
+        hook.problem = null;
+        showMessage(`Waiting for ${current.id}…`, entry
+          ? 'The stream is live; its first playlist appears a few seconds after the encoder connects.'
+          : `It is not live yet. This page starts playing as soon as something publishes to …/${current.id}.`, 'waiting');
+        announced = true;
+      }
     }
     await sleep(PLAYLIST_POLL_MS);
   }
 }
 
-function startPlayback(url, gen) {
+/** The mode switch: what the stream offers, what was asked for, what plays. */
+function renderModes(entry, choice) {
+  const modes = playbackModes(entry ?? current ?? { app: 'live', name: 'x' }, location.origin);
+  hook.availableModes = { llhls: Boolean(modes.llhls), hls: true, dash: Boolean(modes.dash) };
+  for (const btn of document.querySelectorAll('.mode-btn')) {
+    const mode = btn.dataset.mode;
+    const offered = hook.availableModes[mode];
+    btn.disabled = Boolean(current) && !offered;
+    btn.title = offered || !current ? '' : `${MODE_LABELS[mode]} is not offered for this stream by this server`;
+    btn.setAttribute('aria-checked', String((hook.mode ?? choice?.mode ?? hook.requestedMode) === mode));
+  }
+  const note = $('mode-note');
+  const fallback = choice?.fallback ?? (hook.mode && hook.mode !== hook.requestedMode ? hook.modeFallback : null);
+  note.hidden = !fallback;
+  note.textContent = fallback ?? '';
+}
+
+function switchMode(mode) {
+  if (!MODES.includes(mode) || mode === hook.requestedMode) return;
+  hook.requestedMode = mode;
+  if (current) select(current, true);
+  else renderModes(null, null);
+}
+
+function startPlayback(choice, gen) {
+  const url = choice.url;
   hook.url = url;
+  hook.mode = choice.mode;
+  hook.modeFallback = choice.fallback;
+  hook.endedAt = null;
   hits.reset();
   recentFrags = [];
   hook.fragmentsLoaded = 0;
   hook.fatalErrors.length = 0;
   hook.errors.length = 0;
   hook.recoveries = 0;
+  hook.glassSamples.length = 0;
+  hook.timeCodeFrames = 0;
   networkRetries = 0;
   mediaRetries = 0;
   setState('loading');
   showMessage(`Loading ${current.id}…`, '', 'waiting');
+  renderModes(entryFor(current.id), choice);
 
+  if (choice.mode === 'dash') startDash(url, gen);
+  else startHls(url, choice.mode === 'llhls', gen);
+  armFrameCallback();
+  $('engine').textContent = hook.engine ?? '';
+  $('latency-label').textContent = hook.engine?.startsWith('dash.js') ? 'dash.js latency' : hook.engine?.startsWith('hls.js') ? 'hls.js latency' : 'Player latency';
+  video.play().catch(() => {
+    /* autoplay refused: the controls let the viewer start it */
+  });
+}
+
+function startHls(url, lowLatency, gen) {
   const Hls = window.Hls;
   const nativeHls = video.canPlayType('application/vnd.apple.mpegurl') !== '';
   if (Hls && Hls.isSupported()) {
-    hook.engine = `hls.js ${Hls.version ?? ''}`.trim();
-    hls = new Hls({ lowLatencyMode: false, backBufferLength: 30 });
+    hook.engine = `hls.js ${Hls.version ?? ''}${lowLatency ? ' (low latency)' : ''}`.trim();
+    // Classic HLS keeps hls.js's defaults (the figure the LL-HLS switch is compared with).
+    hls = new Hls({
+      lowLatencyMode: lowLatency,
+      backBufferLength: 30,
+      cmcd: { sessionId: cmcdSessionId, contentId: current.id, useHeaders: true },
+    });
     wireHls(hls, Hls, gen);
     hls.loadSource(url);
     hls.attachMedia(video);
   } else if (nativeHls) {
-    // Safari / iOS: the browser plays HLS itself (no MSE needed).
+    // Safari / iOS: the browser plays HLS (and LL-HLS) itself, no MSE needed.
     hook.engine = 'native HLS';
     video.src = url;
   } else {
     hook.engine = null;
     fail('This browser cannot play HLS', 'It has neither Media Source Extensions (for hls.js) nor native HLS.');
+  }
+}
+
+function startDash(url, gen) {
+  const dashjs = window.dashjs;
+  if (!dashjs || typeof window.MediaSource === 'undefined') {
+    hook.engine = null;
+    fail('This browser cannot play DASH', 'dash.js needs Media Source Extensions, which this browser lacks.');
     return;
   }
-  $('engine').textContent = hook.engine;
-  video.play().catch(() => {
-    /* autoplay refused: the controls let the viewer start it */
+  const player = dashjs.MediaPlayer().create();
+  dash = player;
+  hook.engine = `dash.js ${typeof player.getVersion === 'function' ? player.getVersion() : ''}`.trim();
+  player.updateSettings({
+    debug: { logLevel: dashjs.Debug?.LOG_LEVEL_WARNING ?? 2 },
+    streaming: {
+      // The latency target comes from the MPD's ServiceDescription; catch-up keeps playback near it.
+      liveCatchup: { enabled: true },
+      // 'headers' is the value dash.js compares with (its type declarations say 'header').
+      cmcd: { enabled: true, mode: 'headers', sid: cmcdSessionId, cid: current.id },
+    },
   });
+  const E = dashjs.MediaPlayer.events;
+  player.addResponseInterceptor?.((response) => {
+    const reqUrl = String(response?.request?.url ?? '');
+    if (gen === generation && !/\.mpd(\?|$)/.test(reqUrl) && !/init/i.test(reqUrl)) {
+      hook.fragmentsLoaded++;
+      hits.record(headerOf(response?.headers, 'x-cache'));
+    }
+    return Promise.resolve(response);
+  });
+  player.on(E.FRAGMENT_LOADING_COMPLETED, () => {
+    if (gen !== generation) return;
+    networkRetries = 0;
+  });
+  player.on(E.ERROR, (e) => {
+    if (gen !== generation) return;
+    const code = e?.error?.code ?? '';
+    const message = e?.error?.message ?? String(e?.error ?? 'error');
+    const label = `dash:${code}:${message}`.slice(0, 200);
+    hook.errors.push(label);
+    if (hook.errors.length > 50) hook.errors.shift();
+    const status = Number(e?.error?.data?.response?.status ?? e?.error?.data?.status ?? NaN);
+    const problem = Number.isFinite(status) ? httpProblem(status, Boolean(entryFor(current.id))) : null;
+    if (problem?.kind === 'protected') {
+      hook.fatalErrors.push(label);
+      stopPlayback();
+      showProblem(problem);
+      return;
+    }
+    // dash.js retries segment downloads itself and raises ERROR for each failure: only a manifest
+    // that cannot be loaded or parsed, or playback that stopped advancing, restarts the player.
+    const manifestFailed = code === DASH_MANIFEST_LOAD_FAILED || code === DASH_MANIFEST_PARSE_FAILED || code === DASH_MANIFEST_DOWNLOAD_FAILED;
+    if (!manifestFailed && !playbackStalled()) return;
+    hook.fatalErrors.push(label);
+    if (networkRetries < MAX_NETWORK_RETRIES) {
+      networkRetries++;
+      hook.recoveries++;
+      setState('recovering');
+      setTimeout(() => {
+        if (gen !== generation) return;
+        if (current && !entryFor(current.id) && !hook.listError) ended();
+        else select(current, false);
+      }, Math.min(8000, 1000 * networkRetries));
+    } else {
+      fail('Playback failed', `dash.js reported an error it could not recover from: ${message}.`);
+    }
+  });
+  player.on(E.PLAYBACK_ENDED, () => gen === generation && ended());
+  player.initialize(video, url, true);
+}
+
+let lastProgress = { time: -1, at: 0 };
+
+/** True when the video should play but its currentTime has not moved for STALL_MS. */
+function playbackStalled() {
+  if (video.currentTime !== lastProgress.time) lastProgress = { time: video.currentTime, at: Date.now() };
+  return !video.paused && Date.now() - lastProgress.at > STALL_MS;
+}
+
+function headerOf(headers, name) {
+  if (!headers) return null;
+  if (typeof headers.get === 'function') return headers.get(name);
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return null;
 }
 
 function wireHls(h, Hls, gen) {
@@ -220,8 +429,10 @@ function wireHls(h, Hls, gen) {
     if (gen !== generation) return;
     hook.fragmentsLoaded++;
     hits.record(responseHeader(data.networkDetails, 'X-Cache'));
-    const bytes = data.frag?.stats?.total ?? data.frag?.stats?.loaded ?? 0;
-    const seconds = data.frag?.duration ?? 0;
+    // In low-latency mode hls.js loads parts: their own bytes and duration, not the segment's.
+    const loaded = data.part ?? data.frag;
+    const bytes = loaded?.stats?.total ?? loaded?.stats?.loaded ?? 0;
+    const seconds = loaded?.duration ?? 0;
     if (bytes > 0 && seconds > 0) recentFrags = [...recentFrags.slice(-5), [bytes, seconds]];
   });
   h.on(E.FRAG_BUFFERED, () => {
@@ -235,6 +446,12 @@ function wireHls(h, Hls, gen) {
     if (hook.errors.length > 50) hook.errors.shift();
     if (!data.fatal) return;
     hook.fatalErrors.push(label);
+    const problem = data.response?.code ? httpProblem(data.response.code, Boolean(entryFor(current.id))) : null;
+    if (problem?.kind === 'protected') {
+      stopPlayback();
+      showProblem(problem);
+      return;
+    }
     if (data.type === Hls.ErrorTypes.NETWORK_ERROR && networkRetries < MAX_NETWORK_RETRIES) {
       networkRetries++;
       hook.recoveries++;
@@ -277,18 +494,24 @@ function stopPlayback() {
     hls.destroy();
     hls = null;
   }
+  if (dash) {
+    dash.destroy();
+    dash = null;
+  }
   video.removeAttribute('src');
   video.load();
   hook.engine = null;
   hook.url = null;
+  hook.mode = null;
   $('engine').textContent = '';
   setState('idle');
 }
 
 function ended() {
+  const id = current?.id;
   stopPlayback();
-  setState('ended');
-  showMessage('The stream has ended', 'It is no longer live. Pick another stream, or publish again to the same name.', 'error');
+  if (id) endedStreams.set(id, new Date());
+  showEnded(endedStreams.get(id) ?? new Date());
   if (current) {
     const gen = generation;
     // Keep watching: a republish to the same name starts playing again (shared links keep working).
@@ -296,10 +519,40 @@ function ended() {
   }
 }
 
+/** "The stream has ended", with the time, and the recording once the server offers one. */
+function showEnded(at) {
+  setState('ended');
+  hook.endedAt = at.toISOString();
+  showMessage('The stream has ended', `It ended at ${at.toLocaleTimeString()}. This page starts playing again if it is published again to the same name.`, 'ended');
+  const link = $('recording-link');
+  const recording = recordingUrl(current);
+  link.hidden = !recording;
+  if (recording) {
+    link.href = recording;
+    link.textContent = 'Watch the recording';
+  }
+}
+
+/** A recording of an ended stream, once the server lists one (`recording` on its /api/streams entry). */
+function recordingUrl(ref) {
+  const url = ref ? lastSeen.get(ref.id)?.recording : undefined;
+  return typeof url === 'string' && url.startsWith('/') && !url.startsWith('//') ? url : null;
+}
+
+function showProblem(problem) {
+  hook.problem = problem.kind;
+  setState('error');
+  showMessage(problem.title, problem.body, 'error');
+}
+
 function fail(title, body) {
   if (hls) {
     hls.destroy();
     hls = null;
+  }
+  if (dash) {
+    dash.destroy();
+    dash = null;
   }
   setState('error');
   showMessage(title, body, 'error');
@@ -321,18 +574,42 @@ video.addEventListener('error', () => {
 
 function updateStats() {
   const playing = Boolean(hook.url);
+  playbackStalled();
+  const now = Date.now();
   let latency = null;
+  let programDate = null;
   if (playing && hls) {
     const l = hls.latency;
     if (Number.isFinite(l) && l > 0) latency = l;
     else if (Number.isFinite(hls.liveSyncPosition)) latency = hls.liveSyncPosition - video.currentTime;
+    programDate = hls.playingDate;
+  } else if (playing && dash) {
+    try {
+      const l = dash.getCurrentLiveLatency();
+      if (Number.isFinite(l) && l > 0) latency = l;
+      // dash.js maps the media time to UTC through the MPD's availabilityStartTime and UTCTiming.
+      const utc = dash.timeAsUTC();
+      if (Number.isFinite(utc) && utc > 0) programDate = utc * 1000;
+    } catch {
+      /* not ready yet */
+    }
   } else if (playing && video.seekable.length > 0) {
     latency = video.seekable.end(video.seekable.length - 1) - video.currentTime;
   }
-  hook.latency = latency != null && Number.isFinite(latency) && video.currentTime > 0 ? Math.max(0, latency) : null;
+  const started = video.currentTime > 0;
+  hook.latency = latency != null && Number.isFinite(latency) && started ? Math.max(0, latency) : null;
+  hook.pdtLatency = playing && started ? programDateLatency(programDate, now) : null;
 
   let bitrate = null;
   if (hls && hls.currentLevel >= 0 && hls.levels?.[hls.currentLevel]?.bitrate > 0) bitrate = hls.levels[hls.currentLevel].bitrate;
+  if (dash) {
+    try {
+      const rep = dash.getCurrentRepresentationForType('video');
+      if (rep?.bandwidth > 0) bitrate = rep.bandwidth;
+    } catch {
+      /* not ready yet */
+    }
+  }
   if (bitrate == null && recentFrags.length > 0) {
     const bytes = recentFrags.reduce((a, [b]) => a + b, 0);
     const secs = recentFrags.reduce((a, [, s]) => a + s, 0);
@@ -343,12 +620,28 @@ function updateStats() {
   hook.buffer = playing ? bufferAhead(video.buffered, video.currentTime) : null;
   hook.hitRatio = hits.ratio();
   hook.currentTime = video.currentTime;
+  const recent = hook.glassSamples.filter(([t]) => t > now - 1000).map(([, l]) => l / 1000);
+  hook.glassLatency = playing ? latencySummary(recent).median : null;
 
-  $('latency').textContent = formatSeconds(hook.latency);
+  $('latency').textContent = formatLatency(hook.latency);
+  $('glass-latency').textContent = formatLatency(hook.glassLatency);
+  $('glass-detail').textContent = !playing ? '' : hook.glassLatency != null ? 'time code on frame' : hook.timeCodeFrames > 0 ? 'time code lost' : 'no time code in stream';
+  $('pdt-latency').textContent = formatLatency(hook.pdtLatency);
+  $('pdt-detail').textContent = !playing ? '' : hook.pdtLatency != null ? (dash ? 'from MPD timing' : 'program date-time') : 'no program date-time';
   $('bitrate').textContent = formatBitrate(hook.bitrate);
   $('resolution').textContent = hook.resolution ?? '–';
   $('buffer').textContent = formatSeconds(hook.buffer);
-  $('bandwidth').textContent = hls && Number.isFinite(hls.bandwidthEstimate) ? formatBitrate(hls.bandwidthEstimate) : '–';
+  let bandwidth = null;
+  if (hls && Number.isFinite(hls.bandwidthEstimate)) bandwidth = hls.bandwidthEstimate;
+  else if (dash) {
+    try {
+      const kbps = dash.getAverageThroughput('video');
+      if (Number.isFinite(kbps) && kbps > 0) bandwidth = kbps * 1000;
+    } catch {
+      /* not ready yet */
+    }
+  }
+  $('bandwidth').textContent = formatBitrate(bandwidth);
   const c = hits.counts;
   if (hook.hitRatio != null) {
     $('hit-ratio').textContent = `${Math.round(hook.hitRatio * 100)} %`;
@@ -358,6 +651,56 @@ function updateStats() {
     $('hit-detail').textContent = c.none > 0 ? `${c.none} fragments, none with X-Cache (not through an edge)` : '';
   }
 }
+
+// ---------------------------------------------------------------- time code
+
+/**
+ * Reads the demo encoder's wall-clock time code (player/time-code.js) from every frame as it is
+ * presented, and compares it with this page's clock at the frame's expected display time. Same
+ * machine, same clock: the difference is encoder-to-screen latency, whatever the player reports.
+ */
+const codeCanvas = document.createElement('canvas');
+const codeCtx = codeCanvas.getContext('2d', { willReadFrequently: true });
+let framesWithoutCode = 0;
+let frameCount = 0;
+
+let frameCallback = null;
+
+/** (Re-)registers the per-frame reader; a new source may drop callbacks registered before it. */
+function armFrameCallback() {
+  if (typeof video.requestVideoFrameCallback !== 'function') return;
+  if (frameCallback !== null) video.cancelVideoFrameCallback(frameCallback);
+  frameCallback = video.requestVideoFrameCallback(onVideoFrame);
+}
+
+function onVideoFrame(_now, meta) {
+  frameCallback = video.requestVideoFrameCallback(onVideoFrame);
+  frameCount++;
+  // A stream without a time code is checked on one frame in 30 only.
+  if (!hook.url || !codeCtx || (framesWithoutCode > TIME_CODE_IDLE_FRAMES && frameCount % 30 !== 0)) return;
+  const w = meta?.width || video.videoWidth;
+  const h = meta?.height || video.videoHeight;
+  const g = timeCodeGeometry(w, h);
+  if (!g) return;
+  if (codeCanvas.width !== w || codeCanvas.height !== g.blockHeight) {
+    codeCanvas.width = w;
+    codeCanvas.height = g.blockHeight;
+  }
+  codeCtx.drawImage(video, 0, 0, w, g.blockHeight, 0, 0, w, g.blockHeight);
+  const code = decodeTimeCode(codeCtx.getImageData(0, 0, w, g.blockHeight).data, w, w, h);
+  if (code == null) {
+    framesWithoutCode++;
+    return;
+  }
+  framesWithoutCode = 0;
+  hook.timeCodeFrames++;
+  const shownAt = Number.isFinite(meta?.expectedDisplayTime) ? performance.timeOrigin + meta.expectedDisplayTime : Date.now();
+  const encodedAt = unwrapTimeCode(code, shownAt);
+  hook.glassSamples.push([Math.round(shownAt), Math.round(shownAt - encodedAt)]);
+  if (hook.glassSamples.length > MAX_GLASS_SAMPLES) hook.glassSamples.splice(0, hook.glassSamples.length - MAX_GLASS_SAMPLES);
+}
+
+armFrameCallback();
 
 // ---------------------------------------------------------------- URLs and messages
 
@@ -439,11 +782,13 @@ function sleep(ms) {
 // ---------------------------------------------------------------- start
 
 $('served-by').textContent = `served by ${location.host}`;
+for (const btn of document.querySelectorAll('.mode-btn')) btn.addEventListener('click', () => switchMode(btn.dataset.mode));
+renderModes(null, null);
 $('publish-example').textContent = `ffmpeg -re -i input.mp4 -c copy -f flv rtmp://${location.hostname}:1935/live/mystream`;
 setInterval(updateStats, STATS_MS);
 setInterval(refreshList, LIST_REFRESH_MS);
 
-// hls.js is a deferred classic script and this a module: both run after parsing, in order.
 await refreshList();
+// hls.js and dash.js are deferred classic scripts and this a module: all run after parsing, in order.
 const linked = parseStreamParam(location.search);
 if (linked) select(linked, false);

@@ -11,6 +11,8 @@ export interface PlayerStream {
   transcoding: boolean;
   /** The origin's packager state: starting | running | restarting | stopping | stopped | failed. */
   packaging?: string;
+  /** Root-relative URL of the stream's recording, when the server offers one. */
+  recording?: string;
   paths?: unknown;
   urls?: unknown;
   rtmp?: unknown;
@@ -35,3 +37,15 @@ export function formatBitrate(bitsPerSecond: number | null | undefined): string;
 export function formatSeconds(s: number | null | undefined): string;
 export function formatSince(iso: string | undefined, now?: number): string;
 export function describeMedia(stream: Pick<PlayerStream, 'video' | 'audio' | 'bitrateKbps' | 'transcoding' | 'packaging'>): string;
+export type PlayMode = 'llhls' | 'hls' | 'dash';
+export const MODES: PlayMode[];
+export const MODE_LABELS: Record<PlayMode, string>;
+export const DEFAULT_MODE: PlayMode;
+export function playbackModes(stream: Pick<PlayerStream, 'app' | 'name' | 'paths' | 'urls' | 'rtmp'>, pageOrigin: string): { llhls: string | null; hls: string; dash: string | null };
+export function chooseMode(requested: string | null | undefined, modes: { llhls: string | null; hls: string; dash: string | null }): { mode: PlayMode; url: string; fallback: string | null };
+export function parseModeParam(search: string): PlayMode | null;
+export function pageQuery(streamId: string, mode: PlayMode | null | undefined): string;
+export function manifestState(text: string | null | undefined): 'live' | 'ended' | 'empty';
+export function httpProblem(status: number, listed: boolean): { kind: 'protected' | 'not-found' | 'server'; title: string; body: string } | null;
+export function programDateLatency(playingDate: Date | number | null | undefined, nowMs: number): number | null;
+export function formatLatency(s: number | null | undefined): string;

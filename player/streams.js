@@ -32,6 +32,8 @@ export function normalizeStreams(json) {
       startedAt: str(raw.startedAt),
       transcoding: raw.transcoding === true,
       packaging: str(raw.packaging),
+      // Not served yet: where a recording of the stream will be offered once it has ended.
+      recording: str(raw.recording?.url) ?? str(raw.recordingUrl),
       paths: raw.paths,
       urls: raw.urls,
       rtmp: raw.rtmp ?? raw.rtmpUrl ?? raw.rtmpUrls,
@@ -62,6 +64,9 @@ export function classifyUrl(url) {
   if (/^rtmpt?s?:\/\//i.test(url)) return /\/cfx\/st\//.test(url) ? 'RTMP (CloudFront-style cfx/st)' : 'RTMP';
   const path = url.replace(/^[a-z]+:\/\/[^/]+/i, '').split('?')[0];
   if (/\.isml\/manifest\(format=m3u8-aapl\)\.m3u8$/i.test(path)) return 'HLS (IIS alias)';
+  // Wowza's CMAF names (checked before the generic .m3u8): LL-HLS and DASH from one timeline.
+  if (/_sfm4s\.m3u8$/i.test(path)) return 'LL-HLS (CMAF)';
+  if (/\.mpd$/i.test(path)) return 'DASH (CMAF)';
   if (/\.isml\/manifest$/i.test(path)) return 'Smooth (IIS)';
   if (path.startsWith('/hls-live/')) return 'HLS (Adobe livepkgr)';
   if (path.startsWith('/hds-live/')) return 'HDS (Adobe livepkgr)';
@@ -72,6 +77,8 @@ export function classifyUrl(url) {
 }
 
 const FAMILY_ORDER = [
+  'LL-HLS (CMAF)',
+  'DASH (CMAF)',
   'HLS',
   'HDS',
   'Smooth Streaming',
@@ -112,11 +119,10 @@ export function playbackUrls(stream, pageOrigin) {
     rows.push({ family, url });
   };
   for (const value of [...stringLeaves(stream.paths), ...stringLeaves(stream.urls), ...stringLeaves(stream.rtmp)]) {
-    if (value.startsWith('/')) add(new URL(value, page).href);
-    else if (/^https?:\/\//i.test(value)) {
-      const u = new URL(value);
-      add(new URL(u.pathname + u.search, page).href);
-    } else if (/^rtmp/i.test(value)) {
+    // A protocol-relative `//host/…` would leave the page's origin: onPageOrigin refuses it.
+    const http = onPageOrigin(value, pageOrigin);
+    if (http) add(http);
+    else if (/^rtmp/i.test(value)) {
       try {
         const u = new URL(value);
         if (LOOPBACK_OR_ANY.test(u.hostname) && !LOOPBACK_OR_ANY.test(page.hostname)) u.hostname = page.hostname;
@@ -147,6 +153,112 @@ export function hlsUrl(stream, pageOrigin) {
   const rows = playbackUrls(stream, pageOrigin);
   const wowza = rows.find((r) => r.family === 'HLS' && /\/playlist\.m3u8$/.test(r.url));
   return (wowza ?? rows.find((r) => r.family === 'HLS'))?.url ?? new URL(defaultHlsPath(stream.app, stream.name), pageOrigin).href;
+}
+
+/** Playback modes the page offers, in the order of the switch. LL-HLS is the default. */
+export const MODES = ['llhls', 'hls', 'dash'];
+export const MODE_LABELS = { llhls: 'LL-HLS', hls: 'HLS', dash: 'DASH' };
+export const DEFAULT_MODE = 'llhls';
+
+/** A root-relative or absolute HTTP URL from the API, as a URL on the page's own origin (or null). */
+function onPageOrigin(value, pageOrigin) {
+  if (typeof value !== 'string' || value === '') return null;
+  const page = new URL(pageOrigin);
+  if (value.startsWith('/') && !value.startsWith('//')) return new URL(value, page).href;
+  if (/^https?:\/\//i.test(value)) {
+    try {
+      const u = new URL(value);
+      return new URL(u.pathname + u.search, page).href;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/**
+ * The URL of each mode for a stream, through the page's own origin: LL-HLS and DASH only when
+ * `/api/streams` lists them (`paths.wowza.llhls`, `paths.wowza.dash`, or the same keys under
+ * `urls`); classic HLS always (the API's `paths.wowza.hls`, else the Wowza default path).
+ */
+export function playbackModes(stream, pageOrigin) {
+  const pick = (key) => onPageOrigin(stream.paths?.wowza?.[key], pageOrigin) ?? onPageOrigin(stream.urls?.wowza?.[key], pageOrigin);
+  return {
+    llhls: pick('llhls'),
+    hls: pick('hls') ?? hlsUrl(stream, pageOrigin),
+    dash: pick('dash'),
+  };
+}
+
+/**
+ * The mode to play: the one asked for when the stream offers it, else classic HLS, which every
+ * stream has. `fallback` says why the page plays something other than what was asked.
+ */
+export function chooseMode(requested, modes) {
+  const want = MODES.includes(requested) ? requested : DEFAULT_MODE;
+  if (modes[want]) return { mode: want, url: modes[want], fallback: null };
+  return { mode: 'hls', url: modes.hls, fallback: `${MODE_LABELS[want]} is not offered for this stream by this server; playing classic HLS.` };
+}
+
+/** `?mode=llhls|hls|dash` → that mode, else null (the page then uses DEFAULT_MODE). */
+export function parseModeParam(search) {
+  const v = new URLSearchParams(search).get('mode');
+  return MODES.includes(v) ? v : null;
+}
+
+/** The page's own address for a stream and mode (the default mode is left out, to keep links short). */
+export function pageQuery(streamId, mode) {
+  return `?stream=${streamId}${mode && mode !== DEFAULT_MODE ? `&mode=${mode}` : ''}`;
+}
+
+/**
+ * What a fetched manifest says about the stream: 'live' (plays), 'ended' (an HLS playlist
+ * with #EXT-X-ENDLIST, or a static DASH MPD), or 'empty' (nothing to play yet).
+ */
+export function manifestState(text) {
+  if (typeof text !== 'string') return 'empty';
+  if (/<MPD[\s>]/.test(text)) {
+    if (/\btype\s*=\s*["']static["']/.test(text)) return 'ended';
+    return /<(SegmentTemplate|SegmentList|SegmentBase|BaseURL)\b/.test(text) ? 'live' : 'empty';
+  }
+  if (!text.startsWith('#EXTM3U')) return 'empty';
+  if (/^#EXT-X-ENDLIST/m.test(text)) return 'ended';
+  return /^#EXTINF|^#EXT-X-STREAM-INF|^#EXT-X-PART:/m.test(text) ? 'live' : 'empty';
+}
+
+/**
+ * The message for an HTTP status the page got for a stream's manifest, or null when the status
+ * is not a problem the viewer should be told about (2xx, or a 404 while the stream is still
+ * starting). `listed`: the stream is in /api/streams right now.
+ */
+export function httpProblem(status, listed) {
+  if (status === 401 || status === 403) {
+    return {
+      kind: 'protected',
+      title: 'This stream is protected',
+      body: `The server refused the stream's URL (HTTP ${status}): it needs a signed URL or signed cookies from the site that publishes it. Open the link you were given, or ask its owner for access.`,
+    };
+  }
+  if (status === 404 || status === 410) {
+    return listed
+      ? null
+      : {
+          kind: 'not-found',
+          title: 'Stream not found',
+          body: `Nothing is published under this name on this server (HTTP ${status}). Check the link, or publish to it: the page starts playing as soon as it is live.`,
+        };
+  }
+  if (status >= 500) {
+    return { kind: 'server', title: 'The server cannot serve this stream', body: `HTTP ${status} from the server. The page keeps retrying.` };
+  }
+  return null;
+}
+
+/** Seconds between a Date-like value (hls.js `playingDate`, from EXT-X-PROGRAM-DATE-TIME) and `nowMs`. */
+export function programDateLatency(playingDate, nowMs) {
+  const t = playingDate instanceof Date ? playingDate.getTime() : Number(playingDate);
+  if (!Number.isFinite(t) || t <= 0) return null;
+  return (nowMs - t) / 1000;
 }
 
 /** `X-Cache` value (SPEC 4.6) → 'hit' | 'refresh' | 'miss' | 'error' | null (no edge in the path). */
@@ -197,6 +309,11 @@ export function formatBitrate(bitsPerSecond) {
 
 export function formatSeconds(s) {
   return s == null || !Number.isFinite(s) ? '–' : `${s.toFixed(1)} s`;
+}
+
+/** Latency with two decimals (the figures the switch between modes is about). */
+export function formatLatency(s) {
+  return s == null || !Number.isFinite(s) ? '–' : `${s.toFixed(2)} s`;
 }
 
 export function formatSince(iso, now = Date.now()) {

@@ -4,25 +4,22 @@
 // Mixes: tiny cached 400s under 6,000-character URLs, 1 KiB objects, 500 KiB segments, and all
 // three interleaved. Each mix stops at MEM_SECONDS (the machine is shared) and says how far it got.
 // Run: npx tsx scripts/bench-edge-memory.ts [--help]
-// Env: MEM_CACHE_MIB (256), MEM_FILL (3: bytes sent per mix as a multiple of the bound),
-//      MEM_SECONDS (60 per mix), MEM_MIXES (errors,small,segments,mixed), MEM_MAX_OBJECTS
-//      (edge.cache.maxObjects; default: out of the way, so the byte accounting is what is measured).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetchOnce, mib, startEdgeChild } from './bench-edge-common.js';
+import { exitWithUsage, helpOrArgs, numberArg } from './script-args.js';
 
-if (process.argv.includes('--help')) {
-  console.log(`usage: npx tsx scripts/bench-edge-memory.ts
+const USAGE = `Usage: npx tsx scripts/bench-edge-memory.ts
   Prints, per object mix, the edge's peak RSS against 1.25 x maxBytes + 150 MiB (exit 1 if any mix misses).
-  env: MEM_CACHE_MIB=256 MEM_FILL=3 MEM_SECONDS=60 MEM_MIXES=errors,small,segments,mixed MEM_MAX_OBJECTS=<n>`);
-  process.exit(0);
-}
-
-const CACHE = Number(process.env.MEM_CACHE_MIB ?? 256) * 1024 * 1024;
-const FILL = Number(process.env.MEM_FILL ?? 3);
-const SECONDS = Number(process.env.MEM_SECONDS ?? 60);
-const MIXES = (process.env.MEM_MIXES ?? 'errors,small,segments,mixed').split(',');
-const MAX_OBJECTS = Number(process.env.MEM_MAX_OBJECTS ?? 100_000_000);
+  Environment: MEM_CACHE_MIB (256, edge.cache.maxBytes), MEM_FILL (3: bytes sent per mix as a multiple
+  of the bound), MEM_SECONDS (60 per mix), MEM_MIXES (errors,small,segments,mixed), MEM_MAX_OBJECTS
+  (edge.cache.maxObjects; default out of the way, so the byte accounting is what is measured).`;
+helpOrArgs(USAGE, 0);
+const CACHE = numberArg(USAGE, process.env.MEM_CACHE_MIB, 'MEM_CACHE_MIB', 256, { min: 16, max: 64 * 1024 }) * 1024 * 1024;
+const FILL = numberArg(USAGE, process.env.MEM_FILL, 'MEM_FILL', 3, { min: 0.1, max: 100 });
+const SECONDS = numberArg(USAGE, process.env.MEM_SECONDS, 'MEM_SECONDS', 60, { min: 1, max: 3600 });
+const MIXES = (process.env.MEM_MIXES || 'errors,small,segments,mixed').split(',');
+const MAX_OBJECTS = numberArg(USAGE, process.env.MEM_MAX_OBJECTS, 'MEM_MAX_OBJECTS', 100_000_000, { min: 1, max: 1e12, integer: true });
 const CONCURRENCY = 16;
 const LIMIT = 1.25 * CACHE + 150 * 1024 * 1024;
 const LONG = 'k'.repeat(6000);
@@ -116,11 +113,11 @@ async function runMix(mix: string, originUrl: string): Promise<boolean> {
   }
 }
 
+for (const mix of MIXES) if (mix !== 'mixed' && !KINDS[mix]) exitWithUsage(USAGE, `MEM_MIXES: unknown mix "${mix}"`);
 const origin = await startOrigin();
 let allOk = true;
 try {
   for (const mix of MIXES) {
-    if (mix !== 'mixed' && !KINDS[mix]) throw new Error(`unknown mix ${mix}`);
     allOk = (await runMix(mix, origin.url)) && allOk;
   }
 } finally {

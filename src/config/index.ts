@@ -15,6 +15,18 @@ export const ingestConfigSchema = z
     publishAllow: z.array(z.string().min(1)).default([]),
     /** A publisher that sends no bytes for this long is disconnected (FIELD-NOTES §7 N4). */
     idleTimeoutSeconds: seconds.default(15),
+    /** Largest RTMP message a client may declare; more is refused and the client disconnected. Room for a 4K key frame. */
+    maxMessageBytes: z.number().int().min(4096).max(0xffffff).default(8 * 1024 * 1024),
+    /** Largest RTMP chunk size a client may set (RTMP 1.0 §5.4.1; encoders use 4096–65536). */
+    maxChunkSize: z.number().int().min(128).max(0xffffff).default(65536),
+    /** Chunk streams one RTMP connection may use (encoders use five or six). */
+    maxChunkStreams: z.number().int().min(8).max(65599).default(64),
+    /** Open RTMP connections in total (0 = no cap); over it a new connection is closed at once. */
+    maxConnections: z.number().int().min(0).default(1000),
+    /** Open RTMP connections from one address (0 = no cap); the packager's own reads count under 127.0.0.1. */
+    maxConnectionsPerAddress: z.number().int().min(0).default(300),
+    /** A play of a stream that is not live is closed if the stream has not started within this time (0 = wait for ever). */
+    playWaitSeconds: seconds.default(20),
   })
   .strict();
 
@@ -78,6 +90,8 @@ export const configSchema = z
     edgePort: port.default(8000),
     dataDir: z.string().min(1).default('./data'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `auto`: pino-pretty lines when stdout is a terminal, JSON lines otherwise; `json` / `pretty` force one. */
+    logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
     ingest: ingestConfigSchema.default(() => ingestConfigSchema.parse({})),
     packager: packagerConfigSchema.default(() => packagerConfigSchema.parse({})),
     origin: originConfigSchema.default(() => originConfigSchema.parse({})),

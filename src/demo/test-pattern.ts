@@ -1,11 +1,13 @@
 // The built-in test-pattern publisher of `streamfront demo`: one ffmpeg that draws a lavfi test
-// source (with a running clock when a font is available) and a beeping tone, encodes H.264 + AAC
+// source (with a running clock when a font is available, and by default a machine-readable
+// wall-clock time code, see time-code.ts) and a beeping tone, encodes H.264 + AAC
 // with 2 s GOPs and publishes it over RTMP, so a newcomer with no encoder sees video at once.
 // This file is the demo's own small child-process adapter: argument building is pure
 // (testPatternArgs), spawning and supervision sit below it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../log.js';
+import { timeCodeFilters } from './time-code.js';
 
 export interface TestPatternArgsOptions {
   rtmpUrl: string;
@@ -16,6 +18,8 @@ export interface TestPatternArgsOptions {
   fontFile?: string;
   /** Video bitrate, kbit/s; default scales with the picture size (about 1.7 Mbit/s at 720p30). */
   videoKbps?: number;
+  /** Stamp the encoder's wall-clock time on every frame as a block code (time-code.ts). */
+  timeCode?: boolean;
 }
 
 /** Escapes a value for use inside a single-quoted filtergraph option (ffmpeg-filters "Quoting and escaping"). */
@@ -60,7 +64,8 @@ export function testPatternArgs(o: TestPatternArgsOptions): string[] {
     '-re', '-f', 'lavfi', '-i', `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`,
     '-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000:beep_factor=4',
   ];
-  if (o.fontFile) args.push('-vf', clockFilter(o.fontFile, o.height));
+  const filters = [...(o.timeCode ? timeCodeFilters(o.width, o.height, o.fps) : []), ...(o.fontFile ? [clockFilter(o.fontFile, o.height)] : [])];
+  if (filters.length) args.push('-vf', filters.join(','));
   args.push(
     '-map', '0:v:0', '-map', '1:a:0',
     '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
@@ -107,6 +112,13 @@ export interface TestPatternOptions {
   width?: number;
   height?: number;
   fps?: number;
+  /**
+   * Stamp the wall-clock time code (time-code.ts) the player page reads to show encoder-to-screen
+   * latency. On by default: at 720p30 its cost is within a few points of a core either way (the
+   * flat strip also saves x264 some work; scripts/bench-glass.ts --time-code-cost measures it), and
+   * the strip is 16 px at the top of a test pattern.
+   */
+  timeCode?: boolean;
 }
 
 export interface TestPattern {
@@ -132,9 +144,10 @@ export function startTestPattern(opts: TestPatternOptions): TestPattern {
   const height = opts.height ?? 720;
   const fps = opts.fps ?? 30;
   const fontFile = ffmpegHasFilter(opts.ffmpegPath, 'drawtext') ? findFontFile() : undefined;
-  const args = testPatternArgs({ rtmpUrl: opts.rtmpUrl, width, height, fps, fontFile });
+  const timeCode = opts.timeCode ?? true;
+  const args = testPatternArgs({ rtmpUrl: opts.rtmpUrl, width, height, fps, fontFile, timeCode });
   log.info(
-    { rtmpUrl: opts.rtmpUrl, width, height, fps, clock: fontFile ? 'drawtext' : 'testsrc2 counter only (no font or no drawtext)' },
+    { rtmpUrl: opts.rtmpUrl, width, height, fps, timeCode, clock: fontFile ? 'drawtext' : 'testsrc2 counter only (no font or no drawtext)' },
     'test pattern publisher starting',
   );
 

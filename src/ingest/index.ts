@@ -9,15 +9,36 @@ import { cloudFrontPlayApp, streamId, type StreamKey } from '../streams/stream-k
 import { startRtmpServer, type PublishRequest, type PublishVerdict } from './nms-adapter.js';
 import { decidePublish, ipAllowList, type PublishAuthPolicy } from './publish-auth.js';
 import { parsePublish } from './stream-name.js';
+import { compileCidr } from '../net/cidr.js';
 
 export interface IngestHandle {
   port: number;
+  /** Open RTMP connections. */
+  connections(): number;
   close(): Promise<void>;
+}
+
+const LOOPBACK = [compileCidr('127.0.0.0/8'), compileCidr('::1/128')];
+
+/** True when `host` only binds loopback (an address in 127/8 or ::1, or the name localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || LOOPBACK.some((m) => m(h));
+}
+
+/** The warning for an RTMP port reachable beyond this machine with no publish secret, or undefined. */
+export function publishExposureWarning(host: string, publishSecret: string | undefined, port: number): string | undefined {
+  if (publishSecret !== undefined || isLoopbackHost(host)) return undefined;
+  const p = port === 0 ? 'the RTMP port' : `port ${port}`;
+  return `RTMP ingest binds ${host} without a publish secret: anyone who can reach ${p} can publish. Set --publish-secret (or STREAMFRONT_PUBLISH_SECRET) to require publish keys`;
 }
 
 export async function startIngest(opts: { config: Config; registry: LiveRegistry; log: Logger }): Promise<IngestHandle> {
   const { config, registry } = opts;
   const log = opts.log.child({ role: 'ingest' });
+  // Said first, as a verdict on the configuration, before anything can fail or listen.
+  const exposure = publishExposureWarning(config.host, config.ingest.publishSecret, config.rtmpPort);
+  if (exposure) log.warn({ host: config.host }, exposure);
   const policy: PublishAuthPolicy = {
     ...(config.ingest.publishSecret !== undefined ? { secret: config.ingest.publishSecret } : {}),
     allow: ipAllowList(config.ingest.publishAllow), // throws on a bad entry: fail at start-up
@@ -25,11 +46,9 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
   /** Accepted publisher sessions → their stream. */
   const live = new Map<string, StreamKey>();
 
+  // The adapter logs every refusal (`publish refused`, with the reason) in one place, whatever refused it.
   const decide = (req: PublishRequest): PublishVerdict => {
-    const refuse = (reason: string): PublishVerdict => {
-      log.warn({ sessionId: req.sessionId, ip: req.ip, app: req.app, name: req.name, reason }, 'publish refused');
-      return { accept: false, reason };
-    };
+    const refuse = (reason: string): PublishVerdict => ({ accept: false, reason });
     const parsed = parsePublish(req.app, req.name, req.query);
     if (!parsed.ok) return refuse(parsed.reason);
     const { key, event, recordMode, presentedKey } = parsed.target;
@@ -44,7 +63,9 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
       startedAt: new Date(),
       packaging: 'starting',
     });
-    if (!added) return refuse(`stream ${streamId(key)} is already being published`);
+    if (!added) {
+      return refuse(registry.bySession(req.sessionId) ? 'this session already publishes a stream' : `stream ${streamId(key)} is already being published`);
+    }
     live.set(req.sessionId, key);
     log.info({ sessionId: req.sessionId, ip: req.ip, stream: streamId(key), event, recordMode }, 'publish start');
     return { accept: true };
@@ -55,6 +76,13 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
     port: config.rtmpPort,
     storeDir: path.join(path.resolve(config.dataDir), '.nms-store', `${process.pid}-${randomUUID().slice(0, 8)}`),
     idleTimeoutMs: config.ingest.idleTimeoutSeconds * 1000,
+    playWaitMs: config.ingest.playWaitSeconds * 1000,
+    chunkLimits: {
+      maxMessageBytes: config.ingest.maxMessageBytes,
+      maxChunkSize: config.ingest.maxChunkSize,
+      maxChunkStreams: config.ingest.maxChunkStreams,
+    },
+    connectionLimits: { maxConnections: config.ingest.maxConnections, maxPerAddress: config.ingest.maxConnectionsPerAddress },
     log,
     hooks: {
       decidePublish: decide,
@@ -73,7 +101,7 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
         const key = live.get(sessionId);
         if (!key) return;
         live.delete(sessionId);
-        const removed = registry.remove(key, sessionId);
+        const removed = registry.removeSession(sessionId);
         if (removed) {
           const seconds = Math.round((Date.now() - removed.startedAt.getTime()) / 100) / 10;
           log.info({ sessionId, stream: streamId(key), why, seconds }, 'publish stop');
@@ -82,5 +110,5 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
     },
   });
   log.info({ host: config.host, port: rtmp.port, publishAuth: policy.secret !== undefined, allowList: config.ingest.publishAllow }, 'RTMP ingest listening');
-  return { port: rtmp.port, close: () => rtmp.close() };
+  return { port: rtmp.port, connections: () => rtmp.connections(), close: () => rtmp.close() };
 }

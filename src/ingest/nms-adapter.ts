@@ -2,8 +2,13 @@
 // handled here so the rest of ingest sees a small, exact API:
 //   - two-level app `cfx/st` (§3): the protocol's connect is rewritten to a one-segment alias;
 //   - FMS play names `mp4:x`, `x.flv` (SPEC RTMP-21/22): rewritten before NMS validates them;
-//   - N1: refusals are decided synchronously in prePublish, the socket is destroyed (not half-closed),
-//     the refused session's packets are dropped and its later events ignored;
+//   - N1 and the later findings of §7: every RTMP session has a guard (./session-rules.ts) that
+//     decides connect, publish and play before NMS sees them, drops media from any session that is
+//     not its stream's accepted publisher, and destroys (never half-closes) a session it refuses;
+//   - the chunk layer is read by ./rtmp-chunk-reader.ts under limits instead of NMS's reader, which
+//     allocates declared lengths up front; NMS's unused 1 MiB FLV parser per session is not built;
+//   - caps on connections in total and per address (src/net/connection-gate.ts), and a bounded
+//     wait for a play of a stream that is not live;
 //   - N2: no http/https listeners at all (our express origin serves HTTP);
 //   - N3: stream state follows the publisher's socket `close`, not the 30 s-late donePublish, and
 //     the stream's subscribers (our packager's ffmpeg, RTMP viewers) are told the stream ended;
@@ -14,21 +19,73 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import { createRequire } from 'node:module';
-import NodeMediaServer, { type NmsAvPacket, type NmsSession } from 'node-media-server';
+import querystring from 'node:querystring';
+import type NodeMediaServerClass from 'node-media-server';
+import type { NmsAvPacket, NmsSession } from 'node-media-server';
 import type { Logger } from '../log.js';
 import { normalizeAddress } from '../net/address.js';
+import { ConnectionGate, gateServer, type ConnectionLimits } from '../net/connection-gate.js';
 import type { AudioInfo, VideoInfo } from '../streams/registry.js';
+import { isValidStreamName } from '../streams/stream-key.js';
+import { ChunkReader, type ChunkLimits } from './rtmp-chunk-reader.js';
+import { messageAdmission, sessionStep, streamNameOf, type SessionEvent, type SessionState } from './session-rules.js';
 import { appFromNms, livePlayName, NMS_CLOUDFRONT_ALIAS, nmsAppFor, type StreamQuery } from './stream-name.js';
 
 const require = createRequire(import.meta.url);
 
+const NMS_FLV = 'node-media-server/src/protocol/flv.js';
+const NMS_RTMP = 'node-media-server/src/protocol/rtmp.js';
+const NMS_CONTEXT = 'node-media-server/src/core/context.js';
+
+/** The fields NMS 4.4.3's Flv constructor sets; checked against the real class so an upgrade fails loudly. */
+const FLV_FIELDS = {
+  parserBuffer: () => Buffer.alloc(13),
+  parserState: () => 0,
+  parserHeaderBytes: () => 0,
+  parserTagBytes: () => 0,
+  parserTagType: () => 0,
+  parserTagSize: () => 0,
+  parserTagTime: () => 0,
+  // NMS starts at 1 MiB; its parserTagAlloc grows the buffer to the first tag's size.
+  parserTagCapacity: () => 0,
+  parserTagData: () => Buffer.alloc(0),
+  parserPreviousBytes: () => 0,
+  onPacketCallback: () => () => {},
+} as const;
+
+/**
+ * NMS's RTMP protocol object builds an FLV parser with a 1 MiB buffer per connection, before any
+ * handshake, and never uses it for RTMP (FIELD-NOTES §7). Before NMS is loaded, its FLV class is
+ * replaced in the module cache by one that starts with an empty buffer; statics are untouched.
+ */
+function loadNodeMediaServer(): typeof NodeMediaServerClass {
+  const flvPath = require.resolve(NMS_FLV);
+  if (!require.cache[require.resolve(NMS_RTMP)]) {
+    const Flv = require(flvPath) as new () => object;
+    const real = Object.keys(Reflect.construct(Flv, [])).sort().join(',');
+    const ours = Object.keys(FLV_FIELDS).sort().join(',');
+    if (real !== ours) throw new Error(`node-media-server internals changed: Flv fields are ${real}, expected ${ours}`);
+    const Small = new Proxy(Flv, {
+      construct(target) {
+        const o = Object.create(target.prototype as object) as Record<string, unknown>;
+        for (const [k, make] of Object.entries(FLV_FIELDS)) o[k] = make();
+        return o;
+      },
+    });
+    require.cache[flvPath]!.exports = Small;
+  }
+  return (require('node-media-server') as { default?: typeof NodeMediaServerClass }).default ?? (require('node-media-server') as typeof NodeMediaServerClass);
+}
+
+const NodeMediaServer = loadNodeMediaServer();
+
 export interface PublishRequest {
   sessionId: string;
-  /** The app the client connected to (`cfx/st`, not NMS's alias); '' when NMS rejected the path. */
+  /** The app the client connected to (`cfx/st`, not NMS's alias). */
   app: string;
   name: string;
   query: StreamQuery;
-  /** Peer address without the port. */
+  /** Peer address, canonical (src/net/address.ts). */
   ip: string;
 }
 
@@ -39,16 +96,16 @@ export interface MediaInfo {
   audio?: AudioInfo;
 }
 
-/** What ingest decides and learns; every callback runs synchronously on NMS's event. */
+/** What ingest decides and learns; every callback runs synchronously on the session's input. */
 export interface RtmpIngestHooks {
-  /** Called once per publish attempt, synchronously inside NMS's prePublish (FIELD-NOTES N1). */
+  /** Called once per publish that passed the session rules, before node-media-server sees it. */
   decidePublish(req: PublishRequest): PublishVerdict;
   /** Codecs of an accepted publisher, when its sequence headers arrive. */
   mediaInfo(sessionId: string, info: MediaInfo): void;
   /** Measured ingest bitrate of an accepted publisher, every few seconds. */
   bitrate(sessionId: string, kbps: number): void;
-  /** The accepted publisher's socket closed (or was closed by the idle watchdog). */
-  publisherClosed(sessionId: string, why: 'disconnected' | 'idle' | 'shutdown'): void;
+  /** A session whose publish was accepted ended (its socket closed, or it was closed by us); once per session. */
+  publisherClosed(sessionId: string, why: 'disconnected' | 'idle' | 'shutdown' | 'refused'): void;
   /** A play on `cfx/st/<name>`: the app that stream is live in, when it is not under `cfx/st` (see cloudFrontPlayApp). */
   cloudFrontPlayApp(name: string): string | undefined;
 }
@@ -62,69 +119,149 @@ export interface RtmpServerOptions {
   port: number;
   /** A directory of NMS's own JSON store, created and removed by us. */
   storeDir: string;
+  /** A publisher silent this long, or a connection that neither publishes nor plays this long, is closed. */
   idleTimeoutMs: number;
+  /** A play of a stream that is not live is closed after this long if it still is not (0 = no wait). */
+  playWaitMs: number;
+  chunkLimits: ChunkLimits;
+  connectionLimits: ConnectionLimits;
   log: Logger;
   hooks: RtmpIngestHooks;
 }
 
 export interface RtmpServer {
   port: number;
+  /** Open RTMP connections (counted by the connection gate). */
+  connections(): number;
   close(): Promise<void>;
 }
 
+/** What the protocol patches ask of a session's guard. */
+interface ProtocolGuard {
+  readonly dead: boolean;
+  readonly reader: ChunkReader;
+  connect(app: unknown): boolean;
+  publish(rawName: unknown): boolean;
+  published(): void;
+  play(rawName: unknown): string | undefined;
+  playing(): void;
+  media(): boolean;
+  violation(reason: string): void;
+}
+
+const GUARD = Symbol.for('streamfront.nms.guard');
+
+interface RtmpPacketLike {
+  header: { fmt: number; cid: number; timestamp: number; length: number; type: number; stream_id: number };
+  clock: number;
+  payload: Buffer;
+  capacity: number;
+  bytes: number;
+}
+
+interface RtmpInstance {
+  [GUARD]?: ProtocolGuard;
+  streamApp?: unknown;
+  parserPacket: RtmpPacketLike;
+  packetHandler(): void;
+}
+
 interface RtmpProtocolProto {
-  parserData(buffer: Buffer): string | null;
-  onConnect(msg: { cmdObj?: { app?: unknown } }): unknown;
-  onPlay(msg: { streamName?: unknown }): unknown;
-  onPublish(msg: unknown): unknown;
+  parserData(this: RtmpInstance, buffer: Buffer): string | null;
+  chunkRead(this: RtmpInstance, data: Buffer, p: number, bytes: number): string | null;
+  dataHandler(this: RtmpInstance): void;
+  packetHandler(this: RtmpInstance): void;
+  onConnect(this: RtmpInstance, msg: { cmdObj?: { app?: unknown } }): unknown;
+  onPlay(this: RtmpInstance, msg: { streamName?: unknown }): unknown;
+  onPublish(this: RtmpInstance, msg: { streamName?: unknown }): unknown;
 }
 
 const PATCHED = Symbol.for('streamfront.nms.patched');
 
 /**
- * Rewrites what the RTMP protocol layer hands to NMS's session, before NMS's name check:
- * `cfx/st` → its alias (FIELD-NOTES §3), and a play name's `mp4:`/`.flv` forms → the live name.
- * Throws when the NMS internals it relies on are gone (an upgrade must fail loudly, not silently).
+ * Puts every session's guard between the RTMP protocol layer and NMS's session: the chunk reader,
+ * connect/publish/play decisions, the media check, and the rewrites `cfx/st` → its alias
+ * (FIELD-NOTES §3) and `mp4:x`/`x.flv` → `x` (SPEC RTMP-21/22). Throws when the NMS internals it
+ * relies on are gone (an upgrade must fail loudly, not silently).
  */
 export function installNmsProtocolPatches(): void {
-  const Rtmp = require('node-media-server/src/protocol/rtmp.js') as { prototype: RtmpProtocolProto & { [PATCHED]?: boolean } };
+  const Rtmp = require(NMS_RTMP) as { prototype: RtmpProtocolProto & { [PATCHED]?: boolean } };
   const proto = Rtmp?.prototype;
-  if (!proto || typeof proto.parserData !== 'function' || typeof proto.onConnect !== 'function' || typeof proto.onPlay !== 'function' || typeof proto.onPublish !== 'function') {
-    throw new Error('node-media-server internals changed: src/protocol/rtmp.js parserData/onConnect/onPlay/onPublish not found; the cfx/st adaptation cannot be installed');
+  const needed = ['parserData', 'chunkRead', 'dataHandler', 'packetHandler', 'onConnect', 'onPlay', 'onPublish'] as const;
+  if (!proto || needed.some((m) => typeof proto[m] !== 'function')) {
+    throw new Error(`node-media-server internals changed: src/protocol/rtmp.js ${needed.join('/')} not all found; the session guard cannot be installed`);
   }
   if (proto[PATCHED]) return;
-  // N7 (found by test/e2e/bad-input-rtmp): NMS parses client bytes without a try/catch, so one
-  // malformed command (a connect whose tcUrl is not a URL, a publish or play whose name is null or
-  // a number) throws out of the socket's 'data' handler and ends the whole process. A parse error
-  // is returned as NMS's own error string instead: NMS logs it and ends that one session.
-  const parserData = proto.parserData;
-  proto.parserData = function (this: unknown, buffer: Buffer) {
+  const { parserData, dataHandler, onConnect, onPlay, onPublish } = proto;
+  // N7: NMS parses client bytes without a try/catch, so one malformed command (a connect whose
+  // tcUrl is not a URL, a truncated AMF value) throws out of the socket's 'data' handler and ends
+  // the whole process. A parse error ends that one session instead.
+  proto.parserData = function (buffer) {
+    const guard = this[GUARD];
+    if (guard?.dead) return null;
     try {
       return parserData.call(this, buffer);
     } catch (err) {
-      return `malformed RTMP input: ${(err as Error).message}`;
+      const reason = `malformed RTMP input: ${(err as Error).message}`;
+      if (!guard) return reason;
+      guard.violation(reason);
+      return null;
     }
   };
-  const onConnect = proto.onConnect;
-  const onPlay = proto.onPlay;
-  proto.onConnect = function (this: unknown, msg) {
-    if (msg?.cmdObj && typeof msg.cmdObj.app === 'string') {
-      // A null alias (the literal alias) becomes a name NMS's own check refuses.
-      msg.cmdObj.app = nmsAppFor(msg.cmdObj.app) ?? '!reserved';
+  proto.chunkRead = function (data, p, bytes) {
+    const guard = this[GUARD];
+    if (!guard) return 'RTMP session without a guard';
+    if (guard.dead) return null;
+    const pushed = guard.reader.push(data.subarray(p, p + bytes), (m) => {
+      if (guard.dead) return;
+      this.parserPacket = {
+        header: { fmt: m.fmt, cid: m.csid, timestamp: m.timestamp, length: m.payload.length, type: m.type, stream_id: m.streamId },
+        clock: m.clock,
+        payload: m.payload,
+        capacity: m.payload.length,
+        bytes: 0,
+      };
+      // NMS drops a message whose clock ran past 32 bits; so do we.
+      if (m.clock > 0xffffffff) return;
+      this.packetHandler();
+    });
+    if (!pushed.ok) guard.violation(pushed.reason);
+    return null;
+  };
+  proto.dataHandler = function () {
+    if (!this[GUARD]?.media()) return;
+    return dataHandler.call(this);
+  };
+  proto.onConnect = function (msg) {
+    const guard = this[GUARD];
+    const app = msg?.cmdObj?.app;
+    if (!guard?.connect(app)) return;
+    if (typeof app === 'string' && msg.cmdObj) {
+      // A null alias (the literal alias) becomes a name NMS's own check refuses; the guard refuses it first anyway.
+      msg.cmdObj.app = nmsAppFor(app) ?? '!reserved';
     }
     return onConnect.call(this, msg);
   };
-  proto.onPlay = function (this: { streamApp?: unknown }, msg) {
-    if (msg && typeof msg.streamName === 'string') {
-      const streamName = livePlayName(msg.streamName);
-      msg.streamName = streamName;
-      if (this.streamApp === NMS_CLOUDFRONT_ALIAS && resolveCloudFrontPlay) {
-        const app = resolveCloudFrontPlay(streamName.split('?')[0]!);
-        const nmsApp = app === undefined ? null : nmsAppFor(app);
-        if (nmsApp) this.streamApp = nmsApp;
-      }
+  proto.onPublish = function (msg) {
+    const guard = this[GUARD];
+    if (!guard?.publish(msg?.streamName)) return;
+    const result = onPublish.call(this, msg);
+    guard.published();
+    return result;
+  };
+  proto.onPlay = function (msg) {
+    const guard = this[GUARD];
+    const requested = guard?.play(msg?.streamName);
+    if (requested === undefined) return;
+    msg.streamName = requested;
+    if (this.streamApp === NMS_CLOUDFRONT_ALIAS && resolveCloudFrontPlay) {
+      const app = resolveCloudFrontPlay(requested.split('?')[0]!);
+      const nmsApp = app === undefined ? null : nmsAppFor(app);
+      if (nmsApp) this.streamApp = nmsApp;
     }
-    return onPlay.call(this, msg);
+    const result = onPlay.call(this, msg);
+    guard!.playing();
+    return result;
   };
   proto[PATCHED] = true;
 }
@@ -183,6 +320,29 @@ interface Tracked {
   closedWhy?: 'idle' | 'shutdown';
 }
 
+/** Logs a repeated event at most once per interval; the ones it held back are counted in a line at the interval's end. */
+function throttledWarn(log: Logger, everyMs: number): (fields: Record<string, unknown>, msg: string) => void {
+  let last = 0;
+  let skipped = 0;
+  let flush: NodeJS.Timeout | undefined;
+  return (fields, msg) => {
+    const now = Date.now();
+    if (now - last >= everyMs) {
+      log.warn(fields, msg);
+      last = now;
+      return;
+    }
+    skipped++;
+    flush ??= setTimeout(() => {
+      flush = undefined;
+      log.warn({ ...fields, alsoSince: skipped }, `${msg} (${skipped} more in the last ${everyMs / 1000} s)`);
+      skipped = 0;
+      last = Date.now();
+    }, everyMs - (now - last));
+    flush.unref();
+  };
+}
+
 export async function startRtmpServer(opts: RtmpServerOptions): Promise<RtmpServer> {
   const { host, log, hooks } = opts;
   installNmsProtocolPatches();
@@ -208,67 +368,190 @@ export async function startRtmpServer(opts: RtmpServerOptions): Promise<RtmpServ
   if (internals.store?.options) internals.store.options.signals = false;
   const tcpServer = internals.rtmpServer?.tcpServer;
   if (!internals.rtmpServer || !tcpServer) throw new Error('node-media-server internals changed: rtmpServer.tcpServer not found');
+  const context = require(NMS_CONTEXT) as { sessions?: Map<string, NmsSession> };
+  const sessions = context.sessions;
+  if (!(sessions instanceof Map)) throw new Error('node-media-server internals changed: Context.sessions is not a Map');
+
+  // Connection caps come first: a refused socket never reaches NMS, so it costs nothing but the accept.
+  const gate = new ConnectionGate(opts.connectionLimits);
+  const refusedLog = throttledWarn(log, 5000);
+  gateServer(tcpServer, gate, (address, reason) => refusedLog({ peer: address, reason }, 'RTMP connection refused'));
 
   const accepted = new Map<string, Tracked>();
+  /** A player queue this deep means it does not read (N4: NMS ignores back-pressure). */
+  const maxPlayerBacklog = 4 * opts.chunkLimits.maxMessageBytes;
 
-  // N4 before publish: NMS has no handshake timeout, so a connection that never publishes or plays
-  // would hold a socket for ever. Each one gets `idleTimeoutMs` to get there.
-  const engaged = new WeakSet<net.Socket>();
-  tcpServer.on('connection', (socket: net.Socket) => {
-    if (opts.idleTimeoutMs <= 0) return;
-    const timer = setTimeout(() => {
-      if (!engaged.has(socket)) {
-        log.debug({ peer: `${socket.remoteAddress}:${socket.remotePort}` }, 'RTMP connection neither published nor played: closing');
-        socket.destroy();
-      }
-    }, opts.idleTimeoutMs);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
-  });
-  nms.on('prePlay', (session) => {
-    if (session.socket) engaged.add(session.socket);
-  });
-
-  nms.on('prePublish', (session) => {
-    const socket = session.socket;
-    if (socket) engaged.add(socket);
-    if (!socket || !session.rtmp) return; // only RTMP publishes exist here (no relay, no RTSP)
-    // N3: our state follows the socket; NMS's resume grace would otherwise hold the name 30 s.
-    if (session.broadcast) session.broadcast.publishGraceMs = 0;
-    // NMS's `ip` is `addr:port`, ambiguous for IPv6: take the socket's own address.
-    const ip = normalizeAddress(socket.remoteAddress);
-    const verdict: PublishVerdict = session.streamPath
-      ? hooks.decidePublish({ sessionId: session.id, app: appFromNms(session.streamApp), name: session.streamName, query: session.streamQuery ?? {}, ip })
-      : { accept: false, reason: 'invalid app or stream name' };
-    if (!verdict.accept) {
-      // N1: drop anything this session already sent and cut it off before its bytes reach the broadcast.
-      // Its later postPublish/donePublish need no guard: we never listen to them.
-      session.rtmp.onPacketCallback = () => {};
+  /** Every RTMP session NMS creates gets its guard here, before its first byte is parsed. */
+  function adopt(session: NmsSession): void {
+    const socket = session.socket!;
+    const rtmp = session.rtmp as unknown as RtmpInstance;
+    const peer = normalizeAddress(socket.remoteAddress);
+    let state: SessionState = { phase: 'handshake' };
+    let dead = false;
+    let publishAccepted = false;
+    let tracked: Tracked | undefined;
+    let deadline: NodeJS.Timeout | undefined;
+    let playWait: NodeJS.Timeout | undefined;
+    const ctx = (): Record<string, unknown> => ({ sessionId: session.id, peer, phase: state.phase });
+    const drop = (): void => {
+      dead = true;
       socket.destroy();
-      return;
-    }
-    const now = Date.now();
-    const tracked: Tracked = { session, lastBytes: session.inBytes, lastChange: now, rateBytes: session.inBytes, rateAt: now };
-    accepted.set(session.id, tracked);
-    const forward = session.rtmp.onPacketCallback;
-    session.rtmp.onPacketCallback = (packet: NmsAvPacket) => {
-      forward(packet);
-      // Sequence headers (flags 0/2) for AAC/H.264/HEVC; other codecs (MP3, Sorenson…) have none,
-      // so the first packet of a track names its codec too.
-      if (packet.codec_type === 8 ? packet.flags === 0 || !tracked.audio : packet.codec_type === 9 && (packet.flags === 2 || !tracked.video)) {
-        learnMedia(tracked, packet);
-      }
     };
+    const step = (event: SessionEvent): ReturnType<typeof sessionStep> => {
+      const v = sessionStep(state, event);
+      if (v.ok) state = v.state;
+      return v;
+    };
+    const refusePublish = (reason: string, name?: string): false => {
+      log.warn({ ...ctx(), app: state.app?.ok ? state.app.value : undefined, name, reason }, 'publish refused');
+      drop();
+      return false;
+    };
+    const engaged = (): void => {
+      if (deadline) clearTimeout(deadline);
+      deadline = undefined;
+    };
+
+    const guard: ProtocolGuard = {
+      get dead() {
+        return dead;
+      },
+      // Media from a session that is not the accepted publisher is refused at its header, before
+      // any of its payload is kept; so are oversized commands.
+      reader: new ChunkReader(opts.chunkLimits, ({ type, length }) => messageAdmission(state.phase, type, length)),
+      violation(reason) {
+        if (dead) return;
+        log.warn({ ...ctx(), reason }, 'RTMP session dropped');
+        drop();
+      },
+      connect(app) {
+        const v = step({ kind: 'connect', app });
+        if (!v.ok) guard.violation(v.reason);
+        return v.ok;
+      },
+      publish(rawName) {
+        const parsed = streamNameOf(rawName);
+        const name = parsed.ok ? parsed.value.name : undefined;
+        const v = step({ kind: 'publish' });
+        if (!v.ok) return refusePublish(v.reason, name);
+        if (!parsed.ok) return refusePublish(parsed.reason);
+        const verdict = hooks.decidePublish({
+          sessionId: session.id,
+          app: state.app?.ok ? state.app.value : '',
+          name: parsed.value.name,
+          query: querystring.parse(parsed.value.query) as StreamQuery,
+          ip: peer,
+        });
+        if (!verdict.accept) return refusePublish(verdict.reason, name);
+        publishAccepted = true;
+        engaged();
+        return true;
+      },
+      published() {
+        if (dead) return;
+        if (!session.isPublisher) {
+          // Our decision said yes but NMS's own check said no (its slot still held): same outcome as ours.
+          refusePublish(`node-media-server refused it: ${session.streamPath || 'invalid path'} still has a publisher`, session.streamName);
+          return;
+        }
+        // N3: our state follows the socket; NMS's resume grace would otherwise hold the name 30 s.
+        if (session.broadcast) session.broadcast.publishGraceMs = 0;
+        const now = Date.now();
+        const t: Tracked = { session, lastBytes: session.inBytes, lastChange: now, rateBytes: session.inBytes, rateAt: now };
+        tracked = t;
+        accepted.set(session.id, t);
+        const forward = session.rtmp!.onPacketCallback;
+        session.rtmp!.onPacketCallback = (packet: NmsAvPacket) => {
+          forward(packet);
+          // Sequence headers (flags 0/2) for AAC/H.264/HEVC; other codecs (MP3, Sorenson…) have none,
+          // so the first packet of a track names its codec too.
+          if (packet.codec_type === 8 ? packet.flags === 0 || !t.audio : packet.codec_type === 9 && (packet.flags === 2 || !t.video)) {
+            learnMedia(t, packet);
+          }
+        };
+      },
+      play(rawName) {
+        const v = step({ kind: 'play' });
+        const parsed = streamNameOf(rawName);
+        const refuse = (reason: string): undefined => {
+          log.info({ ...ctx(), name: parsed.ok ? parsed.value.name : undefined, reason }, 'play refused');
+          drop();
+          return undefined;
+        };
+        if (!v.ok) return refuse(v.reason);
+        if (!parsed.ok) return refuse(parsed.reason);
+        const requested = livePlayName(rawName as string);
+        const name = requested.split('?')[0]!;
+        if (!isValidStreamName(name)) return refuse(`invalid stream name ${JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name)}`);
+        engaged();
+        return requested;
+      },
+      playing() {
+        if (dead) return;
+        // N4: NMS writes to subscribers without back-pressure; a player that stops reading is dropped
+        // before its queue grows without bound.
+        const send = session.sendBuffer;
+        session.sendBuffer = (buffer: Buffer) => {
+          if (socket.writableLength > maxPlayerBacklog) return guard.violation(`player not reading: ${socket.writableLength} bytes queued`);
+          send(buffer);
+        };
+        if (opts.playWaitMs > 0 && !session.broadcast?.publisher) {
+          playWait = setTimeout(() => {
+            if (!dead && !session.broadcast?.publisher) {
+              log.info({ ...ctx(), stream: session.streamPath, waitedMs: opts.playWaitMs }, 'play of a stream that is not live: closing');
+              drop();
+            }
+          }, opts.playWaitMs);
+          playWait.unref();
+        }
+      },
+      media() {
+        const v = step({ kind: 'media' });
+        if (!v.ok) guard.violation(v.reason);
+        else if (!publishAccepted || !tracked) {
+          guard.violation('media before the publish was accepted');
+          return false;
+        }
+        return v.ok;
+      },
+    };
+    rtmp[GUARD] = guard;
+
+    // N4 before publish: NMS has no handshake timeout, so a connection that never publishes or plays
+    // would hold a socket for ever. Each one gets `idleTimeoutMs` to get there.
+    if (opts.idleTimeoutMs > 0) {
+      deadline = setTimeout(() => {
+        if (dead || state.phase === 'publishing' || state.phase === 'playing') return;
+        log.debug({ ...ctx() }, 'RTMP connection neither published nor played: closing');
+        drop();
+      }, opts.idleTimeoutMs);
+      deadline.unref();
+    }
+
     socket.once('close', () => {
+      dead = true;
+      if (deadline) clearTimeout(deadline);
+      if (playWait) clearTimeout(playWait);
+      if (!publishAccepted) return;
       accepted.delete(session.id);
-      // N3: NMS never tells subscribers; end them so the packager's ffmpeg sees end-of-stream and writes its trailers.
+      // N3: NMS never tells subscribers; end them so the packager's ffmpeg sees end-of-stream and
+      // writes its trailers, and destroy the ones that do not hang up.
       const broadcast = session.broadcast;
-      if (broadcast && (broadcast.publisher === session || broadcast.publisher === null)) {
-        for (const sub of broadcast.subscribers.values()) sub.socket?.end();
+      if (tracked && broadcast && (broadcast.publisher === session || broadcast.publisher === null)) {
+        for (const sub of broadcast.subscribers.values()) {
+          sub.socket?.end();
+          setTimeout(() => sub.socket?.destroy(), 5000).unref();
+        }
       }
-      hooks.publisherClosed(session.id, tracked.closedWhy ?? 'disconnected');
+      hooks.publisherClosed(session.id, tracked ? (tracked.closedWhy ?? 'disconnected') : 'refused');
     });
-  });
+  }
+
+  const setSession = sessions.set;
+  sessions.set = function (this: Map<string, NmsSession>, id: string, session: NmsSession) {
+    if (session?.protocol === 'rtmp' && session.socket && session.rtmp) adopt(session);
+    return setSession.call(this, id, session);
+  };
 
   function learnMedia(t: Tracked, packet: NmsAvPacket): void {
     const s = t.session;
@@ -329,6 +612,7 @@ export async function startRtmpServer(opts: RtmpServerOptions): Promise<RtmpServ
     await nms.stop(); // closes the listener and destroys every RTMP socket: publisher `close` handlers run
     await tcpClosed;
     await fs.rm(opts.storeDir, { recursive: true, force: true });
+    delete (sessions as { set?: unknown }).set; // back to Map.prototype.set
   };
   try {
     await Promise.all([listening, running]);
@@ -336,5 +620,5 @@ export async function startRtmpServer(opts: RtmpServerOptions): Promise<RtmpServ
     await close().catch(() => {});
     throw err;
   }
-  return { port, close };
+  return { port, connections: () => gate.open, close };
 }

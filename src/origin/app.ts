@@ -15,11 +15,11 @@ import { rewriteF4mManifest, rewriteHlsPlaylist, rewriteSmoothManifest, smoothIn
 import { contentEtag, firstSmoothFragmentStart, openMedia, readStreamInfo, readWholeFile, resolveInside, resolveRouteFile, type MediaFile } from './media-files.js';
 import {
   FALLBACK_INDEX_HTML,
-  hlsJsFile,
   isPlayerFileName,
   PLAYER_CACHE_CONTROL,
   playerContentType,
   playerDir,
+  vendorAssetFiles,
 } from './player-assets.js';
 import { POLICY_CACHE_CONTROL, POLICY_FILES } from './policy-files.js';
 import { apiBase, describeStreams } from './streams-api.js';
@@ -48,13 +48,13 @@ export function createOriginApp(opts: OriginOptions): express.Express {
   const dataDir = path.resolve(config.dataDir);
   const startedAt = Date.now();
   const player = playerDir();
-  const hlsJs = hlsJsFile();
+  const vendor = vendorAssetFiles();
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  // Request log at debug level (issue 2).
+  // Request log at debug level: one line per request, silent at the default level.
   app.use((req, res, next) => {
     const t0 = process.hrtime.bigint();
     res.on('close', () => {
@@ -164,8 +164,9 @@ export function createOriginApp(opts: OriginOptions): express.Express {
       });
       return;
     }
-    if (rawPath === '/vendor/hls.min.js' && hlsJs) {
-      if (await serveStaticFile(req, res, path.dirname(hlsJs), hlsJs, { contentType: 'text/javascript; charset=utf-8', cacheControl: PLAYER_CACHE_CONTROL })) return;
+    const vendorFile = vendor.get(rawPath);
+    if (vendorFile) {
+      if (await serveStaticFile(req, res, path.dirname(vendorFile), vendorFile, { contentType: 'text/javascript; charset=utf-8', cacheControl: PLAYER_CACHE_CONTROL })) return;
     }
     if (one !== undefined && isPlayerFileName(one) && (await servePlayerFile(req, res, one))) return;
 

@@ -11,14 +11,35 @@ export function playerDir(): string {
   return fileURLToPath(new URL('../../player/', import.meta.url));
 }
 
-/** hls.js's browser build from node_modules, resolved the way Node resolves packages. */
-export function hlsJsFile(): string | undefined {
+/**
+ * The players' browser builds, vendored from node_modules and served at `/vendor/<name>` so that
+ * the page works with no internet and no CDN: request path → npm module specifier.
+ * dash.js's package has an `exports` map, so it is named by its package name (its `require`
+ * condition is the UMD build, which defines `window.dashjs`).
+ */
+export const VENDOR_ASSETS: Readonly<Record<string, string>> = {
+  '/vendor/hls.min.js': 'hls.js/dist/hls.min.js',
+  '/vendor/dash.all.min.js': 'dashjs',
+};
+
+/** Resolves a module specifier the way Node does; undefined when the package is not installed. */
+function resolveModuleFile(specifier: string): string | undefined {
   try {
-    const file = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
+    const file = createRequire(import.meta.url).resolve(specifier);
     return existsSync(file) ? file : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The vendored files that are installed: request path → file on disk (resolved once, at start). */
+export function vendorAssetFiles(): ReadonlyMap<string, string> {
+  const files = new Map<string, string>();
+  for (const [urlPath, specifier] of Object.entries(VENDOR_ASSETS)) {
+    const file = resolveModuleFile(specifier);
+    if (file) files.set(urlPath, file);
+  }
+  return files;
 }
 
 /** Player file names served at the root: one plain name with a known extension, nothing else. */

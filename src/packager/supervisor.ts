@@ -288,7 +288,7 @@ export class StreamSupervisor {
     // Exit 0 is an input that ended (the publisher is leaving, its unpublish is on the way): that
     // end is real. Any other exit under a live publisher is not an end of stream.
     if (exit.code !== 0) void this.#enqueue(() => this.#withdrawEndOfStream());
-    // Died under a live publisher: restart with back-off (issue 5: resume within 3 s).
+    // Died under a live publisher: restart with back-off (target: output resumes within 3 s).
     this.#failures = ranMs >= HEALTHY_RUN_MS ? 1 : this.#failures + 1;
     this.#scheduleRestart(live, 'ffmpeg died while the stream is live: restarting');
   }

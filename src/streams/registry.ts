@@ -43,8 +43,14 @@ export interface RegistryEvents {
   update: [stream: LiveStream];
 }
 
+/**
+ * Exact by construction: a stream has one publisher session and a session publishes at most one
+ * stream, so when a session ends, removeSession ends everything it published.
+ */
 export class LiveRegistry extends EventEmitter<RegistryEvents> {
   readonly #streams = new Map<string, LiveStream>();
+  /** Publisher session id → its stream id. */
+  readonly #bySession = new Map<string, string>();
 
   get(key: StreamKey): LiveStream | undefined {
     return this.#streams.get(streamId(key));
@@ -54,11 +60,12 @@ export class LiveRegistry extends EventEmitter<RegistryEvents> {
     return [...this.#streams.values()];
   }
 
-  /** Adds a live stream; returns false (and changes nothing) when that key is already live. */
+  /** Adds a live stream; returns false (and changes nothing) when that key is already live or the session already publishes one. */
   add(stream: LiveStream): boolean {
     const id = streamId(stream.key);
-    if (this.#streams.has(id)) return false;
+    if (this.#streams.has(id) || this.#bySession.has(stream.sessionId)) return false;
     this.#streams.set(id, stream);
+    this.#bySession.set(stream.sessionId, id);
     this.emit('publish', stream);
     return true;
   }
@@ -77,7 +84,20 @@ export class LiveRegistry extends EventEmitter<RegistryEvents> {
     const stream = this.#streams.get(id);
     if (!stream || (sessionId !== undefined && stream.sessionId !== sessionId)) return undefined;
     this.#streams.delete(id);
+    this.#bySession.delete(stream.sessionId);
     this.emit('unpublish', stream);
     return stream;
+  }
+
+  /** The stream a session publishes, if any. */
+  bySession(sessionId: string): LiveStream | undefined {
+    const id = this.#bySession.get(sessionId);
+    return id === undefined ? undefined : this.#streams.get(id);
+  }
+
+  /** Ends what `sessionId` published (its session ended); returns the removed record. */
+  removeSession(sessionId: string): LiveStream | undefined {
+    const stream = this.bySession(sessionId);
+    return stream ? this.remove(stream.key, sessionId) : undefined;
   }
 }

@@ -69,6 +69,8 @@ declare module 'node-media-server' {
     rtmp?: NmsRtmpProtocol;
     broadcast?: NmsBroadcast;
     close(): void;
+    /** Writes to the subscriber's socket (the broadcaster calls it for every message). */
+    sendBuffer(buffer: Buffer): void;
   }
 
   export type NmsEvent = 'prePublish' | 'postPublish' | 'donePublish' | 'prePlay' | 'postPlay' | 'donePlay';

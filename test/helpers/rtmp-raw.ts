@@ -7,9 +7,9 @@ import net from 'node:net';
 export const HANDSHAKE_SIZE = 1536;
 
 /** AMF0 values this client can encode. */
-export type Amf0 = number | string | boolean | null | undefined | { [k: string]: Amf0 };
+export type Amf0 = number | string | boolean | null | undefined | Amf0[] | { [k: string]: Amf0 };
 
-/** AMF0 encoding of one value (numbers, strings incl. long strings, booleans, null, objects). */
+/** AMF0 encoding of one value (numbers, strings incl. long strings, booleans, null, strict arrays, objects). */
 export function amf0(value: Amf0): Buffer {
   if (typeof value === 'number') {
     const b = Buffer.alloc(9);
@@ -33,6 +33,12 @@ export function amf0(value: Amf0): Buffer {
   }
   if (value === null) return Buffer.from([0x05]);
   if (value === undefined) return Buffer.from([0x06]);
+  if (Array.isArray(value)) {
+    const h = Buffer.alloc(5);
+    h[0] = 0x0a; // strict array
+    h.writeUInt32BE(value.length, 1);
+    return Buffer.concat([h, ...value.map(amf0)]);
+  }
   const parts: Buffer[] = [Buffer.from([0x03])];
   for (const [k, v] of Object.entries(value)) {
     const key = Buffer.from(k, 'utf8');
@@ -77,6 +83,42 @@ export function chunkMessage(opts: {
     if (off > 0) parts.push(Buffer.from([0xc0 | csid]));
     parts.push(payload.subarray(off, off + chunkSize));
   }
+  return Buffer.concat(parts);
+}
+
+/** The basic header of a chunk: fmt and any chunk stream id (2–65599, one, two or three bytes). */
+export function basicHeader(fmt: number, csid: number): Buffer {
+  if (csid >= 2 && csid <= 63) return Buffer.from([(fmt << 6) | csid]);
+  if (csid >= 64 && csid <= 319) return Buffer.from([fmt << 6, csid - 64]);
+  if (csid >= 64 && csid <= 65599) return Buffer.from([(fmt << 6) | 1, (csid - 64) & 0xff, (csid - 64) >> 8]);
+  throw new Error(`csid ${csid} out of range`);
+}
+
+/**
+ * One chunk with any header type (0–3): the fields that type carries, an extended timestamp when
+ * the timestamp is 0xffffff or more (or `extended` for a type-3 continuation), then `data` as is.
+ */
+export function chunk(fmt: 0 | 1 | 2 | 3, csid: number, f: { timestamp?: number; length?: number; type?: number; streamId?: number; extended?: number }, data: Buffer): Buffer {
+  const ts = f.timestamp ?? 0;
+  const ext = ts >= 0xffffff;
+  const mh = Buffer.alloc([11, 7, 3, 0][fmt]!);
+  if (fmt <= 2) mh.writeUIntBE(ext ? 0xffffff : ts, 0, 3);
+  if (fmt <= 1) {
+    mh.writeUIntBE(f.length ?? data.length, 3, 3);
+    mh[6] = f.type ?? 0;
+  }
+  if (fmt === 0) mh.writeUInt32LE(f.streamId ?? 0, 7);
+  const parts = [basicHeader(fmt, csid), mh];
+  if (fmt <= 2 && ext) {
+    const e = Buffer.alloc(4);
+    e.writeUInt32BE(ts >>> 0);
+    parts.push(e);
+  } else if (fmt === 3 && f.extended !== undefined) {
+    const e = Buffer.alloc(4);
+    e.writeUInt32BE(f.extended >>> 0);
+    parts.push(e);
+  }
+  parts.push(data);
   return Buffer.concat(parts);
 }
 
@@ -198,5 +240,49 @@ export async function connectedSession(port: number, app = 'live'): Promise<RawC
   await handshake(conn);
   await conn.write(connectCommand(app, `rtmp://127.0.0.1:${port}/${app}`));
   await conn.write(createStreamCommand());
+  return conn;
+}
+
+/** One FLV tag: 8 audio, 9 video, 18 script data. */
+export interface FlvTag {
+  type: number;
+  timestamp: number;
+  data: Buffer;
+}
+
+/** The tags of an FLV file (header and back-pointers skipped). */
+export function flvTags(flv: Buffer, max = Infinity): FlvTag[] {
+  if (flv.subarray(0, 3).toString('latin1') !== 'FLV') throw new Error('not an FLV file');
+  const tags: FlvTag[] = [];
+  let p = flv.readUInt32BE(5) + 4;
+  while (p + 11 <= flv.length && tags.length < max) {
+    const type = flv[p]! & 0x1f;
+    const size = flv.readUIntBE(p + 1, 3);
+    const timestamp = flv.readUIntBE(p + 4, 3) | (flv[p + 7]! << 24);
+    if (p + 11 + size > flv.length) break;
+    tags.push({ type, timestamp, data: Buffer.from(flv.subarray(p + 11, p + 11 + size)) });
+    p += 11 + size + 4;
+  }
+  return tags;
+}
+
+/**
+ * FLV tags as the RTMP messages a publisher sends (metadata, sequence headers, frames), on
+ * message stream `streamId`: what a session that only plays would send to inject media.
+ */
+export function mediaMessages(tags: readonly FlvTag[], streamId = 1, chunkSize = 128): Buffer {
+  return Buffer.concat(
+    tags.map((t) =>
+      chunkMessage({ csid: t.type === 8 ? 4 : t.type === 9 ? 6 : 5, type: t.type, streamId, payload: t.data, timestamp: t.timestamp, chunkSize }),
+    ),
+  );
+}
+
+/** A session that connected and issued `play` for `name` on `app`; resolves once the server answered. */
+export async function playingSession(port: number, app: string, name: string): Promise<RawConn> {
+  const conn = await connectedSession(port, app);
+  const before = conn.received().length;
+  await conn.write(playCommand(name));
+  await conn.readAtLeast(before + 1, 5000).catch(() => undefined);
   return conn;
 }

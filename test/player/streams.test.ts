@@ -3,14 +3,22 @@
 import { describe, expect, it } from 'vitest';
 import {
   bufferAhead,
+  chooseMode,
   classifyUrl,
   classifyXCache,
   createHitCounter,
   describeMedia,
+  formatLatency,
   hlsUrl,
+  httpProblem,
+  manifestState,
   normalizeStreams,
+  pageQuery,
+  parseModeParam,
   parseStreamParam,
+  playbackModes,
   playbackUrls,
+  programDateLatency,
 } from '../../player/streams.js';
 
 const entry = {
@@ -203,4 +211,115 @@ describe("against the origin's real /api/streams body (src/origin/streams-api.ts
     expect(rows.map((r) => r.url)).toContain('rtmp://media.example.com:1935/cfx/st/livestream');
     expect(rows.every((r) => r.url.startsWith('http://media.example.com/') || r.url.startsWith('rtmp://media.example.com:1935/'))).toBe(true);
   });
+});
+
+describe('playback modes: LL-HLS by default, classic HLS and DASH by switch, from /api/streams', () => {
+  const page = 'http://edge.example:8000';
+  const withCmaf = {
+    app: 'live',
+    name: 'demo',
+    paths: { wowza: { hls: '/live/demo/playlist.m3u8', llhls: '/live/demo/playlist_sfm4s.m3u8', dash: '/live/demo/manifest_sfm4s.mpd' } },
+  };
+  const classicOnly = { app: 'live', name: 'demo', paths: { wowza: { hls: '/live/demo/playlist.m3u8' } } };
+  const urlsOnly = { app: 'live', name: 'demo', urls: { wowza: { llhls: 'http://127.0.0.1:8080/live/demo/playlist_sfm4s.m3u8' } } };
+
+  it.each([
+    ['both CMAF outputs listed', withCmaf, { llhls: `${page}/live/demo/playlist_sfm4s.m3u8`, hls: `${page}/live/demo/playlist.m3u8`, dash: `${page}/live/demo/manifest_sfm4s.mpd` }],
+    ["today's server (classic HLS only)", classicOnly, { llhls: null, hls: `${page}/live/demo/playlist.m3u8`, dash: null }],
+    ['absolute urls, moved onto the page origin', urlsOnly, { llhls: `${page}/live/demo/playlist_sfm4s.m3u8`, hls: `${page}/live/demo/playlist.m3u8`, dash: null }],
+    ['nothing listed: the Wowza default', { app: 'cfx/st', name: 'x' }, { llhls: null, hls: `${page}/cfx/st/x/playlist.m3u8`, dash: null }],
+    ['a protocol-relative or non-HTTP value is ignored', { app: 'live', name: 'demo', paths: { wowza: { llhls: '//evil.example/x.m3u8', dash: 'javascript:alert(1)' } } },
+      { llhls: null, hls: `${page}/live/demo/playlist.m3u8`, dash: null }],
+  ])('%s', (_what, stream, expected) => {
+    expect(playbackModes(stream, page)).toEqual(expected);
+  });
+
+  const all = playbackModes(withCmaf, page);
+  const classic = playbackModes(classicOnly, page);
+  it.each([
+    [null, all, 'llhls', false],
+    ['llhls', all, 'llhls', false],
+    ['hls', all, 'hls', false],
+    ['dash', all, 'dash', false],
+    ['bogus', all, 'llhls', false],
+    [null, classic, 'hls', true],
+    ['llhls', classic, 'hls', true],
+    ['dash', classic, 'hls', true],
+    ['hls', classic, 'hls', false],
+  ])('asked %s → plays %s', (requested, modes, mode, fellBack) => {
+    const c = chooseMode(requested, modes);
+    expect(c.mode).toBe(mode);
+    expect(c.url).toBe(modes[mode as 'llhls' | 'hls' | 'dash']);
+    expect(c.fallback !== null).toBe(fellBack);
+    if (fellBack) expect(c.fallback).toMatch(/not offered .* playing classic HLS/);
+  });
+
+  it.each([
+    ['?stream=live/a&mode=dash', 'dash'],
+    ['?mode=hls', 'hls'],
+    ['?mode=llhls', 'llhls'],
+    ['?mode=DASH', null],
+    ['?mode=', null],
+    ['?stream=live/a', null],
+  ])('parseModeParam(%s) = %s', (q, m) => expect(parseModeParam(q)).toBe(m));
+
+  it.each([
+    ['live/a', 'llhls', '?stream=live/a'],
+    ['live/a', 'hls', '?stream=live/a&mode=hls'],
+    ['cfx/st/b', 'dash', '?stream=cfx/st/b&mode=dash'],
+  ])('pageQuery(%s, %s)', (id, mode, q) => expect(pageQuery(id, mode as 'hls')).toBe(q));
+
+  it('lists the CMAF URLs under their own families, first', () => {
+    const rows = playbackUrls(withCmaf, page);
+    expect(rows.slice(0, 3).map((r) => r.family)).toEqual(['LL-HLS (CMAF)', 'DASH (CMAF)', 'HLS']);
+    expect(hlsUrl(withCmaf, page)).toBe(`${page}/live/demo/playlist.m3u8`);
+  });
+});
+
+describe('manifestState', () => {
+  it.each([
+    ['#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nseg_1.ts\n', 'live'],
+    ['#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nchunklist.m3u8\n', 'live'],
+    ['#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXT-X-PART:DURATION=0.5,URI="p1.m4s"\n', 'live'],
+    ['#EXTM3U\n#EXTINF:2.0,\nseg_1.ts\n#EXT-X-ENDLIST\n', 'ended'],
+    ['#EXTM3U\n#EXT-X-TARGETDURATION:2\n', 'empty'],
+    ['<html>404</html>', 'empty'],
+    ['', 'empty'],
+    ['<?xml version="1.0"?><MPD type="dynamic"><Period><AdaptationSet><SegmentTemplate media="$Number$.m4s"/></AdaptationSet></Period></MPD>', 'live'],
+    ['<MPD type="static" mediaPresentationDuration="PT10S"><Period/></MPD>', 'ended'],
+    ['<MPD type="dynamic"><Period/></MPD>', 'empty'],
+  ])('%j → %s', (text, state) => expect(manifestState(text)).toBe(state));
+});
+
+describe('httpProblem', () => {
+  it.each([
+    [200, true, null],
+    [403, true, 'protected'],
+    [403, false, 'protected'],
+    [401, false, 'protected'],
+    [404, true, null],
+    [404, false, 'not-found'],
+    [410, false, 'not-found'],
+    [502, true, 'server'],
+    [504, false, 'server'],
+    [304, true, null],
+  ])('HTTP %i (listed: %s) → %s', (status, listed, kind) => {
+    const p = httpProblem(status, listed);
+    expect(p?.kind ?? null).toBe(kind);
+    if (p) expect(p.body).toContain(`HTTP ${status}`);
+  });
+  it('names signed URLs and cookies for a protected stream', () => {
+    expect(httpProblem(403, true)!.body).toMatch(/signed URL or signed cookies/);
+  });
+});
+
+describe('programDateLatency and formatLatency', () => {
+  it.each([
+    [new Date(10_000), 12_500, 2.5],
+    [10_000, 10_000, 0],
+    [null, 1, null],
+    [new Date(NaN), 1, null],
+    [0, 1, null],
+  ])('%s at %i → %s', (d, now, s) => expect(programDateLatency(d as Date | number | null, now)).toBe(s));
+  it.each([[1.234, '1.23 s'], [null, '–'], [NaN, '–'], [12, '12.00 s']])('%s → %s', (v, t) => expect(formatLatency(v as number)).toBe(t));
 });
