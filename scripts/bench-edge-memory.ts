@@ -48,7 +48,12 @@ async function startOrigin(): Promise<{ url: string; requests: () => number; clo
     const obj = /^\/obj\/(\d+)\//.exec(url);
     if (obj) {
       const size = Number(obj[1]);
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size), 'Cache-Control': 'max-age=3600', ETag: '"bench"' });
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(size),
+        'Cache-Control': 'max-age=3600',
+        ETag: '"bench"',
+      });
       return void res.end(big.subarray(0, size));
     }
     const err = /^\/err\/(\d{3})\//.exec(url);
@@ -75,7 +80,8 @@ async function runMix(mix: string, originUrl: string): Promise<boolean> {
   const kinds = mix === 'mixed' ? [KINDS.errors!, KINDS.small!, KINDS.segments!] : [KINDS[mix]!];
   // Mixed: per 100 requests, 60 error objects, 39 small ones and 1 segment (about a third of the bytes each way).
   const kindOf = (i: number): Kind => (kinds.length === 1 ? kinds[0]! : i % 100 === 0 ? kinds[2]! : i % 100 < 61 ? kinds[0]! : kinds[1]!);
-  const perRequest = mix === 'mixed' ? (60 * KINDS.errors!.estimate + 39 * KINDS.small!.estimate + KINDS.segments!.estimate) / 100 : kinds[0]!.estimate;
+  const perRequest =
+    mix === 'mixed' ? (60 * KINDS.errors!.estimate + 39 * KINDS.small!.estimate + KINDS.segments!.estimate) / 100 : kinds[0]!.estimate;
   const count = Math.ceil((FILL * CACHE) / perRequest);
   const edge = await startEdgeChild({ edge: { logs: { enabled: false }, cache: { maxBytes: CACHE, maxObjects: MAX_OBJECTS } } }, originUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -103,9 +109,15 @@ async function runMix(mix: string, originUrl: string): Promise<boolean> {
     const stats = await edge.stop();
     const charged = stats.cacheBytes ?? 0;
     const ok = peak <= LIMIT;
-    console.log(`${mix}: ${done}/${count} requests (${kinds.map((k) => k.name).join(' + ')}), ${mib(bytes)} MiB of bodies, ${seconds.toFixed(1)} s${done < count ? ' (time limit)' : ''}`);
-    console.log(`  RSS at start ${mib(baseline)} MiB, peak ${mib(peak)} MiB; bound 1.25 x ${mib(CACHE)} + 150 = ${mib(LIMIT)} MiB → ${ok ? 'OK' : 'MISSED'}`);
-    console.log(`  cache at the end: ${stats.objects} objects, ${mib(charged)} MiB charged (${stats.objects ? Math.round(charged / stats.objects) : 0} B each), ${stats.evictions} evictions`);
+    console.log(
+      `${mix}: ${done}/${count} requests (${kinds.map((k) => k.name).join(' + ')}), ${mib(bytes)} MiB of bodies, ${seconds.toFixed(1)} s${done < count ? ' (time limit)' : ''}`,
+    );
+    console.log(
+      `  RSS at start ${mib(baseline)} MiB, peak ${mib(peak)} MiB; bound 1.25 x ${mib(CACHE)} + 150 = ${mib(LIMIT)} MiB → ${ok ? 'OK' : 'MISSED'}`,
+    );
+    console.log(
+      `  cache at the end: ${stats.objects} objects, ${mib(charged)} MiB charged (${stats.objects ? Math.round(charged / stats.objects) : 0} B each), ${stats.evictions} evictions`,
+    );
     return ok;
   } finally {
     agent.destroy();

@@ -63,7 +63,6 @@ export const V8_COST = {
 
 /** Bytes of a string's characters as V8 stores them: one byte each for Latin-1, else two. */
 export function stringBytes(s: string): number {
-  // eslint-disable-next-line no-control-regex
   const perChar = /[^\u0000-\u00ff]/.test(s) ? 2 : 1;
   return V8_COST.stringHeader + roundUp8(s.length * perChar);
 }

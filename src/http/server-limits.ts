@@ -10,14 +10,18 @@ import { ConnectionGate, gateServer } from '../net/connection-gate.js';
 
 export type { HttpServerLimits } from '../config/http-limits.js';
 
-export type HttpTimeoutOptions = Required<Pick<http.ServerOptions, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'connectionsCheckingInterval'>>;
+export type HttpTimeoutOptions = Required<
+  Pick<http.ServerOptions, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'connectionsCheckingInterval'>
+>;
 
 /**
  * Pure: the `http.createServer` options for the limits (milliseconds). Node checks header and
  * request timeouts only every `connectionsCheckingInterval` (30 s by default), which would let a
  * 10 s timeout run to 40 s: the check runs at a quarter of the shortest timeout, 0.1–1 s.
  */
-export function httpTimeoutOptions(l: Pick<HttpServerLimits, 'headersTimeoutSeconds' | 'requestTimeoutSeconds' | 'idleTimeoutSeconds'>): HttpTimeoutOptions {
+export function httpTimeoutOptions(
+  l: Pick<HttpServerLimits, 'headersTimeoutSeconds' | 'requestTimeoutSeconds' | 'idleTimeoutSeconds'>,
+): HttpTimeoutOptions {
   const headersTimeout = Math.round(l.headersTimeoutSeconds * 1000);
   const requestTimeout = Math.round(l.requestTimeoutSeconds * 1000);
   const keepAliveTimeout = Math.round(l.idleTimeoutSeconds * 1000);
@@ -37,7 +41,11 @@ export function connectionGateFor(l: Pick<HttpServerLimits, 'maxConnections' | '
  * Pure: a log line for refused connections at most every `everyMs`, with how many were refused
  * since the last one, so a flood of connections cannot also flood the log.
  */
-export function refusalReporter(everyMs: number, report: (count: number, address: string, reason: string) => void, now: () => number = Date.now) {
+export function refusalReporter(
+  everyMs: number,
+  report: (count: number, address: string, reason: string) => void,
+  now: () => number = Date.now,
+) {
   let last = -Infinity;
   let pending = 0;
   return (address: string, reason: string): void => {
@@ -56,6 +64,8 @@ export function refusalReporter(everyMs: number, report: (count: number, address
  * net.Server (http, https, http2).
  */
 export function gateHttpServer(server: net.Server, gate: ConnectionGate, log: Logger, listener: string): void {
-  const report = refusalReporter(1000, (count, address, reason) => log.warn({ listener, address, refused: count, reason }, 'connection refused: over the connection cap'));
+  const report = refusalReporter(1000, (count, address, reason) =>
+    log.warn({ listener, address, refused: count, reason }, 'connection refused: over the connection cap'),
+  );
   gateServer(server, gate, report);
 }

@@ -35,23 +35,60 @@ const c = V8_COST;
 const str = (chars: number, perChar = 1) => c.stringHeader + Math.ceil((chars * perChar) / 8) * 8;
 /** The fixed part: base, the tuple-list and hit-header arrays. */
 const fixed = c.objectBase + 2 * c.arrayHeader;
-const perHeader = (name: number, value: number) => c.arrayHeader + 4 * c.pointer + str(name) + str(value) + c.policyHeaderSlot + str(name) + c.pointer;
+const perHeader = (name: number, value: number) =>
+  c.arrayHeader + 4 * c.pointer + str(name) + str(value) + c.policyHeaderSlot + str(name) + c.pointer;
 
 describe('what an object is charged (table)', () => {
   const rows: Array<{ what: string; o: Parameters<typeof object>[0]; heap: number; external: number }> = [
     { what: 'empty object, one-character key', o: { key: 'a' }, heap: fixed + str(1) + c.slicedString, external: 0 },
-    { what: '6,000-character key, path inside the key', o: { key: `E\u0001${LONG}`, invalidationPath: LONG }, heap: fixed + str(6002) + c.slicedString, external: 0 },
-    { what: 'invalidation path that is not part of the key', o: { key: 'k1', invalidationPath: LONG }, heap: fixed + str(2) + str(6000), external: 0 },
-    { what: 'two-byte characters cost two bytes each', o: { key: 'é€'.repeat(100), invalidationPath: 'x€y' }, heap: fixed + str(200, 2) + str(3, 2), external: 0 },
-    { what: 'Latin-1 characters cost one byte', o: { key: 'é'.repeat(100), invalidationPath: 'é' }, heap: fixed + str(100) + c.slicedString, external: 0 },
+    {
+      what: '6,000-character key, path inside the key',
+      o: { key: `E\u0001${LONG}`, invalidationPath: LONG },
+      heap: fixed + str(6002) + c.slicedString,
+      external: 0,
+    },
+    {
+      what: 'invalidation path that is not part of the key',
+      o: { key: 'k1', invalidationPath: LONG },
+      heap: fixed + str(2) + str(6000),
+      external: 0,
+    },
+    {
+      what: 'two-byte characters cost two bytes each',
+      o: { key: 'é€'.repeat(100), invalidationPath: 'x€y' },
+      heap: fixed + str(200, 2) + str(3, 2),
+      external: 0,
+    },
+    {
+      what: 'Latin-1 characters cost one byte',
+      o: { key: 'é'.repeat(100), invalidationPath: 'é' },
+      heap: fixed + str(100) + c.slicedString,
+      external: 0,
+    },
     {
       what: 'each header: tuple, hit-header slots and the policy copy of its name',
-      o: { key: '/a', headers: [['Content-Type', 'text/html'], ['X-Long', LONG]] },
+      o: {
+        key: '/a',
+        headers: [
+          ['Content-Type', 'text/html'],
+          ['X-Long', LONG],
+        ],
+      },
       heap: fixed + str(2) + c.slicedString + perHeader(12, 9) + perHeader(6, 6000),
       external: 0,
     },
-    { what: '1 KiB body of its own', o: { key: '/b', body: Buffer.allocUnsafeSlow(1024) }, heap: fixed + str(2) + c.slicedString, external: 1024 },
-    { what: '500 KiB body', o: { key: '/c', body: Buffer.allocUnsafeSlow(500 * 1024) }, heap: fixed + str(2) + c.slicedString, external: 500 * 1024 },
+    {
+      what: '1 KiB body of its own',
+      o: { key: '/b', body: Buffer.allocUnsafeSlow(1024) },
+      heap: fixed + str(2) + c.slicedString,
+      external: 1024,
+    },
+    {
+      what: '500 KiB body',
+      o: { key: '/c', body: Buffer.allocUnsafeSlow(500 * 1024) },
+      heap: fixed + str(2) + c.slicedString,
+      external: 500 * 1024,
+    },
   ];
   for (const row of rows) {
     it(row.what, () => {
@@ -73,7 +110,9 @@ describe('what an object is charged (table)', () => {
   });
 
   it('stringBytes: header plus characters rounded up to 8', () => {
-    expect([stringBytes(''), stringBytes('a'), stringBytes('12345678'), stringBytes('123456789'), stringBytes('€')]).toEqual([16, 24, 24, 32, 24]);
+    expect([stringBytes(''), stringBytes('a'), stringBytes('12345678'), stringBytes('123456789'), stringBytes('€')]).toEqual([
+      16, 24, 24, 32, 24,
+    ]);
   });
 });
 
@@ -81,7 +120,16 @@ describe('compaction', () => {
   it('the key no longer shares characters with the request URL; the path is a view into the key', () => {
     const url = `/live/${LONG}?${'q'.repeat(6000)}`;
     const path = url.slice(0, url.indexOf('?'));
-    const key = cacheKey({ distributionId: 'E1', behaviourIndex: 0, path, query: '', cookies: [], headers: [], gzip: false, method: 'GET' });
+    const key = cacheKey({
+      distributionId: 'E1',
+      behaviourIndex: 0,
+      path,
+      query: '',
+      cookies: [],
+      headers: [],
+      gzip: false,
+      method: 'GET',
+    });
     const o = object({ key, invalidationPath: invalidationPath(path, ''), url: path, headers: [['Cache-Control', 'max-age=60']] });
     compact(o);
     expect(o.key).toBe(key);
@@ -107,7 +155,16 @@ describe('the charge against what V8 really spends', () => {
       make: (i) => {
         const url = `/err/${LONG}/${i}?${'q'.repeat(6000)}${i}`;
         const path = url.slice(0, url.indexOf('?'));
-        const key = cacheKey({ distributionId: 'E1', behaviourIndex: 0, path, query: '', cookies: [], headers: [], gzip: false, method: 'GET' });
+        const key = cacheKey({
+          distributionId: 'E1',
+          behaviourIndex: 0,
+          path,
+          query: '',
+          cookies: [],
+          headers: [],
+          gzip: false,
+          method: 'GET',
+        });
         const body = Buffer.from(`<html>Bad Request ${i}</html>`); // from the Buffer pool
         const headers: [string, string][] = [
           [fresh('Content-Type'), fresh('text/html')],
@@ -120,7 +177,16 @@ describe('the charge against what V8 really spends', () => {
       what: '1 KiB objects with the usual headers',
       make: (i) => {
         const path = `/obj/1024/small-${i}`;
-        const key = cacheKey({ distributionId: 'E1', behaviourIndex: 0, path, query: '', cookies: [], headers: [], gzip: false, method: 'GET' });
+        const key = cacheKey({
+          distributionId: 'E1',
+          behaviourIndex: 0,
+          path,
+          query: '',
+          cookies: [],
+          headers: [],
+          gzip: false,
+          method: 'GET',
+        });
         const headers: [string, string][] = [
           [fresh('Content-Type'), fresh('application/octet-stream')],
           [fresh('Cache-Control'), fresh('max-age=3600')],

@@ -15,15 +15,43 @@ import { startOrigin } from '../../src/origin/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
 
 describe('httpTimeoutOptions (table)', () => {
-  const rows: Array<[string, { h: number; r: number; i: number }, { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number }]> = [
-    ['origin defaults', { h: 10, r: 30, i: 5 }, { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5000, connectionsCheckingInterval: 1000 }],
-    ['edge defaults', { h: 10, r: 30, i: 65 }, { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 65_000, connectionsCheckingInterval: 1000 }],
-    ['short timeouts are checked at a quarter of the shortest', { h: 1, r: 2, i: 1 }, { headersTimeout: 1000, requestTimeout: 2000, keepAliveTimeout: 1000, connectionsCheckingInterval: 250 }],
-    ['the check never runs more often than every 100 ms', { h: 0.2, r: 0.3, i: 0.1 }, { headersTimeout: 200, requestTimeout: 300, keepAliveTimeout: 100, connectionsCheckingInterval: 100 }],
-    ['headers timeout equal to the request timeout', { h: 30, r: 30, i: 5 }, { headersTimeout: 30_000, requestTimeout: 30_000, keepAliveTimeout: 5000, connectionsCheckingInterval: 1000 }],
+  const rows: Array<
+    [
+      string,
+      { h: number; r: number; i: number },
+      { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number },
+    ]
+  > = [
+    [
+      'origin defaults',
+      { h: 10, r: 30, i: 5 },
+      { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5000, connectionsCheckingInterval: 1000 },
+    ],
+    [
+      'edge defaults',
+      { h: 10, r: 30, i: 65 },
+      { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 65_000, connectionsCheckingInterval: 1000 },
+    ],
+    [
+      'short timeouts are checked at a quarter of the shortest',
+      { h: 1, r: 2, i: 1 },
+      { headersTimeout: 1000, requestTimeout: 2000, keepAliveTimeout: 1000, connectionsCheckingInterval: 250 },
+    ],
+    [
+      'the check never runs more often than every 100 ms',
+      { h: 0.2, r: 0.3, i: 0.1 },
+      { headersTimeout: 200, requestTimeout: 300, keepAliveTimeout: 100, connectionsCheckingInterval: 100 },
+    ],
+    [
+      'headers timeout equal to the request timeout',
+      { h: 30, r: 30, i: 5 },
+      { headersTimeout: 30_000, requestTimeout: 30_000, keepAliveTimeout: 5000, connectionsCheckingInterval: 1000 },
+    ],
   ];
   for (const [what, l, want] of rows) {
-    it(what, () => expect(httpTimeoutOptions({ headersTimeoutSeconds: l.h, requestTimeoutSeconds: l.r, idleTimeoutSeconds: l.i })).toEqual(want));
+    it(what, () =>
+      expect(httpTimeoutOptions({ headersTimeoutSeconds: l.h, requestTimeoutSeconds: l.r, idleTimeoutSeconds: l.i })).toEqual(want),
+    );
   }
   const bad: Array<[string, { h: number; r: number; i: number }]> = [
     ['headers timeout above the request timeout (Node refuses it)', { h: 31, r: 30, i: 5 }],
@@ -31,7 +59,10 @@ describe('httpTimeoutOptions (table)', () => {
     ['zero idle timeout (would keep idle connections forever)', { h: 1, r: 2, i: 0 }],
   ];
   for (const [what, l] of bad) {
-    it(`refused: ${what}`, () => expect(() => httpTimeoutOptions({ headersTimeoutSeconds: l.h, requestTimeoutSeconds: l.r, idleTimeoutSeconds: l.i })).toThrow(RangeError));
+    it(`refused: ${what}`, () =>
+      expect(() => httpTimeoutOptions({ headersTimeoutSeconds: l.h, requestTimeoutSeconds: l.r, idleTimeoutSeconds: l.i })).toThrow(
+        RangeError,
+      ));
   }
   it('the config schema refuses the same, naming the field', () => {
     const schema = httpServerLimitsSchema(ORIGIN_HTTP_LIMITS);
@@ -40,7 +71,13 @@ describe('httpTimeoutOptions (table)', () => {
     expect(JSON.stringify(r.error?.issues)).toContain('headersTimeoutSeconds');
     expect(schema.safeParse({ idleTimeoutSeconds: 0 }).success).toBe(false);
     expect(schema.safeParse({ maxConnectionsPerAddress: -1 }).success).toBe(false);
-    expect(schema.parse({})).toEqual({ headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, idleTimeoutSeconds: 5, maxConnections: 4096, maxConnectionsPerAddress: 1024 });
+    expect(schema.parse({})).toEqual({
+      headersTimeoutSeconds: 10,
+      requestTimeoutSeconds: 30,
+      idleTimeoutSeconds: 5,
+      maxConnections: 4096,
+      maxConnectionsPerAddress: 1024,
+    });
   });
 });
 
@@ -48,12 +85,28 @@ describe('refusalReporter', () => {
   it('reports the first refusal, then at most once per interval with the count since', () => {
     let t = 0;
     const lines: Array<[number, string]> = [];
-    const report = refusalReporter(1000, (n, a) => lines.push([n, a]), () => t);
-    for (const [at, addr] of [[0, 'a'], [10, 'b'], [500, 'c'], [999, 'd'], [1000, 'e'], [1001, 'f'], [5000, 'g']] as const) {
+    const report = refusalReporter(
+      1000,
+      (n, a) => lines.push([n, a]),
+      () => t,
+    );
+    for (const [at, addr] of [
+      [0, 'a'],
+      [10, 'b'],
+      [500, 'c'],
+      [999, 'd'],
+      [1000, 'e'],
+      [1001, 'f'],
+      [5000, 'g'],
+    ] as const) {
       t = at;
       report(addr, 'cap');
     }
-    expect(lines).toEqual([[1, 'a'], [4, 'e'], [2, 'g']]);
+    expect(lines).toEqual([
+      [1, 'a'],
+      [4, 'e'],
+      [2, 'g'],
+    ]);
   });
 });
 
@@ -79,7 +132,8 @@ function connect(port: number, from = '127.0.0.1'): Promise<Conn> {
   });
 }
 
-const within = <T,>(p: Promise<T>, ms: number): Promise<T | 'open'> => Promise.race([p, new Promise<'open'>((r) => setTimeout(() => r('open'), ms))]);
+const within = <T>(p: Promise<T>, ms: number): Promise<T | 'open'> =>
+  Promise.race([p, new Promise<'open'>((r) => setTimeout(() => r('open'), ms))]);
 
 /** Sends a complete GET and resolves with the status line (the connection stays open). */
 function getOn(c: Conn, target: string): Promise<string> {
@@ -116,7 +170,11 @@ beforeAll(async () => {
       dataDir,
       origin: { http: limits },
       // The edge forwards every method, so a slow POST body streams through it to the origin.
-      edge: { logs: { enabled: false }, http: limits, distributions: [{ defaultBehavior: { allowedMethods: 'GET,HEAD,OPTIONS,PUT,POST,PATCH,DELETE' } }] },
+      edge: {
+        logs: { enabled: false },
+        http: limits,
+        distributions: [{ defaultBehavior: { allowedMethods: 'GET,HEAD,OPTIONS,PUT,POST,PATCH,DELETE' } }],
+      },
     });
     const origin = await startOrigin({ config, registry: new LiveRegistry(), log: silentLogger() });
     const edge = await startEdge({ config, log: silentLogger(), originUrl: `http://127.0.0.1:${origin.port}` });

@@ -14,7 +14,8 @@ import { startOrigin, type OriginHandle } from '../../src/origin/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
 
 const SECRET = 'SECRET-OUTSIDE-THE-MEDIA-ROOT';
-const PLAYLIST = (marker: string) => `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:2.000000,\nseg_00000.ts\n# ${marker}\n`;
+const PLAYLIST = (marker: string) =>
+  `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:2.000000,\nseg_00000.ts\n# ${marker}\n`;
 
 /** A stream directory's worth of files (HLS, HDS, Smooth, stream.json), each carrying `marker`. */
 async function writeStream(dir: string, marker: string, event?: string): Promise<void> {
@@ -25,9 +26,15 @@ async function writeStream(dir: string, marker: string, event?: string): Promise
   await fs.writeFile(path.join(dir, 'hls', 'seg_00000.ts'), `segment ${marker}`);
   await fs.writeFile(path.join(dir, 'hds', 'index.f4m'), `<manifest xmlns="http://ns.adobe.com/f4m/1.0"><id>${marker}</id></manifest>`);
   await fs.writeFile(path.join(dir, 'hds', 'stream0Seg1-Frag1'), `fragment ${marker}`);
-  await fs.writeFile(path.join(dir, 'mss', 'Manifest'), `<SmoothStreamingMedia MajorVersion="2" MinorVersion="0" Duration="0"><!-- ${marker} --></SmoothStreamingMedia>`);
+  await fs.writeFile(
+    path.join(dir, 'mss', 'Manifest'),
+    `<SmoothStreamingMedia MajorVersion="2" MinorVersion="0" Duration="0"><!-- ${marker} --></SmoothStreamingMedia>`,
+  );
   await fs.writeFile(path.join(dir, 'mss', 'QualityLevels(128000)', 'Fragments(audio=0)'), `fragment ${marker}`);
-  await fs.writeFile(path.join(dir, 'stream.json'), JSON.stringify({ app: 'x', name: 'x', startedAt: new Date().toISOString(), ...(event ? { event } : {}) }));
+  await fs.writeFile(
+    path.join(dir, 'stream.json'),
+    JSON.stringify({ app: 'x', name: 'x', startedAt: new Date().toISOString(), ...(event ? { event } : {}) }),
+  );
 }
 
 /** Every URL the origin serves for one stream, by family and kind. */
@@ -88,7 +95,10 @@ beforeAll(async () => {
   // The Smooth quality-level directory that is a symlink.
   await writeStream(path.join(streams, 'live', 'ql'), 'inside-ql');
   await fs.rm(path.join(streams, 'live', 'ql', 'mss', 'QualityLevels(128000)'), { recursive: true });
-  await fs.symlink(path.join(outside, 'formats', 'mss', 'QualityLevels(128000)'), path.join(streams, 'live', 'ql', 'mss', 'QualityLevels(128000)'));
+  await fs.symlink(
+    path.join(outside, 'formats', 'mss', 'QualityLevels(128000)'),
+    path.join(streams, 'live', 'ql', 'mss', 'QualityLevels(128000)'),
+  );
   planted.push({ what: 'quality-level directory -> outside', urls: ['/live/ql/QualityLevels(128000)/Fragments(audio=0)'] });
   // The files themselves are symlinks (the last component).
   await writeStream(path.join(streams, 'live', 'files'), 'inside-files');
@@ -103,7 +113,10 @@ beforeAll(async () => {
   // A livepkgr stream whose stream.json (the event check) is a symlink to one outside.
   await writeStream(path.join(streams, 'livepkgr', 'ev'), 'inside-ev');
   await fs.rm(path.join(streams, 'livepkgr', 'ev', 'stream.json'));
-  await fs.writeFile(path.join(outside, 'stream.json'), JSON.stringify({ app: 'livepkgr', name: 'ev', event: 'stolen', startedAt: new Date().toISOString() }));
+  await fs.writeFile(
+    path.join(outside, 'stream.json'),
+    JSON.stringify({ app: 'livepkgr', name: 'ev', event: 'stolen', startedAt: new Date().toISOString() }),
+  );
   await fs.symlink(path.join(outside, 'stream.json'), path.join(streams, 'livepkgr', 'ev', 'stream.json'));
   planted.push({ what: 'stream.json -> outside (livepkgr event)', urls: ['/hls-live/livepkgr/_definst_/stolen/ev.m3u8'] });
   main = await startPair(dataDir);
@@ -142,7 +155,10 @@ describe('symlinks in any component are not followed (origin and edge)', () => {
     const served: string[] = [];
     for (const p of planted) {
       for (const url of p.urls) {
-        for (const [role, port] of [['origin', main.origin.port], ['edge', main.edge.port]] as const) {
+        for (const [role, port] of [
+          ['origin', main.origin.port],
+          ['edge', main.edge.port],
+        ] as const) {
           const r = await get(port, url);
           if (r.status !== 404 || r.body.includes(SECRET)) served.push(`${p.what}: ${role} ${url} → ${r.status} ${r.body.slice(0, 80)}`);
         }

@@ -32,7 +32,10 @@ function plantStream(dir: string, segments: number): void {
   fs.writeFileSync(path.join(dir, 'hls', 'index.m3u8'), oldPlaylist(segments));
   for (let i = 0; i < segments; i++) fs.writeFileSync(path.join(dir, 'hls', `seg_${String(i).padStart(5, '0')}.ts`), OLD_SEGMENT);
   fs.writeFileSync(path.join(dir, 'hds', 'index.f4m'), '<manifest/>');
-  fs.writeFileSync(path.join(dir, STREAM_INFO_FILE), JSON.stringify({ app: 'live', name: 'x', startedAt: new Date(Date.now() - 180_000).toISOString() }));
+  fs.writeFileSync(
+    path.join(dir, STREAM_INFO_FILE),
+    JSON.stringify({ app: 'live', name: 'x', startedAt: new Date(Date.now() - 180_000).toISOString() }),
+  );
   // Old, as files of three minutes ago would be.
   const then = new Date(Date.now() - 180_000);
   fs.utimesSync(path.join(dir, 'hls', 'index.m3u8'), then, then);
@@ -83,7 +86,13 @@ afterAll(async () => {
 describe('start-up removes the live output of an earlier run', () => {
   it('before any publish: old playlists are gone (404), recordings and foreign files stay, the removal is logged', async () => {
     const origin = `http://127.0.0.1:${server.ports.origin}`;
-    for (const url of ['/live/talk/playlist.m3u8', '/live/talk/seg_00000.ts', '/live/talk/manifest.f4m', '/cfx/st/cam/playlist.m3u8', '/live/linked/playlist.m3u8']) {
+    for (const url of [
+      '/live/talk/playlist.m3u8',
+      '/live/talk/seg_00000.ts',
+      '/live/talk/manifest.f4m',
+      '/cfx/st/cam/playlist.m3u8',
+      '/live/linked/playlist.m3u8',
+    ]) {
       expect((await fetch(origin + url)).status, url).toBe(404);
     }
     expect(fs.existsSync(path.join(talk(), 'hls'))).toBe(false);
