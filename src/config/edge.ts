@@ -4,6 +4,7 @@
 // bad configuration fails at start-up with a message whose path names the field.
 import { z } from 'zod';
 import { DEFAULT_REALTIME_FIELDS, REALTIME_FIELDS } from '../edge/realtime-fields.js';
+import { EDGE_HTTP_LIMITS, httpServerLimitsSchema } from './http-limits.js';
 
 const seconds = z.number().min(0);
 
@@ -298,11 +299,16 @@ export const edgeConfigSchema = z
         maxBytes: z.number().int().positive().default(512 * 1024 * 1024),
         /** Objects larger than this are relayed but not stored. Default: an eighth of maxBytes. */
         maxObjectBytes: z.number().int().positive().optional(),
+        /**
+         * Bound on the number of stored objects, whatever their size: every object also costs a
+         * fixed ~1.5 KiB, and an invalidation scans them all.
+         */
+        maxObjects: z.number().int().positive().default(250_000),
         /** SPEC §9.14: simultaneous misses on one key make one origin request. */
         collapse: z.boolean().default(true),
       })
       .strict()
-      .default(() => ({ maxBytes: 512 * 1024 * 1024, collapse: true })),
+      .default(() => ({ maxBytes: 512 * 1024 * 1024, maxObjects: 250_000, collapse: true })),
     limits: z
       .object({
         /** SPEC ORG-03: request line + headers; larger requests get 413 and are never forwarded. */
@@ -321,6 +327,8 @@ export const edgeConfigSchema = z
     logs: logsSchema.default(() => logsSchema.parse({})),
     /** Optional real-time log lines (CloudFront real-time logs), beside the standard access logs. */
     realtimeLog: realtimeLogSchema.default(() => realtimeLogSchema.parse({})),
+    /** Timeouts and connection caps of the edge's viewer-facing HTTP server (src/http/server-limits.ts). */
+    http: httpServerLimitsSchema(EDGE_HTTP_LIMITS).default(() => httpServerLimitsSchema(EDGE_HTTP_LIMITS).parse({})),
     invalidation: z
       .object({
         /** SPEC INV-04: URLs in progress per distribution, and per request. */

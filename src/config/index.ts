@@ -2,6 +2,7 @@
 // variables and an optional JSON file are merged by ./load.ts and validated with this schema.
 import { z } from 'zod';
 import { edgeConfigSchema } from './edge.js';
+import { httpServerLimitsSchema, ORIGIN_HTTP_LIMITS } from './http-limits.js';
 
 const port = z.number().int().min(0).max(65535);
 const seconds = z.number().min(0);
@@ -55,6 +56,12 @@ export const packagerConfigSchema = z
     restartMaxSeconds: seconds.default(10),
     /** The CMAF output (LL-HLS `playlist_sfm4s.m3u8`, DASH `manifest_sfm4s.mpd`), held in memory by the timeline. */
     cmaf: cmafConfigSchema.default(() => cmafConfigSchema.parse({})),
+    /**
+     * Below this much free space in a stream's directory its ffmpeg is stopped without a trailer
+     * (players keep the last good manifests, never an end of stream) and restarted with back-off
+     * once there is room again; checked every second. 0 turns the check off.
+     */
+    minFreeDiskBytes: z.number().int().min(0).default(8 * 1024 * 1024),
   })
   .strict();
 
@@ -90,6 +97,8 @@ export const originConfigSchema = z
     dashLatencyTargetSeconds: z.number().min(0.5).max(30).default(2),
     /** Requests held open at once (blocking reloads, hinted parts, growing segments); beyond it: 503. */
     maxHeldRequests: z.number().int().min(1).default(2000),
+    /** Timeouts and connection caps of the origin's HTTP server (src/http/server-limits.ts). */
+    http: httpServerLimitsSchema(ORIGIN_HTTP_LIMITS).default(() => httpServerLimitsSchema(ORIGIN_HTTP_LIMITS).parse({})),
   })
   .strict();
 

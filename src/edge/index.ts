@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { buildDistribution } from './distribution.js';
+import { connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
 import { EdgeServer } from './server.js';
 
 export interface EdgeHandle {
@@ -48,11 +49,16 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   const server = new EdgeServer({ cfg: edge, distributions, log, logDir });
   // ORG-03: Node's own header limit sits above ours so the edge can answer 413 itself; recv checks
   // Host itself (Node's check would run before the header-count limit and hide it).
-  const httpServer = http.createServer({ maxHeaderSize: Math.max(edge.limits.maxRequestBytes * 2, 16384), keepAliveTimeout: 65_000, requireHostHeader: false }, server.handle);
-  httpServer.headersTimeout = 66_000;
+  const httpServer = http.createServer(
+    { ...httpTimeoutOptions(edge.http), maxHeaderSize: Math.max(edge.limits.maxRequestBytes * 2, 16384), requireHostHeader: false },
+    server.handle,
+  );
   // Node keeps only this many header lines and silently drops the rest: well above the edge's
   // limit, so recv sees the whole request (its size for 413, its line count for 431).
   httpServer.maxHeadersCount = Math.max(2000, edge.limits.maxHeaderCount + 1);
+  // Caps on connections in total and per viewer address (one gate for every edge listener).
+  const gate = connectionGateFor(edge.http);
+  gateHttpServer(httpServer, gate, log, 'edge');
   // ORG-03: a request larger than even Node's header limit would get Node's own 431, which
   // CloudFront never sends; answer 414 (the request line alone is too long) or 413 and close.
   httpServer.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {

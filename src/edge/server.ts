@@ -73,7 +73,7 @@ export class EdgeServer {
     this.cfg = opts.cfg;
     this.log = opts.log;
     const maxObject = opts.cfg.cache.maxObjectBytes ?? Math.floor(opts.cfg.cache.maxBytes / 8);
-    this.store = new ObjectStore(opts.cfg.cache.maxBytes, maxObject, fullGcHint());
+    this.store = new ObjectStore(opts.cfg.cache.maxBytes, maxObject, fullGcHint(), opts.cfg.cache.maxObjects);
     this.route = hostRouter(opts.distributions, () => this.localAuthorities);
     this.rangeOptions = { multipart: true, maxRanges: opts.cfg.limits.maxRanges };
     this.recvLimits = { maxRequestBytes: opts.cfg.limits.maxRequestBytes, maxHeaderCount: opts.cfg.limits.maxHeaderCount };

@@ -176,7 +176,7 @@ export function createOriginApp(opts: OriginOptions): express.Express {
     }
     const vendorFile = vendor.get(rawPath);
     if (vendorFile) {
-      if (await serveStaticFile(req, res, vendorFile, { contentType: 'text/javascript; charset=utf-8', cacheControl: PLAYER_CACHE_CONTROL })) return;
+      if (await serveStaticFile(req, res, path.dirname(vendorFile), vendorFile, { contentType: 'text/javascript; charset=utf-8', cacheControl: PLAYER_CACHE_CONTROL })) return;
     }
     if (one !== undefined && isPlayerFileName(one) && (await servePlayerFile(req, res, one))) return;
 
@@ -192,11 +192,12 @@ export function createOriginApp(opts: OriginOptions): express.Express {
     if (!existsSync(player)) return false;
     const file = resolveInside(player, name);
     if (!file) return false;
-    return serveStaticFile(req, res, file, { contentType: playerContentType(name), cacheControl: PLAYER_CACHE_CONTROL });
+    return serveStaticFile(req, res, player, file, { contentType: playerContentType(name), cacheControl: PLAYER_CACHE_CONTROL });
   }
 
-  async function serveStaticFile(req: Request, res: Response, file: string, headers: SendHeaders): Promise<boolean> {
-    const media = await openMedia(file);
+  /** `root`: the trusted directory the file must lie in (symlinks below it are not followed). */
+  async function serveStaticFile(req: Request, res: Response, root: string, file: string, headers: SendHeaders): Promise<boolean> {
+    const media = await openMedia(root, file);
     if (!media) return false;
     sendMediaFile(req, res, media, headers);
     return true;
@@ -219,7 +220,7 @@ export function createOriginApp(opts: OriginOptions): express.Express {
     if (!file) return missing('outside the format directory');
 
     if (policy.isManifest) {
-      const whole = await readWholeFile(file);
+      const whole = await readWholeFile(dataDir, file);
       if (!whole) return missing('manifest not written yet');
       const body = Buffer.from(await rewriteManifest(route, whole.body.toString('utf8')), 'utf8');
       sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: whole.mtime }, policy);
@@ -229,10 +230,10 @@ export function createOriginApp(opts: OriginOptions): express.Express {
     if (route.kind === 'hls-segment') {
       // Only segments the playlist has already listed are complete (see hls-readiness.ts).
       const playlist = resolveInside(formatDir(dataDir, route.key, 'hls'), diskLocation({ ...route, kind: 'hls-playlist' }).file);
-      const whole = playlist ? await readWholeFile(playlist) : undefined;
+      const whole = playlist ? await readWholeFile(dataDir, playlist) : undefined;
       if (!whole || !isSegmentReady(whole.body.toString('utf8'), route.name ?? '')) return missing('segment not complete yet');
     }
-    const media = await openMedia(file);
+    const media = await openMedia(dataDir, file);
     if (!media) return missing('file not on disk');
     sendMediaFile(req, res, media, policy);
   }
@@ -249,7 +250,7 @@ export function createOriginApp(opts: OriginOptions): express.Express {
         if (missing.length === 0) return rewriteSmoothManifest(text);
         const mss = formatDir(dataDir, route.key, 'mss');
         const starts = new Map<string, number | undefined>();
-        for (const { type, bitrate } of missing) starts.set(`${type}@${bitrate}`, await firstSmoothFragmentStart(mss, type, bitrate));
+        for (const { type, bitrate } of missing) starts.set(`${type}@${bitrate}`, await firstSmoothFragmentStart(dataDir, mss, type, bitrate));
         return rewriteSmoothManifest(text, (type, bitrate) => starts.get(`${type}@${bitrate}`));
       }
     }

@@ -5,6 +5,7 @@ import type express from 'express';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { LiveRegistry } from '../streams/registry.js';
+import { connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
 import { createOriginApp as buildApp, type OriginOptions } from './app.js';
 
 export type { OriginOptions } from './app.js';
@@ -27,10 +28,9 @@ export async function startOrigin(opts: OriginOptions): Promise<OriginHandle> {
   const app = buildApp({ ...opts, log });
   // Behind the edge, a viewer request of up to SPEC ORG-03's 20,480 bytes arrives with the edge's
   // own few headers added: Node's 16 KiB default would answer 431 to requests the edge accepted.
-  const server = http.createServer({ maxHeaderSize: 24 * 1024 }, app);
-  // Slow or idle clients must not hold sockets forever (players keep connections alive).
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 60_000;
+  // Slow or idle clients must not hold sockets forever, nor one client all of them.
+  const server = http.createServer({ ...httpTimeoutOptions(opts.config.origin.http), maxHeaderSize: 24 * 1024 }, app);
+  gateHttpServer(server, connectionGateFor(opts.config.origin.http), log, 'origin');
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);

@@ -1,8 +1,15 @@
 // The origin's only disk access: resolves a route's file strictly inside its format directory,
 // reads manifests whole (ffmpeg replaces them by rename, so one open sees one complete version),
 // opens media for streaming, and reads a stream's stream.json.
+//
+// Containment: every open names the trusted root it must stay in (the data directory, the player
+// directory). O_NOFOLLOW refuses a symlink as the last component; a symlink in any directory
+// component (`streams/live/evil -> /elsewhere`) is caught by asking the kernel where the opened
+// descriptor really is (/proc/self/fd) and requiring exactly `<real root>/<relative path>`. The
+// check is on the open file itself, so swapping a directory afterwards changes nothing, and it
+// costs one readlink on procfs (no disk access) per open.
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, type Stats } from 'node:fs';
+import { constants as fsConstants, readlinkSync, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDir, STREAM_INFO_FILE, streamDir, type StreamInfoFile, type StreamKey } from '../streams/stream-key.js';
@@ -46,8 +53,57 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'EISDIR';
 }
 
-/** O_NOFOLLOW: a symlink planted in a format directory is never followed. */
-async function openRegular(file: string): Promise<{ handle: FileHandle; stat: Stats } | undefined> {
+/** Real paths of trusted roots (configuration, not request input), computed once each. */
+const realRoots = new Map<string, string>();
+
+async function realRoot(root: string): Promise<string | undefined> {
+  const given = path.resolve(root);
+  const known = realRoots.get(given);
+  if (known !== undefined) return known;
+  try {
+    const real = await fs.realpath(given);
+    realRoots.set(given, real);
+    return real;
+  } catch (err) {
+    if (isMissing(err)) return undefined; // not created yet: nothing to serve, ask again later
+    throw err;
+  }
+}
+
+/** Whether /proc/self/fd tells where a descriptor is (Linux); elsewhere realpath is the fallback. */
+let procFdWorks: boolean | undefined;
+
+/** Where an open descriptor really is; a file unlinked since it was opened keeps its old path. */
+async function descriptorPath(handle: FileHandle, file: string): Promise<string> {
+  if (procFdWorks !== false) {
+    try {
+      // procfs answers from memory: a synchronous readlink is cheaper than a thread-pool round trip.
+      const link = readlinkSync(`/proc/self/fd/${handle.fd}`);
+      procFdWorks = true;
+      return link.endsWith(' (deleted)') ? link.slice(0, -' (deleted)'.length) : link;
+    } catch (err) {
+      if (procFdWorks) throw err;
+      procFdWorks = false;
+    }
+  }
+  return fs.realpath(file);
+}
+
+/** `file` relative to `root`, or undefined when it is not strictly inside it. */
+function insideRoot(root: string, file: string): string | undefined {
+  const rel = path.relative(path.resolve(root), path.resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : undefined;
+}
+
+/**
+ * Opens a regular file that lies, with no symlink in any component below `root`, at `file`.
+ * Anything else (missing, a directory, a symlink anywhere on the way) is undefined: not served.
+ */
+async function openRegular(root: string, file: string): Promise<{ handle: FileHandle; stat: Stats } | undefined> {
+  const rel = insideRoot(root, file);
+  if (rel === undefined) return undefined;
+  const real = await realRoot(root);
+  if (real === undefined) return undefined;
   let handle: FileHandle;
   try {
     handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
@@ -56,6 +112,10 @@ async function openRegular(file: string): Promise<{ handle: FileHandle; stat: St
     throw err;
   }
   try {
+    if ((await descriptorPath(handle, file)) !== path.join(real, rel)) {
+      await handle.close();
+      return undefined;
+    }
     const stat = await handle.stat();
     if (!stat.isFile()) {
       await handle.close();
@@ -72,8 +132,8 @@ async function openRegular(file: string): Promise<{ handle: FileHandle; stat: St
  * Reads a manifest whole from one open file. An empty file counts as absent: ffmpeg leaves 0-byte
  * HDS manifests when interrupted (FIELD-NOTES §4b), and a player must never get half a manifest.
  */
-export async function readWholeFile(file: string): Promise<WholeFile | undefined> {
-  const opened = await openRegular(file);
+export async function readWholeFile(root: string, file: string): Promise<WholeFile | undefined> {
+  const opened = await openRegular(root, file);
   if (!opened) return undefined;
   const { handle, stat } = opened;
   try {
@@ -86,11 +146,19 @@ export async function readWholeFile(file: string): Promise<WholeFile | undefined
   }
 }
 
-/** Opens a media file for streaming; the caller closes `handle` (or hands it to a stream). */
-export async function openMedia(file: string): Promise<MediaFile | undefined> {
-  const opened = await openRegular(file);
+/**
+ * Opens a media file for streaming; the caller closes `handle` (or hands it to a stream). An empty
+ * file counts as absent: ffmpeg renames a segment into place even when its writes failed (a full
+ * disk), and no segment, fragment or player file is ever legitimately empty.
+ */
+export async function openMedia(root: string, file: string): Promise<MediaFile | undefined> {
+  const opened = await openRegular(root, file);
   if (!opened) return undefined;
   const { handle, stat } = opened;
+  if (stat.size === 0) {
+    await handle.close();
+    return undefined;
+  }
   return { handle, size: stat.size, mtime: stat.mtime, etag: fileEtag(stat) };
 }
 
@@ -107,7 +175,7 @@ export function contentEtag(body: Buffer): string {
 export async function readStreamInfo(dataDir: string, key: StreamKey): Promise<StreamInfoFile | undefined> {
   const file = resolveInside(streamDir(dataDir, key), STREAM_INFO_FILE);
   if (!file) return undefined;
-  const whole = await readWholeFile(file);
+  const whole = await readWholeFile(dataDir, file);
   if (!whole) return undefined;
   try {
     const info = JSON.parse(whole.body.toString('utf8')) as StreamInfoFile;
@@ -121,12 +189,17 @@ export async function readStreamInfo(dataDir: string, key: StreamKey): Promise<S
  * Start time of the first Smooth fragment of one quality level on disk (`Fragments(video=670000)`
  * → 670000), for manifests that give none (see manifest-rewrite.ts). Undefined when none is there.
  */
-export async function firstSmoothFragmentStart(mssDir: string, type: string, bitrate: string): Promise<number | undefined> {
+export async function firstSmoothFragmentStart(root: string, mssDir: string, type: string, bitrate: string): Promise<number | undefined> {
   if (!/^(video|audio)$/.test(type) || !/^\d{1,12}$/.test(bitrate)) return undefined;
   const dir = resolveInside(mssDir, `QualityLevels(${bitrate})`);
   if (!dir) return undefined;
+  const rel = insideRoot(root, dir);
+  const real = await realRoot(root);
+  if (rel === undefined || real === undefined) return undefined;
   let names: string[];
   try {
+    // Only names are read here (the fragments themselves are opened through openRegular).
+    if ((await fs.realpath(dir)) !== path.join(real, rel)) return undefined;
     names = await fs.readdir(dir);
   } catch (err) {
     if (isMissing(err)) return undefined;

@@ -130,7 +130,9 @@ function muxers(plan: PackagingPlan): MuxerSpec[] {
   const fragMicros = String(Math.round(plan.segmentSeconds * 1_000_000));
   const window = String(plan.windowSegments);
   const extra = String(plan.extraWindowSegments);
-  const hlsFlags = ['delete_segments', 'independent_segments', 'temp_file', 'program_date_time', ...(plan.appendHls ? ['append_list'] : [])].join('+');
+  // omit_endlist: ffmpeg writes its trailer whenever it stops (a full disk, a crash, a stalled
+  // input), but only the supervisor knows the stream really ended; it adds #EXT-X-ENDLIST then.
+  const hlsFlags = ['delete_segments', 'independent_segments', 'temp_file', 'program_date_time', 'omit_endlist', ...(plan.appendHls ? ['append_list'] : [])].join('+');
   return [
     {
       // FIELD-NOTES §4a. `program_date_time`: every playlist carries EXT-X-PROGRAM-DATE-TIME from

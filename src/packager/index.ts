@@ -5,8 +5,9 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { LiveRegistry, LiveStream } from '../streams/registry.js';
-import { isValidApp, isValidStreamName, streamId, type StreamKey } from '../streams/stream-key.js';
+import { streamId, type StreamKey } from '../streams/stream-key.js';
 import { checkFfmpeg } from './ffmpeg-process.js';
+import { removeLeftovers } from './leftovers.js';
 import { StreamSupervisor } from './supervisor.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
 
@@ -89,8 +90,8 @@ export async function startPackager(opts: {
     return s;
   };
 
-  // Files of streams from an earlier run are removed after the cleanup delay (bounded disk use).
-  for (const key of await streamsOnDisk(dataDir)) supervisorFor(key).adoptLeftovers();
+  // A previous run's live output is never served as live (nor continued): removed before any publish.
+  await removeLeftovers(dataDir, log);
 
   let closing = false;
   const onPublish = (stream: LiveStream) => {
@@ -116,24 +117,4 @@ export async function startPackager(opts: {
       log.info('packager stopped');
     },
   };
-}
-
-/** `<dataDir>/streams/<encoded app>/<name>` directories present now. */
-async function streamsOnDisk(dataDir: string): Promise<StreamKey[]> {
-  const root = path.join(dataDir, 'streams');
-  const keys: StreamKey[] = [];
-  const apps = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
-  for (const a of apps) {
-    if (!a.isDirectory()) continue;
-    let app: string;
-    try {
-      app = decodeURIComponent(a.name);
-    } catch {
-      continue;
-    }
-    if (!isValidApp(app)) continue;
-    const names = await fs.readdir(path.join(root, a.name), { withFileTypes: true }).catch(() => []);
-    for (const n of names) if (n.isDirectory() && isValidStreamName(n.name)) keys.push({ app, name: n.name });
-  }
-  return keys;
 }

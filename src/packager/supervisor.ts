@@ -10,6 +10,7 @@ import { formatDir, streamDir, streamId, OUTPUT_FILES, STREAM_INFO_FILE, type St
 import { needsAudioTranscode, needsVideoTranscode, packagingInvocation, rtmpInputUrl, invocationArgv } from './ffmpeg-args.js';
 import { spawnFfmpeg, type FfmpegChild, type FfmpegExit } from './ffmpeg-process.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
+import { removeLiveOutput } from './leftovers.js';
 
 export interface SupervisorDeps {
   key: StreamKey;
@@ -36,6 +37,30 @@ export function restartDelayMs(failures: number, minSeconds: number, maxSeconds:
 const HEALTHY_RUN_MS = 30_000;
 /** Below this much free space in a stream's directory, an ffmpeg death is reported as a full disk. */
 const LOW_DISK_BYTES = 1024 * 1024;
+/** How often a running ffmpeg's free disk space is checked (packager.minFreeDiskBytes). */
+const DISK_CHECK_MS = 1000;
+
+/** Pure: what ffmpeg's trailer wrote that tells players a stream ended (HLS, HDS, Smooth). */
+export function endOfStreamMarks(files: { hlsPlaylist?: string | null; hdsManifest?: string | null; smoothManifest?: string | null }): {
+  hls: boolean;
+  hds: boolean;
+  smooth: boolean;
+} {
+  return {
+    hls: !!files.hlsPlaylist && /^#EXT-X-ENDLIST[ \t]*\r?$/m.test(files.hlsPlaylist),
+    // A live f4m says `<streamType>live</streamType>`; the trailer's says `recorded`.
+    hds: !!files.hdsManifest && /<streamType>/.test(files.hdsManifest) && !/<streamType>\s*live\s*<\/streamType>/.test(files.hdsManifest),
+    // A live Smooth manifest carries IsLive="true"; the trailer's does not.
+    smooth: !!files.smoothManifest && /<SmoothStreamingMedia/.test(files.smoothManifest) && !/IsLive="true"/i.test(files.smoothManifest),
+  };
+}
+
+/** A start refused for lack of room: retried with back-off, like an ffmpeg that died. */
+function diskLowError(dir: string, freeBytes: number, min: number): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`no space left on device: ${freeBytes} bytes free in ${dir}, below packager.minFreeDiskBytes (${min})`);
+  err.code = 'ENOSPC';
+  return err;
+}
 /** How long a new publish may wait for its codecs before ffmpeg starts anyway. */
 const CODEC_WAIT_MS = 1000;
 
@@ -78,6 +103,13 @@ export class StreamSupervisor {
       await this.#stopChild();
       this.#live = stream;
       await this.#prepareAndStart(stream).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code === 'ENOSPC' && this.#live === stream && !this.#closed) {
+          // A full disk may empty again: keep trying at the back-off pace.
+          this.#failures = 1;
+          this.#log.error({ err: (err as Error).message, dir: this.streamDir, cause: 'ENOSPC' }, 'cannot package stream: no space left on device');
+          this.#scheduleRestart(stream, 'retrying packaging once there is room');
+          return;
+        }
         // Data directory not writable or full: this stream fails loudly, the server and other streams go on.
         this.#d.registry.update(stream.key, { packaging: 'failed' });
         this.#log.error({ err: (err as Error).message, dir: this.streamDir }, 'cannot package stream');
@@ -91,7 +123,7 @@ export class StreamSupervisor {
     const dir = this.streamDir;
     if (stream.recordMode) {
       // SPEC ING-01: a record-mode (re)publish discards the earlier stream and starts a new one.
-      await fs.rm(dir, { recursive: true, force: true });
+      await removeLiveOutput(dir);
       this.#d.timelines?.delete(streamId(this.#d.key));
     }
     await fs.mkdir(dir, { recursive: true });
@@ -127,11 +159,6 @@ export class StreamSupervisor {
       await this.#stopChild();
       if (wasLive) await this.#finalize();
     });
-  }
-
-  /** Files of a stream found on disk at start-up: remove them after the cleanup delay. */
-  adoptLeftovers(): void {
-    this.#scheduleCleanup();
   }
 
   /** The pid of the running ffmpeg (tests and benchmarks). */
@@ -173,6 +200,9 @@ export class StreamSupervisor {
     await Promise.all(Object.values(dirs).map((d) => fs.mkdir(d, { recursive: true })));
     const appendHls = await hasPlaylist(dirs.hls);
     if (appendHls) await removeTempFiles(dirs.hls);
+    const minFree = config.minFreeDiskBytes;
+    const free = minFree > 0 ? await this.#freeBytes() : undefined;
+    if (free !== undefined && free < minFree) throw diskLowError(this.streamDir, free, minFree);
     const transcodeVideo = this.#forceTranscode || needsVideoTranscode(live.video?.codec);
     const transcodeAudio = this.#forceTranscode || needsAudioTranscode(live.audio?.codec);
     // A CMAF track per stream the publisher sends (both when its codecs are not known yet): an
@@ -215,6 +245,57 @@ export class StreamSupervisor {
     this.#log.info({ pid, appendHls, transcoding: transcodeVideo || transcodeAudio, args: invocationArgv(inv).join(' ') }, 'ffmpeg start');
     this.#d.registry.update(key, { packaging: 'running', transcoding: transcodeVideo || transcodeAudio });
     void child.exited.then((exit) => this.#onChildExit(child, exit));
+    this.#watchDisk(child);
+  }
+
+  async #freeBytes(): Promise<number | undefined> {
+    const stats = await fs.statfs(this.streamDir).catch(() => null);
+    return stats ? stats.bavail * stats.bsize : undefined;
+  }
+
+  /**
+   * A full disk does not make ffmpeg 5.1 exit: it goes on listing 0-byte segments, and when it
+   * does stop, its trailer ends the playlist and finalises the HDS/Smooth manifests. So while it
+   * runs, free space is checked every second; below the minimum ffmpeg is killed without a
+   * trailer (the last good manifests stay) and restarted with back-off once there is room.
+   */
+  #watchDisk(child: FfmpegChild): void {
+    const min = this.#d.config.minFreeDiskBytes;
+    if (min <= 0) return;
+    let checking = false;
+    const timer = setInterval(() => {
+      if (this.#child !== child) return void clearInterval(timer);
+      if (checking) return;
+      checking = true;
+      void this.#freeBytes().then((free) => {
+        checking = false;
+        if (free === undefined || free >= min || this.#child !== child) return;
+        clearInterval(timer);
+        this.#log.error({ dir: this.streamDir, freeBytes: free, minFreeDiskBytes: min, cause: 'ENOSPC' }, 'disk nearly full: packaging stopped, players keep the last good manifests; restarting once there is room');
+        child.kill();
+      });
+    }, DISK_CHECK_MS);
+    timer.unref();
+    void child.exited.then(() => clearInterval(timer));
+  }
+
+  /**
+   * An ffmpeg that stopped while the publisher is live may have written its trailer: take back
+   * whatever tells players the stream ended (the stream goes on; HDS and Smooth restart afresh
+   * with the next ffmpeg anyway, so a missing manifest for a moment is the honest answer).
+   */
+  async #withdrawEndOfStream(): Promise<void> {
+    const { dataDir, key } = this.#d;
+    const hls = path.join(formatDir(dataDir, key, 'hls'), OUTPUT_FILES.hlsPlaylist);
+    const hds = path.join(formatDir(dataDir, key, 'hds'), OUTPUT_FILES.hdsManifest);
+    const mss = path.join(formatDir(dataDir, key, 'mss'), OUTPUT_FILES.smoothManifest);
+    const read = (f: string) => fs.readFile(f, 'utf8').catch(() => null);
+    const [hlsPlaylist, hdsManifest, smoothManifest] = await Promise.all([read(hls), read(hds), read(mss)]);
+    const marks = endOfStreamMarks({ hlsPlaylist, hdsManifest, smoothManifest });
+    if (marks.hls && hlsPlaylist) await writeFileAtomic(hls, hlsPlaylist.replace(/^#EXT-X-ENDLIST[ \t]*\r?\n?/gm, ''));
+    if (marks.hds) await fs.rm(hds, { force: true });
+    if (marks.smooth) await fs.rm(mss, { force: true });
+    if (marks.hls || marks.hds || marks.smooth) this.#log.warn({ ...marks }, 'withdrew an end of stream ffmpeg wrote while the publisher is live');
   }
 
   #onChildExit(child: FfmpegChild, exit: FfmpegExit): void {
@@ -231,6 +312,9 @@ export class StreamSupervisor {
     }
     // ffmpeg only says "Input/output error" when a write fails; name a full disk ourselves.
     void this.#reportFullDisk(exit);
+    // Exit 0 is an input that ended (the publisher is leaving, its unpublish is on the way): that
+    // end is real. Any other exit under a live publisher is not an end of stream.
+    if (exit.code !== 0) void this.#enqueue(() => this.#withdrawEndOfStream());
     // Died under a live publisher: restart with back-off (target: output resumes within 3 s).
     this.#failures = ranMs >= HEALTHY_RUN_MS ? 1 : this.#failures + 1;
     this.#scheduleRestart(live, 'ffmpeg died while the stream is live: restarting');
@@ -299,7 +383,7 @@ export class StreamSupervisor {
       this.#cleanupTimer = null;
       void this.#enqueue(async () => {
         if (this.#live || this.#closed) return;
-        await fs.rm(this.streamDir, { recursive: true, force: true });
+        await removeLiveOutput(this.streamDir);
         this.#d.timelines?.delete(streamId(this.#d.key));
         this.#log.info('finished stream files removed');
         this.#d.onRetired();

@@ -4,8 +4,11 @@
 // failing packager is restarted with back-off (not in a hot loop), and nothing crashes.
 // Without mount privileges the test falls back to a regular file where the stream directory
 // should be (mkdir then fails with ENOTDIR/EEXIST), which root cannot write through either.
+// A third stream's directory is a tmpfs that fills up while the stream is live (with mount
+// privileges only): players must never be told the stream ended (`#EXT-X-ENDLIST`, a recorded
+// HDS manifest, a Smooth manifest that is no longer live), and packaging resumes once space returns.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -17,7 +20,7 @@ import { streamDir } from '../../src/streams/stream-key.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { ffmpegReadersOf } from '../helpers/proc.js';
-import { expectAdvancing, waitForSegments } from '../helpers/hls-live.js';
+import { expectAdvancing, fetchPlaylist, segmentUrl, waitForSeqBeyond, waitForSegments } from '../helpers/hls-live.js';
 
 let work: string;
 let dataDir: string;
@@ -39,6 +42,8 @@ function tryMount(dir: string, options: string): boolean {
 
 /** Victims: stream name → how its directory was made unwritable. */
 const victims = new Map<string, string>();
+/** The stream whose disk fills while it is live (a 24 MiB tmpfs), when mounting works. */
+let fillsMounted = false;
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'streamfront-faults-disk-'));
@@ -49,6 +54,9 @@ beforeAll(async () => {
   mkdirSync(ro, { recursive: true });
   victims.set('diskfull', tryMount(full, 'size=160k,mode=0755') ? 'tmpfs of 160 KiB' : 'n/a');
   victims.set('readonly', tryMount(ro, 'ro,size=64k') ? 'read-only tmpfs' : 'n/a');
+  const fills = streamDir(dataDir, { app: 'live', name: 'fills' });
+  mkdirSync(fills, { recursive: true });
+  fillsMounted = tryMount(fills, 'size=24m,mode=0755');
   for (const [name, how] of victims) {
     if (how === 'n/a') {
       const dir = streamDir(dataDir, { app: 'live', name });
@@ -131,3 +139,92 @@ describe('unwritable and full data directories', () => {
     expect(pubs[0]!.proc.exitCode).toBeNull();
   });
 });
+
+describe('the disk fills while a stream is live', () => {
+  it.skipIf(!process.getuid || process.getuid() !== 0)('no end of stream is published; packaging resumes once space returns', async (ctx) => {
+    if (!fillsMounted) ctx.skip();
+    const origin = `http://127.0.0.1:${server.ports.origin}`;
+    const rtmp = `rtmp://127.0.0.1:${server.ports.rtmp}/live/fills`;
+    const pub = await startPublisher(rtmp);
+    pubs.push(pub);
+    const url = `${origin}/live/fills/playlist.m3u8`;
+    // Steady state first: the window is full and old segments are being deleted (a trailer can
+    // then free space by deleting one, and write its final playlist into it).
+    await waitForSeqBeyond(url, 12, 60_000);
+    await waitFor200(`${origin}/live/fills/manifest.f4m`);
+    await waitFor200(`${origin}/live/fills/Manifest`);
+
+    // What players would see, every 150 ms, from now until packaging has resumed.
+    const ends: string[] = [];
+    let polls = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        polls++;
+        const pl = await fetchPlaylist(url, 3000);
+        if (pl.status === 200 && pl.text.includes('#EXT-X-ENDLIST')) ends.push(`HLS playlist with #EXT-X-ENDLIST at poll ${polls}`);
+        // The newest listed segment: never an empty body (a write that failed for lack of room).
+        const newest = pl.playlist?.segments.at(-1);
+        if (newest) {
+          const seg = await fetch(segmentUrl(url, newest.uri));
+          const bytes = (await seg.arrayBuffer()).byteLength;
+          if (seg.status === 200 && bytes === 0) ends.push(`empty segment ${newest.uri} served at poll ${polls}`);
+        }
+        const f4m = await fetch(`${origin}/live/fills/manifest.f4m`).then(async (r) => [r.status, await r.text()] as const);
+        if (f4m[0] === 200 && !/<streamType>\s*live\s*<\/streamType>/.test(f4m[1])) ends.push(`HDS manifest not live at poll ${polls}: ${f4m[1].slice(0, 200)}`);
+        const ism = await fetch(`${origin}/live/fills/Manifest`).then(async (r) => [r.status, await r.text()] as const);
+        if (ism[0] === 200 && !/IsLive="true"/i.test(ism[1])) ends.push(`Smooth manifest not live at poll ${polls}: ${ism[1].slice(0, 200)}`);
+        await sleep(150);
+      }
+    })();
+
+    const before = await fetchPlaylist(url);
+    const lastBefore = before.playlist!.lastSeq;
+    const dir = streamDir(dataDir, { app: 'live', name: 'fills' });
+    const filler = path.join(dir, 'filler.bin');
+    const mb = Buffer.alloc(1024 * 1024, 1);
+    let filled = 0;
+    try {
+      for (;;) {
+        appendFileSync(filler, mb);
+        filled++;
+      }
+    } catch (err) {
+      expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    }
+    // For 8 s another writer takes whatever space appears (the stream's own deletions of old
+    // segments included), as on a disk shared with something that fills it.
+    const chunk = Buffer.alloc(4096, 2);
+    const taker = setInterval(() => {
+      try {
+        for (;;) appendFileSync(filler, chunk);
+      } catch {
+        /* full again */
+      }
+    }, 2);
+    await sleep(8000);
+    clearInterval(taker);
+    const fullLog = records.filter((r) => JSON.stringify(r).includes('fills') && /ENOSPC|No space left/i.test(JSON.stringify(r)));
+    rmSync(filler, { force: true });
+    // Space is back: the playlist advances past where it stood when the disk filled (back-off ≤ 10 s).
+    const after = await waitForSeqBeyond(url, lastBefore + 1, 30_000);
+    await sleep(1000);
+    watching = false;
+    await watcher;
+    console.info(`[faults-disk] fills: ${filled} MiB filler, ${polls} polls, full-disk log lines ${fullLog.length}, seq ${lastBefore} → ${after.lastSeq}`);
+    expect(fullLog.length, 'the full disk was never hit or never logged').toBeGreaterThan(0);
+    expect(ends).toEqual([]);
+    expect(after.ended).toBe(false);
+    expect(pub.proc.exitCode).toBeNull();
+    expect(server.registry.get({ app: 'live', name: 'fills' })).toBeDefined();
+  });
+});
+
+async function waitFor200(url: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if ((await fetch(url)).status === 200) return;
+    await sleep(250);
+  }
+  throw new Error(`${url} never answered 200`);
+}

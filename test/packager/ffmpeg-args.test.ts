@@ -57,7 +57,7 @@ describe('packagingInvocation', () => {
     expect(opt(hls, '-hls_time')).toBe('2');
     expect(opt(hls, '-hls_list_size')).toBe('6');
     expect(opt(hls, '-hls_delete_threshold')).toBe('3');
-    expect(opt(hls, '-hls_flags')!.split('+').sort()).toEqual(['delete_segments', 'independent_segments', 'program_date_time', 'temp_file']);
+    expect(opt(hls, '-hls_flags')!.split('+').sort()).toEqual(['delete_segments', 'independent_segments', 'omit_endlist', 'program_date_time', 'temp_file']);
   });
 
   it('HLS continuation appends to the playlist (discontinuity, continuous media sequence)', () => {
@@ -104,7 +104,7 @@ describe('packagingInvocation when re-encoding', () => {
     // HDS and Smooth read codec headers from extradata.
     expect(opt(out.options, '-flags')).toBe('+global_header');
     expect(out.target.split('|')).toEqual([
-      '[f=hls:hls_time=2:hls_list_size=6:hls_delete_threshold=3:hls_flags=delete_segments+independent_segments+temp_file+program_date_time:hls_segment_filename=hls/seg_%05d.ts]hls/index.m3u8',
+      '[f=hls:hls_time=2:hls_list_size=6:hls_delete_threshold=3:hls_flags=delete_segments+independent_segments+temp_file+program_date_time+omit_endlist:hls_segment_filename=hls/seg_%05d.ts]hls/index.m3u8',
       '[f=hds:window_size=6:extra_window_size=3:min_frag_duration=2000000]hds',
       '[f=smoothstreaming:window_size=6:extra_window_size=3:lookahead_count=2:min_frag_duration=2000000]mss',
     ]);

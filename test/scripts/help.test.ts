@@ -35,7 +35,7 @@ describe('bad numbers are refused', () => {
     ['bench-latency.ts', ['0'], {}],
     ['bench-streams.ts', ['300', '8,x'], {}],
     ['bench-edge.ts', [], { BENCH_SECONDS: 'four' }],
-    ['bench-edge-memory.ts', [], { MEM_TOTAL_MIB: '-1' }],
+    ['bench-edge-memory.ts', [], { MEM_CACHE_MIB: '-1' }],
     ['bench-packaging.ts', ['60', 'extra'], {}],
   ] as const)('%s %j %j → exit 2 with the usage', (script, args, env) => {
     const r = run(script, [...args], env);
