@@ -6,12 +6,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/server-process.js';
 
-/**
- * Folders that other branches add and the block already lists. They may be absent until those
- * branches are merged; once present they are checked like any other. Empty this set after merging.
- */
-const ANNOUNCED = new Set(['src/timeline/', 'src/net/', 'src/edge/control/']);
-
 interface LayoutLine {
   /** `src/cli.ts` or `src/edge/` as written in the first column. */
   entry: string;
@@ -70,7 +64,7 @@ describe('README "How the code is laid out"', () => {
     for (const { entry, files } of lines) {
       const abs = path.join(REPO_ROOT, entry);
       if (!existsSync(abs)) {
-        if (!ANNOUNCED.has(entry)) problems.push(`${entry} does not exist`);
+        problems.push(`${entry} does not exist`);
         continue;
       }
       const dir = entry.endsWith('/') ? abs : path.dirname(abs);
