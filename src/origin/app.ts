@@ -7,9 +7,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { LiveRegistry } from '../streams/registry.js';
-import { formatDir } from '../streams/stream-key.js';
 import { filePolicy, notFoundCacheControl, TIMELINE_KINDS } from './cache-policy.js';
 import { createCmafRoutes, UTC_TIMING_PATH } from './cmaf-routes.js';
+import { formatDir } from '../timeline/output-layout.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
 import { ifRangeAllows, notModified, type Validators } from '../http/conditionals.js';
 import { contentRange, decideRange } from '../http/ranges.js';

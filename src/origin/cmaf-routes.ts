@@ -9,7 +9,7 @@ import type { StreamTimeline, TimelineStore } from '../timeline/stream-timeline.
 import type { TimelineSegment, TrackTimeline } from '../timeline/track-timeline.js';
 import { blockingDecision, holdUntil, parseLlHlsQuery } from './blocking-reload.js';
 import { cmafContentType, filePolicy, maxAgeHeader, notFoundCacheControl } from './cache-policy.js';
-import { parseCmafFile } from './cmaf-names.js';
+import { parseCmafFile } from '../timeline/output-layout.js';
 import { dashManifest } from './dash-mpd.js';
 import { masterPlaylist, masterReady, mediaPlaylist, playlistReady, targetDuration } from './llhls-playlist.js';
 import { contentEtag } from './media-files.js';

@@ -4,7 +4,7 @@
 // static once the publisher has left. One Period per packager run (a restart is a new timeline).
 // Video and audio are separate AdaptationSets: dash.js does not play multiplexed representations.
 import type { TimelineSegment, TrackTimeline } from '../timeline/track-timeline.js';
-import { cmafNames } from './cmaf-names.js';
+import { cmafNames } from '../timeline/output-layout.js';
 import { listedSegments, targetDuration } from './llhls-playlist.js';
 
 export interface MpdOptions {

@@ -2,7 +2,7 @@
 // (RFC 8216bis: EXT-X-PART-INF, EXT-X-PART, EXT-X-PRELOAD-HINT, EXT-X-SERVER-CONTROL, EXT-X-SKIP;
 // FIELD-NOTES §8 "LL-HLS" lists the points players enforce).
 import type { TimelineSegment, TrackTimeline } from '../timeline/track-timeline.js';
-import { cmafNames } from './cmaf-names.js';
+import { cmafNames } from '../timeline/output-layout.js';
 
 /** EXT-X-TARGETDURATION: whole seconds, never below any listed segment's rounded duration. */
 export function targetDuration(track: TrackTimeline): number {

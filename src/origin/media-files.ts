@@ -12,7 +12,8 @@ import { createHash } from 'node:crypto';
 import { constants as fsConstants, readlinkSync, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { formatDir, STREAM_INFO_FILE, streamDir, type StreamInfoFile, type StreamKey } from '../streams/stream-key.js';
+import type { StreamKey } from '../streams/stream-key.js';
+import { formatDir, parseSmoothFragment, SMOOTH_FILES, STREAM_INFO_FILE, streamDir, type StreamInfoFile } from '../timeline/output-layout.js';
 import { diskLocation, type MediaRoute } from './url-families.js';
 
 /** Manifests are small; anything bigger is not ours and is not read into memory. */
@@ -191,7 +192,7 @@ export async function readStreamInfo(dataDir: string, key: StreamKey): Promise<S
  */
 export async function firstSmoothFragmentStart(root: string, mssDir: string, type: string, bitrate: string): Promise<number | undefined> {
   if (!/^(video|audio)$/.test(type) || !/^\d{1,12}$/.test(bitrate)) return undefined;
-  const dir = resolveInside(mssDir, `QualityLevels(${bitrate})`);
+  const dir = resolveInside(mssDir, SMOOTH_FILES.level(bitrate));
   if (!dir) return undefined;
   const rel = insideRoot(root, dir);
   const real = await realRoot(root);
@@ -205,11 +206,10 @@ export async function firstSmoothFragmentStart(root: string, mssDir: string, typ
     if (isMissing(err)) return undefined;
     throw err;
   }
-  const re = new RegExp(`^Fragments\\(${type}=(\\d{1,20})\\)$`);
   let min: number | undefined;
   for (const name of names) {
-    const m = re.exec(name);
-    if (m) min = min === undefined ? Number(m[1]) : Math.min(min, Number(m[1]));
+    const f = parseSmoothFragment(name);
+    if (f?.type === type) min = min === undefined ? Number(f.start) : Math.min(min, Number(f.start));
   }
   return min;
 }

@@ -1,17 +1,21 @@
 // Pure: request path ↔ (stream, file kind, media name) for the three URL families that serve the
 // same stream (SPEC 2.1 Adobe livepkgr, 2.2 IIS, 2.3 Wowza). No I/O: every name from the network is
 // checked here against a strict per-format pattern before anything touches the disk.
+import { CLOUDFRONT_APP, isValidApp, isValidEventName, isValidStreamName, type StreamKey } from '../streams/stream-key.js';
 import {
-  CLOUDFRONT_APP,
-  isValidApp,
-  isValidEventName,
-  isValidStreamName,
-  OUTPUT_FILES,
+  CMAF_MASTER,
+  CMAF_MPD,
+  HDS_FILES,
+  HLS_FILES,
+  isHdsFragmentName,
+  isHdsStem,
+  isHlsSegmentName,
+  isSmoothFragmentPath,
+  parseCmafFile,
+  SMOOTH_FILES,
   type OutputFormat,
-  type StreamKey,
-} from '../streams/stream-key.js';
+} from '../timeline/output-layout.js';
 import type { FileKind } from './cache-policy.js';
-import { CMAF_MASTER, CMAF_MPD, parseCmafFile } from './cmaf-names.js';
 
 export type UrlFamily = 'wowza' | 'livepkgr' | 'iis';
 
@@ -36,22 +40,19 @@ export type PathParse =
 /** Longest request path (before the query) we look at; anything longer is refused (400). */
 export const MAX_PATH_LENGTH = 2048;
 
-const HLS_SEGMENT_RE = /^seg_\d{1,10}\.ts$/;
-const HDS_BOOTSTRAP_RE = /^(stream\d{1,3})\.bootstrap$/;
-const HDS_FRAGMENT_RE = /^stream\d{1,3}Seg\d{1,10}-Frag\d{1,10}$/;
-const SMOOTH_LEVEL_RE = /^QualityLevels\(\d{1,12}\)$/;
-const SMOOTH_FRAGMENT_RE = /^Fragments\((?:video|audio)=\d{1,20}\)$/;
+/** SPEC ORIGIN-01: an HDS bootstrap is served as `<stem>.bootstrap`; on disk it has the layout's name. */
+const HDS_SERVED_BOOTSTRAP_RE = /^(.+)\.bootstrap$/;
 
 /** Wowza-style manifest names (SPEC ING-03), exact case as linked (SPEC 9 item 21). */
 const WOWZA_MANIFESTS: Record<string, FileKind> = {
   'playlist.m3u8': 'hls-playlist',
   'manifest.f4m': 'hds-manifest',
-  Manifest: 'smooth-manifest',
+  [SMOOTH_FILES.manifest]: 'smooth-manifest',
 };
 const WOWZA_MANIFEST_NAME: Partial<Record<FileKind, string>> = {
   'hls-playlist': 'playlist.m3u8',
   'hds-manifest': 'manifest.f4m',
-  'smooth-manifest': 'Manifest',
+  'smooth-manifest': SMOOTH_FILES.manifest,
   'llhls-master': CMAF_MASTER,
   'dash-manifest': CMAF_MPD,
 };
@@ -218,34 +219,36 @@ function cmafMedia(file: string): Media | undefined {
 }
 
 function hlsMedia(file: string): Media | undefined {
-  return HLS_SEGMENT_RE.test(file) ? { kind: 'hls-segment', name: file } : undefined;
+  return isHlsSegmentName(file) ? { kind: 'hls-segment', name: file } : undefined;
 }
 
 function hdsMedia(file: string): Media | undefined {
-  if (HDS_BOOTSTRAP_RE.test(file)) return { kind: 'hds-bootstrap', name: file };
-  if (HDS_FRAGMENT_RE.test(file)) return { kind: 'hds-fragment', name: file };
+  if (isServedBootstrap(file)) return { kind: 'hds-bootstrap', name: file };
+  if (isHdsFragmentName(file)) return { kind: 'hds-fragment', name: file };
   return undefined;
 }
 
+function isServedBootstrap(name: string): boolean {
+  const stem = HDS_SERVED_BOOTSTRAP_RE.exec(name)?.[1];
+  return stem !== undefined && isHdsStem(stem);
+}
+
 function smoothMedia(level: string, fragment: string): Media | undefined {
-  return SMOOTH_LEVEL_RE.test(level) && SMOOTH_FRAGMENT_RE.test(fragment)
-    ? { kind: 'smooth-fragment', name: `${level}/${fragment}` }
-    : undefined;
+  const name = `${level}/${fragment}`;
+  return isSmoothFragmentPath(name) ? { kind: 'smooth-fragment', name } : undefined;
 }
 
 /** True when `name` is a media name the given kind may carry (same patterns the parser uses). */
 export function isValidMediaName(kind: FileKind, name: string): boolean {
   switch (kind) {
     case 'hls-segment':
-      return HLS_SEGMENT_RE.test(name);
+      return isHlsSegmentName(name);
     case 'hds-bootstrap':
-      return HDS_BOOTSTRAP_RE.test(name);
+      return isServedBootstrap(name);
     case 'hds-fragment':
-      return HDS_FRAGMENT_RE.test(name);
-    case 'smooth-fragment': {
-      const parts = name.split('/');
-      return parts.length === 2 && SMOOTH_LEVEL_RE.test(parts[0]) && SMOOTH_FRAGMENT_RE.test(parts[1]);
-    }
+      return isHdsFragmentName(name);
+    case 'smooth-fragment':
+      return isSmoothFragmentPath(name);
     case 'llhls-playlist':
     case 'cmaf-init':
     case 'cmaf-part':
@@ -263,17 +266,17 @@ export function isValidMediaName(kind: FileKind, name: string): boolean {
 export function diskLocation(route: MediaRoute): { format: OutputFormat; file: string } {
   switch (route.kind) {
     case 'hls-playlist':
-      return { format: 'hls', file: OUTPUT_FILES.hlsPlaylist };
+      return { format: 'hls', file: HLS_FILES.playlist };
     case 'hds-manifest':
-      return { format: 'hds', file: OUTPUT_FILES.hdsManifest };
+      return { format: 'hds', file: HDS_FILES.manifest };
     case 'smooth-manifest':
-      return { format: 'mss', file: OUTPUT_FILES.smoothManifest };
+      return { format: 'mss', file: SMOOTH_FILES.manifest };
     case 'hls-segment':
       return { format: 'hls', file: requireName(route) };
     case 'hds-fragment':
       return { format: 'hds', file: requireName(route) };
     case 'hds-bootstrap':
-      // SPEC ORIGIN-01: the bootstrap is served under a `.bootstrap` name; ffmpeg writes `.abst`.
+      // SPEC ORIGIN-01: the bootstrap is served under a `.bootstrap` name; ffmpeg writes the layout's.
       return { format: 'hds', file: bootstrapDiskName(requireName(route)) };
     case 'smooth-fragment':
       return { format: 'mss', file: requireName(route) };
@@ -289,14 +292,14 @@ function requireName(route: MediaRoute): string {
   return route.name;
 }
 
-/** `stream0.bootstrap` → `stream0.abst`. */
+/** `stream0.bootstrap` → `stream0.abst` (the layout's bootstrap name). */
 export function bootstrapDiskName(served: string): string {
-  return served.replace(/\.bootstrap$/, '.abst');
+  return served.replace(/\.bootstrap$/, HDS_FILES.bootstrapSuffix);
 }
 
 /** `stream0.abst` → `stream0.bootstrap`. */
 export function bootstrapServedName(onDisk: string): string {
-  return onDisk.replace(/\.abst$/, '.bootstrap');
+  return onDisk.endsWith(HDS_FILES.bootstrapSuffix) ? `${onDisk.slice(0, -HDS_FILES.bootstrapSuffix.length)}.bootstrap` : onDisk;
 }
 
 const CMAF_KINDS: readonly FileKind[] = ['llhls-master', 'llhls-playlist', 'dash-manifest', 'cmaf-init', 'cmaf-part', 'cmaf-segment'];

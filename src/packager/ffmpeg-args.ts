@@ -2,13 +2,14 @@
 // (FIELD-NOTES §4: one process with three outputs costs about half of three processes and pulls
 // the stream from the RTMP server once). No I/O here; ./ffmpeg-process.ts runs it.
 import { loopbackFor } from '../config/index.js';
+import { formatRelative, HLS_FILES } from '../timeline/output-layout.js';
 
 export interface PackagingPlan {
   /** rtmp://127.0.0.1:<port>/<app>/<name> */
   inputUrl: string;
   /**
-   * The stream directory (`streamDir(...)`): ffmpeg runs in it and writes `hls/`, `hds/` and `mss/`
-   * through relative paths, so no character of the data directory's path (a `%` in `cfx%2Fst`
+   * The stream directory (`streamDir(...)`): ffmpeg runs in it and writes its format folders
+   * through relative paths (`formatRelative`), so no character of the data directory's path (a `%` in `cfx%2Fst`
    * is a pattern character of hls_segment_filename) reaches ffmpeg's output options.
    */
   workDir: string;
@@ -61,9 +62,6 @@ export interface FfmpegInvocation {
   /** Extra pipes the outputs write to (`pipe:3` …): fd 3 is `pipes[0]`. */
   pipes?: ReadonlyArray<string>;
 }
-
-/** Format sub-directories of the stream directory (as in `formatDir`). */
-export const FORMAT_DIRS = { hls: 'hls', hds: 'hds', mss: 'mss' } as const;
 
 /** Codec options shared by the three outputs: copy for H.264/AAC, otherwise a live re-encode. */
 export function codecOptions(plan: Pick<PackagingPlan, 'transcodeVideo' | 'transcodeAudio' | 'segmentSeconds' | 'transcodeVideoKbps'>): string[] {
@@ -144,21 +142,21 @@ function muxers(plan: PackagingPlan): MuxerSpec[] {
         ['hls_list_size', window],
         ['hls_delete_threshold', String(Math.max(1, plan.extraWindowSegments))],
         ['hls_flags', hlsFlags],
-        ['hls_segment_filename', `${FORMAT_DIRS.hls}/seg_%05d.ts`],
+        ['hls_segment_filename', formatRelative('hls', HLS_FILES.segmentPattern)],
       ],
-      target: `${FORMAT_DIRS.hls}/index.m3u8`,
+      target: formatRelative('hls', HLS_FILES.playlist),
     },
     {
       // FIELD-NOTES §4b: min_frag_duration defaults to 10 s; window bounds disk use.
       format: 'hds',
       options: [['window_size', window], ['extra_window_size', extra], ['min_frag_duration', fragMicros]],
-      target: FORMAT_DIRS.hds,
+      target: formatRelative('hds'),
     },
     {
       // FIELD-NOTES §4c: live manifest (`IsLive="true"`, `t=` entries) with a sliding window.
       format: 'smoothstreaming',
       options: [['window_size', window], ['extra_window_size', extra], ['lookahead_count', '2'], ['min_frag_duration', fragMicros]],
-      target: FORMAT_DIRS.mss,
+      target: formatRelative('mss'),
     },
   ];
 }

@@ -1,5 +1,5 @@
 // The packager: one supervised ffmpeg per live stream, reading it back from our RTMP ingest and
-// writing HLS, HDS and Smooth into the stream's directory (layout: src/streams/stream-key.ts).
+// writing HLS, HDS and Smooth into the stream's directory (layout: src/timeline/output-layout.ts).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/index.js';

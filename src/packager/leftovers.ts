@@ -1,14 +1,12 @@
 // Start-up: live output left by an earlier run is removed before this run packages anything, so a
 // stream published right after a restart never continues (or is served as) the previous run's
 // playlist. Only what the packager writes is touched: `<dataDir>/streams/<app>/<name>`, minus
-// recordings (`recordings/` or `vod/` inside a stream directory); nothing outside `streams/`.
+// the kept folders that hold recordings (KEPT_FOLDERS of the output layout); nothing outside `streams/`.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import { isValidApp, isValidStreamName, streamId } from '../streams/stream-key.js';
-
-/** Folders inside a stream directory that hold recordings: they outlive the live stream. */
-export const KEPT_FOLDERS: ReadonlySet<string> = new Set(['recordings', 'vod']);
+import { streamId } from '../streams/stream-key.js';
+import { KEPT_FOLDERS, scanStreamDirs } from '../timeline/output-layout.js';
 
 /**
  * Removes every stream's live output under `<dataDir>/streams`; returns the stream ids it
@@ -16,41 +14,26 @@ export const KEPT_FOLDERS: ReadonlySet<string> = new Set(['recordings', 'vod']);
  * its target): the packager must not write through a link planted in the data directory.
  */
 export async function removeLeftovers(dataDir: string, log: Logger): Promise<string[]> {
-  const root = path.join(path.resolve(dataDir), 'streams');
   const removed: string[] = [];
-  for (const a of await fs.readdir(root, { withFileTypes: true }).catch(() => [])) {
-    const appDir = path.join(root, a.name);
-    let app: string;
-    try {
-      app = decodeURIComponent(a.name);
-    } catch {
-      continue; // not a name the packager writes
-    }
-    if (!isValidApp(app)) continue;
-    if (a.isSymbolicLink()) {
-      await fs.unlink(appDir);
-      log.warn({ path: appDir }, 'removed a symlink planted where an app directory belongs');
+  for (const entry of await scanStreamDirs(dataDir)) {
+    if (entry.kind === 'app-link') {
+      await fs.unlink(entry.path);
+      log.warn({ path: entry.path }, 'removed a symlink planted where an app directory belongs');
       continue;
     }
-    if (!a.isDirectory()) continue;
-    for (const n of await fs.readdir(appDir, { withFileTypes: true }).catch(() => [])) {
-      if (!isValidStreamName(n.name)) continue;
-      const dir = path.join(appDir, n.name);
-      if (n.isSymbolicLink()) {
-        await fs.unlink(dir);
-        log.warn({ path: dir }, 'removed a symlink planted where a stream directory belongs');
-        continue;
-      }
-      if (!n.isDirectory()) continue;
-      const id = streamId({ app, name: n.name });
-      try {
-        await removeLiveOutput(dir);
-        removed.push(id);
-      } catch (err) {
-        // A directory we cannot clean (read-only, permissions) must not stop the server: its
-        // stream fails on its own when published, as an unwritable directory always does.
-        log.warn({ stream: id, dir, err: (err as Error).message }, 'cannot remove live output left by an earlier run');
-      }
+    if (entry.kind === 'stream-link') {
+      await fs.unlink(entry.path);
+      log.warn({ path: entry.path }, 'removed a symlink planted where a stream directory belongs');
+      continue;
+    }
+    const id = streamId(entry.key);
+    try {
+      await removeLiveOutput(entry.path);
+      removed.push(id);
+    } catch (err) {
+      // A directory we cannot clean (read-only, permissions) must not stop the server: its
+      // stream fails on its own when published, as an unwritable directory always does.
+      log.warn({ stream: id, dir: entry.path, err: (err as Error).message }, 'cannot remove live output left by an earlier run');
     }
   }
   if (removed.length > 0) log.info({ streams: removed }, 'removed live output left by an earlier run');
@@ -58,8 +41,8 @@ export async function removeLeftovers(dataDir: string, log: Logger): Promise<str
 }
 
 /**
- * Removes a stream directory's live output (manifests, segments, stream.json) and the directory
- * itself unless it holds recordings, which stay.
+ * Removes a stream directory's live output (manifests, segments, the stream info file) and the
+ * directory itself unless it holds recordings, which stay.
  */
 export async function removeLiveOutput(dir: string): Promise<void> {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {

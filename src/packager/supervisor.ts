@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { PackagerConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { LiveRegistry, LiveStream } from '../streams/registry.js';
-import { formatDir, streamDir, streamId, OUTPUT_FILES, STREAM_INFO_FILE, type StreamInfoFile, type StreamKey } from '../streams/stream-key.js';
+import { streamId, type StreamKey } from '../streams/stream-key.js';
+import { formatDir, HDS_FILES, HLS_FILES, SMOOTH_FILES, STREAM_INFO_FILE, streamDir, type StreamInfoFile } from '../timeline/output-layout.js';
 import { needsAudioTranscode, needsVideoTranscode, packagingInvocation, rtmpInputUrl, invocationArgv } from './ffmpeg-args.js';
 import { spawnFfmpeg, type FfmpegChild, type FfmpegExit } from './ffmpeg-process.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
@@ -286,9 +287,9 @@ export class StreamSupervisor {
    */
   async #withdrawEndOfStream(): Promise<void> {
     const { dataDir, key } = this.#d;
-    const hls = path.join(formatDir(dataDir, key, 'hls'), OUTPUT_FILES.hlsPlaylist);
-    const hds = path.join(formatDir(dataDir, key, 'hds'), OUTPUT_FILES.hdsManifest);
-    const mss = path.join(formatDir(dataDir, key, 'mss'), OUTPUT_FILES.smoothManifest);
+    const hls = path.join(formatDir(dataDir, key, 'hls'), HLS_FILES.playlist);
+    const hds = path.join(formatDir(dataDir, key, 'hds'), HDS_FILES.manifest);
+    const mss = path.join(formatDir(dataDir, key, 'mss'), SMOOTH_FILES.manifest);
     const read = (f: string) => fs.readFile(f, 'utf8').catch(() => null);
     const [hlsPlaylist, hdsManifest, smoothManifest] = await Promise.all([read(hls), read(hds), read(mss)]);
     const marks = endOfStreamMarks({ hlsPlaylist, hdsManifest, smoothManifest });
@@ -362,7 +363,7 @@ export class StreamSupervisor {
   /** After the last ffmpeg of a publish: a valid, ended playlist and `endedAt`, whatever way ffmpeg ended. */
   async #finalize(): Promise<void> {
     const dir = this.streamDir;
-    const playlist = path.join(formatDir(this.#d.dataDir, this.#d.key, 'hls'), OUTPUT_FILES.hlsPlaylist);
+    const playlist = path.join(formatDir(this.#d.dataDir, this.#d.key, 'hls'), HLS_FILES.playlist);
     const text = await fs.readFile(playlist, 'utf8').catch(() => null);
     if (text !== null && text.includes('#EXTINF') && !text.includes('#EXT-X-ENDLIST')) {
       // ffmpeg was killed before its trailer: end the playlist ourselves, atomically.
@@ -401,11 +402,11 @@ export class StreamSupervisor {
 }
 
 async function hasPlaylist(hlsDir: string): Promise<boolean> {
-  const text = await fs.readFile(path.join(hlsDir, OUTPUT_FILES.hlsPlaylist), 'utf8').catch(() => '');
+  const text = await fs.readFile(path.join(hlsDir, HLS_FILES.playlist), 'utf8').catch(() => '');
   return text.includes('#EXTINF');
 }
 
-/** A killed ffmpeg leaves `seg_N.ts.tmp` / `index.m3u8.tmp` behind. */
+/** A killed ffmpeg leaves `<segment>.tmp` / `<playlist>.tmp` behind (hls_flags temp_file). */
 async function removeTempFiles(dir: string): Promise<void> {
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   await Promise.all(names.filter((n) => n.endsWith('.tmp')).map((n) => fs.rm(path.join(dir, n), { force: true })));

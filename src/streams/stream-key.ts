@@ -1,5 +1,4 @@
 // The small typed values that ingest, packager and origin share. Pure: no I/O.
-import path from 'node:path';
 
 /** Identity of a live stream: the RTMP app and stream name it was published to. */
 export interface StreamKey {
@@ -50,45 +49,4 @@ export function cloudFrontPlayApp(name: string, live: readonly StreamKey[]): str
   if (live.some((k) => k.app === CLOUDFRONT_APP && k.name === name)) return undefined;
   const apps = live.filter((k) => k.name === name).map((k) => k.app);
   return apps.length === 1 ? apps[0] : undefined;
-}
-
-/** Output formats the packager writes, each in its own sub-directory of the stream directory. */
-export type OutputFormat = 'hls' | 'hds' | 'mss';
-
-/** Fixed file names inside each format directory (what the packager writes and the origin serves). */
-export const OUTPUT_FILES = {
-  hlsPlaylist: 'index.m3u8',
-  hlsSegmentPattern: 'seg_%05d.ts',
-  hdsManifest: 'index.f4m',
-  smoothManifest: 'Manifest',
-} as const;
-
-/**
- * Directory of one stream's output: `<dataDir>/streams/<app>/<name>`, where the app is
- * URI-encoded so that `cfx/st` becomes the single segment `cfx%2Fst` and cannot collide with
- * an app `cfx` publishing a stream `st`.
- */
-export function streamDir(dataDir: string, key: StreamKey): string {
-  if (!isValidApp(key.app) || !isValidStreamName(key.name)) {
-    throw new Error(`invalid stream key ${JSON.stringify(key)}`);
-  }
-  return path.join(path.resolve(dataDir), 'streams', encodeURIComponent(key.app), key.name);
-}
-
-export function formatDir(dataDir: string, key: StreamKey, format: OutputFormat): string {
-  return path.join(streamDir(dataDir, key), format);
-}
-
-/**
- * Written by the packager into the stream directory when packaging starts: lets the origin
- * check a livepkgr URL's event (SPEC ING-01) and describe a finished stream without the registry.
- */
-export const STREAM_INFO_FILE = 'stream.json';
-
-export interface StreamInfoFile {
-  app: string;
-  name: string;
-  event?: string;
-  startedAt: string; // ISO time
-  endedAt?: string;
 }

@@ -16,7 +16,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { streamDir } from '../../src/streams/stream-key.js';
+import { streamDir } from '../../src/timeline/output-layout.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { ffmpegReadersOf } from '../helpers/proc.js';

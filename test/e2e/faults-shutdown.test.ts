@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatDir, OUTPUT_FILES } from '../../src/streams/stream-key.js';
+import { formatDir, HDS_FILES, HLS_FILES, SMOOTH_FILES } from '../../src/timeline/output-layout.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { cmdline, descendantPids, ffmpegDescendants, isRunning } from '../helpers/proc.js';
@@ -57,13 +57,13 @@ describe('graceful stop of a real server process', () => {
 
     for (const n of names) {
       const key = { app: 'live', name: n };
-      const hls = path.join(formatDir(srv.dataDir, key, 'hls'), OUTPUT_FILES.hlsPlaylist);
+      const hls = path.join(formatDir(srv.dataDir, key, 'hls'), HLS_FILES.playlist);
       expect(existsSync(hls), `${hls} is gone after the stop`).toBe(true);
       const m3u8 = readFileSync(hls, 'utf8');
       expect(m3u8.trimEnd().endsWith('#EXT-X-ENDLIST'), `${n}: HLS playlist does not end with #EXT-X-ENDLIST:\n${m3u8}`).toBe(true);
-      const f4m = path.join(formatDir(srv.dataDir, key, 'hds'), OUTPUT_FILES.hdsManifest);
+      const f4m = path.join(formatDir(srv.dataDir, key, 'hds'), HDS_FILES.manifest);
       if (existsSync(f4m)) expect(readFileSync(f4m, 'utf8'), `${n}: HDS manifest truncated (FIELD-NOTES §4b)`).toMatch(/<\/manifest>\s*$/);
-      const ism = path.join(formatDir(srv.dataDir, key, 'mss'), OUTPUT_FILES.smoothManifest);
+      const ism = path.join(formatDir(srv.dataDir, key, 'mss'), SMOOTH_FILES.manifest);
       if (existsSync(ism)) expect(readFileSync(ism, 'utf8'), `${n}: Smooth manifest truncated`).toMatch(/<\/SmoothStreamingMedia>\s*$/);
     }
   });

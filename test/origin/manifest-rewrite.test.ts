@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rewriteF4mManifest, rewriteHlsPlaylist, rewriteSmoothManifest, smoothIndexesWithoutStart } from '../../src/origin/manifest-rewrite.js';
-import { highestListedSegment, isSegmentReady, segmentNumber } from '../../src/origin/hls-readiness.js';
+import { highestListedSegment, isSegmentReady } from '../../src/origin/hls-readiness.js';
+import { hlsSegmentNumber } from '../../src/timeline/output-layout.js';
 
 // Exactly as ffmpeg 5.1 writes them (FIELD-NOTES §4, and a run of the test command in this repo).
 const M3U8 = `#EXTM3U
@@ -107,8 +108,8 @@ describe('Smooth manifest', () => {
 describe('HLS segment readiness (a segment being written is never served)', () => {
   const live = M3U8.replace('#EXT-X-ENDLIST\n', '');
   it('reads segment numbers', () => {
-    expect(segmentNumber('seg_00042.ts')).toBe(42);
-    expect(segmentNumber('seg_42.tsx')).toBeUndefined();
+    expect(hlsSegmentNumber('seg_00042.ts')).toBe(42);
+    expect(hlsSegmentNumber('seg_42.tsx')).toBeUndefined();
     expect(highestListedSegment(live)).toBe(3);
     expect(highestListedSegment('#EXTM3U\n')).toBe(-1);
   });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { startOrigin, type OriginHandle } from '../../src/origin/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
-import { formatDir, STREAM_INFO_FILE, streamDir } from '../../src/streams/stream-key.js';
+import { formatDir, STREAM_INFO_FILE, streamDir } from '../../src/timeline/output-layout.js';
 import { rawRequest } from './raw-http.js';
 
 const SECRET = 'TOP-SECRET-7f3a9c';

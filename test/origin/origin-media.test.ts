@@ -13,7 +13,8 @@ import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startOrigin, type OriginHandle } from '../../src/origin/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
-import { formatDir, type StreamKey } from '../../src/streams/stream-key.js';
+import type { StreamKey } from '../../src/streams/stream-key.js';
+import { formatDir } from '../../src/timeline/output-layout.js';
 import { abstFragments, startPackagerOutput, waitFor, type FixtureStream, type PackagerRun } from './packager-output.js';
 
 const run = promisify(execFile);

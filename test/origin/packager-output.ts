@@ -4,7 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { formatDir, STREAM_INFO_FILE, streamDir, type StreamInfoFile, type StreamKey } from '../../src/streams/stream-key.js';
+import type { StreamKey } from '../../src/streams/stream-key.js';
+import { formatDir, HLS_FILES, STREAM_INFO_FILE, streamDir, type StreamInfoFile } from '../../src/timeline/output-layout.js';
 
 export interface FixtureStream {
   key: StreamKey;

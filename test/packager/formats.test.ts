@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe, syntheticFlv } from '../helpers/media.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
-import { STREAM_INFO_FILE, type StreamKey } from '../../src/streams/stream-key.js';
+import type { StreamKey } from '../../src/streams/stream-key.js';
+import { STREAM_INFO_FILE } from '../../src/timeline/output-layout.js';
 import { packagerPids, playlistWithSegments, readText, segmentNames, startStack, waitFor, type Stack } from './stack.js';
 
 let stack: Stack;

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { STREAM_INFO_FILE, streamDir } from '../../src/streams/stream-key.js';
+import { STREAM_INFO_FILE, streamDir } from '../../src/timeline/output-layout.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { parseMediaPlaylist, segmentUrl, waitForSegments } from '../helpers/hls-live.js';
 

@@ -10,7 +10,8 @@ import { silentLogger, createLogger, type Logger } from '../../src/log.js';
 import { startPackager, type PackagerHandle } from '../../src/packager/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
 import { ffmpegReadersOf } from '../helpers/proc.js';
-import { formatDir, streamDir, type OutputFormat, type StreamKey } from '../../src/streams/stream-key.js';
+import type { StreamKey } from '../../src/streams/stream-key.js';
+import { formatDir, streamDir, type OutputFormat } from '../../src/timeline/output-layout.js';
 
 export interface Stack {
   config: Config;

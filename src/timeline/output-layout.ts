@@ -1,0 +1,248 @@
+// The one owner of a stream's output layout: where each stream's files live under the data
+// directory, the folder of each format, the file names and name patterns the packager's muxers
+// write (HLS, HDS, Smooth), the CMAF names the timeline's parts and segments are served under,
+// `stream.json`, the folders that outlive a live stream, and the scan of what is on disk. The
+// packager (writer), the origin and the start-up cleanup (readers) take every name from here, so
+// a name changes in one place. Pure except for scanStreamDirs, the one directory walk.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { isValidApp, isValidStreamName, type StreamKey } from '../streams/stream-key.js';
+
+// ---------------------------------------------------------------------------------------------
+// Folders
+
+/** The folder of the data directory that holds every stream's output (and nothing else). */
+export const STREAMS_FOLDER = 'streams';
+
+/** Output formats the packager writes to disk, each in its own folder of the stream directory. */
+export type OutputFormat = 'hls' | 'hds' | 'mss';
+
+/** Folder of each format inside the stream directory. */
+export const FORMAT_FOLDERS: Readonly<Record<OutputFormat, string>> = { hls: 'hls', hds: 'hds', mss: 'mss' };
+
+/** Folders inside a stream directory that hold recordings: they outlive the live stream. */
+export const KEPT_FOLDERS: ReadonlySet<string> = new Set(['recordings', 'vod']);
+
+/** `<dataDir>/streams`, absolute. */
+export function streamsRoot(dataDir: string): string {
+  return path.join(path.resolve(dataDir), STREAMS_FOLDER);
+}
+
+/**
+ * The folder name of an app: URI-encoded, so that `cfx/st` becomes the single segment `cfx%2Fst`
+ * and cannot collide with an app `cfx` publishing a stream `st`.
+ */
+export function appFolderName(app: string): string {
+  return encodeURIComponent(app);
+}
+
+/** The app an app folder holds, or undefined when the folder is no name the packager writes. */
+export function appOfFolder(folder: string): string | undefined {
+  let app: string;
+  try {
+    app = decodeURIComponent(folder);
+  } catch {
+    return undefined;
+  }
+  return isValidApp(app) ? app : undefined;
+}
+
+/** Directory of one stream's output: `<dataDir>/streams/<app folder>/<name>`. Throws on an invalid key. */
+export function streamDir(dataDir: string, key: StreamKey): string {
+  if (!isValidApp(key.app) || !isValidStreamName(key.name)) {
+    throw new Error(`invalid stream key ${JSON.stringify(key)}`);
+  }
+  return path.join(streamsRoot(dataDir), appFolderName(key.app), key.name);
+}
+
+/** Directory of one format of one stream. */
+export function formatDir(dataDir: string, key: StreamKey, format: OutputFormat): string {
+  return path.join(streamDir(dataDir, key), FORMAT_FOLDERS[format]);
+}
+
+/**
+ * A file of a format relative to the stream directory, with POSIX separators: what ffmpeg, which
+ * runs in the stream directory, is given (so no character of the data directory reaches it).
+ */
+export function formatRelative(format: OutputFormat, file?: string): string {
+  return file === undefined ? FORMAT_FOLDERS[format] : `${FORMAT_FOLDERS[format]}/${file}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// stream.json
+
+/**
+ * Written by the packager into the stream directory when packaging starts: lets the origin
+ * check a livepkgr URL's event (SPEC ING-01) and describe a finished stream without the registry.
+ */
+export const STREAM_INFO_FILE = 'stream.json';
+
+export interface StreamInfoFile {
+  app: string;
+  name: string;
+  event?: string;
+  startedAt: string; // ISO time
+  endedAt?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HLS (MPEG-TS), in `hls/`
+
+const HLS_SEGMENT_RE = /^seg_(\d{1,10})\.ts$/;
+
+export const HLS_FILES = {
+  playlist: 'index.m3u8',
+  /** ffmpeg's hls_segment_filename: five digits at least, more once the number outgrows them. */
+  segmentPattern: 'seg_%05d.ts',
+  /** The name ffmpeg gives segment `n` (what segmentPattern expands to). */
+  segment: (n: number): string => `seg_${String(n).padStart(5, '0')}.ts`,
+} as const;
+
+/** `seg_00042.ts` → 42; undefined for any other name. */
+export function hlsSegmentNumber(name: string): number | undefined {
+  const m = HLS_SEGMENT_RE.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function isHlsSegmentName(name: string): boolean {
+  return HLS_SEGMENT_RE.test(name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// HDS, in `hds/`: ffmpeg's hds muxer names its one stream `stream0`
+
+const HDS_STEM = 'stream\\d{1,3}';
+const HDS_BOOTSTRAP_SUFFIX = '.abst';
+const HDS_FRAGMENT_RE = new RegExp(`^${HDS_STEM}Seg\\d{1,10}-Frag\\d{1,10}$`);
+const HDS_STEM_RE = new RegExp(`^${HDS_STEM}$`);
+
+export const HDS_FILES = {
+  manifest: 'index.f4m',
+  bootstrapSuffix: HDS_BOOTSTRAP_SUFFIX,
+  /** The bootstrap of stream `stem` (`stream0` → `stream0.abst`). */
+  bootstrap: (stem: string): string => `${stem}${HDS_BOOTSTRAP_SUFFIX}`,
+  /** Fragment `n` of segment 1 of stream `stem` (`stream0Seg1-Frag3`). */
+  fragment: (stem: string, n: number): string => `${stem}Seg1-Frag${n}`,
+} as const;
+
+/** `stream0` and the like: the stream part of every HDS name. */
+export function isHdsStem(stem: string): boolean {
+  return HDS_STEM_RE.test(stem);
+}
+
+export function isHdsFragmentName(name: string): boolean {
+  return HDS_FRAGMENT_RE.test(name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Smooth, in `mss/`: `Manifest`, and `QualityLevels(<bitrate>)/Fragments(<type>=<start>)`
+
+const SMOOTH_LEVEL_RE = /^QualityLevels\((\d{1,12})\)$/;
+const SMOOTH_FRAGMENT_RE = /^Fragments\((video|audio)=(\d{1,20})\)$/;
+
+export const SMOOTH_FILES = {
+  manifest: 'Manifest',
+  /** The folder of one quality level. */
+  level: (bitrate: string | number): string => `QualityLevels(${bitrate})`,
+  fragment: (type: 'video' | 'audio', start: string | number): string => `Fragments(${type}=${start})`,
+} as const;
+
+export function isSmoothLevelName(name: string): boolean {
+  return SMOOTH_LEVEL_RE.test(name);
+}
+
+/** `Fragments(video=670000)` → { type: 'video', start: '670000' }; undefined for any other name. */
+export function parseSmoothFragment(name: string): { type: 'video' | 'audio'; start: string } | undefined {
+  const m = SMOOTH_FRAGMENT_RE.exec(name);
+  return m ? { type: m[1] as 'video' | 'audio', start: m[2] } : undefined;
+}
+
+/** `QualityLevels(2000000)/Fragments(video=0)`: a level folder and a fragment in it. */
+export function isSmoothFragmentPath(rel: string): boolean {
+  const parts = rel.split('/');
+  return parts.length === 2 && isSmoothLevelName(parts[0]) && parseSmoothFragment(parts[1]) !== undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CMAF (LL-HLS and DASH share them), Wowza's `_sfm4s` style. Not on disk: the timeline holds the
+// bytes and numbers parts and segments; this is the one place those numbers become names and back.
+
+/** LL-HLS master playlist and DASH manifest names of the Wowza family (the contract). */
+export const CMAF_MASTER = 'playlist_sfm4s.m3u8';
+export const CMAF_MPD = 'manifest_sfm4s.mpd';
+
+/** A track id: `video`, `audio` (and `video1`… once there are renditions). */
+const TRACK = '([a-z]{1,8}\\d{0,2})';
+const NUM = '(\\d{1,15})';
+const CMAF_PLAYLIST_RE = new RegExp(`^chunklist_sfm4s_${TRACK}\\.m3u8$`);
+const CMAF_INIT_RE = new RegExp(`^init_sfm4s_${TRACK}_${NUM}\\.mp4$`);
+const CMAF_PART_RE = new RegExp(`^part_sfm4s_${TRACK}_${NUM}\\.m4s$`);
+const CMAF_SEGMENT_RE = new RegExp(`^seg_sfm4s_${TRACK}_${NUM}\\.m4s$`);
+
+export type CmafFile =
+  | { kind: 'cmaf-playlist'; track: string }
+  | { kind: 'cmaf-init'; track: string; n: number }
+  | { kind: 'cmaf-part'; track: string; n: number }
+  | { kind: 'cmaf-segment'; track: string; n: number };
+
+export const cmafNames = {
+  playlist: (track: string) => `chunklist_sfm4s_${track}.m3u8`,
+  init: (track: string, epoch: number) => `init_sfm4s_${track}_${epoch}.mp4`,
+  part: (track: string, seq: number) => `part_sfm4s_${track}_${seq}.m4s`,
+  segment: (track: string, msn: number) => `seg_sfm4s_${track}_${msn}.m4s`,
+  /** DASH SegmentTemplate@media. */
+  segmentTemplate: (track: string) => `seg_sfm4s_${track}_$Number$.m4s`,
+};
+
+export type CmafNames = typeof cmafNames;
+
+/** A CMAF media or media-playlist name, or undefined when `file` is none. */
+export function parseCmafFile(file: string): CmafFile | undefined {
+  let m = CMAF_PLAYLIST_RE.exec(file);
+  if (m) return { kind: 'cmaf-playlist', track: m[1] };
+  for (const [re, kind] of [[CMAF_INIT_RE, 'cmaf-init'], [CMAF_PART_RE, 'cmaf-part'], [CMAF_SEGMENT_RE, 'cmaf-segment']] as const) {
+    m = re.exec(file);
+    if (m && Number.isSafeInteger(Number(m[2]))) return { kind, track: m[1], n: Number(m[2]) };
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The disk scan
+
+/** What sits in `<dataDir>/streams` where the packager writes: app and stream directories, or links planted there. */
+export type StreamDirEntry =
+  | { kind: 'stream'; key: StreamKey; path: string }
+  /** A symlink where a stream directory belongs. */
+  | { kind: 'stream-link'; key: StreamKey; path: string }
+  /** A symlink where an app directory belongs (not descended into). */
+  | { kind: 'app-link'; app: string; path: string };
+
+/**
+ * Every stream directory under `<dataDir>/streams`, and every symlink planted where an app or
+ * stream directory belongs. Names the packager never writes (an operator's notes, an invalid app
+ * or stream name) are skipped; so is anything that is neither a directory nor a symlink. A
+ * missing or unreadable folder counts as empty.
+ */
+export async function scanStreamDirs(dataDir: string): Promise<StreamDirEntry[]> {
+  const root = streamsRoot(dataDir);
+  const out: StreamDirEntry[] = [];
+  for (const a of await fs.readdir(root, { withFileTypes: true }).catch(() => [])) {
+    const app = appOfFolder(a.name);
+    if (app === undefined) continue;
+    const appDir = path.join(root, a.name);
+    if (a.isSymbolicLink()) {
+      out.push({ kind: 'app-link', app, path: appDir });
+      continue;
+    }
+    if (!a.isDirectory()) continue;
+    for (const n of await fs.readdir(appDir, { withFileTypes: true }).catch(() => [])) {
+      if (!isValidStreamName(n.name)) continue;
+      const key = { app, name: n.name };
+      const dir = path.join(appDir, n.name);
+      if (n.isSymbolicLink()) out.push({ kind: 'stream-link', key, path: dir });
+      else if (n.isDirectory()) out.push({ kind: 'stream', key, path: dir });
+    }
+  }
+  return out;
+}
