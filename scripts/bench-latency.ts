@@ -11,6 +11,7 @@ import { freePort } from '../test/helpers/ports.js';
 import { HD_720P, syntheticFlv } from '../test/helpers/media.js';
 import { startPublisher } from '../test/helpers/publisher.js';
 import { readText, startStack, waitFor } from '../test/packager/stack.js';
+import { HLS_FILES } from '../src/timeline/output-layout.js';
 import { helpOrArgs, numberArg } from './script-args.js';
 
 const USAGE = `Usage: npx tsx scripts/bench-latency.ts [rounds=5]
@@ -91,7 +92,7 @@ try {
   for (let i = 0; i < rounds; i++) {
     // Alternate the two so machine load affects both alike.
     const name = `lat${i}`;
-    ours.push(await measure(stack.rtmpUrl(`live/${name}`), path.join(stack.dir({ app: 'live', name }, 'hls'), 'index.m3u8'), fixture));
+    ours.push(await measure(stack.rtmpUrl(`live/${name}`), path.join(stack.dir({ app: 'live', name }, 'hls'), HLS_FILES.playlist), fixture));
     base.push(await measure(`rtmp://127.0.0.1:${nginxPort}/live/${name}`, path.join(nginxDir, 'hls', `${name}.m3u8`), fixture));
     process.stderr.write(`round ${i + 1}: ours ${(ours.at(-1)! / 1000).toFixed(2)} s, nginx ${(base.at(-1)! / 1000).toFixed(2)} s\n`);
   }

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { HD_720P, syntheticFlv } from '../test/helpers/media.js';
 import { startPublisher, type Publisher } from '../test/helpers/publisher.js';
 import { packagerPids, playlistWithSegments, procInfo, readText, startStack, waitFor } from '../test/packager/stack.js';
+import { HLS_FILES } from '../src/timeline/output-layout.js';
 import { helpOrArgs, numberArg } from './script-args.js';
 import { startPackager } from '../src/packager/index.js';
 import { silentLogger } from '../src/log.js';
@@ -61,7 +62,7 @@ function startBare(name: string): { proc: ChildProcess; dir: string } {
     '-hide_banner', '-nostats', '-loglevel', 'error', '-rw_timeout', '6000000', '-i', stack.rtmpUrl(`live/${name}`),
     '-map', '0:v:0', '-map', '0:a:0', '-c', 'copy', '-f', 'hls', '-hls_time', '2', '-hls_list_size', '6',
     '-hls_delete_threshold', '3', '-hls_flags', 'delete_segments+independent_segments',
-    '-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, 'index.m3u8'),
+    '-hls_segment_filename', path.join(dir, HLS_FILES.segmentPattern), path.join(dir, HLS_FILES.playlist),
   ], { stdio: ['pipe', 'ignore', 'ignore'] });
   bares.push(proc);
   return { proc, dir };

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { HD_720P, syntheticFlv } from '../test/helpers/media.js';
 import { startPublisher, type Publisher } from '../test/helpers/publisher.js';
 import { packagerPids, procInfo, startStack, waitFor } from '../test/packager/stack.js';
+import { HLS_FILES } from '../src/timeline/output-layout.js';
 import { helpOrArgs, numberArg, numberListArg } from './script-args.js';
 
 const USAGE = `Usage: npx tsx scripts/bench-streams.ts [capSeconds=300] [steps=8,16,32,48,56,64,80,96,112,128]
@@ -27,7 +28,7 @@ const started = Date.now();
 const fixture = await syntheticFlv(HD_720P);
 const stack = await startStack({ packager: { segmentSeconds: SEGMENT_S } });
 const publishers: Publisher[] = [];
-const playlist = (i: number) => path.join(stack.dir({ app: 'live', name: `s${i}` }, 'hls'), 'index.m3u8');
+const playlist = (i: number) => path.join(stack.dir({ app: 'live', name: `s${i}` }, 'hls'), HLS_FILES.playlist);
 const mtime = (f: string) => {
   try {
     return fs.statSync(f).mtimeMs;

@@ -36,6 +36,7 @@ import {
   sumUsage,
   waitForExit,
 } from '../test/helpers/proc.js';
+import { streamsRoot } from '../src/timeline/output-layout.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -503,7 +504,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         ffmpegTicks: u.cpuTicks,
         ffmpegRss: u.rssBytes,
         ffmpegCount: ff.length,
-        disk: diskUsageBytes(path.join(dataDir, 'streams')),
+        disk: diskUsageBytes(streamsRoot(dataDir)),
         diskAll: diskUsageBytes(dataDir),
         machineBusyTicks: machineCpuTicks().busy,
         oursTicks: serverTicks + u.cpuTicks + publisherTicks + selfTicks,

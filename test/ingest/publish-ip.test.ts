@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { startIngest, type IngestHandle } from '../../src/ingest/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
+import { streamsRoot } from '../../src/timeline/output-layout.js';
 import { syntheticFlv } from '../helpers/media.js';
 import { startPublisher } from '../helpers/publisher.js';
 import os from 'node:os';
@@ -44,7 +45,7 @@ it('refuses a publisher from outside the allow-list, logs why, registers nothing
   expect(published).toEqual([]);
   const refusal = lines.find((l) => l.msg === 'publish refused');
   expect(refusal).toMatchObject({ role: 'ingest', app: 'live', name: 'blocked', reason: 'address 127.0.0.1 is not in the publish allow-list' });
-  expect(fs.existsSync(path.join(dataDir, 'streams'))).toBe(false);
+  expect(fs.existsSync(streamsRoot(dataDir))).toBe(false);
 });
 
 it('a bad allow-list entry fails start-up with a clear error', async () => {

@@ -7,6 +7,7 @@ import { ffprobe, syntheticFlv } from '../helpers/media.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { packagerPids, playlistWithSegments, startStack, waitFor, type Stack } from '../packager/stack.js';
 import type { StreamKey } from '../../src/streams/stream-key.js';
+import { HLS_FILES, streamsRoot } from '../../src/timeline/output-layout.js';
 
 const SECRET = 'test-secret';
 let stack: Stack;
@@ -41,7 +42,7 @@ async function expectRefused(path: string, key: StreamKey | null) {
   expect(code).not.toBe(0);
   expect(seen).toEqual([]);
   if (key) expect(fs.existsSync(stack.dir(key))).toBe(false);
-  expect(fs.existsSync(`${stack.dataDir}/streams`) ? fs.readdirSync(`${stack.dataDir}/streams`).filter((a) => a !== 'live') : []).toEqual([]);
+  expect(fs.existsSync(streamsRoot(stack.dataDir)) ? fs.readdirSync(streamsRoot(stack.dataDir)).filter((a) => a !== 'live') : []).toEqual([]);
 }
 
 describe('publish authorisation (SPEC 2.1 "authentication")', () => {
@@ -90,7 +91,7 @@ describe('one publisher per stream (FIELD-NOTES §7 N1)', () => {
   });
 
   it('the packager keeps producing the original stream', async () => {
-    const before = fs.readFileSync(`${stack.dir(key, 'hls')}/index.m3u8`, 'utf8');
+    const before = fs.readFileSync(`${stack.dir(key, 'hls')}/${HLS_FILES.playlist}`, 'utf8');
     const n = (before.match(/#EXTINF/g) ?? []).length;
     const after = await playlistWithSegments(stack.dir(key, 'hls'), n + 1);
     const last = after.trim().split('\n').at(-1)!;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { formatDir } from '../../src/timeline/output-layout.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { ffprobe } from '../helpers/media.js';
 import { fetchPlaylist, segmentUrl, waitForSegments } from '../helpers/hls-live.js';
@@ -98,7 +99,7 @@ describe('RTMP publish → packaging → origin and edge', () => {
     expect(boot.body.subarray(4, 8).toString('latin1')).toBe('abst');
     // The first fragment still inside the live window: media url + Seg1-Frag<n>.
     const media = /<media[^>]*url="([^"]+)"/.exec(text)?.[1];
-    const frags = fs.readdirSync(path.join(dataDir, 'streams', 'live', 'talk', 'hds')).filter((f) => /Seg1-Frag\d+$/.test(f));
+    const frags = fs.readdirSync(formatDir(dataDir, { app: 'live', name: 'talk' }, 'hds')).filter((f) => /Seg1-Frag\d+$/.test(f));
     const newest = frags.map((f) => Number(/Frag(\d+)$/.exec(f)![1])).sort((a, b) => b - a)[1] ?? 1;
     const frag = await get(new URL(`${media}Seg1-Frag${newest}`, `${origin}/live/talk/manifest.f4m`).toString());
     expect(frag.status).toBe(200);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { startOrigin, type OriginHandle } from '../../src/origin/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
-import { formatDir, STREAM_INFO_FILE, streamDir } from '../../src/timeline/output-layout.js';
+import { formatDir, HDS_FILES, HLS_FILES, STREAM_INFO_FILE, streamDir } from '../../src/timeline/output-layout.js';
 import { rawRequest } from './raw-http.js';
 
 const SECRET = 'TOP-SECRET-7f3a9c';
@@ -32,14 +32,14 @@ beforeAll(async () => {
   await fs.mkdir(hls, { recursive: true });
   await fs.mkdir(hds, { recursive: true });
   await fs.writeFile(path.join(streamDir(dataDir, demo), STREAM_INFO_FILE), JSON.stringify({ app: 'live', name: 'demo', startedAt: new Date().toISOString() }));
-  await fs.writeFile(path.join(hls, 'index.m3u8'), PLAYLIST);
-  await fs.writeFile(path.join(hls, 'seg_00001.ts'), Buffer.alloc(1880, 0x47));
+  await fs.writeFile(path.join(hls, HLS_FILES.playlist), PLAYLIST);
+  await fs.writeFile(path.join(hls, HLS_FILES.segment(1)), Buffer.alloc(1880, 0x47));
   // On disk but not yet in the playlist: still being written as far as the origin can tell.
-  await fs.writeFile(path.join(hls, 'seg_00003.ts'), Buffer.alloc(100, 0x47));
+  await fs.writeFile(path.join(hls, HLS_FILES.segment(3)), Buffer.alloc(100, 0x47));
   // Listed, but a symlink planted to a file outside the data directory: never followed.
-  await fs.symlink(path.join(root, 'secret.txt'), path.join(hls, 'seg_00002.ts'));
+  await fs.symlink(path.join(root, 'secret.txt'), path.join(hls, HLS_FILES.segment(2)));
   // ffmpeg interrupted by SIGINT leaves a 0-byte manifest (FIELD-NOTES §4b): never served.
-  await fs.writeFile(path.join(hds, 'index.f4m'), '');
+  await fs.writeFile(path.join(hds, HDS_FILES.manifest), '');
   registry.add({
     key: demo,
     recordMode: false,

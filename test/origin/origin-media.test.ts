@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/log.js';
 import { startOrigin, type OriginHandle } from '../../src/origin/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
 import type { StreamKey } from '../../src/streams/stream-key.js';
-import { formatDir } from '../../src/timeline/output-layout.js';
+import { formatDir, HDS_FILES, HLS_FILES, parseSmoothFragment, SMOOTH_FILES, type OutputFormat } from '../../src/timeline/output-layout.js';
 import { abstFragments, startPackagerOutput, waitFor, type FixtureStream, type PackagerRun } from './packager-output.js';
 
 const run = promisify(execFile);
@@ -46,7 +46,7 @@ async function get(pathOrUrl: string, init?: RequestInit): Promise<Response> {
   return fetch(pathOrUrl.startsWith('http') ? pathOrUrl : base + pathOrUrl, init);
 }
 
-async function fileText(key: StreamKey, format: 'hls' | 'hds' | 'mss', file: string): Promise<string> {
+async function fileText(key: StreamKey, format: OutputFormat, file: string): Promise<string> {
   return fs.readFile(path.join(formatDir(dataDir, key, format), file), 'utf8');
 }
 
@@ -132,9 +132,9 @@ async function checkSmooth(manifestPath: string, live = true): Promise<string[]>
 }
 
 async function liveManifestsReady(s: FixtureStream): Promise<boolean> {
-  const m3u8 = await fileText(s.key, 'hls', 'index.m3u8');
-  const ism = await fileText(s.key, 'mss', 'Manifest');
-  const abst = await fs.readFile(path.join(formatDir(dataDir, s.key, 'hds'), 'stream0.abst'));
+  const m3u8 = await fileText(s.key, 'hls', HLS_FILES.playlist);
+  const ism = await fileText(s.key, 'mss', SMOOTH_FILES.manifest);
+  const abst = await fs.readFile(path.join(formatDir(dataDir, s.key, 'hds'), HDS_FILES.bootstrap('stream0')));
   return (
     m3u8Uris(m3u8).length >= 3 &&
     (ism.match(/<c t="/g) ?? []).length >= 4 && // ≥2 video + ≥2 audio entries
@@ -226,7 +226,7 @@ describe('while the stream is live', () => {
   });
 
   it('answers 404 max-age=1 for a segment that is being written or not there yet', async () => {
-    const uris = m3u8Uris(await fileText(TALK.key, 'hls', 'index.m3u8'));
+    const uris = m3u8Uris(await fileText(TALK.key, 'hls', HLS_FILES.playlist));
     const last = Number(/seg_(\d+)\.ts$/.exec(uris[uris.length - 1])![1]);
     const next = `seg_${String(last + 1).padStart(5, '0')}.ts`;
     const res = await get(`/live/talk/${next}`);
@@ -303,7 +303,7 @@ describe('after the packager stops (q on stdin)', () => {
   });
 
   it('the final Smooth manifest gets its real start time, so every fragment it names resolves', async () => {
-    const onDisk = await fileText(TALK.key, 'mss', 'Manifest');
+    const onDisk = await fileText(TALK.key, 'mss', SMOOTH_FILES.manifest);
     expect(onDisk).not.toContain('IsLive="true"');
     const urls = await checkSmooth('/talk.isml/manifest', false);
     expect(urls.length).toBeGreaterThanOrEqual(8);
@@ -324,8 +324,8 @@ describe('after the packager stops (q on stdin)', () => {
       ['/hds-live/livepkgr/_definst_/ev1/beta/stream0.bootstrap', TYPES.bootstrap, 'max-age=2'],
       ['/hds-live/livepkgr/_definst_/ev1/beta/stream0Seg1-Frag1', TYPES.f4f, 'max-age=60'],
     ];
-    const level = (await fs.readdir(formatDir(dataDir, TALK.key, 'mss'))).find((d) => d.startsWith('QualityLevels(300000)'))!;
-    const frag = (await fs.readdir(path.join(formatDir(dataDir, TALK.key, 'mss'), level))).find((f) => f.startsWith('Fragments(video='))!;
+    const level = (await fs.readdir(formatDir(dataDir, TALK.key, 'mss'))).find((d) => d === SMOOTH_FILES.level(300000))!;
+    const frag = (await fs.readdir(path.join(formatDir(dataDir, TALK.key, 'mss'), level))).find((f) => parseSmoothFragment(f)?.type === 'video')!;
     table.push([`/live/talk/${level}/${frag}`, TYPES.ismc, 'max-age=60']);
     for (const [p, type, cc] of table) await expectServed(p, type, cc);
   });

@@ -1,6 +1,6 @@
 // Test fixture: real packager output on disk. ONE ffmpeg process encodes a lavfi test pattern once
 // and writes HLS, HDS and Smooth for several stream keys in the exact layout of
-// src/streams/stream-key.ts (the same muxers and options as FIELD-NOTES §4, from lavfi with -re).
+// src/timeline/output-layout.ts (the same muxers and options as FIELD-NOTES §4, from lavfi with -re).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -35,7 +35,7 @@ export async function startPackagerOutput(dataDir: string, streams: FixtureStrea
     // tee slave options are `:`-separated; the paths here contain no `:`, `|`, `[` or `]`.
     const us = FRAGMENT_SECONDS * 1_000_000;
     slaves.push(
-      `[f=hls:hls_time=${FRAGMENT_SECONDS}:hls_list_size=40:hls_flags=independent_segments:hls_segment_filename=${hls}/seg_%05d.ts]${hls}/index.m3u8`,
+      `[f=hls:hls_time=${FRAGMENT_SECONDS}:hls_list_size=40:hls_flags=independent_segments:hls_segment_filename=${hls}/${HLS_FILES.segmentPattern}]${hls}/${HLS_FILES.playlist}`,
       `[f=hds:window_size=40:extra_window_size=3:min_frag_duration=${us}]${hds}`,
       `[f=smoothstreaming:window_size=40:extra_window_size=3:lookahead_count=2:min_frag_duration=${us}]${mss}`,
     );

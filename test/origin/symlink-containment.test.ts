@@ -12,30 +12,44 @@ import { startEdge, type EdgeInternals } from '../../src/edge/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startOrigin, type OriginHandle } from '../../src/origin/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
+import {
+  FORMAT_FOLDERS,
+  formatRelative,
+  HDS_FILES,
+  HLS_FILES,
+  SMOOTH_FILES,
+  STREAM_INFO_FILE,
+  STREAMS_FOLDER,
+} from '../../src/timeline/output-layout.js';
 
 const SECRET = 'SECRET-OUTSIDE-THE-MEDIA-ROOT';
 const PLAYLIST = (marker: string) =>
-  `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:2.000000,\nseg_00000.ts\n# ${marker}\n`;
+  `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:2.000000,\n${HLS_FILES.segment(0)}\n# ${marker}\n`;
 
 /** A stream directory's worth of files (HLS, HDS, Smooth, stream.json), each carrying `marker`. */
 async function writeStream(dir: string, marker: string, event?: string): Promise<void> {
-  await fs.mkdir(path.join(dir, 'hls'), { recursive: true });
-  await fs.mkdir(path.join(dir, 'hds'), { recursive: true });
-  await fs.mkdir(path.join(dir, 'mss', 'QualityLevels(128000)'), { recursive: true });
-  await fs.writeFile(path.join(dir, 'hls', 'index.m3u8'), PLAYLIST(marker));
-  await fs.writeFile(path.join(dir, 'hls', 'seg_00000.ts'), `segment ${marker}`);
-  await fs.writeFile(path.join(dir, 'hds', 'index.f4m'), `<manifest xmlns="http://ns.adobe.com/f4m/1.0"><id>${marker}</id></manifest>`);
-  await fs.writeFile(path.join(dir, 'hds', 'stream0Seg1-Frag1'), `fragment ${marker}`);
+  await fs.mkdir(path.join(dir, FORMAT_FOLDERS.hls), { recursive: true });
+  await fs.mkdir(path.join(dir, FORMAT_FOLDERS.hds), { recursive: true });
+  await fs.mkdir(path.join(dir, QL_DIR), { recursive: true });
+  for (const [file, body] of Object.entries(FILES)) await fs.writeFile(path.join(dir, file), body(marker));
+  await fs.writeFile(path.join(dir, QL_DIR, SMOOTH_FILES.fragment('audio', 0)), `fragment ${marker}`);
   await fs.writeFile(
-    path.join(dir, 'mss', 'Manifest'),
-    `<SmoothStreamingMedia MajorVersion="2" MinorVersion="0" Duration="0"><!-- ${marker} --></SmoothStreamingMedia>`,
-  );
-  await fs.writeFile(path.join(dir, 'mss', 'QualityLevels(128000)', 'Fragments(audio=0)'), `fragment ${marker}`);
-  await fs.writeFile(
-    path.join(dir, 'stream.json'),
+    path.join(dir, STREAM_INFO_FILE),
     JSON.stringify({ app: 'x', name: 'x', startedAt: new Date().toISOString(), ...(event ? { event } : {}) }),
   );
 }
+
+/** The quality-level folder of the Smooth stand-in, relative to the stream directory. */
+const QL_DIR = formatRelative('mss', SMOOTH_FILES.level(128000));
+
+/** The stand-in files of each format (relative to the stream directory), each carrying `marker`. */
+const FILES: Record<string, (marker: string) => string> = {
+  [formatRelative('hls', HLS_FILES.playlist)]: PLAYLIST,
+  [formatRelative('hls', HLS_FILES.segment(0))]: (m) => `segment ${m}`,
+  [formatRelative('hds', HDS_FILES.manifest)]: (m) => `<manifest xmlns="http://ns.adobe.com/f4m/1.0"><id>${m}</id></manifest>`,
+  [formatRelative('hds', HDS_FILES.fragment('stream0', 1))]: (m) => `fragment ${m}`,
+  [formatRelative('mss', SMOOTH_FILES.manifest)]: (m) => `<SmoothStreamingMedia MajorVersion="2" MinorVersion="0" Duration="0"><!-- ${m} --></SmoothStreamingMedia>`,
+};
 
 /** Every URL the origin serves for one stream, by family and kind. */
 const urlsOf = (app: string, name: string): string[] => [
@@ -76,7 +90,7 @@ beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'streamfront-symlinks-'));
   outside = path.join(work, 'elsewhere');
   const dataDir = path.join(work, 'data');
-  const streams = path.join(dataDir, 'streams');
+  const streams = path.join(dataDir, STREAMS_FOLDER);
   // The control: a real stream that is served.
   await writeStream(path.join(streams, 'live', 'talk'), 'inside');
   // A stream directory that is a symlink to a directory outside.
@@ -90,19 +104,16 @@ beforeAll(async () => {
   // Format directories that are symlinks, in a real stream directory.
   await writeStream(path.join(outside, 'formats'), SECRET);
   await fs.mkdir(path.join(streams, 'live', 'fmt'), { recursive: true });
-  for (const f of ['hls', 'hds', 'mss']) await fs.symlink(path.join(outside, 'formats', f), path.join(streams, 'live', 'fmt', f));
+  for (const f of Object.values(FORMAT_FOLDERS)) await fs.symlink(path.join(outside, 'formats', f), path.join(streams, 'live', 'fmt', f));
   planted.push({ what: 'format directories -> outside', urls: urlsOf('live', 'fmt') });
   // The Smooth quality-level directory that is a symlink.
   await writeStream(path.join(streams, 'live', 'ql'), 'inside-ql');
-  await fs.rm(path.join(streams, 'live', 'ql', 'mss', 'QualityLevels(128000)'), { recursive: true });
-  await fs.symlink(
-    path.join(outside, 'formats', 'mss', 'QualityLevels(128000)'),
-    path.join(streams, 'live', 'ql', 'mss', 'QualityLevels(128000)'),
-  );
+  await fs.rm(path.join(streams, 'live', 'ql', QL_DIR), { recursive: true });
+  await fs.symlink(path.join(outside, 'formats', QL_DIR), path.join(streams, 'live', 'ql', QL_DIR));
   planted.push({ what: 'quality-level directory -> outside', urls: ['/live/ql/QualityLevels(128000)/Fragments(audio=0)'] });
   // The files themselves are symlinks (the last component).
   await writeStream(path.join(streams, 'live', 'files'), 'inside-files');
-  for (const f of ['hls/index.m3u8', 'hls/seg_00000.ts', 'hds/index.f4m', 'hds/stream0Seg1-Frag1', 'mss/Manifest']) {
+  for (const f of Object.keys(FILES)) {
     await fs.rm(path.join(streams, 'live', 'files', f));
     await fs.symlink(path.join(outside, 'formats', f), path.join(streams, 'live', 'files', f));
   }
@@ -112,20 +123,20 @@ beforeAll(async () => {
   planted.push({ what: 'stream directory -> another stream (inside)', urls: urlsOf('live', 'alias') });
   // A livepkgr stream whose stream.json (the event check) is a symlink to one outside.
   await writeStream(path.join(streams, 'livepkgr', 'ev'), 'inside-ev');
-  await fs.rm(path.join(streams, 'livepkgr', 'ev', 'stream.json'));
+  await fs.rm(path.join(streams, 'livepkgr', 'ev', STREAM_INFO_FILE));
   await fs.writeFile(
-    path.join(outside, 'stream.json'),
+    path.join(outside, STREAM_INFO_FILE),
     JSON.stringify({ app: 'livepkgr', name: 'ev', event: 'stolen', startedAt: new Date().toISOString() }),
   );
-  await fs.symlink(path.join(outside, 'stream.json'), path.join(streams, 'livepkgr', 'ev', 'stream.json'));
+  await fs.symlink(path.join(outside, STREAM_INFO_FILE), path.join(streams, 'livepkgr', 'ev', STREAM_INFO_FILE));
   planted.push({ what: 'stream.json -> outside (livepkgr event)', urls: ['/hls-live/livepkgr/_definst_/stolen/ev.m3u8'] });
   main = await startPair(dataDir);
 
   // The `streams` folder itself is a symlink.
   const linkedData = path.join(work, 'data-linked-streams');
   await fs.mkdir(linkedData, { recursive: true });
-  await writeStream(path.join(outside, 'streams', 'live', 'root'), SECRET);
-  await fs.symlink(path.join(outside, 'streams'), path.join(linkedData, 'streams'));
+  await writeStream(path.join(outside, STREAMS_FOLDER, 'live', 'root'), SECRET);
+  await fs.symlink(path.join(outside, STREAMS_FOLDER), path.join(linkedData, STREAMS_FOLDER));
   linkedRoot = await startPair(linkedData);
 
   // The data directory is reached through a symlink (configuration): it serves as usual.

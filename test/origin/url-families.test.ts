@@ -8,6 +8,7 @@ import {
   parseMediaPath,
   type MediaRoute,
 } from '../../src/origin/url-families.js';
+import { HDS_FILES, HLS_FILES, SMOOTH_FILES } from '../../src/timeline/output-layout.js';
 
 function route(path: string): MediaRoute {
   const r = parseMediaPath(path);
@@ -258,11 +259,11 @@ describe('both directions', () => {
     expect(a).not.toBe(b);
   });
 
-  it('maps routes to the packager files (stream-key.ts layout)', () => {
-    expect(diskLocation(route('/live/talk/playlist.m3u8'))).toEqual({ format: 'hls', file: 'index.m3u8' });
-    expect(diskLocation(route('/live/talk/manifest.f4m'))).toEqual({ format: 'hds', file: 'index.f4m' });
-    expect(diskLocation(route('/talk.isml/manifest'))).toEqual({ format: 'mss', file: 'Manifest' });
-    expect(diskLocation(route('/live/talk/stream0.bootstrap'))).toEqual({ format: 'hds', file: 'stream0.abst' });
+  it('maps routes to the packager files (the output layout)', () => {
+    expect(diskLocation(route('/live/talk/playlist.m3u8'))).toEqual({ format: 'hls', file: HLS_FILES.playlist });
+    expect(diskLocation(route('/live/talk/manifest.f4m'))).toEqual({ format: 'hds', file: HDS_FILES.manifest });
+    expect(diskLocation(route('/talk.isml/manifest'))).toEqual({ format: 'mss', file: SMOOTH_FILES.manifest });
+    expect(diskLocation(route('/live/talk/stream0.bootstrap'))).toEqual({ format: 'hds', file: HDS_FILES.bootstrap('stream0') });
     expect(diskLocation(route('/live/talk/stream0Seg1-Frag2'))).toEqual({ format: 'hds', file: 'stream0Seg1-Frag2' });
     expect(diskLocation(route('/talk.isml/seg_00002.ts'))).toEqual({ format: 'hls', file: 'seg_00002.ts' });
     expect(diskLocation(route('/talk.isml/QualityLevels(1)/Fragments(audio=5)'))).toEqual({

@@ -10,6 +10,10 @@ import {
   type PackagingPlan,
 } from '../../src/packager/ffmpeg-args.js';
 import { restartDelayMs } from '../../src/packager/supervisor.js';
+import { formatRelative, HLS_FILES } from '../../src/timeline/output-layout.js';
+
+const HLS_PLAYLIST = formatRelative('hls', HLS_FILES.playlist);
+const HLS_SEGMENTS = formatRelative('hls', HLS_FILES.segmentPattern);
 
 const plan: PackagingPlan = {
   inputUrl: 'rtmp://127.0.0.1:1935/live/talk',
@@ -36,12 +40,12 @@ describe('packagingInvocation', () => {
     expect(inv.input).toBe('rtmp://127.0.0.1:1935/live/talk');
     expect(inv.cwd).toBe('/data/streams/cfx%2Fst/talk');
     expect(inv.outputs.map((o) => opt(o.options, '-f'))).toEqual(['hls', 'hds', 'smoothstreaming']);
-    expect(inv.outputs.map((o) => o.target)).toEqual(['hls/index.m3u8', 'hds', 'mss']);
+    expect(inv.outputs.map((o) => o.target)).toEqual([HLS_PLAYLIST, formatRelative('hds'), formatRelative('mss')]);
   });
 
   it('never puts the data directory into an option (a "%" in cfx%2Fst is a segment-pattern character)', () => {
     for (const o of inv.outputs) expect(o.options.join(' ')).not.toContain('/data');
-    expect(opt(inv.outputs[0]!.options, '-hls_segment_filename')).toBe('hls/seg_%05d.ts');
+    expect(opt(inv.outputs[0]!.options, '-hls_segment_filename')).toBe(HLS_SEGMENTS);
   });
 
   it('copies H.264/AAC with explicit optional maps (FIELD-NOTES §1b)', () => {
@@ -90,7 +94,7 @@ describe('packagingInvocation', () => {
     const argv = invocationArgv(inv);
     expect(argv.indexOf('-i')).toBeLessThan(argv.indexOf('-f'));
     expect(argv[argv.indexOf('-i') + 1]).toBe(plan.inputUrl);
-    expect(argv.at(-1)).toBe('mss');
+    expect(argv.at(-1)).toBe(formatRelative('mss'));
   });
 });
 
@@ -104,9 +108,9 @@ describe('packagingInvocation when re-encoding', () => {
     // HDS and Smooth read codec headers from extradata.
     expect(opt(out.options, '-flags')).toBe('+global_header');
     expect(out.target.split('|')).toEqual([
-      '[f=hls:hls_time=2:hls_list_size=6:hls_delete_threshold=3:hls_flags=delete_segments+independent_segments+temp_file+program_date_time+omit_endlist:hls_segment_filename=hls/seg_%05d.ts]hls/index.m3u8',
-      '[f=hds:window_size=6:extra_window_size=3:min_frag_duration=2000000]hds',
-      '[f=smoothstreaming:window_size=6:extra_window_size=3:lookahead_count=2:min_frag_duration=2000000]mss',
+      `[f=hls:hls_time=2:hls_list_size=6:hls_delete_threshold=3:hls_flags=delete_segments+independent_segments+temp_file+program_date_time+omit_endlist:hls_segment_filename=${HLS_SEGMENTS}]${HLS_PLAYLIST}`,
+      `[f=hds:window_size=6:extra_window_size=3:min_frag_duration=2000000]${formatRelative('hds')}`,
+      `[f=smoothstreaming:window_size=6:extra_window_size=3:lookahead_count=2:min_frag_duration=2000000]${formatRelative('mss')}`,
     ]);
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe, syntheticFlv } from '../helpers/media.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import type { StreamKey } from '../../src/streams/stream-key.js';
-import { STREAM_INFO_FILE } from '../../src/timeline/output-layout.js';
+import { HDS_FILES, HLS_FILES, isSmoothLevelName, parseSmoothFragment, SMOOTH_FILES, STREAM_INFO_FILE } from '../../src/timeline/output-layout.js';
 import { packagerPids, playlistWithSegments, readText, segmentNames, startStack, waitFor, type Stack } from './stack.js';
 
 let stack: Stack;
@@ -52,23 +52,23 @@ describe.each(FORMS)('$label', (form) => {
     expect(probe.format?.format_name).toBe('mpegts');
     expect(probe.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:aac', 'video:h264']);
     expect(probe.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 180 });
-    const whole = await ffprobe(path.join(hlsDir, 'index.m3u8'));
+    const whole = await ffprobe(path.join(hlsDir, HLS_FILES.playlist));
     expect(whole.streams.some((s) => s.codec_name === 'h264')).toBe(true);
   });
 
   it('HDS: a live f4m, its bootstrap and fragments with media data', async () => {
     const hdsDir = stack.dir(form.key, 'hds');
     const f4m = await waitFor('f4m', () => {
-      const t = readText(path.join(hdsDir, 'index.f4m'));
-      return t && fs.existsSync(path.join(hdsDir, 'stream0Seg1-Frag2')) ? t : null;
+      const t = readText(path.join(hdsDir, HDS_FILES.manifest));
+      return t && fs.existsSync(path.join(hdsDir, HDS_FILES.fragment('stream0', 2))) ? t : null;
     });
     expect(f4m).toContain('<streamType>live</streamType>');
     expect(f4m).toMatch(/<bootstrapInfo[^>]*url="stream0\.abst"/);
     expect(f4m).toMatch(/<media[^>]*url="stream0"/);
     expect(f4m).toMatch(/<metadata>[A-Za-z0-9+/=\s]+<\/metadata>/);
-    const abst = fs.readFileSync(path.join(hdsDir, 'stream0.abst'));
+    const abst = fs.readFileSync(path.join(hdsDir, HDS_FILES.bootstrap('stream0')));
     expect(abst.subarray(4, 8).toString('latin1')).toBe('abst');
-    const frag = fs.readFileSync(path.join(hdsDir, 'stream0Seg1-Frag1'));
+    const frag = fs.readFileSync(path.join(hdsDir, HDS_FILES.fragment('stream0', 1)));
     expect(frag.length).toBeGreaterThan(5000);
     expect(frag.includes(Buffer.from('mdat'))).toBe(true);
   });
@@ -76,16 +76,16 @@ describe.each(FORMS)('$label', (form) => {
   it('Smooth: a live Manifest with H.264 and AAC levels and fragment files', async () => {
     const mssDir = stack.dir(form.key, 'mss');
     const manifest = await waitFor('Smooth manifest with 2 video chunks', () => {
-      const t = readText(path.join(mssDir, 'Manifest'));
+      const t = readText(path.join(mssDir, SMOOTH_FILES.manifest));
       return t && (t.match(/<c t="/g)?.length ?? 0) >= 4 ? t : null;
     });
     expect(manifest).toContain('IsLive="true"');
     expect(manifest).toContain('FourCC="H264"');
     expect(manifest).toContain('FourCC="AACL"');
-    const levels = fs.readdirSync(mssDir).filter((n) => n.startsWith('QualityLevels('));
+    const levels = fs.readdirSync(mssDir).filter(isSmoothLevelName);
     expect(levels.length).toBe(2);
-    const video = levels.map((l) => path.join(mssDir, l)).find((d) => fs.readdirSync(d).some((f) => f.startsWith('Fragments(video=')))!;
-    const frag = fs.readdirSync(video).find((f) => f.startsWith('Fragments(video='))!;
+    const video = levels.map((l) => path.join(mssDir, l)).find((d) => fs.readdirSync(d).some((f) => parseSmoothFragment(f)?.type === 'video'))!;
+    const frag = fs.readdirSync(video).find((f) => parseSmoothFragment(f)?.type === 'video')!;
     const bytes = fs.readFileSync(path.join(video, frag));
     expect(bytes.subarray(4, 8).toString('latin1')).toBe('moof');
     expect(bytes.length).toBeGreaterThan(5000);

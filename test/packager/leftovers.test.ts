@@ -10,13 +10,13 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { STREAM_INFO_FILE, streamDir } from '../../src/timeline/output-layout.js';
+import { FORMAT_FOLDERS, HDS_FILES, HLS_FILES, STREAM_INFO_FILE, streamDir, streamsRoot } from '../../src/timeline/output-layout.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { parseMediaPlaylist, segmentUrl, waitForSegments } from '../helpers/hls-live.js';
 
 const OLD_SEGMENT = 'OLD SEGMENT FROM AN EARLIER RUN';
 const oldPlaylist = (n: number) =>
-  `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n${Array.from({ length: n }, (_, i) => `#EXTINF:2.000000,\nseg_${String(i).padStart(5, '0')}.ts\n`).join('')}`;
+  `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n${Array.from({ length: n }, (_, i) => `#EXTINF:2.000000,\n${HLS_FILES.segment(i)}\n`).join('')}`;
 
 let work: string;
 let dataDir: string;
@@ -27,18 +27,20 @@ const talk = () => streamDir(dataDir, { app: 'live', name: 'talk' });
 
 /** A stream directory as an earlier run leaves it: playlist without ENDLIST, segments, stream.json, HDS. */
 function plantStream(dir: string, segments: number): void {
-  fs.mkdirSync(path.join(dir, 'hls'), { recursive: true });
-  fs.mkdirSync(path.join(dir, 'hds'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'hls', 'index.m3u8'), oldPlaylist(segments));
-  for (let i = 0; i < segments; i++) fs.writeFileSync(path.join(dir, 'hls', `seg_${String(i).padStart(5, '0')}.ts`), OLD_SEGMENT);
-  fs.writeFileSync(path.join(dir, 'hds', 'index.f4m'), '<manifest/>');
+  const hls = path.join(dir, FORMAT_FOLDERS.hls);
+  const hds = path.join(dir, FORMAT_FOLDERS.hds);
+  fs.mkdirSync(hls, { recursive: true });
+  fs.mkdirSync(hds, { recursive: true });
+  fs.writeFileSync(path.join(hls, HLS_FILES.playlist), oldPlaylist(segments));
+  for (let i = 0; i < segments; i++) fs.writeFileSync(path.join(hls, HLS_FILES.segment(i)), OLD_SEGMENT);
+  fs.writeFileSync(path.join(hds, HDS_FILES.manifest), '<manifest/>');
   fs.writeFileSync(
     path.join(dir, STREAM_INFO_FILE),
     JSON.stringify({ app: 'live', name: 'x', startedAt: new Date(Date.now() - 180_000).toISOString() }),
   );
   // Old, as files of three minutes ago would be.
   const then = new Date(Date.now() - 180_000);
-  fs.utimesSync(path.join(dir, 'hls', 'index.m3u8'), then, then);
+  fs.utimesSync(path.join(hls, HLS_FILES.playlist), then, then);
 }
 
 beforeAll(async () => {
@@ -52,11 +54,11 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(dataDir, 'vod', 'live'), { recursive: true });
   fs.writeFileSync(path.join(dataDir, 'vod', 'live', 'talk.mp4'), 'VOD');
   // A symlink planted where a stream directory belongs: the link goes, its target stays.
-  fs.mkdirSync(path.join(work, 'elsewhere', 'hls'), { recursive: true });
-  fs.writeFileSync(path.join(work, 'elsewhere', 'hls', 'index.m3u8'), oldPlaylist(2));
+  fs.mkdirSync(path.join(work, 'elsewhere', FORMAT_FOLDERS.hls), { recursive: true });
+  fs.writeFileSync(path.join(work, 'elsewhere', FORMAT_FOLDERS.hls, HLS_FILES.playlist), oldPlaylist(2));
   fs.symlinkSync(path.join(work, 'elsewhere'), streamDir(dataDir, { app: 'live', name: 'linked' }));
   // Not the packager's: left alone.
-  fs.writeFileSync(path.join(dataDir, 'streams', 'README.txt'), 'operator notes');
+  fs.writeFileSync(path.join(streamsRoot(dataDir), 'README.txt'), 'operator notes');
 
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -95,14 +97,14 @@ describe('start-up removes the live output of an earlier run', () => {
     ]) {
       expect((await fetch(origin + url)).status, url).toBe(404);
     }
-    expect(fs.existsSync(path.join(talk(), 'hls'))).toBe(false);
+    expect(fs.existsSync(path.join(talk(), FORMAT_FOLDERS.hls))).toBe(false);
     expect(fs.existsSync(path.join(talk(), STREAM_INFO_FILE))).toBe(false);
     expect(fs.existsSync(streamDir(dataDir, { app: 'cfx/st', name: 'cam' }))).toBe(false);
     expect(fs.readFileSync(path.join(talk(), 'recordings', 'earlier.flv'), 'utf8')).toBe('RECORDING');
     expect(fs.readFileSync(path.join(dataDir, 'vod', 'live', 'talk.mp4'), 'utf8')).toBe('VOD');
-    expect(fs.readFileSync(path.join(dataDir, 'streams', 'README.txt'), 'utf8')).toBe('operator notes');
+    expect(fs.readFileSync(path.join(streamsRoot(dataDir), 'README.txt'), 'utf8')).toBe('operator notes');
     expect(fs.existsSync(streamDir(dataDir, { app: 'live', name: 'linked' }))).toBe(false);
-    expect(fs.existsSync(path.join(work, 'elsewhere', 'hls', 'index.m3u8'))).toBe(true);
+    expect(fs.existsSync(path.join(work, 'elsewhere', FORMAT_FOLDERS.hls, HLS_FILES.playlist))).toBe(true);
     const line = records.find((r) => r.msg === 'removed live output left by an earlier run');
     expect(line?.streams).toEqual(expect.arrayContaining(['live/talk', 'cfx/st/cam']));
   });

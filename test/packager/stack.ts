@@ -11,7 +11,7 @@ import { startPackager, type PackagerHandle } from '../../src/packager/index.js'
 import { LiveRegistry } from '../../src/streams/registry.js';
 import { ffmpegReadersOf } from '../helpers/proc.js';
 import type { StreamKey } from '../../src/streams/stream-key.js';
-import { formatDir, streamDir, type OutputFormat } from '../../src/timeline/output-layout.js';
+import { formatDir, HLS_FILES, streamDir, type OutputFormat } from '../../src/timeline/output-layout.js';
 
 export interface Stack {
   config: Config;
@@ -67,8 +67,8 @@ export function readText(file: string): string | null {
 
 /** Playlist text once it lists at least `n` segments. */
 export function playlistWithSegments(hlsDir: string, n = 1): Promise<string> {
-  return waitFor(`${n} segment(s) in ${hlsDir}/index.m3u8`, () => {
-    const t = readText(path.join(hlsDir, 'index.m3u8'));
+  return waitFor(`${n} segment(s) in ${path.join(hlsDir, HLS_FILES.playlist)}`, () => {
+    const t = readText(path.join(hlsDir, HLS_FILES.playlist));
     return t !== null && (t.match(/#EXTINF/g)?.length ?? 0) >= n ? t : null;
   }, 20_000);
 }

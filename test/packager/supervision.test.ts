@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe, syntheticFlv } from '../helpers/media.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
-import { STREAM_INFO_FILE } from '../../src/timeline/output-layout.js';
+import { HDS_FILES, HLS_FILES, SMOOTH_FILES, STREAM_INFO_FILE } from '../../src/timeline/output-layout.js';
 import { mediaSequence, packagerPids, playlistWithSegments, procInfo, readText, segmentNames, startStack, waitFor, type Stack } from './stack.js';
 
 const CLEANUP_S = 6;
@@ -55,7 +55,7 @@ describe('ffmpeg SIGKILLed while the publisher is live', () => {
     }, 10_000);
     expect(procInfo(pid)).toBeNull();
     const after = await waitFor('a new segment after the restart', () => {
-      const t = readText(path.join(hls, 'index.m3u8'));
+      const t = readText(path.join(hls, HLS_FILES.playlist));
       return t && t.includes('#EXT-X-DISCONTINUITY') && Math.max(...segNumbers(t)) > lastBefore + 1 ? t : null;
     }, 10_000);
     const resumedMs = Date.now() - killedAt;
@@ -85,15 +85,15 @@ describe('publisher leaves and comes back', () => {
     await pub.stop();
     await waitFor('packager exit', () => procInfo(pid) === null, 10_000);
     firstEnd = await waitFor('ENDLIST', () => {
-      const t = readText(path.join(hls, 'index.m3u8'));
+      const t = readText(path.join(hls, HLS_FILES.playlist));
       return t?.includes('#EXT-X-ENDLIST') ? t : null;
     });
     const info = await waitFor('endedAt', () => JSON.parse(readText(path.join(stack.dir(key), STREAM_INFO_FILE)) ?? '{}').endedAt);
     expect(Date.parse(info)).toBeGreaterThan(0);
     // Final HDS and Smooth manifests are complete files (FIELD-NOTES §4b: `q`, not SIGINT).
-    expect(fs.statSync(path.join(stack.dir(key, 'hds'), 'index.f4m')).size).toBeGreaterThan(100);
-    expect(fs.statSync(path.join(stack.dir(key, 'hds'), 'stream0.abst')).size).toBeGreaterThan(20);
-    expect(readText(path.join(stack.dir(key, 'mss'), 'Manifest'))).toContain('<SmoothStreamingMedia');
+    expect(fs.statSync(path.join(stack.dir(key, 'hds'), HDS_FILES.manifest)).size).toBeGreaterThan(100);
+    expect(fs.statSync(path.join(stack.dir(key, 'hds'), HDS_FILES.bootstrap('stream0'))).size).toBeGreaterThan(20);
+    expect(readText(path.join(stack.dir(key, 'mss'), SMOOTH_FILES.manifest))).toContain('<SmoothStreamingMedia');
   });
 
   it('a plain republish within the cleanup delay continues the same playlist with a discontinuity', async () => {
@@ -101,7 +101,7 @@ describe('publisher leaves and comes back', () => {
     await publish('live/rep');
     const hls = stack.dir(key, 'hls');
     const cont = await waitFor('continued playlist', () => {
-      const t = readText(path.join(hls, 'index.m3u8'));
+      const t = readText(path.join(hls, HLS_FILES.playlist));
       return t && !t.includes('#EXT-X-ENDLIST') && Math.max(...segNumbers(t)) > lastBefore ? t : null;
     }, 15_000);
     expect(cont).toContain('#EXT-X-DISCONTINUITY');
@@ -119,12 +119,12 @@ describe('record mode (SPEC ING-01)', () => {
     const hls = stack.dir(key, 'hls');
     await playlistWithSegments(hls, 3);
     await pub.stop();
-    await waitFor('ENDLIST', () => readText(path.join(hls, 'index.m3u8'))?.includes('#EXT-X-ENDLIST'));
+    await waitFor('ENDLIST', () => readText(path.join(hls, HLS_FILES.playlist))?.includes('#EXT-X-ENDLIST'));
     const old = fs.readdirSync(hls).filter((n) => n.endsWith('.ts'));
     expect(old.length).toBeGreaterThanOrEqual(3);
     await publish(url);
     const fresh = await waitFor('new playlist', () => {
-      const t = readText(path.join(hls, 'index.m3u8'));
+      const t = readText(path.join(hls, HLS_FILES.playlist));
       return t && !t.includes('#EXT-X-ENDLIST') && t.includes('#EXTINF') ? t : null;
     }, 15_000);
     expect(mediaSequence(fresh)).toBe(0);
@@ -145,7 +145,7 @@ describe('bounded disk: a finished stream is removed after cleanupDelaySeconds',
     const pub = await publish('live/gone');
     await playlistWithSegments(stack.dir(key, 'hls'), 1);
     await pub.stop();
-    await waitFor('ENDLIST', () => readText(path.join(stack.dir(key, 'hls'), 'index.m3u8'))?.includes('#EXT-X-ENDLIST'));
+    await waitFor('ENDLIST', () => readText(path.join(stack.dir(key, 'hls'), HLS_FILES.playlist))?.includes('#EXT-X-ENDLIST'));
     expect(fs.existsSync(stack.dir(key))).toBe(true);
     await waitFor('directory removed', () => !fs.existsSync(stack.dir(key)), (CLEANUP_S + 5) * 1000, 200);
   });
@@ -168,10 +168,10 @@ describe('codecs other than H.264/AAC (Sorenson Spark + MP3)', () => {
     expect(decode.status, decode.stderr).toBe(0);
     expect(decode.stderr).not.toMatch(/non-existing PPS|no frame|decode_slice/);
     // HDS and Smooth get the codec headers too.
-    const manifest = await waitFor('Smooth manifest', () => readText(path.join(stack.dir(key, 'mss'), 'Manifest')));
+    const manifest = await waitFor('Smooth manifest', () => readText(path.join(stack.dir(key, 'mss'), SMOOTH_FILES.manifest)));
     expect(manifest).toMatch(/FourCC="H264"[^>]*CodecPrivateData="0000000167/);
     expect(manifest).toMatch(/FourCC="AACL"[^>]*CodecPrivateData="[0-9A-F]+"/i);
-    await waitFor('HDS manifest', () => readText(path.join(stack.dir(key, 'hds'), 'index.f4m'))?.includes('<media'));
+    await waitFor('HDS manifest', () => readText(path.join(stack.dir(key, 'hds'), HDS_FILES.manifest))?.includes('<media'));
     await pub.stop();
   });
 });
@@ -188,8 +188,8 @@ describe('close()', () => {
     for (const pid of pids) expect(procInfo(pid), `ffmpeg ${pid}`).toBeNull();
     expect(packagerPids(stack.ingest.port)).toEqual([]);
     for (const key of [{ app: 'live', name: 'c1' }, { app: 'cfx/st', name: 'c2' }]) {
-      expect(readText(path.join(stack.dir(key, 'hls'), 'index.m3u8'))).toContain('#EXT-X-ENDLIST');
-      expect(fs.statSync(path.join(stack.dir(key, 'hds'), 'index.f4m')).size).toBeGreaterThan(100);
+      expect(readText(path.join(stack.dir(key, 'hls'), HLS_FILES.playlist))).toContain('#EXT-X-ENDLIST');
+      expect(fs.statSync(path.join(stack.dir(key, 'hds'), HDS_FILES.manifest)).size).toBeGreaterThan(100);
     }
   });
 });
