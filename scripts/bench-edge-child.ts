@@ -7,7 +7,7 @@ import { startEdge } from '../src/edge/index.js';
 
 const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
 const originUrl = process.argv[3];
-const config = defaultConfig({ host: '127.0.0.1', edgePort: 0, ...overrides });
+const config = defaultConfig({ host: '127.0.0.1', edgePort: 0, edgeHttpsPort: 0, ...overrides });
 const edge = await startEdge({ config, log: silentLogger(), originUrl });
 process.stdout.on('error', () => {}); // the parent may be gone already
 process.stdout.write(`READY ${edge.port}\n`);

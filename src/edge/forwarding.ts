@@ -70,6 +70,8 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     const value = raw[i + 1]!;
+    // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) describe the viewer's request line.
+    if (name.charCodeAt(0) === 58) continue;
     if (HOP_BY_HOP.has(name) && name !== 'transfer-encoding') continue;
     if (name === 'host') {
       viewerHost = value;

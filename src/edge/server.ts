@@ -28,6 +28,7 @@ import { AccessLogWriter, type ResultType } from './access-log.js';
 import { DistributionStats, prometheusText } from './stats.js';
 import { countryOf } from './ip-match.js';
 import { newRequestId } from './request-id.js';
+import { viewerProtocolDecision, viewerSchemeOf } from './viewer-protocol.js';
 import { fullGcHint } from './gc-hint.js';
 import {
   API_VERSION,
@@ -87,6 +88,8 @@ export interface EdgeServerOptions {
   log: Logger;
   /** Directory for access logs, or undefined when logging is off. */
   logDir?: string;
+  /** The edge's HTTPS port for TLS-01 redirects; 0 (the default) when HTTPS is off. */
+  httpsPort?: number;
 }
 
 export class EdgeServer {
@@ -179,10 +182,9 @@ export class EdgeServer {
     // DRO-01: only `/` itself is rewritten.
     const path = v.rawPath === '/' && d.cfg.defaultRootObject ? `/${d.cfg.defaultRootObject}` : v.rawPath;
     const beh = behaviourFor(d, path);
-    if (beh.cfg.viewerProtocolPolicy === 'redirect-to-https') {
-      return this.edgeResponse(v, 301, [['Location', `https://${req.headers.host ?? d.domainName}${req.url}`]], '');
-    }
-    if (beh.cfg.viewerProtocolPolicy === 'https-only') return this.edgeError(v, 403, 'HTTPS is required');
+    const scheme = viewerProtocolDecision({ policy: beh.cfg.viewerProtocolPolicy, scheme: viewerSchemeOf(req), method: v.method, host: req.headers.host, domainName: d.domainName, pathAndQuery: req.url ?? '/', httpsPort: this.opts.httpsPort ?? 0 });
+    if (scheme.kind === 'redirect') return this.edgeResponse(v, 301, [['Location', scheme.location]], '');
+    if (scheme.kind === 'forbid') return this.edgeError(v, 403, scheme.reason);
     if (!beh.allowedMethods.has(v.method)) return this.edgeError(v, 403, `method ${v.method} is not allowed here`);
     const signed = beh.cfg.trustedSigners.length > 0;
     const ownQuery = signed ? withoutSigningParams(v.rawQuery) : v.rawQuery;
@@ -763,7 +765,7 @@ export class EdgeServer {
       resultType: result,
       requestId: v.requestId,
       hostHeader: headerText(h.host),
-      protocol: 'http',
+      protocol: viewerSchemeOf(req),
       csBytes,
       timeTaken: (performance.now() - v.startedAt) / 1000,
     });

@@ -132,7 +132,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'streamfront-faults-edge-'));
   logDir = path.join(work, 'edge-logs');
   origin = await startServer({
-    config: defaultConfig({ host: '127.0.0.1', rtmpPort: await freePort(), originPort: await freePort(), edgePort: await freePort(), dataDir: path.join(work, 'origin'), logLevel: 'silent' }),
+    config: defaultConfig({ host: '127.0.0.1', rtmpPort: await freePort(), originPort: await freePort(), edgePort: await freePort(), edgeHttpsPort: 0, dataDir: path.join(work, 'origin'), logLevel: 'silent' }),
     log: silentLogger(),
     roles: { ingest: true, origin: true, edge: false },
   });
@@ -144,7 +144,7 @@ beforeAll(async () => {
       host: '127.0.0.1',
       rtmpPort: await freePort(),
       originPort: await freePort(),
-      edgePort: await freePort(),
+      edgePort: await freePort(), edgeHttpsPort: 0,
       dataDir: path.join(work, 'edge'),
       logLevel: 'silent',
       edge: {
