@@ -16,8 +16,8 @@ import {
   type RuntimeDistribution,
 } from './distribution.js';
 import { cacheKey, invalidationPath, whitelistedHeaderValues, withoutSigningParams } from './cache-key.js';
-import { acceptsGzip, forwardedCookies, cookieHeaderOf, originRequestHeaders, parseCookieHeader, splitResponseHeaders } from './forwarding.js';
-import { behaviourTtl, errorTtl, forbidsCachingSetCookie, isCachedErrorStatus, originPolicy } from './freshness.js';
+import { acceptsGzip, forwardedCookies, cookieHeaderOf, dropConnectionNominated, originRequestHeaders, parseCookieHeader, splitResponseHeaders, updateStoredHeaders } from './forwarding.js';
+import { behaviourTtl, errorTtl, forbidsCachingSetCookie, isCachedErrorStatus, originPolicy, staleOnErrorAllowed } from './freshness.js';
 import { chargeOf, ObjectStore, type StoredObject } from './store.js';
 import { OriginClient, OriginFailure } from './origin-client.js';
 import { SharedFetch, type FetchHead, type FetchSubscriber } from './shared-fetch.js';
@@ -138,6 +138,7 @@ export class EdgeServer {
   }
 
   readonly handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    dropConnectionNominated(req); // RFC 9110 §7.6.1: one set of fields for every later rule
     const url = req.url ?? '/';
     const socket = req.socket;
     const q = url.indexOf('?');
@@ -218,6 +219,7 @@ export class EdgeServer {
         originHost: beh.origin.hostHeader,
         viewerCountry: country,
         cacheable,
+        viewerScheme: viewerSchemeOf(req),
       });
       if (cookies.length) h['cookie'] = cookieHeaderOf(cookies);
       return h;
@@ -294,7 +296,7 @@ export class EdgeServer {
       if (!(err instanceof OriginFailure)) throw err;
       this.log.warn({ origin: beh.origin.id, path: spec.originPath, attempts: err.attempts, status: err.status }, `origin failed: ${err.message}`);
       this.forget(f, spec.key);
-      if (stale) return this.serveStaleOnError(f, spec, stale, err.status, undefined);
+      if (stale && staleOnErrorAllowed(stale.headers)) return this.serveStaleOnError(f, spec, stale, err.status, undefined);
       // ERR-03: the edge's own 502/504 is cached like an origin error.
       const body = Buffer.from(errorPage(err.status, 'the origin could not be reached'));
       const hdrs: [string, string][] = [['Content-Type', 'text/html'], ['Server', 'CloudFront'], ['Date', new Date().toUTCString()]];
@@ -310,17 +312,16 @@ export class EdgeServer {
     if (stale && status === 304) {
       res.resume();
       this.forget(f, spec.key);
-      const { policy } = stale.policy.revalidatedPolicy({ method: 'GET', url: spec.originPath, headers: {} }, { status: 304, headers: res.headers as Record<string, string> });
-      const refreshed = this.refreshObject(spec, stale, policy, res.rawHeaders);
+      const refreshed = this.refreshObject(spec, stale, res.rawHeaders);
       f.setHead({ kind: 'object', obj: refreshed, result: 'RefreshHit', stale: false });
       return;
     }
-    if (stale && status >= 500) {
+    if (stale && status >= 500 && staleOnErrorAllowed(stale.headers)) {
       res.resume();
       this.forget(f, spec.key);
       return this.serveStaleOnError(f, spec, stale, status, res.headers);
     }
-    const policy = originPolicy(status, res.headers, spec.originPath);
+    const policy = originPolicy(status, res.rawHeaders, spec.originPath, spec.originHeaders['authorization']);
     const isError = isCachedErrorStatus(status);
     let ttl = isError ? errorTtl(policy, errorMinTtl(d, status)) : behaviourTtl(policy, status, beh.ttl);
     const etag = headerText(res.headers.etag);
@@ -418,15 +419,12 @@ export class EdgeServer {
     return h;
   }
 
-  /** TTL-07: a 304 keeps the copy; headers it carries (Cache-Control, Expires, ETag, …) update it. */
-  private refreshObject(spec: FetchSpec, stale: StoredObject, policy: StoredObject['policy'], raw304: string[]): StoredObject {
-    const updates = new Map<string, [string, string]>();
-    for (let i = 0; i + 1 < raw304.length; i += 2) {
-      const lower = raw304[i]!.toLowerCase();
-      if (NOT_MODIFIED_HEADERS.has(lower) && lower !== 'vary') updates.set(lower, [raw304[i]!, raw304[i + 1]!]);
-    }
-    const headers = stale.headers.filter(([n]) => !updates.has(n.toLowerCase()));
-    headers.push(...updates.values());
+  /** TTL-07: a 304 keeps the copy; the fields it carries update the stored ones (RFC 9111 §3.2), and the lifetime is read from the result. */
+  private refreshObject(spec: FetchSpec, stale: StoredObject, raw304: string[]): StoredObject {
+    const { beh } = spec;
+    const validation = splitResponseHeaders(raw304, beh.rules.cookies, beh.isCookieWhitelisted, spec.requestCookieNames, forbidsCachingSetCookie(headerRecordOf(raw304)));
+    const headers = updateStoredHeaders(stale.headers, validation.stored);
+    const policy = originPolicy(stale.status, headers.flat(), spec.originPath, spec.originHeaders['authorization']);
     const ttl = stale.isError ? errorTtl(policy, errorMinTtl(spec.d, stale.status)) : behaviourTtl(policy, stale.status, spec.beh.ttl);
     const obj = this.makeObject(spec, stale.status, headers, stale.body, policy, ttl ?? 0, stale.isError);
     this.store.set(obj);
@@ -865,6 +863,16 @@ export class EdgeServer {
 }
 
 // ---- small helpers --------------------------------------------------------------------------
+
+/** A raw header list as a record of lower-case names (repeated fields joined). */
+function headerRecordOf(raw: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const n = raw[i]!.toLowerCase();
+    out[n] = out[n] === undefined ? raw[i + 1]! : `${out[n]}, ${raw[i + 1]!}`;
+  }
+  return out;
+}
 
 function headerText(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
