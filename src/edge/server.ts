@@ -80,6 +80,8 @@ interface FetchSpec {
   originPath: string;
   originHeaders: Record<string, string>;
   requestCookieNames: ReadonlySet<string>;
+  /** The first viewer's scheme: a match-viewer origin is asked in it (ORG-04; both schemes share the entry, 4.3). */
+  viewerScheme?: 'http' | 'https';
 }
 
 export interface EdgeServerOptions {
@@ -248,6 +250,7 @@ export class EdgeServer {
       originPath,
       originHeaders: originHeaders(),
       requestCookieNames: new Set(parseCookieHeader(req.headers.cookie).map(([n]) => n)),
+      viewerScheme: viewerSchemeOf(req),
     };
     this.joinFetch(spec, obj && !obj.isError ? obj : undefined, this.viewerSubscriber(v));
   }
@@ -290,7 +293,7 @@ export class EdgeServer {
     let origin;
     const before = this.client.attempts;
     try {
-      origin = await this.client.request(beh.origin, { method: spec.method, path: spec.originPath, headers });
+      origin = await this.client.request(beh.origin, { method: spec.method, path: spec.originPath, headers, viewerScheme: spec.viewerScheme });
     } catch (err) {
       stats.originRequests += this.client.attempts - before;
       if (!(err instanceof OriginFailure)) throw err;
@@ -674,7 +677,7 @@ export class EdgeServer {
     let origin;
     const before = this.client.attempts;
     try {
-      origin = await this.client.request(beh.origin, { method: v.method, path: originPath, headers, body: hasBody ? v.req : undefined });
+      origin = await this.client.request(beh.origin, { method: v.method, path: originPath, headers, body: hasBody ? v.req : undefined, viewerScheme: viewerSchemeOf(v.req) });
     } catch (err) {
       stats.originRequests += this.client.attempts - before;
       if (!(err instanceof OriginFailure)) throw err;
