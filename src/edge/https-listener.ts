@@ -68,7 +68,15 @@ export interface HttpsListener {
 }
 
 /** Listens on `host:port` with ALPN h2 and http/1.1; every request goes to `handler`. */
-export async function listenHttps(opts: { host: string; port: number; tls: ViewerTls; handler: EdgeHandler; maxHeaderBytes: number }): Promise<HttpsListener> {
+export async function listenHttps(opts: {
+  host: string;
+  port: number;
+  tls: ViewerTls;
+  handler: EdgeHandler;
+  maxHeaderBytes: number;
+  /** Bad HTTP/1.1 requests over TLS get the same answers as on the HTTP listener (ORG-03: 413/414, not Node's 431). */
+  onClientError?: (err: Error, socket: import('node:stream').Duplex) => void;
+}): Promise<HttpsListener> {
   const contexts = opts.tls.sni.map((e) => tls.createSecureContext({ cert: e.identity.cert, key: e.identity.key }));
   const select = sniSelector(opts.tls.sni);
   const server = http2.createSecureServer(
@@ -92,6 +100,9 @@ export async function listenHttps(opts: { host: string; port: number; tls: Viewe
       opts.handler(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
     },
   );
+  // HTTP/1.1 over TLS is parsed by node:http's machinery, which reads these from the server object.
+  Object.assign(server, { maxHeaderSize: opts.maxHeaderBytes });
+  if (opts.onClientError) server.on('clientError' as never, opts.onClientError);
   // A client that cannot complete a handshake (no SNI match, bad ALPN, plain HTTP) is dropped without noise.
   server.on('tlsClientError', (_err, socket) => socket.destroy());
   server.on('sessionError', () => {});

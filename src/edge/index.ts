@@ -79,7 +79,14 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   let https: HttpsListener | undefined;
   if (tlsMaterial) {
     try {
-      https = await listenHttps({ host: config.host, port: config.edgeHttpsPort, tls: tlsMaterial, handler: server.handle, maxHeaderBytes: Math.max(edge.limits.maxRequestBytes * 2, 16384) });
+      https = await listenHttps({
+        host: config.host,
+        port: config.edgeHttpsPort,
+        tls: tlsMaterial,
+        handler: server.handle,
+        maxHeaderBytes: Math.max(edge.limits.maxRequestBytes * 2, 16384),
+        onClientError: (err, socket) => httpServer.emit('clientError', err, socket),
+      });
     } catch (err) {
       await new Promise<void>((r) => httpServer.close(() => r()));
       throw err;

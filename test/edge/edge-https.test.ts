@@ -147,6 +147,16 @@ describe('HTTPS listener, HTTP/2 and HTTP/1.1 by ALPN', () => {
   });
 });
 
+describe('ORG-03 limits over HTTPS/1.1 are those of the HTTP listener', () => {
+  it.each([25_000, 60_000])('a %i-byte header gets what the HTTP listener answers (413/414), not Node’s 431', async (size) => {
+    const args = ['-H', `X-Filler: ${'a'.repeat(size)}`];
+    const overTls = await curl(['-k', '--http1.1', ...args, `https://127.0.0.1:${edge.httpsPort}/limits.txt`]);
+    const plain = await curl([...args, `http://127.0.0.1:${edge.port}/limits.txt`]);
+    expect([413, 414]).toContain(overTls.status);
+    expect([413, 414]).toContain(plain.status);
+  });
+});
+
 describe('TLS-01 viewer protocol policy', () => {
   it('redirect-to-https: GET and HEAD over HTTP get 301 to the HTTPS port, same host, path and query', async () => {
     for (const method of ['GET', 'HEAD']) {
