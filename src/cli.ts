@@ -50,6 +50,7 @@ function printUrls(config: Config, server: RunningServer, log: Logger): void {
   if (server.ports.rtmp) urls.publish = `rtmp://${shown}:${server.ports.rtmp}/live/<stream>`;
   if (server.ports.origin) urls.origin = `http://${shown}:${server.ports.origin}/live/<stream>/playlist.m3u8`;
   if (server.ports.edge) urls.edge = `http://${shown}:${server.ports.edge}/`;
+  if (server.ports.edgeHttps) urls.edgeHttps = `https://${shown}:${server.ports.edgeHttps}/`;
   log.info({ ...urls, dataDir: config.dataDir, publishAuth: Boolean(config.ingest.publishSecret) }, 'streamfront ready');
 }
 

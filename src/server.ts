@@ -17,7 +17,7 @@ export interface Roles {
 
 export interface RunningServer {
   /** Actual ports (useful when the configuration asked for 0); 0 for a role that is not running. */
-  ports: { rtmp: number; origin: number; edge: number };
+  ports: { rtmp: number; origin: number; edge: number; /** HTTPS (h2, http/1.1) of the edge; 0 when off. */ edgeHttps: number };
   registry: LiveRegistry;
   /** The ffmpeg the packager uses, when ingest runs. */
   ffmpegPath?: string;
@@ -29,7 +29,7 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
   const { config, log, roles } = opts;
   const registry = new LiveRegistry();
   const closers: Array<{ name: string; close: () => Promise<void> }> = [];
-  const ports = { rtmp: 0, origin: 0, edge: 0 };
+  const ports = { rtmp: 0, origin: 0, edge: 0, edgeHttps: 0 };
   let ffmpegPath: string | undefined;
 
   const close = async (): Promise<void> => {
@@ -69,6 +69,7 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
     if (roles.edge) {
       const edge = await startEdge({ config, log, originUrl: edgeOrigin(roles.origin ? ports.origin : config.originPort) });
       ports.edge = edge.port;
+      ports.edgeHttps = edge.httpsPort;
       closers.push({ name: 'edge', close: () => edge.close() });
     }
   } catch (err) {

@@ -15,6 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import { generate } from 'selfsigned';
 import { startTestOrigin, startTestEdge, get, type TestOrigin } from './test-origin.js';
 import { freePort } from '../helpers/ports.js';
+import { startServerProcess } from '../helpers/server-process.js';
 import type { EdgeInternals } from '../../src/edge/index.js';
 import { LOG_FIELDS } from '../../src/edge/access-log.js';
 
@@ -281,6 +282,28 @@ describe('TLS-02 certificates', () => {
     await expect(
       startTestEdge(origin.url, { tls: { cert: join(dir, 'missing.crt'), key: join(dir, 'main.key') } }, join(work, 'bad'), { edgeHttpsPort: await freePort() }),
     ).rejects.toThrow(/edge\.tls\.cert: cannot read .*ENOENT/);
+  });
+
+  it('`streamfront edge --edge-https-port` serves HTTP/2 and keeps its certificate across a restart of the process', async () => {
+    const dataDir = join(work, 'cli');
+    const port = await freePort();
+    const fingerprints: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const p = await startServerProcess({ command: 'edge', dataDir, logLevel: 'info', extraArgs: ['--edge-https-port', String(port), '--origin', origin.url] });
+      try {
+        const deadline = Date.now() + 30_000;
+        while (!p.output().includes('streamfront ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(p.output()).toContain(`"edgeHttps":"https://127.0.0.1:${port}/"`);
+        expect(p.output()).toContain(i === 0 ? 'self-signed (new)' : 'self-signed (kept)');
+        const r = await curl(['--http2', '--cacert', join(dataDir, 'edge-tls', 'self-signed-cert.pem'), `https://localhost:${port}/cli.txt`]);
+        expect(r.version).toBe('2');
+        expect(r.status).toBe(200);
+        fingerprints.push(await peerFingerprint(port));
+      } finally {
+        await p.cleanup(); // SIGKILL: the kept files must not depend on a clean stop
+      }
+    }
+    expect(fingerprints[1]).toBe(fingerprints[0]);
   });
 
   it('edgeHttpsPort 0 turns HTTPS off', async () => {
