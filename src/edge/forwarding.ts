@@ -1,6 +1,7 @@
 // What crosses the edge in each direction: request headers to a custom origin (SPEC HDR-01..05),
 // cookies (CK-01..05) and response headers to the viewer (RSP-01). Pure tables and functions.
 import { compileWildcard } from './path-pattern.js';
+import { cacheControlMembers } from './freshness.js';
 
 export type ForwardMode = 'none' | 'whitelist' | 'all';
 
@@ -215,6 +216,23 @@ export function cookieHeaderOf(pairs: readonly [string, string][]): string {
   return pairs.map(([n, v]) => `${n}=${v}`).join('; ');
 }
 
+/**
+ * RFC 9111 §3.1, §5.2.2.4, §5.2.2.7: the fields a response's `no-cache="…"` and `private="…"`
+ * name may go to this viewer but are not kept for later ones (the rest of the response is; CK-05
+ * is the case of `no-cache="Set-Cookie"`).
+ */
+export function fieldsNotStored(rawHeaders: readonly string[]): Set<string> {
+  const cc: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'cache-control') cc.push(rawHeaders[i + 1]!);
+  const out = new Set<string>();
+  for (const [name, v] of cacheControlMembers(cc.join(', '))) {
+    if ((name === 'no-cache' || name === 'private') && typeof v === 'string') {
+      for (const f of v.split(',')) if (f.trim()) out.add(f.trim().toLowerCase());
+    }
+  }
+  return out;
+}
+
 /** Response headers that never reach the viewer from the origin (RSP-01; Via is replaced; framing is the edge's own). */
 const RESPONSE_DROPPED = new Set(['trailer', 'upgrade', 'via', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'content-length', 'age']);
 
@@ -249,6 +267,7 @@ export function splitResponseHeaders(
   const viewer: [string, string][] = [];
   const stored: [string, string][] = [];
   const nominated = connectionNominated(rawHeaders);
+  const notStored = fieldsNotStored(rawHeaders);
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
@@ -258,12 +277,12 @@ export function splitResponseHeaders(
       if (cookies === 'none') continue;
       viewer.push([name, value]);
       const n = setCookieName(value);
-      const keep = !neverCacheSetCookie && (cookies === 'all' ? requestCookieNames.has(n) : isWhitelisted(n));
+      const keep = !neverCacheSetCookie && !notStored.has(lower) && (cookies === 'all' ? requestCookieNames.has(n) : isWhitelisted(n));
       if (keep) stored.push([name, value]);
       continue;
     }
     viewer.push([name, value]);
-    stored.push([name, value]);
+    if (!notStored.has(lower)) stored.push([name, value]);
   }
   return { viewer, stored };
 }

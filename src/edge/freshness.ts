@@ -31,6 +31,13 @@ const LONG_AGO = 'Thu, 01 Jan 1970 00:00:00 GMT';
  */
 export function parseCacheControl(value: string | undefined): Map<string, string | true> {
   const out = new Map<string, string | true>();
+  for (const [name, v] of cacheControlMembers(value)) if (!out.has(name)) out.set(name, v);
+  return out;
+}
+
+/** Every Cache-Control member in order, repeated names included (names lower-cased, quotes removed). */
+export function cacheControlMembers(value: string | undefined): [string, string | true][] {
+  const out: [string, string | true][] = [];
   if (!value) return out;
   let i = 0;
   const n = value.length;
@@ -59,7 +66,7 @@ export function parseCacheControl(value: string | undefined): Map<string, string
       }
     }
     while (i < n && value[i] !== ',') i++; // anything after a quoted value up to the next member
-    if (name && !out.has(name)) out.set(name, v);
+    if (name) out.push([name, v]);
   }
   return out;
 }

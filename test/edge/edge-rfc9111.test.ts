@@ -131,6 +131,17 @@ describe('fields named in Connection are neither forwarded nor stored', () => {
   });
 });
 
+describe('fields named by private="…" or no-cache="…" are not stored (RFC 9111 §3.1)', () => {
+  it('the viewer of the miss gets them, viewers of hits do not; the rest of the object is a hit', async () => {
+    origin.route('/named', object({ 'Cache-Control': 'max-age=60, private="X-User", No-Cache="X-Token"', 'X-User': 'alice', 'X-Token': 't', 'X-Public': 'p' }));
+    const miss = await get(edge.port, '/named');
+    expect([miss.headers['x-user'], miss.headers['x-token']]).toEqual(['alice', 't']);
+    const hit = await get(edge.port, '/named');
+    expect(hit.headers['x-cache']).toBe('Hit from cloudfront');
+    expect([hit.headers['x-user'], hit.headers['x-token'], hit.headers['x-public']]).toEqual([undefined, undefined, 'p']);
+  });
+});
+
 describe('a 304 updates the stored headers (RFC 9111 §3.2)', () => {
   it('any field the 304 carries replaces the stored one; fields it does not carry stay; Content-Type and length of the body stay', async () => {
     origin.route(

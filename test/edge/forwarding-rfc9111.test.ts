@@ -102,3 +102,21 @@ describe('Authorization (HDR-01/03)', () => {
     expect(fwd(['Authorization', 'Basic x'], { headers: 'whitelist', headerWhitelist: new Set(['authorization']) })['authorization']).toBe('Basic x');
   });
 });
+
+describe('fields named by no-cache="…" / private="…" go to this viewer but are not stored (RFC 9111 §3.1)', () => {
+  it.each([
+    [['Cache-Control', 'max-age=60, private="X-User"', 'X-User', 'alice', 'X-Public', 'p'], ['X-Public']],
+    [['Cache-Control', 'No-Cache="X-A, x-b"', 'X-A', '1', 'X-B', '2', 'X-C', '3'], ['X-C']],
+    [['Cache-Control', 'private="X-A"', 'Cache-Control', 'PRIVATE="X-B"', 'X-A', '1', 'X-B', '2'], []], // every occurrence counts
+    [['Cache-Control', 'max-age=60', 'X-A', '1'], ['X-A']],
+  ])('%j → stored %j', (raw, storedNames) => {
+    const split = splitResponseHeaders(raw, 'none', () => false, new Set(), false);
+    expect(split.stored.map(([n]) => n).filter((n) => n !== 'Cache-Control')).toEqual(storedNames);
+    expect(split.viewer.length).toBe(raw.length / 2);
+  });
+  it('no-cache="Set-Cookie" keeps Set-Cookie out of the cache whatever the cookie rules (CK-05)', () => {
+    const split = splitResponseHeaders(['Cache-Control', 'no-cache="set-cookie"', 'Set-Cookie', 'a=1'], 'all', () => true, new Set(['a']), false);
+    expect(split.viewer).toContainEqual(['Set-Cookie', 'a=1']);
+    expect(split.stored.some(([n]) => n === 'Set-Cookie')).toBe(false);
+  });
+});
