@@ -100,8 +100,11 @@ export async function listenHttps(opts: {
       opts.handler(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
     },
   );
-  // HTTP/1.1 over TLS is parsed by node:http's machinery, which reads these from the server object.
-  Object.assign(server, { maxHeaderSize: opts.maxHeaderBytes });
+  // HTTP/1.1 over TLS is parsed by node:http's machinery, which reads these from the server object;
+  // they match the HTTP listener. `timeout` closes idle HTTP/2 sessions and TLS sockets, so an idle
+  // client cannot hold a connection for ever.
+  Object.assign(server, { maxHeaderSize: opts.maxHeaderBytes, keepAliveTimeout: 65_000, headersTimeout: 66_000 });
+  server.setTimeout(65_000);
   if (opts.onClientError) server.on('clientError' as never, opts.onClientError);
   // A client that cannot complete a handshake (no SNI match, bad ALPN, plain HTTP) is dropped without noise.
   server.on('tlsClientError', (_err, socket) => socket.destroy());
