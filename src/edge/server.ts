@@ -192,7 +192,8 @@ export class EdgeServer {
     const signed = beh.cfg.trustedSigners.length > 0;
     const ownQuery = signed ? withoutSigningParams(v.rawQuery) : v.rawQuery;
     if (signed) {
-      const base = (host: string) => `http://${host}${v.rawPath}${ownQuery ? `?${ownQuery}` : ''}`;
+      // SIG-01: the signed Resource is the URL the viewer asked for, scheme included.
+      const base = (host: string) => `${viewerSchemeOf(req)}://${host}${v.rawPath}${ownQuery ? `?${ownQuery}` : ''}`;
       const resources = [base(req.headers.host ?? d.domainName)];
       if (req.headers.host !== d.domainName) resources.push(base(d.domainName));
       const check = verifySignedUrl({

@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { generate } from 'selfsigned';
+import { generateKeyPairSync } from 'node:crypto';
+import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
 import { startTestOrigin, startTestEdge, get, type TestOrigin } from './test-origin.js';
 import { freePort } from '../helpers/ports.js';
 import { startServerProcess } from '../helpers/server-process.js';
@@ -213,6 +215,29 @@ describe('TLS-01 viewer protocol policy', () => {
     const h2line = lines.find((f) => f[LOG_FIELDS.indexOf('cs-uri-stem')] === '/log/tls-h2.txt')!;
     expect(Number(h2line[LOG_FIELDS.indexOf('sc-bytes')])).toBeGreaterThan(0);
     expect(h2line[LOG_FIELDS.indexOf('sc-status')]).toBe('200');
+  });
+});
+
+describe('signed URLs over HTTPS (SIG-01)', () => {
+  it('a URL signed for https:// is accepted over HTTPS and refused over HTTP', async () => {
+    const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const e = await startTestEdge(
+      origin.url,
+      { keyPairs: [{ id: 'APKAHTTPSTEST001', publicKey: keys.publicKey }], distributions: [{ defaultBehavior: { trustedSigners: ['self'] } }] },
+      join(work, 'signed'),
+      { edgeHttpsPort: await freePort() },
+    );
+    try {
+      const sign = (url: string) => getSignedUrl({ url, keyPairId: 'APKAHTTPSTEST001', privateKey: keys.privateKey, dateLessThan: new Date(Date.now() + 3600_000).toISOString() });
+      const overTls = sign(`https://127.0.0.1:${e.httpsPort}/signed.txt`);
+      expect((await curl(['-k', '--http2', overTls])).status).toBe(200);
+      const query = new URL(overTls).search;
+      expect((await get(e.port, `/signed.txt${query}`, { Host: `127.0.0.1:${e.httpsPort}` })).status).toBe(403);
+      const overHttp = sign(`http://127.0.0.1:${e.port}/signed.txt`);
+      expect((await get(e.port, `/signed.txt${new URL(overHttp).search}`)).status).toBe(200);
+    } finally {
+      await e.close();
+    }
   });
 });
 
