@@ -43,6 +43,9 @@ function adaptHttp2(req: http2.Http2ServerRequest, res: http2.Http2ServerRespons
   // so at log time it would no longer look encrypted nor count bytes. The handler reads only the
   // peer address, `encrypted` and byte counters from it: give it the session's TLS socket itself
   // (its counters then include the session's other streams).
+  // HTTP/2 has no Transfer-Encoding: a body without Content-Length is simply DATA frames. The
+  // handler recognises a body by one of the two, so such a request is marked as chunked.
+  if (req.headers['content-length'] === undefined && !req.stream.endAfterHeaders) req.headers['transfer-encoding'] = 'chunked';
   const tlsSocket = req.stream.session?.socket;
   if (tlsSocket) Object.defineProperty(req, 'socket', { value: tlsSocket, configurable: true });
   const writeHead = res.writeHead.bind(res) as (status: number, headers?: Record<string, string | string[]>) => http2.Http2ServerResponse;

@@ -38,8 +38,10 @@ export function hostNameOf(host: string | undefined): string | undefined {
  * methods (a redirect would turn a POST into a GET); `https-only` refuses HTTP. With HTTPS off on
  * this edge the redirect names port 443, where a TLS terminator in front of it would listen.
  */
+const SERVE: ViewerProtocolDecision = Object.freeze({ kind: 'serve' });
+
 export function viewerProtocolDecision(input: ViewerProtocolInput): ViewerProtocolDecision {
-  if (input.scheme === 'https' || input.policy === 'allow-all') return { kind: 'serve' };
+  if (input.scheme === 'https' || input.policy === 'allow-all') return SERVE; // every hit passes here: no allocation
   if (input.policy === 'https-only') return { kind: 'forbid', reason: 'HTTPS is required' };
   if (input.method !== 'GET' && input.method !== 'HEAD') return { kind: 'forbid', reason: `HTTPS is required for ${input.method}` };
   const name = hostNameOf(input.host) ?? input.domainName;

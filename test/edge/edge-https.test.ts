@@ -81,6 +81,15 @@ beforeAll(async () => {
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'max-age=60', Connection: 'keep-alive' });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
+  origin.route('/r/echo', (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = `${req.method} ${Buffer.concat(chunks).toString()}`;
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    });
+  });
   edge = await startTestEdge(origin.url, { distributions: [{ behaviors: BEHAVIOURS }] }, join(work, 'data'), { edgeHttpsPort: await freePort() });
 });
 
@@ -134,6 +143,27 @@ describe('HTTPS listener, HTTP/2 and HTTP/1.1 by ALPN', () => {
     }
     // The origin never sees HTTP/2 pseudo-headers as header fields.
     for (const r of origin.requests) expect(Object.keys(r.headers).some((n) => n.startsWith(':'))).toBe(false);
+  });
+
+  it('an HTTP/2 request body without Content-Length reaches the origin whole', async () => {
+    const session = http2.connect(`https://127.0.0.1:${edge.httpsPort}`, { rejectUnauthorized: false });
+    try {
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = session.request({ ':method': 'POST', ':path': '/r/echo' });
+        let status = 0;
+        let body = '';
+        req.on('response', (h) => (status = Number(h[':status'])));
+        req.setEncoding('utf8');
+        req.on('data', (c: string) => (body += c));
+        req.on('end', () => resolve({ status, body }));
+        req.on('error', reject);
+        req.write('part one, ');
+        setTimeout(() => req.end('part two'), 50);
+      });
+      expect(answer).toEqual({ status: 200, body: 'POST part one, part two' });
+    } finally {
+      session.close();
+    }
   });
 
   it('an edge error that closes an HTTP/1.1 connection (413) is a plain 413 stream on HTTP/2', async () => {
