@@ -185,9 +185,17 @@ export class EdgeServer {
     // DRO-01: only `/` itself is rewritten.
     const path = v.rawPath === '/' && d.cfg.defaultRootObject ? `/${d.cfg.defaultRootObject}` : v.rawPath;
     const beh = behaviourFor(d, path);
-    const scheme = viewerProtocolDecision({ policy: beh.cfg.viewerProtocolPolicy, scheme: viewerSchemeOf(req), method: v.method, host: req.headers.host, domainName: d.domainName, pathAndQuery: req.url ?? '/', httpsPort: this.opts.httpsPort ?? 0 });
-    if (scheme.kind === 'redirect') return this.edgeResponse(v, 301, [['Location', scheme.location]], '');
-    if (scheme.kind === 'forbid') return this.edgeError(v, 403, scheme.reason);
+    const protocol = viewerProtocolDecision({
+      policy: beh.cfg.viewerProtocolPolicy,
+      scheme: viewerSchemeOf(req),
+      method: v.method,
+      host: req.headers.host,
+      domainName: d.domainName,
+      pathAndQuery: req.url ?? '/',
+      httpsPort: this.opts.httpsPort ?? 0,
+    });
+    if (protocol.kind === 'redirect') return this.edgeResponse(v, 301, [['Location', protocol.location]], '');
+    if (protocol.kind === 'forbid') return this.edgeError(v, 403, protocol.reason);
     if (!beh.allowedMethods.has(v.method)) return this.edgeError(v, 403, `method ${v.method} is not allowed here`);
     const signed = beh.cfg.trustedSigners.length > 0;
     const ownQuery = signed ? withoutSigningParams(v.rawQuery) : v.rawQuery;
@@ -426,7 +434,8 @@ export class EdgeServer {
   /** TTL-07: a 304 keeps the copy; the fields it carries update the stored ones (RFC 9111 §3.2), and the lifetime is read from the result. */
   private refreshObject(spec: FetchSpec, stale: StoredObject, raw304: string[]): StoredObject {
     const { beh } = spec;
-    const validation = splitResponseHeaders(raw304, beh.rules.cookies, beh.isCookieWhitelisted, spec.requestCookieNames, forbidsCachingSetCookie(headerRecordOf(raw304)));
+    // The 304's own no-cache="Set-Cookie" is honoured inside splitResponseHeaders (fields it names are not stored).
+    const validation = splitResponseHeaders(raw304, beh.rules.cookies, beh.isCookieWhitelisted, spec.requestCookieNames, false);
     const headers = updateStoredHeaders(stale.headers, validation.stored);
     const policy = originPolicy(stale.status, headers.flat(), spec.originPath, spec.originHeaders['authorization']);
     const ttl = stale.isError ? errorTtl(policy, errorMinTtl(spec.d, stale.status)) : behaviourTtl(policy, stale.status, spec.beh.ttl);
@@ -867,16 +876,6 @@ export class EdgeServer {
 }
 
 // ---- small helpers --------------------------------------------------------------------------
-
-/** A raw header list as a record of lower-case names (repeated fields joined). */
-function headerRecordOf(raw: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const n = raw[i]!.toLowerCase();
-    out[n] = out[n] === undefined ? raw[i + 1]! : `${out[n]}, ${raw[i + 1]!}`;
-  }
-  return out;
-}
 
 function headerText(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
