@@ -4,9 +4,18 @@
 import { defaultConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
 import { startEdge } from '../src/edge/index.js';
+import { exitWithUsage, helpOrArgs } from './script-args.js';
 
-const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
-const originUrl = process.argv[3];
+const USAGE = `Usage: npx tsx scripts/bench-edge-child.ts '<json overrides for defaultConfig>' <originUrl>
+  The edge alone in one process, started by the edge benchmarks; prints READY <port>, stops on SIGTERM or when stdin closes.`;
+const args = helpOrArgs(USAGE, 2);
+let overrides: Record<string, unknown> = {};
+try {
+  overrides = JSON.parse(args[0] ?? '{}') as Record<string, unknown>;
+} catch (err) {
+  exitWithUsage(USAGE, `overrides: not JSON (${(err as Error).message})`);
+}
+const originUrl = args[1];
 const config = defaultConfig({ host: '127.0.0.1', edgePort: 0, edgeHttpsPort: 0, ...overrides });
 const edge = await startEdge({ config, log: silentLogger(), originUrl });
 process.stdout.on('error', () => {}); // the parent may be gone already

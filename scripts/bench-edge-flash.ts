@@ -1,7 +1,14 @@
-// Flash crowd (issue 3): 500 concurrent requests for one cold 500 KiB segment must make exactly one
+// Flash crowd: 500 concurrent requests for one cold 500 KiB segment must make exactly one
 // origin request (request collapsing). Run: npx tsx scripts/bench-edge-flash.ts
 import http from 'node:http';
 import { fetchOnce, startBenchOrigin, startEdgeChild } from './bench-edge-common.js';
+import { helpOrArgs } from './script-args.js';
+
+helpOrArgs(
+  `Usage: npx tsx scripts/bench-edge-flash.ts
+  500 concurrent cold requests for one 500 KiB object through the edge; prints how many origin requests they made (target: 1).`,
+  0,
+);
 
 const VIEWERS = 500;
 const SIZE = 500 * 1024;

@@ -1,12 +1,17 @@
-// Memory bound (issue 3): with the cache bounded at 256 MiB, request 2 GiB of distinct objects through
+// Memory bound: with the cache bounded at 256 MiB, request 2 GiB of distinct objects through
 // the edge (running alone in a child process) and report its peak RSS (VmHWM); target < 256 + 150 MiB.
 // Run: npx tsx scripts/bench-edge-memory.ts   Env: MEM_OBJECT_KIB (default 500), MEM_TOTAL_MIB (2048).
 import http from 'node:http';
 import { fetchOnce, mib, startBenchOrigin, startEdgeChild } from './bench-edge-common.js';
+import { helpOrArgs, numberArg } from './script-args.js';
 
 const CACHE = 256 * 1024 * 1024;
-const OBJECT = Number(process.env.MEM_OBJECT_KIB ?? 500) * 1024;
-const TOTAL = Number(process.env.MEM_TOTAL_MIB ?? 2048) * 1024 * 1024;
+const USAGE = `Usage: npx tsx scripts/bench-edge-memory.ts
+  Requests MEM_TOTAL_MIB of distinct objects through an edge whose cache is bounded at 256 MiB and prints its peak RSS.
+  Environment: MEM_OBJECT_KIB (500), MEM_TOTAL_MIB (2048).`;
+helpOrArgs(USAGE, 0);
+const OBJECT = numberArg(USAGE, process.env.MEM_OBJECT_KIB, 'MEM_OBJECT_KIB', 500, { min: 1, max: 1024 * 1024 }) * 1024;
+const TOTAL = numberArg(USAGE, process.env.MEM_TOTAL_MIB, 'MEM_TOTAL_MIB', 2048, { min: 1, max: 1024 * 1024 }) * 1024 * 1024;
 const CONCURRENCY = 16;
 const LIMIT = CACHE + 150 * 1024 * 1024;
 

@@ -1,4 +1,4 @@
-// Cached-hit throughput of the edge against nginx proxy_cache (issue 3), same origin, same objects,
+// Cached-hit throughput of the edge against nginx proxy_cache, same origin, same objects,
 // same load generator (wrk), in one run. Then p99 latency of edge hits at half the edge's peak rate.
 // Run: npx tsx scripts/bench-edge.ts   (or scripts/bench-edge)
 // Env: BENCH_SECONDS (default 4 per wrk run), BENCH_ROUNDS (5), BENCH_CONNECTIONS (default 50), BENCH_LOGS=1 to keep the edge's
@@ -11,11 +11,17 @@ import http from 'node:http';
 import net from 'node:net';
 import { cpus } from 'node:os';
 import { fetchOnce, pinned, startBenchOrigin, startEdgeChild } from './bench-edge-common.js';
+import { helpOrArgs, numberArg } from './script-args.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const USAGE = `Usage: npx tsx scripts/bench-edge.ts   (or scripts/bench-edge for all edge benchmarks)
+  Cached-hit throughput of the edge vs nginx proxy_cache with wrk (needs nginx wrk), then p99 at half load.
+  Environment: BENCH_SECONDS (4 per wrk run), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50),
+  BENCH_LOGS=1 (keep access logs on), BENCH_PIN=0 (do not pin wrk and the server to separate CPUs).`;
+helpOrArgs(USAGE, 0);
+const SECONDS = numberArg(USAGE, process.env.BENCH_SECONDS, 'BENCH_SECONDS', 4, { min: 1, max: 600 });
+const CONNECTIONS = numberArg(USAGE, process.env.BENCH_CONNECTIONS, 'BENCH_CONNECTIONS', 50, { min: 1, max: 10_000, integer: true });
 const LOGS = process.env.BENCH_LOGS === '1';
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = numberArg(USAGE, process.env.BENCH_ROUNDS, 'BENCH_ROUNDS', 5, { min: 1, max: 100, integer: true });
 // With 2+ cores, wrk is pinned to CPU 0 and the server under test (edge or nginx, one process each)
 // to CPU 1, so both servers get the same single core and the load generator never steals it.
 const PIN = process.env.BENCH_PIN !== '0' && cpus().length >= 2;

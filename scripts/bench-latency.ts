@@ -11,8 +11,13 @@ import { freePort } from '../test/helpers/ports.js';
 import { HD_720P, syntheticFlv } from '../test/helpers/media.js';
 import { startPublisher } from '../test/helpers/publisher.js';
 import { readText, startStack, waitFor } from '../test/packager/stack.js';
+import { helpOrArgs, numberArg } from './script-args.js';
 
-const rounds = Math.min(20, Math.max(1, Number(process.argv[2] ?? 5)));
+const USAGE = `Usage: npx tsx scripts/bench-latency.ts [rounds=5]
+  Publisher connect → first HLS playlist listing a segment, ours vs nginx-rtmp (needs nginx libnginx-mod-rtmp).
+  rounds: 1..20 measurements of each.`;
+const args = helpOrArgs(USAGE, 1);
+const rounds = numberArg(USAGE, args[0], 'rounds', 5, { min: 1, max: 20, integer: true });
 const NGINX_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
 const listsSegment = (file: string) => () => (readText(file) ?? '').includes('#EXTINF');

@@ -1,6 +1,6 @@
 // CPU cost of our packager (one ffmpeg writing HLS + HDS + Smooth) per minute of a 720p 2 Mbps
 // stream, against one bare `ffmpeg -c copy -f hls` reading the same RTMP stream, in the same run.
-// Target (issue 2): ratio ≤ 1.5. Usage: npx tsx scripts/bench-packaging.ts [seconds=60]
+// Target: ratio ≤ 1.5. Usage: npx tsx scripts/bench-packaging.ts [seconds=60]
 //
 // Measured: the reader that subscribes to the RTMP stream first pays noticeably more CPU (it is
 // woken for every write; later readers get fuller reads). So two streams run side by side, one with
@@ -12,8 +12,13 @@ import path from 'node:path';
 import { HD_720P, syntheticFlv } from '../test/helpers/media.js';
 import { startPublisher, type Publisher } from '../test/helpers/publisher.js';
 import { packagerPids, playlistWithSegments, procInfo, readText, startStack, waitFor } from '../test/packager/stack.js';
+import { helpOrArgs, numberArg } from './script-args.js';
 
-const seconds = Math.min(600, Math.max(10, Number(process.argv[2] ?? 60)));
+const USAGE = `Usage: npx tsx scripts/bench-packaging.ts [seconds=60]
+  CPU per minute of a 720p 2 Mbps stream: our three-format packager vs a bare ffmpeg -c copy -f hls.
+  seconds: 10..600 of measurement after a warm-up.`;
+const args = helpOrArgs(USAGE, 1);
+const seconds = numberArg(USAGE, args[0], 'seconds', 60, { min: 10, max: 600 });
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64
 const WARMUP_MS = 6000;
 const PAGE_MB = 4096 / 1024 / 1024;

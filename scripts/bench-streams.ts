@@ -1,16 +1,21 @@
 // How many simultaneous 720p publishers (pre-encoded fixture, `-c copy`) this machine packages with
 // every HLS playlist refreshed within target duration + 1 s. Steps up the count and stops at the
 // first step that misses, or at the time cap. Prints CPU and RSS per stream.
-// Target (issue 2): ≥ 50. Usage: npx tsx scripts/bench-streams.ts [capSeconds=300] [steps=8,16,32,48,56,64,80,96,112,128]
+// Target: ≥ 50. Usage: npx tsx scripts/bench-streams.ts [capSeconds=300] [steps=8,16,32,48,56,64,80,96,112,128]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HD_720P, syntheticFlv } from '../test/helpers/media.js';
 import { startPublisher, type Publisher } from '../test/helpers/publisher.js';
 import { packagerPids, procInfo, startStack, waitFor } from '../test/packager/stack.js';
+import { helpOrArgs, numberArg, numberListArg } from './script-args.js';
 
-const capMs = Math.min(900, Math.max(60, Number(process.argv[2] ?? 300))) * 1000;
-const steps = (process.argv[3] ?? '8,16,32,48,56,64,80,96,112,128').split(',').map(Number).filter((n) => n > 0 && n <= 200);
+const USAGE = `Usage: npx tsx scripts/bench-streams.ts [capSeconds=300] [steps=8,16,32,48,56,64,80,96,112,128]
+  How many simultaneous 720p publishers are packaged with every playlist fresh.
+  capSeconds: 60..900 in all; steps: comma-separated publisher counts, 1..200 each.`;
+const args = helpOrArgs(USAGE, 2);
+const capMs = numberArg(USAGE, args[0], 'capSeconds', 300, { min: 60, max: 900 }) * 1000;
+const steps = numberListArg(USAGE, args[1], 'steps', [8, 16, 32, 48, 56, 64, 80, 96, 112, 128], { min: 1, max: 200, integer: true });
 const SEGMENT_S = 2;
 const LIMIT_MS = (SEGMENT_S + 1) * 1000;
 const WINDOW_MS = 15_000;

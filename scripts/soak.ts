@@ -1,4 +1,4 @@
-// Soak / load run (issue 5): N publishers and M simulated HLS viewers against a real
+// Soak / load run: N publishers and M simulated HLS viewers against a real
 // `streamfront start` child process, through the edge, for a bounded time. Prints a summary
 // table and exits non-zero when a target is missed.
 //
@@ -777,7 +777,7 @@ function parseCli(argv: string[]): Partial<SoakOptions> & { json?: string } {
       case '--keep': out.keep = true; break;
       case '--quiet': out.verbose = false; break;
       case '-h': case '--help':
-        process.stdout.write('usage: scripts/soak [--publishers 8] [--viewers 300] [--duration 600] [--warmup S] [--seed N] [--from-source] [--config f.json] [--edge-cache-mib N] [--json out.json] [--keep] [--quiet]\n');
+        process.stdout.write('Usage: scripts/soak [--publishers 8] [--viewers 300] [--duration 600] [--warmup S] [--seed N] [--from-source] [--config f.json] [--edge-cache-mib N] [--json out.json] [--keep] [--quiet]\n');
         process.exit(0);
       // eslint-disable-next-line no-fallthrough
       default:

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, OPTIONS } from './config/load.js';
 import { loopbackFor, type Config } from './config/index.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, resolveLogFormat, type Logger } from './log.js';
+import { demoLine, displayHost, playerUrl, readyLine, type ReadyFacts } from './startup-messages.js';
 import { startServer, type Roles, type RunningServer } from './server.js';
 import { publishKey } from './ingest/publish-auth.js';
 import { isValidApp, isValidStreamName } from './streams/stream-key.js';
@@ -19,10 +20,16 @@ const COMMANDS: Record<string, { roles?: Roles; help: string }> = {
 };
 
 const STOP_TIMEOUT_MS = 10_000;
+/**
+ * A second signal sooner than this is the same request delivered twice: Ctrl-C reaches every process
+ * of the terminal's group, and npm forwards the SIGINT it got to its script's child as well.
+ */
+const DUPLICATE_SIGNAL_MS = 1_000;
 
 function usage(): string {
   const lines = ['Usage: streamfront <command> [flags]', '', 'Commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(12)} ${c.help}`);
+  lines.push('', '  --help                       this text', '  --version                    print the version and exit');
   lines.push('', 'Flags (each also an environment variable):');
   lines.push(`  --config <file>${' '.repeat(12)} JSON configuration file (STREAMFRONT_CONFIG)`);
   for (const o of OPTIONS) lines.push(`  --${o.flag} <value>`.padEnd(30) + ` ${o.help} (${o.env})`);
@@ -39,22 +46,27 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-/** The host name printed in URLs for people: `localhost` for a wildcard bind. */
-function displayHost(host: string): string {
-  return host === '0.0.0.0' || host === '::' ? 'localhost' : loopbackFor(host);
-}
-
 function printUrls(config: Config, server: RunningServer, log: Logger): void {
   const shown = displayHost(config.host);
   const urls: Record<string, string> = {};
   if (server.ports.rtmp) urls.publish = `rtmp://${shown}:${server.ports.rtmp}/live/<stream>`;
   if (server.ports.origin) urls.origin = `http://${shown}:${server.ports.origin}/live/<stream>/playlist.m3u8`;
   if (server.ports.edge) urls.edge = `http://${shown}:${server.ports.edge}/`;
+  const player = playerUrl(readyFacts(config, server), 'live/<stream>');
+  if (player) urls.player = player;
   if (server.ports.edgeHttps) urls.edgeHttps = `https://${shown}:${server.ports.edgeHttps}/`;
   log.info({ ...urls, dataDir: config.dataDir, publishAuth: Boolean(config.ingest.publishSecret) }, 'streamfront ready');
 }
 
+function readyFacts(config: Config, server: RunningServer): ReadyFacts {
+  return { host: config.host, ports: server.ports, publishKeyRequired: Boolean(config.ingest.publishSecret) };
+}
+
 async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--version')) {
+    process.stdout.write(version() + '\n');
+    return;
+  }
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(argv);
@@ -87,7 +99,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (rest.length) fail(`unexpected argument "${rest[0]}"`, 2);
 
-  const log = createLogger(config.logLevel);
+  const logFormat = resolveLogFormat(config.logFormat, Boolean(process.stdout.isTTY));
+  const log = createLogger(config.logLevel, logFormat);
+  // Lines for people go beside pretty logs; when stdout carries JSON for a machine they go to stderr.
+  const say = (line: string): void => void (logFormat === 'json' ? process.stderr : process.stdout).write(line + '\n');
   let server: RunningServer;
   try {
     server = await startServer({ config, log, roles: spec.roles! });
@@ -95,6 +110,7 @@ async function main(argv: string[]): Promise<void> {
     fail((err as Error).message, 1);
   }
   printUrls(config, server, log);
+  if (command !== 'demo') say(readyLine(readyFacts(config, server)));
 
   let demo: { stop(): Promise<void> } | undefined;
   if (command === 'demo') {
@@ -105,16 +121,17 @@ async function main(argv: string[]): Promise<void> {
       rtmpUrl: `rtmp://${loopbackFor(config.host)}:${server.ports.rtmp}/live/demo${query}`,
       log: log.child({ role: 'demo' }),
     });
-    process.stdout.write(`\n  Demo stream live/demo is starting. Open the player:\n    http://${displayHost(config.host)}:${server.ports.edge}/?stream=live/demo\n\n`);
+    say(demoLine(readyFacts(config, server)));
   }
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = (signal: string): void => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < DUPLICATE_SIGNAL_MS) return;
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info({ signal }, 'stopping');
     const timer = setTimeout(() => {
       log.error('stop timed out; exiting');

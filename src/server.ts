@@ -1,5 +1,6 @@
 // Composition: starts the roles a command asks for, in dependency order, and stops them in
 // reverse. A stream goes ingest → packager → files → origin; a viewer goes edge → origin.
+import net from 'node:net';
 import { loopbackFor, type Config } from './config/index.js';
 import type { Logger } from './log.js';
 import { LiveRegistry } from './streams/registry.js';
@@ -7,6 +8,7 @@ import { startIngest } from './ingest/index.js';
 import { locateFfmpeg, startPackager } from './packager/index.js';
 import { startOrigin } from './origin/index.js';
 import { checkEdgeConfig, startEdge } from './edge/index.js';
+import { portInUseMessage } from './startup-messages.js';
 
 export interface Roles {
   /** RTMP ingest plus the ffmpeg packager (they only make sense together). */
@@ -51,6 +53,10 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
   const edgeOrigin = (originPort: number) => config.edge.origin ?? `http://${loopbackFor(config.host)}:${originPort}`;
   if (roles.edge) checkEdgeConfig(config, edgeOrigin(config.originPort || 8080));
   const ffmpeg = roles.ingest ? await locateFfmpeg(config) : undefined;
+  // A taken HTTP port is named before RTMP starts accepting publishers (ingest checks its own port).
+  if (roles.origin) await ensurePortFree('HTTP origin', config.host, config.originPort);
+  if (roles.edge) await ensurePortFree('edge', config.host, config.edgePort);
+  if (roles.edge) await ensurePortFree('edge HTTPS', config.host, config.edgeHttpsPort); // 0 = HTTPS off
 
   try {
     if (roles.ingest) {
@@ -74,7 +80,29 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
     }
   } catch (err) {
     await close();
-    throw err;
+    throw portTakenMeanwhile(err, config);
   }
   return { ports, registry, ffmpegPath, close };
+}
+
+/** Fails with the one-line port-in-use message when host:port cannot be bound (0 = any port: nothing to check). */
+async function ensurePortFree(what: string, host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new Error(err.code === 'EADDRINUSE' ? portInUseMessage(what, host, port) : `${what} port ${host}:${port} unavailable: ${err.message}`));
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+/** The same message when another process takes an HTTP port between the check and the listen. */
+export function portTakenMeanwhile(err: unknown, config: Config): unknown {
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (e.code !== 'EADDRINUSE') return err;
+  if (e.port === config.originPort) return new Error(portInUseMessage('HTTP origin', config.host, config.originPort));
+  if (e.port === config.edgePort) return new Error(portInUseMessage('edge', config.host, config.edgePort));
+  if (e.port === config.edgeHttpsPort) return new Error(portInUseMessage('edge HTTPS', config.host, config.edgeHttpsPort));
+  return err;
 }

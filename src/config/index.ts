@@ -71,6 +71,8 @@ export const configSchema = z
     edgeHttpsPort: port.default(8443),
     dataDir: z.string().min(1).default('./data'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `auto`: pino-pretty lines when stdout is a terminal, JSON lines otherwise; `json` / `pretty` force one. */
+    logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
     ingest: ingestConfigSchema.default(() => ingestConfigSchema.parse({})),
     packager: packagerConfigSchema.default(() => packagerConfigSchema.parse({})),
     origin: originConfigSchema.default(() => originConfigSchema.parse({})),

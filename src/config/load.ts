@@ -18,6 +18,7 @@ export const OPTIONS: ReadonlyArray<{ flag: string; env: string; path: string[];
   { flag: 'edge-https-port', env: 'STREAMFRONT_EDGE_HTTPS_PORT', path: ['edgeHttpsPort'], kind: 'int', help: 'edge HTTPS port, HTTP/2 and HTTP/1.1 (default 8443; 0 = off)' },
   { flag: 'data-dir', env: 'STREAMFRONT_DATA_DIR', path: ['dataDir'], kind: 'string', help: 'where packaged output is written (default ./data)' },
   { flag: 'log-level', env: 'STREAMFRONT_LOG_LEVEL', path: ['logLevel'], kind: 'string', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
+  { flag: 'log-format', env: 'STREAMFRONT_LOG_FORMAT', path: ['logFormat'], kind: 'string', help: 'auto|json|pretty (default auto: pretty on a terminal)' },
   { flag: 'publish-secret', env: 'STREAMFRONT_PUBLISH_SECRET', path: ['ingest', 'publishSecret'], kind: 'string', help: 'require a publish key derived from this secret' },
   { flag: 'publish-allow', env: 'STREAMFRONT_PUBLISH_ALLOW', path: ['ingest', 'publishAllow'], kind: 'list', help: 'comma-separated IPs/CIDRs allowed to publish (default any)' },
   { flag: 'ffmpeg-path', env: 'FFMPEG_PATH', path: ['packager', 'ffmpegPath'], kind: 'string', help: 'ffmpeg binary (default: ffmpeg on PATH)' },

@@ -142,7 +142,7 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
   }
   const hostForwarded = all || rules.headerWhitelist.has('host');
   out['host'] = hostForwarded && viewerHost ? viewerHost : input.originHost;
-  // GZ-01 / §9.12: only gzip is forwarded (whether or not the object is cacheable).
+  // GZ-01 / SPEC §9.12: only gzip is forwarded (whether or not the object is cacheable).
   if (acceptsGzip(acceptEncoding)) out['accept-encoding'] = 'gzip';
   out['user-agent'] = (all || rules.headerWhitelist.has('user-agent')) && userAgent !== undefined ? userAgent : 'Amazon CloudFront';
   out['connection'] = 'keep-alive';

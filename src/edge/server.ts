@@ -392,7 +392,7 @@ export class EdgeServer {
     });
   }
 
-  /** ERR-04 / §9.16: the origin answered 5xx or not at all; the stale copy is served for the error TTL. */
+  /** ERR-04 / SPEC §9.16: the origin answered 5xx or not at all; the stale copy is served for the error TTL. */
   private serveStaleOnError(f: SharedFetch, spec: FetchSpec, stale: StoredObject, status: number, headers: http.IncomingHttpHeaders | undefined): void {
     const minTtl = errorMinTtl(spec.d, status);
     const ttl = headers ? (errorTtl(originPolicy(status, headers, spec.originPath), minTtl) ?? 0) : minTtl;

@@ -3,7 +3,7 @@
 // rewrites the playlist (measured: a segment file never appears before its playlist entry by more
 // than that write). Segment numbers only grow, so a segment whose number is at most the highest one
 // the current playlist lists is complete; a higher one is mid-write (or from a packager that writes
-// in place) and is answered with a short-lived 404 (issue 2: "a segment that is not there yet is a
+// in place) and is answered with a short-lived 404 (the origin's contract: "a segment that is not there yet is a
 // 404 with a short max-age"), never with part of a segment that an edge would then cache for 60 s.
 // HDS and Smooth fragments need no such rule: ffmpeg writes them to `*_temp`/`temp` and renames
 // them into place.

@@ -1,4 +1,4 @@
-// Public entry of the HTTP origin (issue 2 "Origin"): the express app and a listening server.
+// Public entry of the HTTP origin: the express app and a listening server.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';

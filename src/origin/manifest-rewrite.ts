@@ -1,5 +1,5 @@
 // Pure: rewrites the manifests ffmpeg writes so that every URL in them resolves under the URL
-// family that served the manifest (issue 2: "every URL that a manifest references resolves under
+// family that served the manifest (the origin's contract: "every URL that a manifest references resolves under
 // the same family"). Inputs are the files exactly as ffmpeg 5.1 writes them (FIELD-NOTES §4).
 import { bootstrapServedName } from './url-families.js';
 

@@ -204,7 +204,7 @@ export class StreamSupervisor {
     }
     // ffmpeg only says "Input/output error" when a write fails; name a full disk ourselves.
     void this.#reportFullDisk(exit);
-    // Died under a live publisher: restart with back-off (issue 5: resume within 3 s).
+    // Died under a live publisher: restart with back-off (target: output resumes within 3 s).
     this.#failures = ranMs >= HEALTHY_RUN_MS ? 1 : this.#failures + 1;
     this.#scheduleRestart(live, 'ffmpeg died while the stream is live: restarting');
   }

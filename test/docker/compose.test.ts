@@ -1,5 +1,5 @@
 // docker/compose.yaml: an origin service and an edge service pointing at http://origin:8080,
-// with a publish secret required by default (issue 4), parsed with the `yaml` package.
+// with a publish secret required by default (an image on a public address must not be open to publishers), parsed with the `yaml` package.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

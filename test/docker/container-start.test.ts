@@ -1,4 +1,4 @@
-// No Docker engine runs here (issue 4), so this runs the image's start command and environment,
+// No Docker engine runs on the test machine, so this runs the image's start command and environment,
 // read from docker/Dockerfile, outside Docker: an app directory laid out like the image's /app
 // (dist/ compiled from src/, player/, node_modules, docker/healthcheck.mjs), the Dockerfile's ENV
 // with the ports remapped to free ports on 127.0.0.1 and a temporary data directory, then

@@ -1,5 +1,5 @@
 // Lint (dockerfile-utils, the validator of the VS Code Docker tooling) and structure of docker/Dockerfile:
-// what issue 4 asks of the image, checked on the parsed file.
+// what the image must be (production dependencies, non-root user, tini, HEALTHCHECK), checked on the parsed file.
 import { readFileSync } from 'node:fs';
 import type { ModifiableInstruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';

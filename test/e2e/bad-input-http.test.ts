@@ -1,4 +1,4 @@
-// Bad input over HTTP on the origin and the edge (issue 5): traversal in every encoding, NUL
+// Bad input over HTTP on the origin and the edge: traversal in every encoding, NUL
 // bytes, overlong URLs and headers (SPEC ORG-03 at the edge), malformed Range headers (RNG-02),
 // invalid signed-URL parameters (SIG-05) and bad invalidation XML (INV-06). Every answer must be
 // a 4xx (or a normal answer), never a 5xx or a crash, and never the content of a file outside

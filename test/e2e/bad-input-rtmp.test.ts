@@ -1,4 +1,4 @@
-// Bad input on the RTMP port (issue 5): the server must stay up and a live stream must stay
+// Bad input on the RTMP port: the server must stay up and a live stream must stay
 // intact after each kind of garbage. The server runs as a child process so that a crash shows
 // up as an exit (and the next test gets a fresh server) instead of killing the test runner.
 // Random inputs come from a seeded generator: the seed is printed when a test fails.

@@ -1,4 +1,4 @@
-// Data directory not writable or full (issue 5): one stream's output directory is a full tmpfs,
+// Data directory not writable or full: one stream's output directory is a full tmpfs,
 // another's is a read-only mount (we run as root, where chmod would not stop a write). Outcome
 // asserted: a clear error per affected stream in the log, the other stream keeps serving, the
 // failing packager is restarted with back-off (not in a hot loop), and nothing crashes.

@@ -1,4 +1,4 @@
-// Edge faults (issue 5), with the real origin behind a switchable HTTP relay so that the test can
+// Edge faults, with the real origin behind a switchable HTTP relay so that the test can
 // take the origin away (connection refused, as when the origin process is stopped) or make it
 // stall, without restarting the ingest (node-media-server allows one instance per process).
 //  - origin gone while the edge holds cached objects: stale copies are served (SPEC ERR-04),

@@ -1,4 +1,4 @@
-// Faults on the stream path (issue 5), each with the outcome the test asserts:
+// Faults on the stream path, each with the outcome the test asserts:
 //  - the packager's ffmpeg is SIGKILLed while the publisher stays live → a new ffmpeg within 3 s,
 //    the playlist continues at the same URL with #EXT-X-DISCONTINUITY and a continuous media
 //    sequence, and no segment the playlist lists answers 404 afterwards;

@@ -1,4 +1,4 @@
-// SIGTERM to a real `streamfront start` process while two streams are live (issue 5): every
+// SIGTERM to a real `streamfront start` process while two streams are live: every
 // ffmpeg child exits, the final manifests are valid (HLS ends with #EXT-X-ENDLIST, HDS and Smooth
 // manifests are complete documents, FIELD-NOTES §4b), the process exits 0 within 10 s, and no
 // child process remains (checked through /proc).

@@ -1,4 +1,4 @@
-// The demo player in a real browser (issue 4): a synthetic H.264/AAC stream published with ffmpeg
+// The demo player in a real browser: a synthetic H.264/AAC stream published with ffmpeg
 // over RTMP, the whole server (ingest, packager, origin, edge) in this process, and Debian's
 // Chromium driven by playwright-core opening the page through the edge (SPEC DRO-01: `/` is the
 // player). The stream is picked in the list UI; video.currentTime must advance by ≥ 5 s with no
@@ -250,7 +250,7 @@ describe('first run: `streamfront demo`', () => {
       expect(printed).toBe(`http://127.0.0.1:${edgePort}/?stream=live/demo`);
       await page.goto(printed);
       await until(page, 'demo video', (_h, t) => t > 0, 30_000);
-      // Issue 4's target is 10 s on an idle machine (measured about 5 s here). Timing targets are
+      // The target is 10 s on an idle machine (measured about 5 s here). Timing targets are
       // figures, not assertions (common rules): the bound below only catches a demo that never
       // shows video; the measured time is printed.
       const seconds = (Date.now() - t0) / 1000;

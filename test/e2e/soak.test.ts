@@ -1,4 +1,4 @@
-// The CI-sized soak (issue 5): scripts/soak.ts for 60 s with 4 publishers and 100 HLS viewers
+// The CI-sized soak: scripts/soak.ts for 60 s with 4 publishers and 100 HLS viewers
 // through the edge, sized for a 2-core machine, asserting every target of the full run: no viewer
 // errors, no listed segment 404, ≤ 1 % late segments, ≤ 1.05 origin requests per segment
 // (collapsing), RSS growth < 10 % after warm-up, flat fds, bounded disk, clean SIGTERM stop.

@@ -53,7 +53,7 @@ describe('LOG-04/05 line', () => {
         'xGN7KWpVEmB9Dp7ctcVFQC4E-nrcOcEKS3QyAez--06dV7TEXAMPLE==',
         'd111111abcdef8.cloudfront.net',
         'http',
-        '0', // §9.23: an integer, not "-"
+        '0', // SPEC §9.23: an integer, not "-"
         '0.002',
       ].join('\t'),
     );

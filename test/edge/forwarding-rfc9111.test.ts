@@ -96,7 +96,7 @@ describe('a 304 updates the stored headers (RFC 9111 §3.2)', () => {
 });
 
 describe('Authorization (HDR-01/03)', () => {
-  it('is removed from GET/HEAD unless whitelisted; a whitelisted one is forwarded (and §3.5 then limits reuse)', () => {
+  it('is removed from GET/HEAD unless whitelisted; a whitelisted one is forwarded (and RFC 9111 §3.5 then limits reuse)', () => {
     expect(fwd(['Authorization', 'Basic x'])['authorization']).toBeUndefined();
     expect(fwd(['Authorization', 'Basic x'], {}, 'HEAD')['authorization']).toBeUndefined();
     expect(fwd(['Authorization', 'Basic x'], { headers: 'whitelist', headerWhitelist: new Set(['authorization']) })['authorization']).toBe('Basic x');
