@@ -67,11 +67,18 @@ function loadIdentity(label: string, certFile: string, keyFile: string): Result<
 export function certificateCovers(x509: X509Certificate, names: readonly string[], now = Date.now()): boolean {
   if (Date.parse(x509.validTo) - now < 86_400_000 || Date.parse(x509.validFrom) > now) return false;
   const san = (x509.subjectAltName ?? '').split(',').map((s) => s.trim());
-  return names.every((n) => san.includes(isIP(n) ? `IP Address:${n === '::1' ? '0:0:0:0:0:0:0:1' : n}` : `DNS:${n}`) || (isIP(n) === 6 && san.includes(`IP Address:${n}`)));
+  return names.every(
+    (n) =>
+      san.includes(isIP(n) ? `IP Address:${n === '::1' ? '0:0:0:0:0:0:0:1' : n}` : `DNS:${n}`) ||
+      (isIP(n) === 6 && san.includes(`IP Address:${n}`)),
+  );
 }
 
 /** The self-signed identity under `dir`: kept from an earlier start when it still covers `names`, else made anew. */
-export async function selfSignedIdentity(dir: string, names: readonly string[]): Promise<{ identity: TlsIdentity; created: boolean; certFile: string }> {
+export async function selfSignedIdentity(
+  dir: string,
+  names: readonly string[],
+): Promise<{ identity: TlsIdentity; created: boolean; certFile: string }> {
   const certFile = join(dir, 'self-signed-cert.pem');
   const keyFile = join(dir, 'self-signed-key.pem');
   if (existsSync(certFile) && existsSync(keyFile)) {
@@ -80,18 +87,24 @@ export async function selfSignedIdentity(dir: string, names: readonly string[]):
     if (checked.ok && certificateCovers(checked.value, names)) return { identity, created: false, certFile };
   }
   const notBeforeDate = new Date(Date.now() - 60_000);
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }, { name: 'organizationName', value: 'streamfront edge (self-signed)' }], {
-    keySize: 2048, // TLS-02: RSA keys of at most 2048 bits
-    algorithm: 'sha256',
-    notBeforeDate,
-    notAfterDate: new Date(notBeforeDate.getTime() + 825 * 86_400_000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: names.map((n) => (isIP(n) ? { type: 7 as const, ip: n } : { type: 2 as const, value: n })) },
+  const pems = await generate(
+    [
+      { name: 'commonName', value: 'localhost' },
+      { name: 'organizationName', value: 'streamfront edge (self-signed)' },
     ],
-  });
+    {
+      keySize: 2048, // TLS-02: RSA keys of at most 2048 bits
+      algorithm: 'sha256',
+      notBeforeDate,
+      notAfterDate: new Date(notBeforeDate.getTime() + 825 * 86_400_000),
+      extensions: [
+        { name: 'basicConstraints', cA: false },
+        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'subjectAltName', altNames: names.map((n) => (isIP(n) ? { type: 7 as const, ip: n } : { type: 2 as const, value: n })) },
+      ],
+    },
+  );
   mkdirSync(dir, { recursive: true });
   // Written beside and renamed, so a crash mid-write never leaves a half file that a restart reuses.
   writeFileSync(`${keyFile}.tmp`, pems.private, { mode: 0o600 });

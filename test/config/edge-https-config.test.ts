@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { defaultConfig } from '../../src/config/index.js';
 
-const originOf = (o: Record<string, unknown>) => defaultConfig({ edge: { distributions: [{ origins: [{ id: 'o', ...o }] }] } }).edge.distributions[0]!.origins[0]!;
+const originOf = (o: Record<string, unknown>) =>
+  defaultConfig({ edge: { distributions: [{ origins: [{ id: 'o', ...o }] }] } }).edge.distributions[0]!.origins[0]!;
 
 describe('edgeHttpsPort', () => {
   it('defaults to 8443; --edge-https-port beats STREAMFRONT_EDGE_HTTPS_PORT; 0 is accepted (HTTPS off)', () => {
@@ -27,7 +28,10 @@ describe('edge.tls', () => {
     expect(() => defaultConfig({ edge: { tls: { cert: '/a.pem' } } })).toThrow(/set both cert and key, or neither/);
     expect(() => defaultConfig({ edge: { tls: { sni: [{ hosts: ['a.*.example.com'], cert: '/a', key: '/b' }] } } })).toThrow(/hosts/);
     expect(() => defaultConfig({ edge: { tls: { sni: [{ hosts: [], cert: '/a', key: '/b' }] } } })).toThrow(/hosts/);
-    expect(defaultConfig({ edge: { tls: { cert: '/a', key: '/b', sni: [{ hosts: ['*.example.com'], cert: '/c', key: '/d' }] } } }).edge.tls.sni.length).toBe(1);
+    expect(
+      defaultConfig({ edge: { tls: { cert: '/a', key: '/b', sni: [{ hosts: ['*.example.com'], cert: '/c', key: '/d' }] } } }).edge.tls.sni
+        .length,
+    ).toBe(1);
   });
 });
 
@@ -36,7 +40,9 @@ describe('origin protocol keys (SPEC ORG-04)', () => {
     const o = originOf({ url: 'https://origin.example:8443/base' });
     expect(o.tlsVerify).toBe(true);
     expect(o.originProtocolPolicy).toBeUndefined();
-    expect(originOf({ url: 'http://o:1', originProtocolPolicy: 'match-viewer', httpPort: 8080, httpsPort: 8443, tlsVerify: false })).toMatchObject({
+    expect(
+      originOf({ url: 'http://o:1', originProtocolPolicy: 'match-viewer', httpPort: 8080, httpsPort: 8443, tlsVerify: false }),
+    ).toMatchObject({
       originProtocolPolicy: 'match-viewer',
       httpPort: 8080,
       httpsPort: 8443,

@@ -74,7 +74,9 @@ describe('CloudFront rules kept where RFC 9111 says otherwise', () => {
 
   it('ERR-04: an expired copy is served when the origin answers 5xx (RFC: only when disconnected or with stale-if-error)', async () => {
     let n = 0;
-    origin.route('/stale', (req, res) => (n++ === 0 ? answer(200, { 'Cache-Control': 'max-age=1' }, 'old')(req, res) : answer(500, {}, 'err')(req, res)));
+    origin.route('/stale', (req, res) =>
+      n++ === 0 ? answer(200, { 'Cache-Control': 'max-age=1' }, 'old')(req, res) : answer(500, {}, 'err')(req, res),
+    );
     await get(edge.port, '/stale');
     await sleep(1100);
     const r = await get(edge.port, '/stale');

@@ -50,7 +50,10 @@ async function curl(args: string[]): Promise<{ status: number; version: string; 
 }
 
 /** One HTTP/2 request on a session; the response headers and body. */
-function h2request(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): Promise<{ headers: http2.IncomingHttpHeaders; body: Buffer }> {
+function h2request(
+  session: http2.ClientHttp2Session,
+  headers: http2.OutgoingHttpHeaders,
+): Promise<{ headers: http2.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = session.request(headers);
     const chunks: Buffer[] = [];
@@ -78,7 +81,12 @@ beforeAll(async () => {
   origin = await startTestOrigin();
   origin.route('*', (req, res) => {
     const body = `${req.method} ${req.url}`;
-    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'max-age=60', Connection: 'keep-alive' });
+    res.writeHead(200, {
+      'Content-Type': 'text/plain',
+      'Content-Length': String(Buffer.byteLength(body)),
+      'Cache-Control': 'max-age=60',
+      Connection: 'keep-alive',
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
   origin.route('/r/echo', (req, res) => {
@@ -90,7 +98,9 @@ beforeAll(async () => {
       res.end(body);
     });
   });
-  edge = await startTestEdge(origin.url, { distributions: [{ behaviors: BEHAVIOURS }] }, join(work, 'data'), { edgeHttpsPort: await freePort() });
+  edge = await startTestEdge(origin.url, { distributions: [{ behaviors: BEHAVIOURS }] }, join(work, 'data'), {
+    edgeHttpsPort: await freePort(),
+  });
 });
 
 afterAll(async () => {
@@ -227,7 +237,9 @@ describe('TLS-01 viewer protocol policy', () => {
 
   it('cs-protocol is logged as https for TLS requests and http otherwise', async () => {
     const dataDir = join(work, 'logs');
-    const e = await startTestEdge(origin.url, { logs: { enabled: true, flushSeconds: 3600 } }, dataDir, { edgeHttpsPort: await freePort() });
+    const e = await startTestEdge(origin.url, { logs: { enabled: true, flushSeconds: 3600 } }, dataDir, {
+      edgeHttpsPort: await freePort(),
+    });
     await get(e.port, '/log/plain.txt');
     await curl(['-k', '--http2', `https://127.0.0.1:${e.httpsPort}/log/tls-h2.txt`]);
     await curl(['-k', '--http1.1', `https://127.0.0.1:${e.httpsPort}/log/tls-h1.txt`]);
@@ -235,10 +247,15 @@ describe('TLS-01 viewer protocol policy', () => {
     const dir = join(dataDir, 'edge-logs');
     const lines = (readdirSync(dir, { recursive: true }) as string[])
       .filter((n) => n.endsWith('.gz'))
-      .flatMap((n) => gunzipSync(readFileSync(join(dir, n))).toString().split('\n'))
+      .flatMap((n) =>
+        gunzipSync(readFileSync(join(dir, n)))
+          .toString()
+          .split('\n'),
+      )
       .filter((l) => l && !l.startsWith('#'))
       .map((l) => l.split('\t'));
-    const protocolOf = (stem: string) => lines.find((f) => f[LOG_FIELDS.indexOf('cs-uri-stem')] === stem)?.[LOG_FIELDS.indexOf('cs-protocol')];
+    const protocolOf = (stem: string) =>
+      lines.find((f) => f[LOG_FIELDS.indexOf('cs-uri-stem')] === stem)?.[LOG_FIELDS.indexOf('cs-protocol')];
     expect(protocolOf('/log/plain.txt')).toBe('http');
     expect(protocolOf('/log/tls-h2.txt')).toBe('https');
     expect(protocolOf('/log/tls-h1.txt')).toBe('https');
@@ -250,15 +267,28 @@ describe('TLS-01 viewer protocol policy', () => {
 
 describe('signed URLs over HTTPS (SIG-01)', () => {
   it('a URL signed for https:// is accepted over HTTPS and refused over HTTP', async () => {
-    const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const keys = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
     const e = await startTestEdge(
       origin.url,
-      { keyPairs: [{ id: 'APKAHTTPSTEST001', publicKey: keys.publicKey }], distributions: [{ defaultBehavior: { trustedSigners: ['self'] } }] },
+      {
+        keyPairs: [{ id: 'APKAHTTPSTEST001', publicKey: keys.publicKey }],
+        distributions: [{ defaultBehavior: { trustedSigners: ['self'] } }],
+      },
       join(work, 'signed'),
       { edgeHttpsPort: await freePort() },
     );
     try {
-      const sign = (url: string) => getSignedUrl({ url, keyPairId: 'APKAHTTPSTEST001', privateKey: keys.privateKey, dateLessThan: new Date(Date.now() + 3600_000).toISOString() });
+      const sign = (url: string) =>
+        getSignedUrl({
+          url,
+          keyPairId: 'APKAHTTPSTEST001',
+          privateKey: keys.privateKey,
+          dateLessThan: new Date(Date.now() + 3600_000).toISOString(),
+        });
       const overTls = sign(`https://127.0.0.1:${e.httpsPort}/signed.txt`);
       expect((await curl(['-k', '--http2', overTls])).status).toBe(200);
       const query = new URL(overTls).search;
@@ -289,7 +319,9 @@ describe('TLS-02 certificates', () => {
       await b.close();
     }
     // A distribution name the kept certificate does not cover makes a new one.
-    const c = await startTestEdge(origin.url, { distributions: [{ domainName: 'd2222222abcdef8.cloudfront.net' }] }, dataDir, { edgeHttpsPort: port });
+    const c = await startTestEdge(origin.url, { distributions: [{ domainName: 'd2222222abcdef8.cloudfront.net' }] }, dataDir, {
+      edgeHttpsPort: port,
+    });
     try {
       expect(await peerFingerprint(c.httpsPort)).not.toBe(first);
     } finally {
@@ -326,16 +358,27 @@ describe('TLS-02 certificates', () => {
       expect(await peerFingerprint(e.httpsPort, 'a.wild.example.test')).toBe(fpOf(wild.cert));
       expect(await peerFingerprint(e.httpsPort, 'a.b.wild.example.test')).toBe(fpOf(main.cert)); // `*.` covers one label
       expect(existsSync(join(work, 'configured', 'edge-tls'))).toBe(false); // nothing self-signed was made
-      const r = await curl(['--http2', '--cacert', join(dir, 'wild.crt'), '--resolve', `x.wild.example.test:${e.httpsPort}:127.0.0.1`, `https://x.wild.example.test:${e.httpsPort}/sni.txt`]);
+      const r = await curl([
+        '--http2',
+        '--cacert',
+        join(dir, 'wild.crt'),
+        '--resolve',
+        `x.wild.example.test:${e.httpsPort}:127.0.0.1`,
+        `https://x.wild.example.test:${e.httpsPort}/sni.txt`,
+      ]);
       expect(r.status).toBe(200);
     } finally {
       await e.close();
     }
     await expect(
-      startTestEdge(origin.url, { tls: { cert: join(dir, 'main.crt'), key: join(dir, 'wild.key') } }, join(work, 'bad'), { edgeHttpsPort: await freePort() }),
+      startTestEdge(origin.url, { tls: { cert: join(dir, 'main.crt'), key: join(dir, 'wild.key') } }, join(work, 'bad'), {
+        edgeHttpsPort: await freePort(),
+      }),
     ).rejects.toThrow(/edge\.tls\.key does not belong to edge\.tls\.cert/);
     await expect(
-      startTestEdge(origin.url, { tls: { cert: join(dir, 'missing.crt'), key: join(dir, 'main.key') } }, join(work, 'bad'), { edgeHttpsPort: await freePort() }),
+      startTestEdge(origin.url, { tls: { cert: join(dir, 'missing.crt'), key: join(dir, 'main.key') } }, join(work, 'bad'), {
+        edgeHttpsPort: await freePort(),
+      }),
     ).rejects.toThrow(/edge\.tls\.cert: cannot read .*ENOENT/);
   });
 
@@ -344,13 +387,23 @@ describe('TLS-02 certificates', () => {
     const port = await freePort();
     const fingerprints: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const p = await startServerProcess({ command: 'edge', dataDir, logLevel: 'info', extraArgs: ['--edge-https-port', String(port), '--origin', origin.url] });
+      const p = await startServerProcess({
+        command: 'edge',
+        dataDir,
+        logLevel: 'info',
+        extraArgs: ['--edge-https-port', String(port), '--origin', origin.url],
+      });
       try {
         const deadline = Date.now() + 30_000;
         while (!p.output().includes('streamfront ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
         expect(p.output()).toContain(`"edgeHttps":"https://127.0.0.1:${port}/"`);
         expect(p.output()).toContain(i === 0 ? 'self-signed (new)' : 'self-signed (kept)');
-        const r = await curl(['--http2', '--cacert', join(dataDir, 'edge-tls', 'self-signed-cert.pem'), `https://localhost:${port}/cli.txt`]);
+        const r = await curl([
+          '--http2',
+          '--cacert',
+          join(dataDir, 'edge-tls', 'self-signed-cert.pem'),
+          `https://localhost:${port}/cli.txt`,
+        ]);
         expect(r.version).toBe('2');
         expect(r.status).toBe(200);
         fingerprints.push(await peerFingerprint(port));

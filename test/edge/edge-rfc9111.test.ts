@@ -21,7 +21,10 @@ function object(headers: Record<string, string | string[]>, body = 'body'): http
 }
 
 /** Answers 200 first, then `later` (a status and headers) on every following request. */
-function thenAnswer(first: Record<string, string>, later: (req: http.IncomingMessage, res: http.ServerResponse) => void): http.RequestListener {
+function thenAnswer(
+  first: Record<string, string>,
+  later: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): http.RequestListener {
   let n = 0;
   return (req, res) => {
     if (n++ === 0) return object(first, 'first')(req, res);
@@ -56,7 +59,9 @@ beforeAll(async () => {
     socket.on('error', () => {});
   });
   await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
-  rawEdge = await startTestEdge(`http://127.0.0.1:${(raw.address() as net.AddressInfo).port}`, { distributions: [{ errorCachingMinTtl: { '502': 0 } }] });
+  rawEdge = await startTestEdge(`http://127.0.0.1:${(raw.address() as net.AddressInfo).port}`, {
+    distributions: [{ errorCachingMinTtl: { '502': 0 } }],
+  });
 });
 
 afterAll(async () => {
@@ -114,7 +119,9 @@ describe('fields named in Connection are neither forwarded nor stored', () => {
     expect(seen['x-plain']).toBe('p');
   });
   it('a whitelisted field named in Connection is neither forwarded nor keyed: it cannot plant a variant', async () => {
-    origin.route('/wl/v', (req, res) => object({ 'Cache-Control': 'max-age=60' }, `variant=${req.headers['x-variant'] ?? 'none'}`)(req, res));
+    origin.route('/wl/v', (req, res) =>
+      object({ 'Cache-Control': 'max-age=60' }, `variant=${req.headers['x-variant'] ?? 'none'}`)(req, res),
+    );
     const planted = await get(edge.port, '/wl/v', { Connection: 'X-Variant', 'X-Variant': 'blue' });
     expect(planted.body.toString()).toBe('variant=none');
     const honest = await get(edge.port, '/wl/v', { 'X-Variant': 'blue' });
@@ -133,7 +140,10 @@ describe('fields named in Connection are neither forwarded nor stored', () => {
 
 describe('fields named by private="…" or no-cache="…" are not stored (RFC 9111 §3.1)', () => {
   it('the viewer of the miss gets them, viewers of hits do not; the rest of the object is a hit', async () => {
-    origin.route('/named', object({ 'Cache-Control': 'max-age=60, private="X-User", No-Cache="X-Token"', 'X-User': 'alice', 'X-Token': 't', 'X-Public': 'p' }));
+    origin.route(
+      '/named',
+      object({ 'Cache-Control': 'max-age=60, private="X-User", No-Cache="X-Token"', 'X-User': 'alice', 'X-Token': 't', 'X-Public': 'p' }),
+    );
     const miss = await get(edge.port, '/named');
     expect([miss.headers['x-user'], miss.headers['x-token']]).toEqual(['alice', 't']);
     const hit = await get(edge.port, '/named');
@@ -147,7 +157,14 @@ describe('a 304 updates the stored headers (RFC 9111 §3.2)', () => {
     origin.route(
       '/refresh',
       thenAnswer({ 'Cache-Control': 'max-age=1', ETag: '"r1"', 'X-Version': '1', 'X-Stays': 's' }, (_req, res) => {
-        res.writeHead(304, { 'Cache-Control': 'max-age=60', ETag: '"r1"', 'X-Version': '2', 'X-New': 'n', Connection: 'X-Hop', 'X-Hop': 'h' });
+        res.writeHead(304, {
+          'Cache-Control': 'max-age=60',
+          ETag: '"r1"',
+          'X-Version': '2',
+          'X-New': 'n',
+          Connection: 'X-Hop',
+          'X-Hop': 'h',
+        });
         res.end();
       }),
     );
@@ -182,17 +199,23 @@ describe('no stale copy on an origin error for must-revalidate, proxy-revalidate
     expect(r.status).toBe(200);
     expect(r.body.toString()).toBe('first');
   });
-  it.each(['max-age=1, must-revalidate', 'max-age=1, Proxy-Revalidate', 's-maxage=1'])('%s: the origin’s 503 goes to the viewer', async (cc) => {
-    const path = `/soe/${cc.replace(/[^A-Za-z0-9-]/g, '_')}`;
-    origin.route(path, thenAnswer({ 'Cache-Control': cc }, failWith503));
-    expect((await get(edge.port, path)).status).toBe(200);
-    await sleep(1100);
-    const r = await get(edge.port, path);
-    expect(r.status).toBe(503);
-    expect(r.body.toString()).toBe('down');
-  });
+  it.each(['max-age=1, must-revalidate', 'max-age=1, Proxy-Revalidate', 's-maxage=1'])(
+    '%s: the origin’s 503 goes to the viewer',
+    async (cc) => {
+      const path = `/soe/${cc.replace(/[^A-Za-z0-9-]/g, '_')}`;
+      origin.route(path, thenAnswer({ 'Cache-Control': cc }, failWith503));
+      expect((await get(edge.port, path)).status).toBe(200);
+      await sleep(1100);
+      const r = await get(edge.port, path);
+      expect(r.status).toBe(503);
+      expect(r.body.toString()).toBe('down');
+    },
+  );
   it('must-revalidate and an origin that cannot be reached: 502, not the stale copy', async () => {
-    origin.route('/soe/gone', thenAnswer({ 'Cache-Control': 'max-age=1, must-revalidate' }, (req) => req.socket.destroy()));
+    origin.route(
+      '/soe/gone',
+      thenAnswer({ 'Cache-Control': 'max-age=1, must-revalidate' }, (req) => req.socket.destroy()),
+    );
     await get(edge.port, '/soe/gone');
     await sleep(1100);
     expect((await get(edge.port, '/soe/gone')).status).toBe(502);
@@ -220,7 +243,10 @@ describe('interim 1xx responses are never cached', () => {
       ['/hints', 'HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n'],
       ['/continue', 'HTTP/1.1 100 Continue\r\nX-Interim: 1\r\n\r\n'],
     ] as const) {
-      rawAnswers.set(path, `${interim}HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: max-age=60\r\nContent-Length: 5\r\n\r\nfinal`);
+      rawAnswers.set(
+        path,
+        `${interim}HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: max-age=60\r\nContent-Length: 5\r\n\r\nfinal`,
+      );
       const miss = await get(rawEdge.port, path);
       expect(miss.status).toBe(200);
       expect(miss.body.toString()).toBe('final');
@@ -246,7 +272,8 @@ describe('interim 1xx responses are never cached', () => {
 describe('a response to a request with Authorization is reused only as RFC 9111 §3.5 allows', () => {
   it('whitelisted Authorization, max-age only: never reused, each request asks the origin', async () => {
     origin.route('/auth/private', object({ 'Cache-Control': 'max-age=60' }));
-    for (let i = 0; i < 2; i++) expect((await get(edge.port, '/auth/private', { Authorization: 'Basic dTpw' })).headers['x-cache']).toBe('Miss from cloudfront');
+    for (let i = 0; i < 2; i++)
+      expect((await get(edge.port, '/auth/private', { Authorization: 'Basic dTpw' })).headers['x-cache']).toBe('Miss from cloudfront');
     expect(origin.count('/auth/private')).toBe(2);
     expect(origin.requests.find((r) => r.url === '/auth/private')!.headers.authorization).toBe('Basic dTpw');
   });

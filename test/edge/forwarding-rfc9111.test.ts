@@ -12,12 +12,23 @@ import {
 
 const none: ForwardingRules = { headers: 'none', headerWhitelist: new Set(), cookies: 'none', cookieWhitelist: [], cacheOptions: false };
 const fwd = (raw: string[], rules: Partial<ForwardingRules> = {}, method = 'GET') =>
-  originRequestHeaders({ method, rawHeaders: raw, rules: { ...none, ...rules }, viewerIp: '192.0.2.1', cfId: 'ID', originHost: 'origin:80', cacheable: true });
+  originRequestHeaders({
+    method,
+    rawHeaders: raw,
+    rules: { ...none, ...rules },
+    viewerIp: '192.0.2.1',
+    cfId: 'ID',
+    originHost: 'origin:80',
+    cacheable: true,
+  });
 
 describe('Connection-named fields', () => {
   it.each([
     [['Connection', 'close'], ['close']],
-    [['Connection', 'X-A, x-b', 'connection', ' X-C ,,'], ['x-a', 'x-b', 'x-c']],
+    [
+      ['Connection', 'X-A, x-b', 'connection', ' X-C ,,'],
+      ['x-a', 'x-b', 'x-c'],
+    ],
     [['X-A', '1'], []],
   ])('%j names %j', (raw, names) => expect([...connectionNominated(raw)]).toEqual(names));
 
@@ -30,13 +41,22 @@ describe('Connection-named fields', () => {
   });
 
   it('are neither passed to the viewer nor stored from the origin', () => {
-    const split = splitResponseHeaders(['Connection', 'X-Hop', 'X-Hop', '1', 'Keep-Alive', 'timeout=5', 'Content-Type', 'text/plain'], 'none', () => false, new Set(), false);
+    const split = splitResponseHeaders(
+      ['Connection', 'X-Hop', 'X-Hop', '1', 'Keep-Alive', 'timeout=5', 'Content-Type', 'text/plain'],
+      'none',
+      () => false,
+      new Set(),
+      false,
+    );
     expect(split.viewer).toEqual([['Content-Type', 'text/plain']]);
     expect(split.stored).toEqual([['Content-Type', 'text/plain']]);
   });
 
   it('are removed from the viewer request once, so the cache key and the forwarded headers read the same fields', () => {
-    const req = { rawHeaders: ['Host', 'a', 'Connection', 'keep-alive, X-Variant', 'X-Variant', 'blue', 'X-Kept', '1'], headers: { host: 'a', connection: 'keep-alive, X-Variant', 'x-variant': 'blue', 'x-kept': '1' } as Record<string, unknown> };
+    const req = {
+      rawHeaders: ['Host', 'a', 'Connection', 'keep-alive, X-Variant', 'X-Variant', 'blue', 'X-Kept', '1'],
+      headers: { host: 'a', connection: 'keep-alive, X-Variant', 'x-variant': 'blue', 'x-kept': '1' } as Record<string, unknown>,
+    };
     dropConnectionNominated(req);
     expect(req.rawHeaders).toEqual(['Host', 'a', 'Connection', 'keep-alive, X-Variant', 'X-Kept', '1']);
     expect(req.headers['x-variant']).toBeUndefined();
@@ -44,7 +64,10 @@ describe('Connection-named fields', () => {
   });
 
   it('HTTP/2 pseudo-headers never become origin request headers', () => {
-    const h = fwd([':method', 'GET', ':path', '/a', ':authority', 'cdn.example', ':scheme', 'https', 'X-A', '1'], { headers: 'whitelist', headerWhitelist: new Set([':path']) });
+    const h = fwd([':method', 'GET', ':path', '/a', ':authority', 'cdn.example', ':scheme', 'https', 'X-A', '1'], {
+      headers: 'whitelist',
+      headerWhitelist: new Set([':path']),
+    });
     expect(Object.keys(h).filter((n) => n.startsWith(':'))).toEqual([]);
     expect(h['x-a']).toBe('1');
   });
@@ -90,7 +113,13 @@ describe('a 304 updates the stored headers (RFC 9111 §3.2)', () => {
     expect(after).toEqual(stored);
   });
   it('the 304 passes through the storage rules first: Connection-named and hop-by-hop fields are not taken', () => {
-    const validation = splitResponseHeaders(['Connection', 'X-Hop', 'X-Hop', '1', 'Keep-Alive', 'x', 'X-Version', '2', 'Set-Cookie', 'a=1'], 'none', () => false, new Set(), false).stored;
+    const validation = splitResponseHeaders(
+      ['Connection', 'X-Hop', 'X-Hop', '1', 'Keep-Alive', 'x', 'X-Version', '2', 'Set-Cookie', 'a=1'],
+      'none',
+      () => false,
+      new Set(),
+      false,
+    ).stored;
     expect(updateStoredHeaders([['X-Version', '1']], validation)).toEqual([['X-Version', '2']]);
   });
 });
@@ -99,7 +128,9 @@ describe('Authorization (HDR-01/03)', () => {
   it('is removed from GET/HEAD unless whitelisted; a whitelisted one is forwarded (and RFC 9111 §3.5 then limits reuse)', () => {
     expect(fwd(['Authorization', 'Basic x'])['authorization']).toBeUndefined();
     expect(fwd(['Authorization', 'Basic x'], {}, 'HEAD')['authorization']).toBeUndefined();
-    expect(fwd(['Authorization', 'Basic x'], { headers: 'whitelist', headerWhitelist: new Set(['authorization']) })['authorization']).toBe('Basic x');
+    expect(fwd(['Authorization', 'Basic x'], { headers: 'whitelist', headerWhitelist: new Set(['authorization']) })['authorization']).toBe(
+      'Basic x',
+    );
   });
 });
 
@@ -115,7 +146,13 @@ describe('fields named by no-cache="…" / private="…" go to this viewer but a
     expect(split.viewer.length).toBe(raw.length / 2);
   });
   it('no-cache="Set-Cookie" keeps Set-Cookie out of the cache whatever the cookie rules (CK-05)', () => {
-    const split = splitResponseHeaders(['Cache-Control', 'no-cache="set-cookie"', 'Set-Cookie', 'a=1'], 'all', () => true, new Set(['a']), false);
+    const split = splitResponseHeaders(
+      ['Cache-Control', 'no-cache="set-cookie"', 'Set-Cookie', 'a=1'],
+      'all',
+      () => true,
+      new Set(['a']),
+      false,
+    );
     expect(split.viewer).toContainEqual(['Set-Cookie', 'a=1']);
     expect(split.stored.some(([n]) => n === 'Set-Cookie')).toBe(false);
   });

@@ -9,7 +9,8 @@ const TTL300 = { ...TTL0, minTtl: 300 };
 const now = () => new Date().toUTCString();
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toUTCString();
 /** TTL for raw response header lines `[name, value, …]` (a Date line is added). */
-const ttlOfRaw = (raw: string[], ttl = TTL0, status = 200, auth?: string) => behaviourTtl(originPolicy(status, ['Date', now(), ...raw], '/x', auth), status, ttl);
+const ttlOfRaw = (raw: string[], ttl = TTL0, status = 200, auth?: string) =>
+  behaviourTtl(originPolicy(status, ['Date', now(), ...raw], '/x', auth), status, ttl);
 
 describe('HTTP-date (RFC 9110 §5.6.7)', () => {
   it.each([
@@ -47,16 +48,13 @@ describe('Cache-Control parsing (RFC 9111 §5.2)', () => {
 });
 
 describe('an invalid Expires counts as already stale (RFC 9111 §5.3)', () => {
-  it.each([
-    'Sat, 30 Jun 2099  23:59:59 GMT',
-    'Sat, 30 Jun 2099 3:59:59 GMT',
-    'Tomorrow',
-    '0',
-    'Sat, 30 Jun 2099 23:59:59 CET',
-  ])('Expires: %j → TTL 0 (MinTTL 0) and MinTTL (MinTTL 300)', (expires) => {
-    expect(ttlOfRaw(['Expires', expires])).toBe(0);
-    expect(ttlOfRaw(['Expires', expires], TTL300)).toBe(300);
-  });
+  it.each(['Sat, 30 Jun 2099  23:59:59 GMT', 'Sat, 30 Jun 2099 3:59:59 GMT', 'Tomorrow', '0', 'Sat, 30 Jun 2099 23:59:59 CET'])(
+    'Expires: %j → TTL 0 (MinTTL 0) and MinTTL (MinTTL 300)',
+    (expires) => {
+      expect(ttlOfRaw(['Expires', expires])).toBe(0);
+      expect(ttlOfRaw(['Expires', expires], TTL300)).toBe(300);
+    },
+  );
   it('two Expires lines, even both valid and in the future, are invalid', () => {
     expect(ttlOfRaw(['Expires', inSeconds(600), 'Expires', inSeconds(900)])).toBe(0);
   });
@@ -125,7 +123,13 @@ describe('stale on an origin error (ERR-04) unless RFC 9111 §4.2.4 forbids it',
     [[['cache-control', 'Max-Age=60, Must-Revalidate']], false],
     [[['Cache-Control', 'max-age=60, proxy-revalidate']], false],
     [[['Cache-Control', 'max-age=60, s-maxage=60']], false],
-    [[['Cache-Control', 'max-age=60'], ['Cache-Control', 'S-MAXAGE=1']], false], // a second line counts
+    [
+      [
+        ['Cache-Control', 'max-age=60'],
+        ['Cache-Control', 'S-MAXAGE=1'],
+      ],
+      false,
+    ], // a second line counts
     [[['Cache-Control', 'no-cache="must-revalidate", max-age=60']], true], // a field name, not the directive
   ] as [[string, string][], boolean][])('%j → %s', (headers, want) => expect(staleOnErrorAllowed(headers)).toBe(want));
 });

@@ -19,7 +19,11 @@ describe('origin transport (ORG-04)', () => {
     ['http://o.example:8080/', {}, { protocolPolicy: 'http-only', httpPort: 8080, httpsPort: 443, tlsVerify: true }],
     ['https://o.example/', {}, { protocolPolicy: 'https-only', httpPort: 80, httpsPort: 443, tlsVerify: true }],
     ['https://o.example:8443/', { tlsVerify: false }, { protocolPolicy: 'https-only', httpPort: 80, httpsPort: 8443, tlsVerify: false }],
-    ['http://o.example:8080/', { originProtocolPolicy: 'match-viewer', httpsPort: 8443 }, { protocolPolicy: 'match-viewer', httpPort: 8080, httpsPort: 8443, tlsVerify: true }],
+    [
+      'http://o.example:8080/',
+      { originProtocolPolicy: 'match-viewer', httpsPort: 8443 },
+      { protocolPolicy: 'match-viewer', httpPort: 8080, httpsPort: 8443, tlsVerify: true },
+    ],
   ] as const)('%s %j → %j', (url, cfg, want) => expect(originTransport(new URL(url), cfg)).toEqual(want));
 
   const t = (url: string, cfg = {}) => originTarget('o', url, 30, 2, cfg);
@@ -29,8 +33,18 @@ describe('origin transport (ORG-04)', () => {
     ['https://o.example/', {}, 'http', { scheme: 'https', port: 443, hostHeader: 'o.example' }],
     ['http://o.example/', { originProtocolPolicy: 'https-only' }, 'http', { scheme: 'https', port: 443, hostHeader: 'o.example' }],
     ['https://o.example:8443/', { originProtocolPolicy: 'http-only' }, 'https', { scheme: 'http', port: 80, hostHeader: 'o.example' }],
-    ['http://o.example:8080/', { originProtocolPolicy: 'match-viewer', httpsPort: 8443 }, 'http', { scheme: 'http', port: 8080, hostHeader: 'o.example:8080' }],
-    ['http://o.example:8080/', { originProtocolPolicy: 'match-viewer', httpsPort: 8443 }, 'https', { scheme: 'https', port: 8443, hostHeader: 'o.example:8443' }],
+    [
+      'http://o.example:8080/',
+      { originProtocolPolicy: 'match-viewer', httpsPort: 8443 },
+      'http',
+      { scheme: 'http', port: 8080, hostHeader: 'o.example:8080' },
+    ],
+    [
+      'http://o.example:8080/',
+      { originProtocolPolicy: 'match-viewer', httpsPort: 8443 },
+      'https',
+      { scheme: 'https', port: 8443, hostHeader: 'o.example:8443' },
+    ],
     ['http://[::1]:8080/', { originProtocolPolicy: 'match-viewer' }, 'https', { scheme: 'https', port: 443, hostHeader: '[::1]' }],
   ] as const)('%s %j, viewer %s → %j', (url, cfg, viewer, want) => expect(originEndpoint(t(url, cfg), viewer)).toEqual(want));
 
@@ -57,7 +71,15 @@ describe('HTTPS and match-viewer origins through a real edge', () => {
     const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
       keySize: 2048,
       algorithm: 'sha256',
-      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+      extensions: [
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 2, value: 'localhost' },
+            { type: 7, ip: '127.0.0.1' },
+          ],
+        },
+      ],
     });
     plain = http.createServer(answer('http'));
     secure = https.createServer({ cert: pems.cert, key: pems.private }, answer('https'));
@@ -76,7 +98,12 @@ describe('HTTPS and match-viewer origins through a real edge', () => {
   });
 
   const edgeWith = async (origin: Record<string, unknown>, https = false) => {
-    const e = await startTestEdge('http://unused.invalid', { distributions: [{ origins: [{ id: 'o', retries: 0, ...origin }], errorCachingMinTtl: { '502': 0 } }] }, '/tmp/streamfront-origin-protocol', https ? { edgeHttpsPort: await freePort() } : {});
+    const e = await startTestEdge(
+      'http://unused.invalid',
+      { distributions: [{ origins: [{ id: 'o', retries: 0, ...origin }], errorCachingMinTtl: { '502': 0 } }] },
+      '/tmp/streamfront-origin-protocol',
+      https ? { edgeHttpsPort: await freePort() } : {},
+    );
     edges.push(e);
     return e;
   };
@@ -100,7 +127,10 @@ describe('HTTPS and match-viewer origins through a real edge', () => {
   });
 
   it('match-viewer: HTTP viewers reach the HTTP port, HTTPS viewers (HTTP/2 too) the HTTPS port', async () => {
-    const e = await edgeWith({ url: `http://127.0.0.1:${httpPort}`, originProtocolPolicy: 'match-viewer', httpsPort, tlsVerify: false }, true);
+    const e = await edgeWith(
+      { url: `http://127.0.0.1:${httpPort}`, originProtocolPolicy: 'match-viewer', httpsPort, tlsVerify: false },
+      true,
+    );
     expect((await get(e.port, '/mv/plain')).body.toString()).toBe('http:/mv/plain');
     const { stdout } = await run('curl', ['-sS', '-k', '--http2', `https://127.0.0.1:${e.httpsPort}/mv/tls`], { encoding: 'utf8' });
     expect(stdout).toBe('https:/mv/tls');

@@ -9,7 +9,11 @@ import { certificateCovers, checkIdentity, selfSignedIdentity, selfSignedNames, 
 import { http2ResponseHeaders } from '../../src/edge/https-listener.js';
 
 describe('sniSelector', () => {
-  const select = sniSelector([{ hosts: ['a.example.com', '*.example.com'] }, { hosts: ['*.media.example.com', 'B.example.org'] }, { hosts: ['a.example.com'] }]);
+  const select = sniSelector([
+    { hosts: ['a.example.com', '*.example.com'] },
+    { hosts: ['*.media.example.com', 'B.example.org'] },
+    { hosts: ['a.example.com'] },
+  ]);
   it.each([
     ['a.example.com', 0],
     ['A.EXAMPLE.COM.', 0],
@@ -55,9 +59,18 @@ describe('self-signed certificate', () => {
       const one = await selfSignedIdentity(join(dir, 'a'), ['localhost']);
       const two = await selfSignedIdentity(join(dir, 'b'), ['localhost']);
       expect(checkIdentity('edge.tls', one.identity).ok).toBe(true);
-      expect(checkIdentity('edge.tls', { cert: one.identity.cert, key: two.identity.key })).toEqual({ ok: false, reason: 'edge.tls.key does not belong to edge.tls.cert' });
-      expect(checkIdentity('edge.tls', { cert: 'nope', key: one.identity.key })).toMatchObject({ ok: false, reason: expect.stringMatching(/^edge\.tls\.cert: not a PEM certificate/) });
-      expect(checkIdentity('edge.tls', { cert: one.identity.cert, key: 'nope' })).toMatchObject({ ok: false, reason: expect.stringMatching(/^edge\.tls\.key: not an unencrypted PEM private key/) });
+      expect(checkIdentity('edge.tls', { cert: one.identity.cert, key: two.identity.key })).toEqual({
+        ok: false,
+        reason: 'edge.tls.key does not belong to edge.tls.cert',
+      });
+      expect(checkIdentity('edge.tls', { cert: 'nope', key: one.identity.key })).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/^edge\.tls\.cert: not a PEM certificate/),
+      });
+      expect(checkIdentity('edge.tls', { cert: one.identity.cert, key: 'nope' })).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/^edge\.tls\.key: not an unencrypted PEM private key/),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -67,9 +80,29 @@ describe('self-signed certificate', () => {
 describe('HTTP/2 response headers (RFC 9113 §8.2.2)', () => {
   it('drops connection-specific fields, keeps repeated fields, lower-cases names', () => {
     expect(
-      http2ResponseHeaders(['Content-Type', 'text/plain', 'Connection', 'close', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Upgrade', 'h2c', 'Proxy-Connection', 'x']),
+      http2ResponseHeaders([
+        'Content-Type',
+        'text/plain',
+        'Connection',
+        'close',
+        'Keep-Alive',
+        'timeout=5',
+        'Transfer-Encoding',
+        'chunked',
+        'Set-Cookie',
+        'a=1',
+        'Set-Cookie',
+        'b=2',
+        'Upgrade',
+        'h2c',
+        'Proxy-Connection',
+        'x',
+      ]),
     ).toEqual({ 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'] });
-    expect(http2ResponseHeaders({ 'Content-Type': 'text/xml', Connection: 'close', 'X-A': ['1', '2'], 'X-U': undefined })).toEqual({ 'content-type': 'text/xml', 'x-a': ['1', '2'] });
+    expect(http2ResponseHeaders({ 'Content-Type': 'text/xml', Connection: 'close', 'X-A': ['1', '2'], 'X-U': undefined })).toEqual({
+      'content-type': 'text/xml',
+      'x-a': ['1', '2'],
+    });
     expect(http2ResponseHeaders(['TE', 'trailers', 'TE', 'gzip'])).toEqual({ te: 'trailers' });
   });
 });

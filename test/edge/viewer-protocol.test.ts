@@ -20,16 +20,43 @@ describe('TLS-01 decision table', () => {
     [{ policy: 'redirect-to-https', scheme: 'https' }, { kind: 'serve' }],
     [{ policy: 'https-only', scheme: 'https', method: 'DELETE' }, { kind: 'serve' }],
     [{ policy: 'redirect-to-https' }, { kind: 'redirect', location: 'https://cdn.example.com:8443/a/b.m3u8?x=1' }],
-    [{ policy: 'redirect-to-https', method: 'HEAD' }, { kind: 'redirect', location: 'https://cdn.example.com:8443/a/b.m3u8?x=1' }],
-    [{ policy: 'redirect-to-https', httpsPort: 443 }, { kind: 'redirect', location: 'https://cdn.example.com/a/b.m3u8?x=1' }],
-    [{ policy: 'redirect-to-https', httpsPort: 0 }, { kind: 'redirect', location: 'https://cdn.example.com/a/b.m3u8?x=1' }],
-    [{ policy: 'redirect-to-https', host: 'cdn.example.com:8000' }, { kind: 'redirect', location: 'https://cdn.example.com:8443/a/b.m3u8?x=1' }],
-    [{ policy: 'redirect-to-https', host: '[::1]:8000' }, { kind: 'redirect', location: 'https://[::1]:8443/a/b.m3u8?x=1' }],
-    [{ policy: 'redirect-to-https', host: undefined }, { kind: 'redirect', location: 'https://d111111abcdef8.cloudfront.net:8443/a/b.m3u8?x=1' }],
+    [
+      { policy: 'redirect-to-https', method: 'HEAD' },
+      { kind: 'redirect', location: 'https://cdn.example.com:8443/a/b.m3u8?x=1' },
+    ],
+    [
+      { policy: 'redirect-to-https', httpsPort: 443 },
+      { kind: 'redirect', location: 'https://cdn.example.com/a/b.m3u8?x=1' },
+    ],
+    [
+      { policy: 'redirect-to-https', httpsPort: 0 },
+      { kind: 'redirect', location: 'https://cdn.example.com/a/b.m3u8?x=1' },
+    ],
+    [
+      { policy: 'redirect-to-https', host: 'cdn.example.com:8000' },
+      { kind: 'redirect', location: 'https://cdn.example.com:8443/a/b.m3u8?x=1' },
+    ],
+    [
+      { policy: 'redirect-to-https', host: '[::1]:8000' },
+      { kind: 'redirect', location: 'https://[::1]:8443/a/b.m3u8?x=1' },
+    ],
+    [
+      { policy: 'redirect-to-https', host: undefined },
+      { kind: 'redirect', location: 'https://d111111abcdef8.cloudfront.net:8443/a/b.m3u8?x=1' },
+    ],
     // A Host that is not a host name cannot steer the redirect anywhere else.
-    [{ policy: 'redirect-to-https', host: 'evil.example/x' }, { kind: 'redirect', location: 'https://d111111abcdef8.cloudfront.net:8443/a/b.m3u8?x=1' }],
-    [{ policy: 'redirect-to-https', host: 'a@evil.example' }, { kind: 'redirect', location: 'https://d111111abcdef8.cloudfront.net:8443/a/b.m3u8?x=1' }],
-    [{ policy: 'redirect-to-https', pathAndQuery: '//evil.example/p' }, { kind: 'redirect', location: 'https://cdn.example.com:8443//evil.example/p' }],
+    [
+      { policy: 'redirect-to-https', host: 'evil.example/x' },
+      { kind: 'redirect', location: 'https://d111111abcdef8.cloudfront.net:8443/a/b.m3u8?x=1' },
+    ],
+    [
+      { policy: 'redirect-to-https', host: 'a@evil.example' },
+      { kind: 'redirect', location: 'https://d111111abcdef8.cloudfront.net:8443/a/b.m3u8?x=1' },
+    ],
+    [
+      { policy: 'redirect-to-https', pathAndQuery: '//evil.example/p' },
+      { kind: 'redirect', location: 'https://cdn.example.com:8443//evil.example/p' },
+    ],
   ];
   it.each(rows)('%o → %o', (over, want) => expect(decide(over)).toEqual(want));
 
