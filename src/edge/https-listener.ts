@@ -35,17 +35,37 @@ export function http2ResponseHeaders(headers: readonly string[] | Record<string,
   return out;
 }
 
-/** Makes a compatibility-API request/response pair read and write as the handler expects. */
-function adaptHttp2(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void {
-  // RFC 9113 §8.3.1: :authority stands for Host; the edge routes and redirects by Host (CN-01, TLS-01).
-  if (req.headers.host === undefined && typeof req.headers[':authority'] === 'string') req.headers.host = req.headers[':authority'];
+/**
+ * The Host an HTTP/2 request stands for (RFC 9113 §8.3.1: :authority, which a Host field may
+ * repeat but not contradict), or undefined when the two differ (a malformed request).
+ */
+export function http2Host(authority: string | undefined, host: string | undefined): { host: string | undefined } | undefined {
+  if (authority === undefined) return { host };
+  if (host !== undefined && host.toLowerCase() !== authority.toLowerCase()) return undefined;
+  return { host: authority };
+}
+
+/** Makes a compatibility-API request/response pair read and write as the handler expects; false when it answered a malformed request itself. */
+function adaptHttp2(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): boolean {
+  // The edge routes, redirects, signs and forwards by Host (CN-01, TLS-01, SIG-01, HDR-03): one Host.
+  const authority = typeof req.headers[':authority'] === 'string' ? req.headers[':authority'] : undefined;
+  const resolved = http2Host(authority, req.headers.host);
+  if (!resolved) {
+    res.writeHead(400, { 'content-type': 'text/plain' });
+    res.end(':authority and Host name different hosts\n');
+    return false;
+  }
+  if (resolved.host !== undefined && req.headers.host === undefined) {
+    req.headers.host = resolved.host;
+    Object.defineProperty(req, 'rawHeaders', { value: [...req.rawHeaders, 'host', resolved.host], configurable: true, writable: true });
+  }
+  // HTTP/2 has no Transfer-Encoding: a body without Content-Length is simply DATA frames. The
+  // handler recognises a body by one of the two, so such a request is marked as chunked.
+  if (req.headers['content-length'] === undefined && !req.stream.endAfterHeaders) req.headers['transfer-encoding'] = 'chunked';
   // The compat API's `socket` is a proxy that falls back to the stream once the session is gone,
   // so at log time it would no longer look encrypted nor count bytes. The handler reads only the
   // peer address, `encrypted` and byte counters from it: give it the session's TLS socket itself
   // (its counters then include the session's other streams).
-  // HTTP/2 has no Transfer-Encoding: a body without Content-Length is simply DATA frames. The
-  // handler recognises a body by one of the two, so such a request is marked as chunked.
-  if (req.headers['content-length'] === undefined && !req.stream.endAfterHeaders) req.headers['transfer-encoding'] = 'chunked';
   const tlsSocket = req.stream.session?.socket;
   if (tlsSocket) Object.defineProperty(req, 'socket', { value: tlsSocket, configurable: true });
   const writeHead = res.writeHead.bind(res) as (status: number, headers?: Record<string, string | string[]>) => http2.Http2ServerResponse;
@@ -62,6 +82,7 @@ function adaptHttp2(req: http2.Http2ServerRequest, res: http2.Http2ServerRespons
   // The handler logs a response as complete when it is `writableFinished` (http.ServerResponse).
   const stream = res.stream;
   if (!('writableFinished' in res)) Object.defineProperty(res, 'writableFinished', { get: () => stream.writableFinished });
+  return true;
 }
 
 export interface HttpsListener {
@@ -99,7 +120,7 @@ export async function listenHttps(opts: {
       settings: { maxHeaderListSize: opts.maxHeaderBytes, maxConcurrentStreams: 128 },
     },
     (req, res) => {
-      if (req.httpVersionMajor === 2) adaptHttp2(req, res);
+      if (req.httpVersionMajor === 2 && !adaptHttp2(req, res)) return;
       opts.handler(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
     },
   );

@@ -29,6 +29,7 @@ let edge: EdgeInternals;
 const BEHAVIOURS = [
   { pathPattern: '/r/*', viewerProtocolPolicy: 'redirect-to-https', allowedMethods: 'GET,HEAD,OPTIONS,PUT,POST,PATCH,DELETE' },
   { pathPattern: '/s/*', viewerProtocolPolicy: 'https-only' },
+  { pathPattern: '/hh/*', headers: { forward: 'whitelist', whitelist: ['Host'] } },
 ];
 
 async function curl(args: string[]): Promise<{ status: number; version: string; headers: Record<string, string>; body: string }> {
@@ -153,6 +154,25 @@ describe('HTTPS listener, HTTP/2 and HTTP/1.1 by ALPN', () => {
     }
     // The origin never sees HTTP/2 pseudo-headers as header fields.
     for (const r of origin.requests) expect(Object.keys(r.headers).some((n) => n.startsWith(':'))).toBe(false);
+  });
+
+  it('HTTP/2 :authority is the Host: forwarded when Host is whitelisted; a contradicting Host field is a 400', async () => {
+    const session = http2.connect(`https://127.0.0.1:${edge.httpsPort}`, { rejectUnauthorized: false });
+    try {
+      const ok = await h2request(session, { ':method': 'GET', ':path': '/hh/a.txt' });
+      expect(ok.headers[':status']).toBe(200);
+      expect(origin.requests.find((r) => r.url === '/hh/a.txt')!.headers.host).toBe(`127.0.0.1:${edge.httpsPort}`);
+      const bad = await h2request(session, {
+        ':method': 'GET',
+        ':path': '/hh/b.txt',
+        ':authority': `127.0.0.1:${edge.httpsPort}`,
+        host: 'other.example',
+      });
+      expect(bad.headers[':status']).toBe(400);
+      expect(origin.count('/hh/b.txt')).toBe(0);
+    } finally {
+      session.close();
+    }
   });
 
   it('an HTTP/2 request body without Content-Length reaches the origin whole', async () => {

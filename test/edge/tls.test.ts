@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { certificateCovers, checkIdentity, selfSignedIdentity, selfSignedNames, sniSelector } from '../../src/edge/tls.js';
-import { http2ResponseHeaders } from '../../src/edge/https-listener.js';
+import { http2Host, http2ResponseHeaders } from '../../src/edge/https-listener.js';
 
 describe('sniSelector', () => {
   const select = sniSelector([
@@ -75,6 +75,16 @@ describe('self-signed certificate', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('the Host of an HTTP/2 request (RFC 9113 §8.3.1)', () => {
+  it.each([
+    ['a.example:8443', undefined, { host: 'a.example:8443' }],
+    ['a.example:8443', 'A.example:8443', { host: 'a.example:8443' }],
+    ['a.example:8443', 'b.example', undefined],
+    [undefined, 'b.example', { host: 'b.example' }],
+    [undefined, undefined, { host: undefined }],
+  ])(':authority %j, Host %j → %j', (authority, host, want) => expect(http2Host(authority, host)).toEqual(want));
 });
 
 describe('HTTP/2 response headers (RFC 9113 §8.2.2)', () => {
