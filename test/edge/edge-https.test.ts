@@ -114,6 +114,14 @@ describe('HTTPS listener, HTTP/2 and HTTP/1.1 by ALPN', () => {
   it('listens on the configured host only, beside the HTTP port', () => {
     expect(edge.httpsPort).toBeGreaterThan(0);
     expect(edge.httpsPort).not.toBe(edge.port);
+    // Listening sockets on that port, from the kernel's table: local address 127.0.0.1 only.
+    const hexPort = edge.httpsPort.toString(16).toUpperCase().padStart(4, '0');
+    const listening = ['/proc/net/tcp', '/proc/net/tcp6']
+      .flatMap((f) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').slice(1) : []))
+      .map((l) => l.trim().split(/\s+/))
+      .filter((cols) => cols[1]!.endsWith(`:${hexPort}`) && cols[3] === '0A')
+      .map((cols) => cols[1]!.split(':')[0]);
+    expect(listening).toEqual(['0100007F']);
   });
 
   it('curl --http2 -k gets HTTP/2 with no connection-specific headers; HTTP and HTTPS share one cache entry', async () => {
