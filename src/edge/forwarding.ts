@@ -40,6 +40,13 @@ const CLOUDFRONT_COMPUTED = new Set([
 ]);
 
 /**
+ * Fields a Connection header may not take away: the message's framing (already parsed by Node,
+ * so dropping them would only lose a body the origin then never sees) and its Host. RFC 9110
+ * §7.6.1 forbids naming fields meant for every recipient; such names are ignored.
+ */
+const NEVER_NOMINATED = new Set(['host', 'content-length', 'transfer-encoding']);
+
+/**
  * RFC 9110 §7.6.1: the field names a message's Connection header lists (lower case). They belong
  * to that one connection: a proxy neither forwards nor stores them.
  */
@@ -49,7 +56,7 @@ export function connectionNominated(rawHeaders: readonly string[]): Set<string> 
     if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
     for (const token of rawHeaders[i + 1]!.split(',')) {
       const t = token.trim().toLowerCase();
-      if (t) out.add(t);
+      if (t && !NEVER_NOMINATED.has(t)) out.add(t);
     }
   }
   return out;

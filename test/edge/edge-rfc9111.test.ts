@@ -118,6 +118,23 @@ describe('fields named in Connection are neither forwarded nor stored', () => {
     expect(seen['x-secret']).toBeUndefined();
     expect(seen['x-plain']).toBe('p');
   });
+  it('Connection cannot take away the body framing: a POST body still reaches the origin', async () => {
+    origin.route('/conn/post', (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => object({}, `got ${Buffer.concat(chunks).toString()}`)(req, res));
+    });
+    const e = await startTestEdge(origin.url, {
+      distributions: [{ defaultBehavior: { allowedMethods: 'GET,HEAD,OPTIONS,PUT,POST,PATCH,DELETE' } }],
+    });
+    try {
+      const r = await get(e.port, '/conn/post', { Connection: 'Content-Length, Host', 'Content-Type': 'text/plain' }, 'POST', 'hello');
+      expect(r.body.toString()).toBe('got hello');
+    } finally {
+      await e.close();
+    }
+  });
+
   it('a whitelisted field named in Connection is neither forwarded nor keyed: it cannot plant a variant', async () => {
     origin.route('/wl/v', (req, res) =>
       object({ 'Cache-Control': 'max-age=60' }, `variant=${req.headers['x-variant'] ?? 'none'}`)(req, res),

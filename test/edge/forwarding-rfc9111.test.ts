@@ -30,6 +30,7 @@ describe('Connection-named fields', () => {
       ['x-a', 'x-b', 'x-c'],
     ],
     [['X-A', '1'], []],
+    [['Connection', 'Host, Content-Length, Transfer-Encoding, X-A'], ['x-a']], // framing and Host cannot be taken away
   ])('%j names %j', (raw, names) => expect([...connectionNominated(raw)]).toEqual(names));
 
   it('are not forwarded to the origin, whatever they are', () => {
