@@ -5,7 +5,6 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import type { EdgeTlsConfig } from '../config/edge.js';
 import { fail, ok, type Result } from '../result.js';
 
@@ -87,6 +86,8 @@ export async function selfSignedIdentity(
     if (checked.ok && certificateCovers(checked.value, names)) return { identity, created: false, certFile };
   }
   const notBeforeDate = new Date(Date.now() - 60_000);
+  // Loaded only when a certificate is made: most starts reuse the kept one.
+  const { generate } = await import('selfsigned');
   const pems = await generate(
     [
       { name: 'commonName', value: 'localhost' },

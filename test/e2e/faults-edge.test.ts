@@ -118,7 +118,13 @@ function accessLogLines(): string[][] {
       const p = path.join(dir, e);
       if (statSync(p).isDirectory()) walk(p);
       else if (e.endsWith('.gz')) {
-        for (const line of gunzipSync(readFileSync(p)).toString('utf8').split('\n')) {
+        let text: string;
+        try {
+          text = gunzipSync(readFileSync(p)).toString('utf8');
+        } catch {
+          continue; // still being written (completed at the next flush): the caller polls again
+        }
+        for (const line of text.split('\n')) {
           if (line && !line.startsWith('#')) out.push(line.split('\t'));
         }
       }
