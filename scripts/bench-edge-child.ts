@@ -16,7 +16,7 @@ try {
   exitWithUsage(USAGE, `overrides: not JSON (${(err as Error).message})`);
 }
 const originUrl = args[1];
-const config = defaultConfig({ host: '127.0.0.1', edgePort: 0, ...overrides });
+const config = defaultConfig({ host: '127.0.0.1', edgePort: 0, edgeHttpsPort: 0, ...overrides });
 const edge = await startEdge({ config, log: silentLogger(), originUrl });
 process.stdout.on('error', () => {}); // the parent may be gone already
 process.stdout.write(`READY ${edge.port}\n`);

@@ -422,6 +422,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       '--rtmp-port', String(rtmpPort),
       '--origin-port', String(originPort),
       '--edge-port', String(edgePort),
+      '--edge-https-port', '0',
       '--data-dir', dataDir,
       '--log-level', 'warn',
       '--origin', `http://127.0.0.1:${originCounter.port}`,

@@ -54,6 +54,7 @@ function printUrls(config: Config, server: RunningServer, log: Logger): void {
   if (server.ports.edge) urls.edge = `http://${shown}:${server.ports.edge}/`;
   const player = playerUrl(readyFacts(config, server), 'live/<stream>');
   if (player) urls.player = player;
+  if (server.ports.edgeHttps) urls.edgeHttps = `https://${shown}:${server.ports.edgeHttps}/`;
   log.info({ ...urls, dataDir: config.dataDir, publishAuth: Boolean(config.ingest.publishSecret) }, 'streamfront ready');
 }
 

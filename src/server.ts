@@ -20,7 +20,7 @@ export interface Roles {
 
 export interface RunningServer {
   /** Actual ports (useful when the configuration asked for 0); 0 for a role that is not running. */
-  ports: { rtmp: number; origin: number; edge: number };
+  ports: { rtmp: number; origin: number; edge: number; /** HTTPS (h2, http/1.1) of the edge; 0 when off. */ edgeHttps: number };
   registry: LiveRegistry;
   /** The ffmpeg the packager uses, when ingest runs. */
   ffmpegPath?: string;
@@ -35,7 +35,7 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
   // process as the packager (an origin started alone serves the file-based formats only).
   const timelines = new TimelineStore();
   const closers: Array<{ name: string; close: () => Promise<void> }> = [];
-  const ports = { rtmp: 0, origin: 0, edge: 0 };
+  const ports = { rtmp: 0, origin: 0, edge: 0, edgeHttps: 0 };
   let ffmpegPath: string | undefined;
 
   const close = async (): Promise<void> => {
@@ -60,6 +60,7 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
   // A taken HTTP port is named before RTMP starts accepting publishers (ingest checks its own port).
   if (roles.origin) await ensurePortFree('HTTP origin', config.host, config.originPort);
   if (roles.edge) await ensurePortFree('edge', config.host, config.edgePort);
+  if (roles.edge) await ensurePortFree('edge HTTPS', config.host, config.edgeHttpsPort); // 0 = HTTPS off
 
   try {
     if (roles.ingest) {
@@ -78,6 +79,7 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
     if (roles.edge) {
       const edge = await startEdge({ config, log, originUrl: edgeOrigin(roles.origin ? ports.origin : config.originPort) });
       ports.edge = edge.port;
+      ports.edgeHttps = edge.httpsPort;
       closers.push({ name: 'edge', close: () => edge.close() });
     }
   } catch (err) {
@@ -105,5 +107,6 @@ export function portTakenMeanwhile(err: unknown, config: Config): unknown {
   if (e.code !== 'EADDRINUSE') return err;
   if (e.port === config.originPort) return new Error(portInUseMessage('HTTP origin', config.host, config.originPort));
   if (e.port === config.edgePort) return new Error(portInUseMessage('edge', config.host, config.edgePort));
+  if (e.port === config.edgeHttpsPort) return new Error(portInUseMessage('edge HTTPS', config.host, config.edgeHttpsPort));
   return err;
 }

@@ -22,7 +22,7 @@ async function isFree(port: number): Promise<boolean> {
 }
 
 async function config(extra: Record<string, unknown>) {
-  return defaultConfig({ host: '127.0.0.1', rtmpPort: await freePort(), originPort: await freePort(), edgePort: await freePort(), dataDir, logLevel: 'silent', ...extra });
+  return defaultConfig({ host: '127.0.0.1', rtmpPort: await freePort(), originPort: await freePort(), edgePort: await freePort(), edgeHttpsPort: 0, dataDir, logLevel: 'silent', ...extra });
 }
 
 describe('startServer', () => {

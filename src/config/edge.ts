@@ -31,11 +31,18 @@ const originSchema = z
   .object({
     /** Origin ID that behaviours name in `targetOriginId`. */
     id: z.string().min(1).max(128),
-    /** `http://host[:port][/origin-path]`. Only plain HTTP origins (SPEC ORG-04 HTTPS is out of scope). */
+    /** `http://` or `https://host[:port][/origin-path]` (SPEC ORG-04). */
     url: z
       .string()
       .url()
-      .refine((u) => u.startsWith('http://'), 'must be an http:// URL'),
+      .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL'),
+    /** SPEC ORG-04. Default from the URL's scheme; `match-viewer` talks to the origin in the viewer's scheme. */
+    originProtocolPolicy: z.enum(['http-only', 'https-only', 'match-viewer']).optional(),
+    /** Ports for `match-viewer`: default the URL's port for its own scheme, else 80 / 443. */
+    httpPort: z.number().int().min(1).max(65535).optional(),
+    httpsPort: z.number().int().min(1).max(65535).optional(),
+    /** Check the HTTPS origin's certificate and name (SPEC RSP-02, ORG-04); `false` only for self-signed test origins. */
+    tlsVerify: z.boolean().default(true),
     /** SPEC ORG-02: no response or a stall this long drops the attempt (CloudFront: 30 s). */
     responseTimeoutSeconds: z.number().positive().default(30),
     /** SPEC ORG-02: retries after a failed attempt (CloudFront: 2, so 3 attempts in all). */
@@ -72,7 +79,7 @@ const headersSchema = z
 const behaviourFields = {
   /** Origin ID; defaults to the first origin. */
   targetOriginId: z.string().min(1).optional(),
-  /** SPEC TLS-01. The emulator speaks HTTP only: `redirect-to-https` answers 301, `https-only` 403. */
+  /** SPEC TLS-01: over HTTP, `redirect-to-https` answers GET/HEAD with 301 to the HTTPS port (other methods 403), `https-only` 403. */
   viewerProtocolPolicy: z.enum(['allow-all', 'redirect-to-https', 'https-only']).default('allow-all'),
   allowedMethods: z.enum(Object.keys(METHOD_SETS) as [keyof typeof METHOD_SETS]).default('GET,HEAD'),
   /** SPEC ORG-05: OPTIONS responses cached too (only with an allowed set that contains OPTIONS). */
@@ -281,6 +288,31 @@ const realtimeLogSchema = z
   })
   .strict();
 
+const tlsIdentityFields = {
+  /** PEM certificate file (the chain after the leaf). */
+  cert: z.string().min(1),
+  /** PEM private key file, unencrypted (SPEC TLS-02). */
+  key: z.string().min(1),
+};
+
+/**
+ * Viewer HTTPS certificates (SPEC TLS-02). With neither `cert`/`key` nor `sni`, the edge makes a
+ * self-signed certificate for localhost, 127.0.0.1 and the distributions' domain names once and
+ * keeps it as PEM files under `<dataDir>/edge-tls/`.
+ */
+const tlsSchema = z
+  .object({
+    /** Default certificate (both or neither). */
+    cert: tlsIdentityFields.cert.optional(),
+    key: tlsIdentityFields.key.optional(),
+    /** Certificates chosen by the client's SNI name; `hosts` are names or leading `*.` wildcards. */
+    sni: z
+      .array(z.object({ hosts: z.array(z.string().regex(ALIAS_RE, 'host name, optional leading "*." only')).min(1), ...tlsIdentityFields }).strict())
+      .default([]),
+  })
+  .strict()
+  .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'set both cert and key, or neither', path: ['cert'] });
+
 export const edgeConfigSchema = z
   .object({
     /** Origin URL used when a distribution has no origins configured explicitly. */
@@ -344,6 +376,7 @@ export const edgeConfigSchema = z
       })
       .strict()
       .default(() => ({ maxPathsInProgress: 3000, maxRequestsInProgress: 0, reportInProgressSeconds: 2, maxWildcardPathsInProgress: 15, historyLimit: 100 })),
+    tls: tlsSchema.default(() => tlsSchema.parse({})),
     /** Enables the control API for curl users: requests may send `Authorization: Bearer <token>`. */
     adminToken: z.string().min(8).optional(),
     /**
@@ -391,3 +424,4 @@ export type DistributionConfig = z.infer<typeof distributionSchema>;
 export type BehaviourConfig = z.infer<typeof defaultBehaviourSchema> & { pathPattern?: string };
 export type EdgeOriginConfig = z.infer<typeof originSchema>;
 export type KeyPairConfig = z.infer<typeof keyPairSchema>;
+export type EdgeTlsConfig = z.infer<typeof tlsSchema>;

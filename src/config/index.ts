@@ -109,6 +109,8 @@ export const configSchema = z
     rtmpPort: port.default(1935),
     originPort: port.default(8080),
     edgePort: port.default(8000),
+    /** HTTPS (HTTP/2 and HTTP/1.1 by ALPN) port of the edge (SPEC TLS-01/02); 0 turns HTTPS off. */
+    edgeHttpsPort: port.default(8443),
     dataDir: z.string().min(1).default('./data'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** `auto`: pino-pretty lines when stdout is a terminal, JSON lines otherwise; `json` / `pretty` force one. */

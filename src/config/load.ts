@@ -15,6 +15,7 @@ export const OPTIONS: ReadonlyArray<{ flag: string; env: string; path: string[];
   { flag: 'rtmp-port', env: 'STREAMFRONT_RTMP_PORT', path: ['rtmpPort'], kind: 'int', help: 'RTMP ingest port (default 1935)' },
   { flag: 'origin-port', env: 'STREAMFRONT_ORIGIN_PORT', path: ['originPort'], kind: 'int', help: 'HTTP origin port (default 8080)' },
   { flag: 'edge-port', env: 'STREAMFRONT_EDGE_PORT', path: ['edgePort'], kind: 'int', help: 'edge emulator port (default 8000)' },
+  { flag: 'edge-https-port', env: 'STREAMFRONT_EDGE_HTTPS_PORT', path: ['edgeHttpsPort'], kind: 'int', help: 'edge HTTPS port, HTTP/2 and HTTP/1.1 (default 8443; 0 = off)' },
   { flag: 'data-dir', env: 'STREAMFRONT_DATA_DIR', path: ['dataDir'], kind: 'string', help: 'where packaged output is written (default ./data)' },
   { flag: 'log-level', env: 'STREAMFRONT_LOG_LEVEL', path: ['logLevel'], kind: 'string', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
   { flag: 'log-format', env: 'STREAMFRONT_LOG_FORMAT', path: ['logFormat'], kind: 'string', help: 'auto|json|pretty (default auto: pretty on a terminal)' },

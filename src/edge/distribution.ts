@@ -4,7 +4,7 @@
 import { METHOD_SETS, type BehaviourConfig, type DistributionConfig, type EdgeConfig } from '../config/edge.js';
 import { compilePathPattern, matchBehaviour } from './path-pattern.js';
 import { cookieWhitelistMatcher, type ForwardingRules } from './forwarding.js';
-import type { OriginTarget } from './origin-client.js';
+import { originTransport, type OriginTarget, type OriginTransportConfig } from './origin-client.js';
 import type { TtlSettings } from './freshness.js';
 import { compileCidr } from './ip-match.js';
 
@@ -40,11 +40,14 @@ export interface RuntimeDistribution {
   keyPrefix: string;
 }
 
-export function originTarget(id: string, url: string, timeoutSeconds: number, retries: number): OriginTarget & { id: string } {
+export function originTarget(id: string, url: string, timeoutSeconds: number, retries: number, transport: OriginTransportConfig = {}): OriginTarget & { id: string } {
   const u = new URL(url);
-  if (u.protocol !== 'http:') throw new Error(`edge origin ${id}: only http:// origins are supported (got ${url})`);
-  const port = u.port ? Number(u.port) : 80;
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`edge origin ${id}: only http:// and https:// origins are supported (got ${url})`);
+  const t = originTransport(u, transport);
+  const urlSchemePort = u.protocol === 'https:' ? t.httpsPort : t.httpPort;
+  const port = t.protocolPolicy === 'http-only' ? t.httpPort : t.protocolPolicy === 'https-only' ? t.httpsPort : urlSchemePort;
   return {
+    ...t,
     id,
     hostname: u.hostname.replace(/^\[|\]$/g, ''),
     port,
@@ -86,7 +89,7 @@ export function buildDistribution(cfg: DistributionConfig, defaultOriginUrl: str
     if (!defaultOriginUrl) throw new Error(`edge distribution ${cfg.id}: no origins configured and no edge.origin / --origin URL given`);
     origins.set('default', originTarget('default', defaultOriginUrl, 30, 2));
   }
-  for (const o of cfg.origins) origins.set(o.id, originTarget(o.id, o.url, o.responseTimeoutSeconds, o.retries));
+  for (const o of cfg.origins) origins.set(o.id, originTarget(o.id, o.url, o.responseTimeoutSeconds, o.retries, o));
   const first = origins.values().next().value!;
   const behaviours = cfg.behaviors.map((b, i) => runtimeBehaviour(i, b.pathPattern, b, origins, first));
   const customErrors = new Map<number, CustomErrorPage>();

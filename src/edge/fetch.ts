@@ -6,13 +6,13 @@ import type http from 'node:http';
 import type { Logger } from '../log.js';
 import type { EdgeConfig } from '../config/edge.js';
 import { errorMinTtl, type RuntimeBehaviour, type RuntimeDistribution } from './distribution.js';
-import { splitResponseHeaders } from './forwarding.js';
-import { behaviourTtl, errorTtl, forbidsCachingSetCookie, isCachedErrorStatus, originPolicy } from './freshness.js';
+import { splitResponseHeaders, updateStoredHeaders } from './forwarding.js';
+import { viewerSchemeOf } from './viewer-protocol.js';
+import { behaviourTtl, errorTtl, forbidsCachingSetCookie, isCachedErrorStatus, originPolicy, staleOnErrorAllowed } from './freshness.js';
 import { chargeOf, type ObjectStore, type StoredObject } from './store.js';
 import { OriginFailure, type OriginClient } from './origin-client.js';
 import type { RequestContext } from './context.js';
 import { SharedFetch, type FetchSubscriber } from './shared-fetch.js';
-import { NOT_MODIFIED_HEADERS } from '../http/conditionals.js';
 import { headerText, headerValue, type HeaderList } from '../http/headers.js';
 import type { DistributionStats } from './stats.js';
 import { errorPage, type Deliver } from './deliver.js';
@@ -29,6 +29,8 @@ interface FetchSpec {
   originPath: string;
   originHeaders: Record<string, string>;
   requestCookieNames: ReadonlySet<string>;
+  /** The first viewer's scheme: a match-viewer origin is asked in it (ORG-04; both schemes share the entry, 4.3). */
+  viewerScheme?: 'http' | 'https';
 }
 
 export interface FetchDeps {
@@ -90,13 +92,14 @@ export class Fetcher {
     try {
       // With a stale copy to fall back on, viewers wait at most one response timeout (then ERR-04
       // serves the copy), not the three attempts of ORG-02.
-      origin = await this.deps.client.request(beh.origin, { method: spec.method, path: spec.originPath, headers }, stale ? beh.origin.timeoutMs : undefined);
+      origin = await this.deps.client.request(beh.origin, { method: spec.method, path: spec.originPath, headers, viewerScheme: spec.viewerScheme }, stale ? beh.origin.timeoutMs : undefined);
     } catch (err) {
       stats.originRequests += this.deps.client.attempts - before;
       if (!(err instanceof OriginFailure)) throw err;
       this.deps.log.warn({ origin: beh.origin.id, path: spec.originPath, attempts: err.attempts, status: err.status }, `origin failed: ${err.message}`);
       this.forget(f, spec.key);
-      if (stale) return this.serveStaleOnError(f, spec, stale, err.status, undefined);
+      // RFC 9111 §4.2.4: must-revalidate, proxy-revalidate and s-maxage forbid serving stale.
+      if (stale && staleOnErrorAllowed(stale.headers)) return this.serveStaleOnError(f, spec, stale, err.status, undefined);
       // ERR-03: the edge's own 502/504 is cached like an origin error.
       const body = Buffer.from(errorPage(err.status, 'the origin could not be reached'));
       const hdrs: [string, string][] = [['Content-Type', 'text/html'], ['Server', 'CloudFront'], ['Date', new Date().toUTCString()]];
@@ -114,17 +117,16 @@ export class Fetcher {
     if (stale && status === 304) {
       res.resume();
       this.forget(f, spec.key);
-      const { policy } = stale.policy.revalidatedPolicy({ method: 'GET', url: spec.originPath, headers: {} }, { status: 304, headers: res.headers as Record<string, string> });
-      const refreshed = this.refreshObject(spec, stale, policy, res.rawHeaders);
+      const refreshed = this.refreshObject(spec, stale, res.rawHeaders);
       f.setHead({ kind: 'object', obj: refreshed, result: 'RefreshHit', stale: false });
       return;
     }
-    if (stale && status >= 500) {
+    if (stale && status >= 500 && staleOnErrorAllowed(stale.headers)) {
       res.resume();
       this.forget(f, spec.key);
       return this.serveStaleOnError(f, spec, stale, status, res.headers);
     }
-    const policy = originPolicy(status, res.headers, spec.originPath);
+    const policy = originPolicy(status, res.rawHeaders, spec.originPath, spec.originHeaders['authorization']);
     const isError = isCachedErrorStatus(status);
     let ttl = isError ? errorTtl(policy, errorMinTtl(d, status)) : behaviourTtl(policy, status, beh.ttl);
     const etag = headerText(res.headers.etag);
@@ -228,15 +230,13 @@ export class Fetcher {
     return h;
   }
 
-  /** TTL-07: a 304 keeps the copy; headers it carries (Cache-Control, Expires, ETag, …) update it. */
-  private refreshObject(spec: FetchSpec, stale: StoredObject, policy: StoredObject['policy'], raw304: string[]): StoredObject {
-    const updates = new Map<string, [string, string]>();
-    for (let i = 0; i + 1 < raw304.length; i += 2) {
-      const lower = raw304[i]!.toLowerCase();
-      if (NOT_MODIFIED_HEADERS.has(lower) && lower !== 'vary') updates.set(lower, [raw304[i]!, raw304[i + 1]!]);
-    }
-    const headers = stale.headers.filter(([n]) => !updates.has(n.toLowerCase()));
-    headers.push(...updates.values());
+  /** TTL-07: a 304 keeps the copy; the fields it carries update the stored ones (RFC 9111 §3.2), and the lifetime is read from the result. */
+  private refreshObject(spec: FetchSpec, stale: StoredObject, raw304: string[]): StoredObject {
+    const { beh } = spec;
+    // The 304's own no-cache="Set-Cookie" is honoured inside splitResponseHeaders (fields it names are not stored).
+    const validation = splitResponseHeaders(raw304, beh.rules.cookies, beh.isCookieWhitelisted, spec.requestCookieNames, false);
+    const headers = updateStoredHeaders(stale.headers, validation.stored);
+    const policy = originPolicy(stale.status, headers.flat(), spec.originPath, spec.originHeaders['authorization']);
     const ttl = stale.isError ? errorTtl(policy, errorMinTtl(spec.d, stale.status)) : behaviourTtl(policy, stale.status, spec.beh.ttl);
     const obj = this.makeObject(spec, stale.status, headers, stale.body, policy, ttl ?? 0, stale.isError);
     this.deps.store.set(obj);
@@ -260,7 +260,7 @@ export class Fetcher {
     let origin;
     const before = this.deps.client.attempts;
     try {
-      origin = await this.deps.client.request(beh.origin, { method: v.method, path: originPath, headers, body: hasBody ? v.req : undefined });
+      origin = await this.deps.client.request(beh.origin, { method: v.method, path: originPath, headers, body: hasBody ? v.req : undefined, viewerScheme: viewerSchemeOf(v.req) });
     } catch (err) {
       stats.originRequests += this.deps.client.attempts - before;
       if (!(err instanceof OriginFailure)) throw err;

@@ -1,6 +1,7 @@
 // What crosses the edge in each direction: request headers to a custom origin (SPEC HDR-01..05),
 // cookies (CK-01..05) and response headers to the viewer (RSP-01). Pure tables and functions.
 import { compileWildcard } from './path-pattern.js';
+import { cacheControlMembers } from './freshness.js';
 
 export type ForwardMode = 'none' | 'whitelist' | 'all';
 
@@ -69,6 +70,50 @@ const CLOUDFRONT_COMPUTED = new Set([
   'cloudfront-viewer-country',
 ]);
 
+/**
+ * Fields a Connection header may not take away: the message's framing (already parsed by Node,
+ * so dropping them would only lose a body the origin then never sees) and its Host. RFC 9110
+ * §7.6.1 forbids naming fields meant for every recipient; such names are ignored.
+ */
+const NEVER_NOMINATED = new Set(['host', 'content-length', 'transfer-encoding']);
+
+/**
+ * RFC 9110 §7.6.1: the field names a message's Connection header lists (lower case). They belong
+ * to that one connection: a proxy neither forwards nor stores them.
+ */
+export function connectionNominated(rawHeaders: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
+    for (const token of rawHeaders[i + 1]!.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t && !NEVER_NOMINATED.has(t)) out.add(t);
+    }
+  }
+  return out;
+}
+
+/** A raw header list without the named fields (lower-case names). */
+export function withoutFields(rawHeaders: readonly string[], names: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (!names.has(rawHeaders[i]!.toLowerCase())) out.push(rawHeaders[i]!, rawHeaders[i + 1]!);
+  return out;
+}
+
+/**
+ * Removes from a viewer request the fields its Connection header names, once, where the request
+ * arrives: the cache key, the cookies and the headers forwarded to the origin then all read the
+ * same fields (a field the origin never sees must not be in the key either).
+ */
+export function dropConnectionNominated(req: { rawHeaders: string[]; headers: Record<string, unknown> }): void {
+  const names = connectionNominated(req.rawHeaders);
+  if (names.size === 0) return;
+  for (const n of ['connection', 'keep-alive', 'close']) names.delete(n); // connection options, not fields the edge uses
+  if (names.size === 0) return;
+  Object.defineProperty(req, 'rawHeaders', { value: withoutFields(req.rawHeaders, names), configurable: true, writable: true });
+  for (const n of names) delete req.headers[n];
+}
+
 export interface OriginRequestInput {
   method: string;
   /** Node's rawHeaders: [name, value, name, value, ...] as the viewer sent them. */
@@ -82,6 +127,8 @@ export interface OriginRequestInput {
   viewerCountry?: string;
   /** Whether this request's response may be cached (decides gzip-only Accept-Encoding and conditionals). */
   cacheable: boolean;
+  /** The viewer's scheme, for a whitelisted CloudFront-Forwarded-Proto (HDR-03); default http. */
+  viewerScheme?: 'http' | 'https';
 }
 
 /**
@@ -98,10 +145,14 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
   let userAgent: string | undefined;
   let viewerHost: string | undefined;
   const raw = input.rawHeaders;
+  const nominated = connectionNominated(raw);
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     const value = raw[i + 1]!;
+    // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) describe the viewer's request line.
+    if (name.charCodeAt(0) === 58) continue;
     if (HOP_BY_HOP.has(name) && name !== 'transfer-encoding') continue;
+    if (nominated.has(name)) continue; // RFC 9110 §7.6.1
     if (name === 'host') {
       viewerHost = value;
       continue;
@@ -120,7 +171,9 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
       continue;
     }
     if (CLOUDFRONT_COMPUTED.has(name) || name === 'x-amz-cf-id' || EDGE_OWNED.has(name)) continue;
-    if (name === 'authorization' && !authorizationForwarded(input.method, rules.cacheOptions)) continue;
+    // HDR-03 says what happens to a header that is not whitelisted; a whitelisted Authorization is
+    // forwarded (and keyed, HDR-01), and RFC 9111 §3.5 then limits reuse of the response (freshness.ts).
+    if (name === 'authorization' && !authorizationForwarded(input.method, rules.cacheOptions) && !all && !rules.headerWhitelist.has('authorization')) continue;
     if (REMOVED.has(name) && !all && !rules.headerWhitelist.has(name)) continue;
     if (input.cacheable && CONDITIONALS.has(name)) continue;
     if (input.cacheable && !all && isBrowserContext(name) && !rules.headerWhitelist.has(name)) continue;
@@ -140,7 +193,7 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
   out['x-forwarded-for'] = xff ? `${xff}, ${input.viewerIp}` : input.viewerIp;
   out['x-amz-cf-id'] = input.cfId;
   const want = (h: string) => all || rules.headerWhitelist.has(h);
-  if (want('cloudfront-forwarded-proto')) out['cloudfront-forwarded-proto'] = 'http';
+  if (want('cloudfront-forwarded-proto')) out['cloudfront-forwarded-proto'] = input.viewerScheme ?? 'http';
   if (want('cloudfront-viewer-country') && input.viewerCountry) out['cloudfront-viewer-country'] = input.viewerCountry;
   if (want('cloudfront-is-desktop-viewer') || want('cloudfront-is-mobile-viewer') || want('cloudfront-is-tablet-viewer')) {
     const d = deviceOf(userAgent ?? '');
@@ -225,6 +278,23 @@ export function cookieHeaderOf(pairs: readonly [string, string][]): string {
   return pairs.map(([n, v]) => `${n}=${v}`).join('; ');
 }
 
+/**
+ * RFC 9111 §3.1, §5.2.2.4, §5.2.2.7: the fields a response's `no-cache="…"` and `private="…"`
+ * name may go to this viewer but are not kept for later ones (the rest of the response is; CK-05
+ * is the case of `no-cache="Set-Cookie"`).
+ */
+export function fieldsNotStored(rawHeaders: readonly string[]): Set<string> {
+  const cc: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'cache-control') cc.push(rawHeaders[i + 1]!);
+  const out = new Set<string>();
+  for (const [name, v] of cacheControlMembers(cc.join(', '))) {
+    if ((name === 'no-cache' || name === 'private') && typeof v === 'string') {
+      for (const f of v.split(',')) if (f.trim()) out.add(f.trim().toLowerCase());
+    }
+  }
+  return out;
+}
+
 /** Response headers that never reach the viewer from the origin (RSP-01; Via is replaced; framing is the edge's own). */
 const RESPONSE_DROPPED = new Set(['trailer', 'upgrade', 'via', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'content-length', 'age']);
 
@@ -241,7 +311,8 @@ function setCookieName(v: string): string {
 }
 
 /**
- * RSP-01 and CK-01..05 for the origin's raw response headers: Trailer/Upgrade removed, Via replaced
+ * RSP-01 and CK-01..05 for the origin's raw response headers: Trailer/Upgrade, Connection and the
+ * fields it names removed (RFC 9111 §3.1), Via replaced
  * (by the caller), Transfer-Encoding and Content-Length re-framed by the edge, Set-Cookie:
  * - none: removed for the viewer and the cache (CK-01);
  * - whitelist: the viewer gets all, the cache keeps whitelisted names (CK-03);
@@ -257,21 +328,47 @@ export function splitResponseHeaders(
 ): ResponseHeaderSplit {
   const viewer: [string, string][] = [];
   const stored: [string, string][] = [];
+  const nominated = connectionNominated(rawHeaders);
+  const notStored = fieldsNotStored(rawHeaders);
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
     const value = rawHeaders[i + 1]!;
-    if (RESPONSE_DROPPED.has(lower)) continue;
+    if (RESPONSE_DROPPED.has(lower) || nominated.has(lower)) continue; // RFC 9111 §3.1, RFC 9110 §7.6.1
     if (lower === 'set-cookie') {
       if (cookies === 'none') continue;
       viewer.push([name, value]);
       const n = setCookieName(value);
-      const keep = !neverCacheSetCookie && (cookies === 'all' ? requestCookieNames.has(n) : isWhitelisted(n));
+      const keep = !neverCacheSetCookie && !notStored.has(lower) && (cookies === 'all' ? requestCookieNames.has(n) : isWhitelisted(n));
       if (keep) stored.push([name, value]);
       continue;
     }
     viewer.push([name, value]);
-    stored.push([name, value]);
+    if (!notStored.has(lower)) stored.push([name, value]);
   }
   return { viewer, stored };
+}
+
+/**
+ * RFC 9111 §3.1: fields a cache keeps with a response but never takes from a 304 (§3.2): the
+ * body's own framing and coding (the stored bytes do not change: Content-Length, Content-Encoding,
+ * Content-Range, Transfer-Encoding) and Vary, on which the stored variant's key depends.
+ */
+const NOT_UPDATED_BY_304 = new Set(['content-length', 'content-encoding', 'content-range', 'transfer-encoding', 'vary']);
+
+/**
+ * RFC 9111 §3.2 / §4.3.4: the stored headers after a 304. Every field the 304 carries replaces all
+ * stored lines of that name (repeated lines kept together), except the ones above; the others stay.
+ * `validation` is the 304's headers as they would be stored (splitResponseHeaders(…).stored), so
+ * hop-by-hop, Connection-named and cookie rules were applied to them already.
+ */
+export function updateStoredHeaders(stored: readonly [string, string][], validation: readonly [string, string][]): [string, string][] {
+  const replacing = new Set<string>();
+  for (const [n] of validation) {
+    const lower = n.toLowerCase();
+    if (!NOT_UPDATED_BY_304.has(lower)) replacing.add(lower);
+  }
+  const out: [string, string][] = stored.filter(([n]) => !replacing.has(n.toLowerCase()));
+  for (const [n, v] of validation) if (replacing.has(n.toLowerCase())) out.push([n, v]);
+  return out;
 }

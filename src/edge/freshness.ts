@@ -1,6 +1,8 @@
-// CloudFront's TTL policy (SPEC TTL-01..07, ERR-01/02) on top of http-cache-semantics, which
-// parses Cache-Control / Expires / Date / Age and does revalidation bookkeeping. Pure apart from the
-// clock inside CachePolicy.
+// CloudFront's TTL policy (SPEC TTL-01..07, ERR-01/02) on top of http-cache-semantics, which keeps
+// the stored headers, Age and revalidation bookkeeping. Where the guide is silent, RFC 9111 rules:
+// the origin's headers are normalised here before the library sees them (directive names are
+// case-insensitive, an invalid Expires or delta-seconds means stale), and the lifetime is computed
+// here, not by the library. Pure apart from the clock inside CachePolicy.
 import CachePolicy from 'http-cache-semantics';
 import { CACHED_ERROR_CODES } from '../config/edge.js';
 
@@ -20,36 +22,156 @@ export function isCachedErrorStatus(status: number): boolean {
   return ERROR_STATUSES.has(status);
 }
 
+/** A moment long past: what an invalid Expires stands for (RFC 9111 §5.3). */
+const LONG_AGO = 'Thu, 01 Jan 1970 00:00:00 GMT';
+
 /**
- * The CachePolicy for an origin response, built from what CloudFront takes into account:
- * - no viewer request headers: viewer Cache-Control/Pragma cannot change caching (TTL-06), and
- *   Authorization never reaches a GET/HEAD origin request (HDR-03);
- * - no Set-Cookie and no Vary: cookies have their own rules (CK-01..05) and Vary is only honoured
- *   for Accept-Encoding, which is already in the cache key (RSP-01, 4.3);
- * - a field-specific `no-cache="Set-Cookie"` only withholds that header from the cache (CK-05);
- * - error statuses are read as 200 so the library reports the header lifetime; ERR-02 applies it.
+ * Cache-Control directives (RFC 9111 §5.2): names lower-cased (they are case-insensitive),
+ * quoted-string values unquoted, commas inside quotes kept, the first occurrence of a name kept.
  */
-export function originPolicy(status: number, headers: ResponseHeaders, url: string): CachePolicy {
-  const h: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name === 'set-cookie' || name === 'vary') continue;
-    h[name] = Array.isArray(value) ? value.join(', ') : value;
+export function parseCacheControl(value: string | undefined): Map<string, string | true> {
+  const out = new Map<string, string | true>();
+  for (const [name, v] of cacheControlMembers(value)) if (!out.has(name)) out.set(name, v);
+  return out;
+}
+
+/** Every Cache-Control member in order, repeated names included (names lower-cased, quotes removed). */
+export function cacheControlMembers(value: string | undefined): [string, string | true][] {
+  const out: [string, string | true][] = [];
+  if (!value) return out;
+  let i = 0;
+  const n = value.length;
+  const skip = (chars: string) => {
+    while (i < n && chars.includes(value[i]!)) i++;
+  };
+  while (i < n) {
+    skip(' \t,');
+    const nameStart = i;
+    while (i < n && !'=, \t'.includes(value[i]!)) i++;
+    const name = value.slice(nameStart, i).toLowerCase();
+    skip(' \t');
+    let v: string | true = true;
+    if (value[i] === '=') {
+      i++;
+      skip(' \t');
+      if (value[i] === '"') {
+        let text = '';
+        for (i++; i < n && value[i] !== '"'; i++) text += value[i] === '\\' && i + 1 < n ? value[++i] : value[i];
+        i++;
+        v = text;
+      } else {
+        const valueStart = i;
+        while (i < n && value[i] !== ',') i++;
+        v = value.slice(valueStart, i).trim();
+      }
+    }
+    while (i < n && value[i] !== ',') i++; // anything after a quoted value up to the next member
+    if (name) out.push([name, v]);
   }
-  if (h['cache-control']) h['cache-control'] = withoutFieldSpecificDirectives(h['cache-control']);
+  return out;
+}
+
+/** RFC 9111 §1.2.2 delta-seconds: digits only; anything else is invalid (and so stale, §4.2.1). */
+function deltaSeconds(v: string | true | undefined): number | undefined {
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) return undefined;
+  return Math.min(Number(v), 2147483648);
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const DAY = '(Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const LONG_DAY = '(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
+const MON = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
+const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d{2}) ${MON} (\\d{4}) ${TIME} GMT$`);
+const RFC850 = new RegExp(`^${LONG_DAY}, (\\d{2})-${MON}-(\\d{2}) ${TIME} GMT$`);
+const ASCTIME = new RegExp(`^${DAY} ${MON} ( \\d|\\d{2}) ${TIME} (\\d{4})$`);
+
+/**
+ * An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, or the obsolete RFC 850 and asctime forms) in ms, or
+ * undefined for anything else: extra spaces, one-digit hours, other zones, impossible days.
+ */
+export function parseHttpDate(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  let y: number, mon: string, d: number, hh: number, mm: number, ss: number;
+  let m = IMF_FIXDATE.exec(value);
+  if (m) [d, mon, y, hh, mm, ss] = [Number(m[2]), m[3]!, Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7])];
+  else if ((m = RFC850.exec(value))) {
+    // RFC 9110 §5.6.7: a two-digit year more than 50 years in the future is in the past century.
+    const yy = Number(m[4]);
+    const now = new Date().getUTCFullYear();
+    y = 2000 + yy > now + 50 ? 1900 + yy : 2000 + yy;
+    [d, mon, hh, mm, ss] = [Number(m[2]), m[3]!, Number(m[5]), Number(m[6]), Number(m[7])];
+  } else if ((m = ASCTIME.exec(value))) [mon, d, hh, mm, ss, y] = [m[2]!, Number(m[3]!.trim()), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7])];
+  else return undefined;
+  const month = MONTHS.indexOf(mon);
+  if (hh > 23 || mm > 59 || ss > 60 || d < 1) return undefined;
+  const t = Date.UTC(y, month, d, hh, mm, Math.min(ss, 59));
+  return new Date(t).getUTCDate() === d ? t : undefined; // 31 Feb is not a date
+}
+
+/** The response's Cache-Control as the library should read it: see originPolicy. */
+function normalisedCacheControl(value: string): string {
+  const parts: string[] = [];
+  for (const [name, v] of parseCacheControl(value)) {
+    // `no-cache="Set-Cookie"` / `private="X"` name header fields; they do not forbid caching the object (CK-05).
+    if ((name === 'no-cache' || name === 'private') && v !== true) continue;
+    if (name === 'max-age' || name === 's-maxage') {
+      parts.push(`${name}=${deltaSeconds(v) ?? 0}`);
+      continue;
+    }
+    parts.push(v === true ? name : `${name}="${v.replace(/["\\]/g, '\\$&')}"`);
+  }
+  return parts.join(', ');
+}
+
+/** Response headers as a record of lower-case names (repeated fields joined), and how often each came. */
+function headerRecord(headers: ResponseHeaders | readonly string[]): { h: Record<string, string>; count: Map<string, number> } {
+  const h: Record<string, string> = {};
+  const count = new Map<string, number>();
+  const add = (name: string, value: string) => {
+    const lower = name.toLowerCase();
+    count.set(lower, (count.get(lower) ?? 0) + 1);
+    h[lower] = h[lower] === undefined ? value : `${h[lower]}, ${value}`;
+  };
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) add(headers[i]!, headers[i + 1]!);
+  } else {
+    for (const [name, value] of Object.entries(headers as ResponseHeaders)) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) value.forEach((v) => add(name, v));
+      else add(name, value);
+    }
+  }
+  return { h, count };
+}
+
+/**
+ * The CachePolicy for an origin response (headers as Node's record, or the raw `[name, value, …]`
+ * list, which also shows repeated Expires lines), built from what CloudFront takes into account:
+ * - no viewer request headers: viewer Cache-Control/Pragma cannot change caching (TTL-06); only
+ *   an Authorization the edge forwarded (a whitelisted one, HDR-01) is recorded, for RFC 9111 §3.5;
+ * - no Set-Cookie: cookies have their own rules (CK-01..05);
+ * - no Vary, which is only honoured for Accept-Encoding, already in the cache key (RSP-01, 4.3),
+ *   except `Vary: *`, which RFC 9111 §4.1 says never matches: it is kept so the object is not stored;
+ * - Cache-Control normalised: directive names lower-cased, `max-age`/`s-maxage` that are not
+ *   delta-seconds read as 0, field-specific `no-cache="Set-Cookie"` dropped (CK-05);
+ * - an Expires that is not one HTTP-date (several lines, another format) means already expired;
+ * - error statuses are read as 200 so the library keeps their headers; ERR-02 applies the TTL.
+ */
+export function originPolicy(status: number, headers: ResponseHeaders | readonly string[], url: string, forwardedAuthorization?: string): CachePolicy {
+  const { h, count } = headerRecord(headers);
+  delete h['set-cookie'];
+  const vary = h['vary'];
+  delete h['vary'];
+  if (vary !== undefined && vary.split(',').some((t) => t.trim() === '*')) h['vary'] = '*';
+  if (h['cache-control'] !== undefined) h['cache-control'] = normalisedCacheControl(h['cache-control']);
+  if (h['expires'] !== undefined && ((count.get('expires') ?? 0) > 1 || parseHttpDate(h['expires']) === undefined)) h['expires'] = LONG_AGO;
   const policyStatus = ERROR_STATUSES.has(status) && !CACHEABLE_STATUSES.has(status) ? 200 : status;
   return new CachePolicy(
-    { method: 'GET', url, headers: {} },
+    { method: 'GET', url, headers: forwardedAuthorization !== undefined ? { authorization: forwardedAuthorization } : {} },
     { status: policyStatus, headers: h },
     { shared: true, cacheHeuristic: 0, immutableMinTimeToLive: 0 },
   );
-}
-
-/** `no-cache="Set-Cookie"` / `private="X"` name header fields, they do not forbid caching the object. */
-function withoutFieldSpecificDirectives(cc: string): string {
-  return cc
-    .split(',')
-    .filter((d) => !/^\s*(no-cache|private)\s*=/i.test(d))
-    .join(',');
 }
 
 /** CK-05: the origin asked that Set-Cookie never be cached. */
@@ -59,13 +181,52 @@ export function forbidsCachingSetCookie(headers: ResponseHeaders): boolean {
   return /no-cache\s*=\s*"?[^",]*set-cookie/i.test(text);
 }
 
-/** The directives http-cache-semantics parsed (its serialised form is its public view of them). */
-function directives(policy: CachePolicy): Record<string, string | boolean> {
-  return (policy.toObject() as { rescc: Record<string, string | boolean> }).rescc;
+interface PolicyView {
+  t: number;
+  resh: Record<string, string>;
+  rescc: Record<string, string | boolean>;
+  /** False when the request carried Authorization. */
+  a: boolean;
 }
 
-function hasExpires(policy: CachePolicy): boolean {
-  return (policy.toObject() as { resh: Record<string, string> }).resh.expires !== undefined;
+/** What http-cache-semantics keeps (its serialised form is its public view of it). */
+function viewOf(policy: CachePolicy): PolicyView {
+  return policy.toObject() as unknown as PolicyView;
+}
+
+function hasExplicitLifetime(p: PolicyView): boolean {
+  return p.rescc['s-maxage'] !== undefined || p.rescc['max-age'] !== undefined || p.resh.expires !== undefined;
+}
+
+/**
+ * The lifetime the headers give (RFC 9111 §4.2.1, shared cache): s-maxage, else max-age, else
+ * Expires − Date. `proxy-revalidate` and `must-revalidate` do not shorten it: they only forbid
+ * serving the object stale (see staleOnErrorAllowed).
+ */
+function headerLifetime(p: PolicyView): number {
+  const s = deltaSeconds(p.rescc['s-maxage'] as string | undefined);
+  if (s !== undefined) return s;
+  const m = deltaSeconds(p.rescc['max-age'] as string | undefined);
+  if (m !== undefined) return m;
+  const expires = parseHttpDate(p.resh.expires);
+  if (expires === undefined) return 0;
+  const date = parseHttpDate(p.resh.date) ?? p.t;
+  return Math.max(0, (expires - date) / 1000);
+}
+
+/**
+ * Responses RFC 9111 forbids reusing whatever the TTLs say: `Vary: *` never matches a later
+ * request (§4.1); a response to a request that carried Authorization is reused only with
+ * `public`, `must-revalidate` or `s-maxage` (§3.5); interim 1xx responses are not final (§3).
+ */
+function neverReused(p: PolicyView, status: number): boolean {
+  if (status < 200) return true;
+  if (p.resh.vary === '*') return true;
+  if (p.a === false) {
+    const allowed = p.rescc['public'] !== undefined || p.rescc['must-revalidate'] !== undefined || p.rescc['s-maxage'] !== undefined;
+    if (!allowed) return true;
+  }
+  return false;
 }
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
@@ -84,12 +245,13 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), h
  */
 export function behaviourTtl(policy: CachePolicy, status: number, ttl: TtlSettings): number | null {
   if (!CACHEABLE_STATUSES.has(status)) return null;
-  const cc = directives(policy);
+  const p = viewOf(policy);
+  if (neverReused(p, status)) return null;
+  const cc = p.rescc;
   if (cc['no-cache'] === true || cc['no-store'] !== undefined || cc['private'] === true) {
     return ttl.minTtl > 0 ? Math.min(ttl.minTtl, ttl.maxTtl) : null;
   }
-  const explicit = cc['s-maxage'] !== undefined || cc['max-age'] !== undefined || hasExpires(policy);
-  const headerTtl = explicit ? policy.maxAge() : ttl.defaultTtl;
+  const headerTtl = hasExplicitLifetime(p) ? headerLifetime(p) : ttl.defaultTtl;
   return clamp(headerTtl, ttl.minTtl, ttl.maxTtl);
 }
 
@@ -98,8 +260,18 @@ export function behaviourTtl(policy: CachePolicy, status: number, ttl: TtlSettin
  * otherwise for exactly the error min TTL. Returns null when that is 0 (SPEC §9.17 allows 0).
  */
 export function errorTtl(policy: CachePolicy, errorMinTtl: number): number | null {
-  const cc = directives(policy);
-  const explicit = cc['s-maxage'] !== undefined || cc['max-age'] !== undefined || hasExpires(policy);
-  const v = explicit ? Math.max(policy.maxAge(), errorMinTtl) : errorMinTtl;
+  const p = viewOf(policy);
+  if (neverReused(p, 200)) return null; // an error status is never a 1xx
+  const v = hasExplicitLifetime(p) ? Math.max(headerLifetime(p), errorMinTtl) : errorMinTtl;
   return v > 0 ? v : null;
+}
+
+/**
+ * ERR-04 serves an expired copy when the origin fails, but RFC 9111 §4.2.4 forbids it for a
+ * response with `must-revalidate`, `proxy-revalidate` or `s-maxage` (§5.2.2.2, .8, .10): such a
+ * copy is revalidated or the origin's error is passed on. `headers` are the stored ones.
+ */
+export function staleOnErrorAllowed(headers: readonly (readonly [string, string])[]): boolean {
+  const cc = parseCacheControl(headers.filter(([n]) => n.toLowerCase() === 'cache-control').map(([, v]) => v).join(', '));
+  return !cc.has('must-revalidate') && !cc.has('proxy-revalidate') && !cc.has('s-maxage');
 }

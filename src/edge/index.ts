@@ -7,9 +7,13 @@ import type { Logger } from '../log.js';
 import { buildDistribution } from './distribution.js';
 import { connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
 import { EdgeServer } from './server.js';
+import { viewerTls } from './tls.js';
+import { listenHttps, type HttpsListener } from './https-listener.js';
 
 export interface EdgeHandle {
   port: number;
+  /** HTTPS port (HTTP/2 and HTTP/1.1), 0 when HTTPS is off (`edgeHttpsPort: 0`). */
+  httpsPort: number;
   close(): Promise<void>;
 }
 
@@ -46,7 +50,9 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   const originUrl = opts.originUrl ?? edge.origin;
   const distributions = buildDistributions(config, originUrl);
   const logDir = edge.logs.enabled ? resolve(edge.logs.dir ?? join(config.dataDir, 'edge-logs')) : undefined;
-  const server = new EdgeServer({ cfg: edge, distributions, log, logDir });
+  // TLS-02: certificates are read (or made) before anything listens, so a bad file fails the start.
+  const tlsMaterial = config.edgeHttpsPort === 0 ? undefined : await viewerTls(edge.tls, config.dataDir, distributions.map((d) => d.domainName));
+  const server = new EdgeServer({ cfg: edge, distributions, log, logDir, httpsPort: config.edgeHttpsPort });
   // ORG-03: Node's own header limit sits above ours so the edge can answer 413 itself; recv checks
   // Host itself (Node's check would run before the header-count limit and hide it).
   const httpServer = http.createServer(
@@ -80,7 +86,26 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
     });
   });
   const port = (httpServer.address() as AddressInfo).port;
-  server.localAuthorities = localAuthoritiesOf(config.host, port);
+  let https: HttpsListener | undefined;
+  if (tlsMaterial) {
+    try {
+      https = await listenHttps({
+        host: config.host,
+        port: config.edgeHttpsPort,
+        tls: tlsMaterial,
+        handler: server.handle,
+        maxHeaderBytes: Math.max(edge.limits.maxRequestBytes * 2, 16384),
+        onClientError: (err, socket) => httpServer.emit('clientError', err, socket),
+      });
+      // The same caps and per-address counts as the HTTP listener.
+      gateHttpServer(https.server, gate, log, 'edge-https');
+    } catch (err) {
+      await new Promise<void>((r) => httpServer.close(() => r()));
+      throw err;
+    }
+    log.info({ httpsPort: https.port, certificate: tlsMaterial.source, certFile: tlsMaterial.certFile, sniEntries: tlsMaterial.sni.length }, 'edge HTTPS listening (h2, http/1.1)');
+  }
+  server.localAuthorities = [...localAuthoritiesOf(config.host, port), ...(https ? localAuthoritiesOf(config.host, https.port) : [])];
   log.info(
     { port, host: config.host, distributions: distributions.map((d) => ({ id: d.id, origins: [...new Set([d.defaultBehaviour, ...d.behaviours].map((b) => `${b.origin.hostname}:${b.origin.port}${b.origin.basePath}`))] })), logDir },
     'edge listening',
@@ -88,9 +113,11 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   let closing: Promise<void> | undefined;
   return {
     port,
+    httpsPort: https?.port ?? 0,
     server,
     close() {
       closing ??= (async () => {
+        await https?.close();
         await new Promise<void>((r) => {
           httpServer.close(() => r());
           httpServer.closeAllConnections();

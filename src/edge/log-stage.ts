@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import { detailedResultType, loggedResultType, type AccessLogRecord, type ResultType } from './access-log.js';
 import type { RealtimeLogWriter } from './realtime-log.js';
+import { viewerSchemeOf } from './viewer-protocol.js';
 import type { RequestContext } from './context.js';
 import { headerText } from '../http/headers.js';
 
@@ -38,7 +39,7 @@ export function logAndCount(v: RequestContext, edgeLocation: string, includeCook
     resultType: result,
     requestId: v.requestId,
     hostHeader: headerText(h.host),
-    protocol: 'http',
+    protocol: viewerSchemeOf(req),
     csBytes,
     timeTaken: (performance.now() - v.startedAt) / 1000,
     // The standard log's later fields.

@@ -17,10 +17,10 @@ export interface CanonicalRequest {
   params: [string, string][];
   dist: RuntimeDistribution;
   /**
-   * Scheme and authority a signed URL's resource is built from (SIG-05): the distribution's own
-   * domain name, and the alias or local listen address the Host named. Never the raw Host text.
+   * Authorities a signed URL's resource is built from (SIG-05): the distribution's own domain
+   * name, and the alias or local listen address the Host named. Never the raw Host text.
    */
-  signingBases: string[];
+  signingNames: string[];
 }
 
 export interface RecvLimits {
@@ -93,7 +93,7 @@ export function recv(req: http.IncomingMessage, headerBytes: number, limits: Rec
   const query = canonicalQuery(q < 0 ? '' : url.slice(q + 1));
   if (!query.ok) throw new HttpError(400, 'InvalidQuery', query.reason);
   const { dist, ownName } = route(host);
-  const signingBases = [`http://${dist.domainName}`];
-  if (ownName !== undefined && ownName !== dist.domainName) signingBases.push(`http://${ownName}`);
-  return { method: req.method ?? 'GET', path: path.value, query: query.value, params: queryPairs(query.value), dist, signingBases };
+  const signingNames = [dist.domainName];
+  if (ownName !== undefined && ownName !== dist.domainName) signingNames.push(ownName);
+  return { method: req.method ?? 'GET', path: path.value, query: query.value, params: queryPairs(query.value), dist, signingNames };
 }

@@ -15,7 +15,7 @@ import {
   type RuntimeDistribution,
 } from './distribution.js';
 import { cacheKey, invalidationPath } from './cache-key.js';
-import { acceptsGzip, forwardedCookies, cookieHeaderOf, keyedHeadersOf, originRequestHeaders, parseCookieHeader } from './forwarding.js';
+import { acceptsGzip, forwardedCookies, cookieHeaderOf, dropConnectionNominated, keyedHeadersOf, originRequestHeaders, parseCookieHeader } from './forwarding.js';
 import { recv, requestHeaderBytes, type CanonicalRequest, type ParsedHost, type RecvLimits } from './recv.js';
 import { HttpError } from '../result.js';
 import { viewerChecks } from './viewer-checks.js';
@@ -34,6 +34,7 @@ import { RealtimeLogWriter } from './realtime-log.js';
 import { DistributionStats } from './stats.js';
 import { newRequestId } from './request-id.js';
 import { fullGcHint } from './gc-hint.js';
+import { viewerSchemeOf } from './viewer-protocol.js';
 import { createControlApi, isControlApiPath, type ControlApi } from './control/index.js';
 
 type Viewer = RequestContext;
@@ -44,6 +45,8 @@ export interface EdgeServerOptions {
   log: Logger;
   /** Directory for access logs, or undefined when logging is off. */
   logDir?: string;
+  /** The edge's HTTPS port for TLS-01 redirects; 0 (the default) when HTTPS is off. */
+  httpsPort?: number;
 }
 
 export class EdgeServer {
@@ -116,6 +119,7 @@ export class EdgeServer {
   }
 
   readonly handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    dropConnectionNominated(req); // RFC 9110 §7.6.1: one set of fields for every later rule
     const url = req.url ?? '/';
     const socket = req.socket;
     const q = url.indexOf('?');
@@ -166,8 +170,15 @@ export class EdgeServer {
   private viewerRequest(v: Viewer, c: CanonicalRequest): void {
     const { req } = v;
     const d = c.dist;
+    const scheme = viewerSchemeOf(req);
     // Stage 2: viewer checks.
-    const check = viewerChecks(c, v.viewerIp, headerText(req.headers.host), req.url ?? '/', { geo: this.geo, keys: this.keys, now: Math.floor(Date.now() / 1000) });
+    const check = viewerChecks(c, v.viewerIp, headerText(req.headers.host), req.url ?? '/', {
+      geo: this.geo,
+      keys: this.keys,
+      now: Math.floor(Date.now() / 1000),
+      scheme,
+      httpsPort: this.opts.httpsPort ?? 0,
+    });
     if (check.kind === 'refuse') return this.edgeError(v, check.error.status, check.error.message);
     if (check.kind === 'redirect') return this.deliver.edgeMade(v, 301, [['Location', check.location]], '');
     const { beh, path, ownQuery, country } = check;
@@ -186,6 +197,7 @@ export class EdgeServer {
       originHost: beh.origin.hostHeader,
       viewerCountry: country,
       cacheable,
+      viewerScheme: scheme,
     });
     if (cookies.length) originHeaders['cookie'] = cookieHeaderOf(cookies);
     if (!cacheable) return this.guard(v, this.fetcher.pass(v, beh, originPath, originHeaders, (status) => this.edgeError(v, status, 'the origin could not be reached')));
@@ -217,6 +229,7 @@ export class EdgeServer {
       originPath,
       originHeaders,
       requestCookieNames: new Set(parseCookieHeader(req.headers.cookie).map(([n]) => n)),
+      viewerScheme: scheme,
     };
     this.fetcher.join(spec, obj && !obj.isError ? obj : undefined, this.viewerSubscriber(v));
   }

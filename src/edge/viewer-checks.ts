@@ -7,6 +7,7 @@ import { behaviourFor, geoAllows, type RuntimeBehaviour } from './distribution.j
 import { countryOf } from './ip-match.js';
 import type { CanonicalRequest } from './recv.js';
 import { verifySignedUrl, type SigningKey } from './signed-urls.js';
+import { viewerProtocolDecision } from './viewer-protocol.js';
 
 /** What the later stages need once a viewer may be served. */
 export interface ViewerPass {
@@ -26,6 +27,10 @@ export interface ViewerCheckEnv {
   keys: ReadonlyMap<string, SigningKey>;
   /** Unix seconds (SIG-06: expiry is checked when the request arrives). */
   now: number;
+  /** The scheme the viewer used (TLS-01, and the signed Resource's scheme, SIG-01). */
+  scheme: 'http' | 'https';
+  /** The edge's HTTPS port for TLS-01 redirects; 0 when HTTPS is off. */
+  httpsPort: number;
 }
 
 const refuse = (status: number, code: string, message: string): ViewerDecision => ({ kind: 'refuse', error: new HttpError(status, code, message) });
@@ -38,8 +43,17 @@ export function viewerChecks(c: CanonicalRequest, viewerIp: string, hostHeader: 
   // DRO-01: only `/` itself is rewritten.
   const path = c.path === '/' && d.cfg.defaultRootObject ? `/${d.cfg.defaultRootObject}` : c.path;
   const beh = behaviourFor(d, path);
-  if (beh.cfg.viewerProtocolPolicy === 'redirect-to-https') return { kind: 'redirect', location: `https://${hostHeader ?? d.domainName}${rawUrl}` };
-  if (beh.cfg.viewerProtocolPolicy === 'https-only') return refuse(403, 'HttpsRequired', 'HTTPS is required');
+  const protocol = viewerProtocolDecision({
+    policy: beh.cfg.viewerProtocolPolicy,
+    scheme: env.scheme,
+    method: c.method,
+    host: hostHeader,
+    domainName: d.domainName,
+    pathAndQuery: rawUrl,
+    httpsPort: env.httpsPort,
+  });
+  if (protocol.kind === 'redirect') return { kind: 'redirect', location: protocol.location };
+  if (protocol.kind === 'forbid') return refuse(403, 'HttpsRequired', protocol.reason);
   if (!beh.allowedMethods.has(c.method)) return refuse(403, 'MethodNotAllowed', `method ${c.method} is not allowed here`);
   const signed = beh.cfg.trustedSigners.length > 0;
   const ownQuery = signed ? withoutSigningParams(c.query) : c.query;
@@ -48,7 +62,8 @@ export function viewerChecks(c: CanonicalRequest, viewerIp: string, hostHeader: 
     // canonical path and query, never the raw Host or the raw bytes of the request line.
     const resourcePath = `${c.path}${ownQuery ? `?${ownQuery}` : ''}`;
     const check = verifySignedUrl({
-      resources: c.signingBases.map((b) => b + resourcePath),
+      // SIG-01: the signed Resource is the URL the viewer asked for, scheme included.
+      resources: c.signingNames.map((name) => `${env.scheme}://${name}${resourcePath}`),
       rawQuery: c.query,
       viewerIp,
       now: env.now,

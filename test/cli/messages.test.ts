@@ -98,8 +98,9 @@ describe('a taken port is one friendly line', () => {
     ['rtmp', 'RTMP'],
     ['origin', 'HTTP origin'],
     ['edge', 'edge'],
+    ['edgeHttps', 'edge HTTPS'],
   ] as const)('%s port', async (which, label) => {
-    const ports = { rtmp: await freePort(), origin: await freePort(), edge: await freePort() };
+    const ports = { rtmp: await freePort(), origin: await freePort(), edge: await freePort(), edgeHttps: await freePort() };
     const squatter = net.createServer();
     await new Promise<void>((r) => squatter.listen(ports[which], '127.0.0.1', () => r()));
     try {
@@ -116,6 +117,8 @@ describe('a taken port is one friendly line', () => {
           String(ports.origin),
           '--edge-port',
           String(ports.edge),
+          '--edge-https-port',
+          String(ports.edgeHttps),
           '--data-dir',
           path.join(work, `busy-${which}`),
           '--log-format',
@@ -144,12 +147,13 @@ describe('a taken port is one friendly line', () => {
 });
 
 describe('a port taken between the check and the listen', () => {
-  const config = defaultConfig({ host: '127.0.0.1', originPort: 18080, edgePort: 18000 });
+  const config = defaultConfig({ host: '127.0.0.1', originPort: 18080, edgePort: 18000, edgeHttpsPort: 18443 });
   const inUse = (port: number) =>
     Object.assign(new Error(`listen EADDRINUSE: address already in use 127.0.0.1:${port}`), { code: 'EADDRINUSE', port });
   it.each([
     [18080, 'HTTP origin port 127.0.0.1:18080 is already in use'],
     [18000, 'edge port 127.0.0.1:18000 is already in use'],
+    [18443, 'edge HTTPS port 127.0.0.1:18443 is already in use'],
   ])('port %i → "%s"', (port, message) => {
     expect((portTakenMeanwhile(inUse(port), config) as Error).message).toBe(message);
   });
@@ -171,6 +175,8 @@ async function edgeOutput(viaTerminal: boolean, extra: string[] = []): Promise<{
     '127.0.0.1',
     '--edge-port',
     String(port),
+    '--edge-https-port',
+    '0',
     '--origin',
     'http://127.0.0.1:9',
     '--data-dir',

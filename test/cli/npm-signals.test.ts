@@ -62,6 +62,8 @@ async function runNpmScript(script: 'start' | 'demo', ownProcessGroup = false) {
     String(ports.origin),
     '--edge-port',
     String(ports.edge),
+    '--edge-https-port',
+    '0',
     '--data-dir',
     path.join(work, 'data'),
     '--log-format',

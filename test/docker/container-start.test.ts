@@ -61,6 +61,7 @@ async function containerEnv(extra: Record<string, string> = {}): Promise<Record<
     STREAMFRONT_RTMP_PORT: String(await freePort()),
     STREAMFRONT_ORIGIN_PORT: String(await freePort()),
     STREAMFRONT_EDGE_PORT: String(await freePort()),
+    STREAMFRONT_EDGE_HTTPS_PORT: String(await freePort()),
     STREAMFRONT_DATA_DIR: dataDir,
     STREAMFRONT_LOG_LEVEL: 'warn',
     ...(existsSync(df.env.FFMPEG_PATH ?? '') ? {} : { FFMPEG_PATH: 'ffmpeg' }),

@@ -122,7 +122,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     rtmpPort: await freePort(),
     originPort: await freePort(),
-    edgePort: await freePort(),
+    edgePort: await freePort(), edgeHttpsPort: 0,
     dataDir,
     logLevel: 'silent',
     edge: {

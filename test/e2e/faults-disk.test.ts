@@ -80,7 +80,7 @@ beforeAll(async () => {
   });
   const log = pino({ level: 'info' }, sink);
   server = await startServer({
-    config: defaultConfig({ host: '127.0.0.1', rtmpPort: await freePort(), originPort: await freePort(), edgePort: await freePort(), dataDir, logLevel: 'info' }),
+    config: defaultConfig({ host: '127.0.0.1', rtmpPort: await freePort(), originPort: await freePort(), edgePort: await freePort(), edgeHttpsPort: 0, dataDir, logLevel: 'info' }),
     log,
     roles: { ingest: true, origin: true, edge: false },
   });

@@ -118,7 +118,13 @@ function accessLogLines(): string[][] {
       const p = path.join(dir, e);
       if (statSync(p).isDirectory()) walk(p);
       else if (e.endsWith('.gz')) {
-        for (const line of gunzipSync(readFileSync(p)).toString('utf8').split('\n')) {
+        let text: string;
+        try {
+          text = gunzipSync(readFileSync(p)).toString('utf8');
+        } catch {
+          continue; // still being written (completed at the next flush): the caller polls again
+        }
+        for (const line of text.split('\n')) {
           if (line && !line.startsWith('#')) out.push(line.split('\t'));
         }
       }
@@ -132,7 +138,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'streamfront-faults-edge-'));
   logDir = path.join(work, 'edge-logs');
   origin = await startServer({
-    config: defaultConfig({ host: '127.0.0.1', rtmpPort: await freePort(), originPort: await freePort(), edgePort: await freePort(), dataDir: path.join(work, 'origin'), logLevel: 'silent' }),
+    config: defaultConfig({ host: '127.0.0.1', rtmpPort: await freePort(), originPort: await freePort(), edgePort: await freePort(), edgeHttpsPort: 0, dataDir: path.join(work, 'origin'), logLevel: 'silent' }),
     log: silentLogger(),
     roles: { ingest: true, origin: true, edge: false },
   });
@@ -144,7 +150,7 @@ beforeAll(async () => {
       host: '127.0.0.1',
       rtmpPort: await freePort(),
       originPort: await freePort(),
-      edgePort: await freePort(),
+      edgePort: await freePort(), edgeHttpsPort: 0,
       dataDir: path.join(work, 'edge'),
       logLevel: 'silent',
       edge: {

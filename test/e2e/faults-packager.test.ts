@@ -42,7 +42,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     rtmpPort: await freePort(),
     originPort: await freePort(),
-    edgePort: await freePort(),
+    edgePort: await freePort(), edgeHttpsPort: 0,
     dataDir: path.join(work, 'data'),
     logLevel: 'silent',
     // A frozen encoder is cut off after this long (FIELD-NOTES §7 N4); small to keep the test short.

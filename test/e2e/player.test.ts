@@ -96,7 +96,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     rtmpPort: await freePort(),
     originPort: await freePort(),
-    edgePort: await freePort(),
+    edgePort: await freePort(), edgeHttpsPort: 0,
     dataDir: path.join(work, 'data'),
     logLevel: 'silent',
   });
@@ -205,7 +205,7 @@ describe('demo player in headless Chromium through the edge', () => {
         host: '127.0.0.1',
         rtmpPort: await freePort(),
         originPort: await freePort(),
-        edgePort: await freePort(),
+        edgePort: await freePort(), edgeHttpsPort: 0,
         dataDir: path.join(work, 'empty'),
         logLevel: 'silent',
       }),
@@ -232,7 +232,7 @@ describe('first run: `streamfront demo`', () => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', 'src/cli.ts', 'demo', '--host', '127.0.0.1', '--rtmp-port', String(rtmpPort), '--origin-port', String(originPort),
-        '--edge-port', String(edgePort), '--data-dir', path.join(work, 'demo-data'), '--log-level', 'warn'],
+        '--edge-port', String(edgePort), '--edge-https-port', '0', '--data-dir', path.join(work, 'demo-data'), '--log-level', 'warn'],
       { cwd: path.resolve('.'), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';

@@ -73,6 +73,8 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   if (ports.rtmp) args.push('--rtmp-port', String(ports.rtmp));
   if (ports.origin) args.push('--origin-port', String(ports.origin));
   if (ports.edge) args.push('--edge-port', String(ports.edge));
+  // HTTPS off unless extraArgs asks for a port (a later flag wins): parallel servers must not share 8443.
+  if (ports.edge) args.push('--edge-https-port', '0');
   args.push(...(opts.extraArgs ?? []));
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let out = '';

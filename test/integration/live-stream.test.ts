@@ -28,6 +28,7 @@ beforeAll(async () => {
     rtmpPort: await freePort(),
     originPort: 0,
     edgePort: 0,
+    edgeHttpsPort: 0,
     dataDir,
     logLevel: 'silent',
   });

@@ -1,0 +1,160 @@
+// RFC 9110 §7.6.1 / RFC 9111 §3.1–3.2 on the pure forwarding rules: fields named in Connection,
+// HTTP/2 pseudo-headers, the 304 header update, and a whitelisted Authorization (HDR-01/03).
+import { describe, expect, it } from 'vitest';
+import {
+  connectionNominated,
+  dropConnectionNominated,
+  originRequestHeaders,
+  splitResponseHeaders,
+  updateStoredHeaders,
+  type ForwardingRules,
+} from '../../src/edge/forwarding.js';
+
+const none: ForwardingRules = { headers: 'none', headerWhitelist: new Set(), cookies: 'none', cookieWhitelist: [], cacheOptions: false };
+const fwd = (raw: string[], rules: Partial<ForwardingRules> = {}, method = 'GET') =>
+  originRequestHeaders({
+    method,
+    rawHeaders: raw,
+    rules: { ...none, ...rules },
+    viewerIp: '192.0.2.1',
+    cfId: 'ID',
+    originHost: 'origin:80',
+    cacheable: true,
+  });
+
+describe('Connection-named fields', () => {
+  it.each([
+    [['Connection', 'close'], ['close']],
+    [
+      ['Connection', 'X-A, x-b', 'connection', ' X-C ,,'],
+      ['x-a', 'x-b', 'x-c'],
+    ],
+    [['X-A', '1'], []],
+    [['Connection', 'Host, Content-Length, Transfer-Encoding, X-A'], ['x-a']], // framing and Host cannot be taken away
+  ])('%j names %j', (raw, names) => expect([...connectionNominated(raw)]).toEqual(names));
+
+  it('are not forwarded to the origin, whatever they are', () => {
+    const h = fwd(['Connection', 'X-Secret, Cache-Control, Authorization', 'X-Secret', '1', 'Cache-Control', 'no-cache', 'X-Other', '2']);
+    expect(h['x-secret']).toBeUndefined();
+    expect(h['cache-control']).toBeUndefined();
+    expect(h['x-other']).toBe('2');
+    expect(h.connection).toBe('keep-alive'); // HDR-03: the edge's own
+  });
+
+  it('are neither passed to the viewer nor stored from the origin', () => {
+    const split = splitResponseHeaders(
+      ['Connection', 'X-Hop', 'X-Hop', '1', 'Keep-Alive', 'timeout=5', 'Content-Type', 'text/plain'],
+      'none',
+      () => false,
+      new Set(),
+      false,
+    );
+    expect(split.viewer).toEqual([['Content-Type', 'text/plain']]);
+    expect(split.stored).toEqual([['Content-Type', 'text/plain']]);
+  });
+
+  it('are removed from the viewer request once, so the cache key and the forwarded headers read the same fields', () => {
+    const req = {
+      rawHeaders: ['Host', 'a', 'Connection', 'keep-alive, X-Variant', 'X-Variant', 'blue', 'X-Kept', '1'],
+      headers: { host: 'a', connection: 'keep-alive, X-Variant', 'x-variant': 'blue', 'x-kept': '1' } as Record<string, unknown>,
+    };
+    dropConnectionNominated(req);
+    expect(req.rawHeaders).toEqual(['Host', 'a', 'Connection', 'keep-alive, X-Variant', 'X-Kept', '1']);
+    expect(req.headers['x-variant']).toBeUndefined();
+    expect(req.headers['x-kept']).toBe('1');
+  });
+
+  it('HTTP/2 pseudo-headers never become origin request headers', () => {
+    const h = fwd([':method', 'GET', ':path', '/a', ':authority', 'cdn.example', ':scheme', 'https', 'X-A', '1'], {
+      headers: 'whitelist',
+      headerWhitelist: new Set([':path']),
+    });
+    expect(Object.keys(h).filter((n) => n.startsWith(':'))).toEqual([]);
+    expect(h['x-a']).toBe('1');
+  });
+});
+
+describe('a 304 updates the stored headers (RFC 9111 §3.2)', () => {
+  const stored: [string, string][] = [
+    ['Content-Type', 'text/plain'],
+    ['Content-Encoding', 'gzip'],
+    ['ETag', '"v1"'],
+    ['Cache-Control', 'max-age=1'],
+    ['X-Old', 'kept'],
+    ['Link', '</a>; rel=preload'],
+    ['Link', '</b>; rel=preload'],
+    ['Vary', 'Accept-Encoding'],
+  ];
+  it('every field it carries replaces all stored lines of that name; new fields are added; the rest stay', () => {
+    const after = updateStoredHeaders(stored, [
+      ['Cache-Control', 'max-age=60'],
+      ['ETag', '"v2"'],
+      ['X-New', 'yes'],
+      ['Link', '</c>; rel=preload'],
+      ['x-old', 'replaced'],
+    ]);
+    expect(after).toEqual([
+      ['Content-Type', 'text/plain'],
+      ['Content-Encoding', 'gzip'],
+      ['Vary', 'Accept-Encoding'],
+      ['Cache-Control', 'max-age=60'],
+      ['ETag', '"v2"'],
+      ['X-New', 'yes'],
+      ['Link', '</c>; rel=preload'],
+      ['x-old', 'replaced'],
+    ]);
+  });
+  it('never takes the framing, coding or Vary of the stored body from a 304', () => {
+    const after = updateStoredHeaders(stored, [
+      ['Content-Encoding', 'br'],
+      ['Content-Length', '5'],
+      ['Content-Range', 'bytes 0-1/2'],
+      ['Vary', '*'],
+    ]);
+    expect(after).toEqual(stored);
+  });
+  it('the 304 passes through the storage rules first: Connection-named and hop-by-hop fields are not taken', () => {
+    const validation = splitResponseHeaders(
+      ['Connection', 'X-Hop', 'X-Hop', '1', 'Keep-Alive', 'x', 'X-Version', '2', 'Set-Cookie', 'a=1'],
+      'none',
+      () => false,
+      new Set(),
+      false,
+    ).stored;
+    expect(updateStoredHeaders([['X-Version', '1']], validation)).toEqual([['X-Version', '2']]);
+  });
+});
+
+describe('Authorization (HDR-01/03)', () => {
+  it('is removed from GET/HEAD unless whitelisted; a whitelisted one is forwarded (and RFC 9111 §3.5 then limits reuse)', () => {
+    expect(fwd(['Authorization', 'Basic x'])['authorization']).toBeUndefined();
+    expect(fwd(['Authorization', 'Basic x'], {}, 'HEAD')['authorization']).toBeUndefined();
+    expect(fwd(['Authorization', 'Basic x'], { headers: 'whitelist', headerWhitelist: new Set(['authorization']) })['authorization']).toBe(
+      'Basic x',
+    );
+  });
+});
+
+describe('fields named by no-cache="…" / private="…" go to this viewer but are not stored (RFC 9111 §3.1)', () => {
+  it.each([
+    [['Cache-Control', 'max-age=60, private="X-User"', 'X-User', 'alice', 'X-Public', 'p'], ['X-Public']],
+    [['Cache-Control', 'No-Cache="X-A, x-b"', 'X-A', '1', 'X-B', '2', 'X-C', '3'], ['X-C']],
+    [['Cache-Control', 'private="X-A"', 'Cache-Control', 'PRIVATE="X-B"', 'X-A', '1', 'X-B', '2'], []], // every occurrence counts
+    [['Cache-Control', 'max-age=60', 'X-A', '1'], ['X-A']],
+  ])('%j → stored %j', (raw, storedNames) => {
+    const split = splitResponseHeaders(raw, 'none', () => false, new Set(), false);
+    expect(split.stored.map(([n]) => n).filter((n) => n !== 'Cache-Control')).toEqual(storedNames);
+    expect(split.viewer.length).toBe(raw.length / 2);
+  });
+  it('no-cache="Set-Cookie" keeps Set-Cookie out of the cache whatever the cookie rules (CK-05)', () => {
+    const split = splitResponseHeaders(
+      ['Cache-Control', 'no-cache="set-cookie"', 'Set-Cookie', 'a=1'],
+      'all',
+      () => true,
+      new Set(['a']),
+      false,
+    );
+    expect(split.viewer).toContainEqual(['Set-Cookie', 'a=1']);
+    expect(split.stored.some(([n]) => n === 'Set-Cookie')).toBe(false);
+  });
+});
