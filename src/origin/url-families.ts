@@ -43,16 +43,19 @@ export const MAX_PATH_LENGTH = 2048;
 /** SPEC ORIGIN-01: an HDS bootstrap is served as `<stem>.bootstrap`; on disk it has the layout's name. */
 const HDS_SERVED_BOOTSTRAP_RE = /^(.+)\.bootstrap$/;
 
-/** Wowza-style manifest names (SPEC ING-03), exact case as linked (SPEC 9 item 21). */
+/**
+ * Wowza-style manifest names (SPEC ING-03), exact case as linked (SPEC 9 item 21). These are URL
+ * names, the public contract: they stay as they are whatever the packager calls its files.
+ */
 const WOWZA_MANIFESTS: Record<string, FileKind> = {
   'playlist.m3u8': 'hls-playlist',
   'manifest.f4m': 'hds-manifest',
-  [SMOOTH_FILES.manifest]: 'smooth-manifest',
+  Manifest: 'smooth-manifest',
 };
 const WOWZA_MANIFEST_NAME: Partial<Record<FileKind, string>> = {
   'hls-playlist': 'playlist.m3u8',
   'hds-manifest': 'manifest.f4m',
-  'smooth-manifest': SMOOTH_FILES.manifest,
+  'smooth-manifest': 'Manifest',
   'llhls-master': CMAF_MASTER,
   'dash-manifest': CMAF_MPD,
 };
