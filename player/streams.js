@@ -63,10 +63,13 @@ export function parseStreamParam(search) {
 export function classifyUrl(url) {
   if (/^rtmpt?s?:\/\//i.test(url)) return /\/cfx\/st\//.test(url) ? 'RTMP (CloudFront-style cfx/st)' : 'RTMP';
   const path = url.replace(/^[a-z]+:\/\/[^/]+/i, '').split('?')[0];
-  // The CMAF manifests (`llhls`/`dash` in /api/streams) are not in this list of classic URLs.
-  if (/_sfm4s\.(?:m3u8|mpd)$|\(format=(?:m3u8|mpd-time)-cmaf\)/i.test(path)) return null;
   if (/\.isml\/manifest\(format=m3u8-aapl\)\.m3u8$/i.test(path)) return 'HLS (IIS alias)';
-  // Wowza's CMAF names (checked before the generic .m3u8): LL-HLS and DASH from one timeline.
+  // The CMAF names (checked before the generic .m3u8): LL-HLS and DASH from one timeline, in the
+  // Wowza names, the livepkgr event folder and the IIS format names.
+  if (/\.isml\/manifest\(format=m3u8-cmaf\)\.m3u8$/i.test(path)) return 'LL-HLS (IIS alias)';
+  if (/\.isml\/manifest\(format=mpd-time-cmaf\)\.mpd$/i.test(path)) return 'DASH (IIS alias)';
+  if (path.startsWith('/hls-live/') && /_sfm4s\.m3u8$/i.test(path)) return 'LL-HLS (Adobe livepkgr)';
+  if (path.startsWith('/hls-live/') && /\.mpd$/i.test(path)) return 'DASH (Adobe livepkgr)';
   if (/_sfm4s\.m3u8$/i.test(path)) return 'LL-HLS (CMAF)';
   if (/\.mpd$/i.test(path)) return 'DASH (CMAF)';
   if (/\.isml\/manifest$/i.test(path)) return 'Smooth (IIS)';
@@ -88,6 +91,10 @@ const FAMILY_ORDER = [
   'HDS (Adobe livepkgr)',
   'Smooth (IIS)',
   'HLS (IIS alias)',
+  'LL-HLS (Adobe livepkgr)',
+  'DASH (Adobe livepkgr)',
+  'LL-HLS (IIS alias)',
+  'DASH (IIS alias)',
   'RTMP',
   'RTMP (CloudFront-style cfx/st)',
 ];

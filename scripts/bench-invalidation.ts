@@ -9,7 +9,7 @@ import { batchMatcher, invalidationTarget } from '../src/edge/control/invalidati
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  console.log('usage: node --expose-gc --import tsx scripts/bench-invalidation.ts [--objects N (100000)] [--paths N (300)] [--wildcards N (10)]');
+  console.log('Usage: node --expose-gc --import tsx scripts/bench-invalidation.ts [--objects N (100000)] [--paths N (300)] [--wildcards N (10)]');
   console.log('prints the time to apply one invalidation batch with the batch matcher and with one store walk per path');
   process.exit(0);
 }

@@ -20,9 +20,16 @@ import { freePort } from '../test/helpers/ports.js';
 import { procInfo } from '../test/packager/stack.js';
 import { startPublisher } from '../test/helpers/publisher.js';
 import { startServerProcess } from '../test/helpers/server-process.js';
+import { helpOrArgs, numberArg } from './script-args.js';
 
-const viewers = Math.min(1000, Math.max(1, Number(process.argv[2] ?? 200)));
-const seconds = Math.min(600, Math.max(10, Number(process.argv[3] ?? 60)));
+const USAGE = `Usage: npx tsx scripts/bench-llhls-edge.ts [viewers] [seconds]
+  viewers   simulated LL-HLS viewers through the edge (1-1000, default 200)
+  seconds   how long they watch (10-600, default 60)
+Prints origin requests per distinct part and playlist version, the viewers' wait beyond each
+part's first origin answer (p50/p99), and the edge process's CPU.`;
+const args = helpOrArgs(USAGE, 2);
+const viewers = numberArg(USAGE, args[0], 'viewers', 200, { min: 1, max: 1000, integer: true });
+const seconds = numberArg(USAGE, args[1], 'seconds', 60, { min: 10, max: 600 });
 const CLK_TCK = 100;
 const PLAYLIST = '/live/bench/chunklist_sfm4s_video.m3u8';
 

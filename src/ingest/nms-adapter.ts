@@ -29,7 +29,7 @@ import type { AudioInfo, VideoInfo } from '../streams/registry.js';
 import { isValidStreamName } from '../streams/stream-key.js';
 import { ChunkReader, type ChunkLimits } from './rtmp-chunk-reader.js';
 import { messageAdmission, sessionStep, streamNameOf, type SessionEvent, type SessionState } from './session-rules.js';
-import { appFromNms, livePlayName, NMS_CLOUDFRONT_ALIAS, nmsAppFor, type StreamQuery } from './stream-name.js';
+import { livePlayName, NMS_CLOUDFRONT_ALIAS, nmsAppFor, type StreamQuery } from './stream-name.js';
 
 const require = createRequire(import.meta.url);
 

@@ -2,9 +2,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
-import type { Config } from '../config/index.js';
-import type { Logger } from '../log.js';
-import type { LiveRegistry } from '../streams/registry.js';
 import { connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
 import { createOriginApp as buildApp, type OriginOptions } from './app.js';
 

@@ -205,8 +205,10 @@ describe("against the origin's real /api/streams body (src/origin/streams-api.ts
     expect(hlsUrl(s!, 'http://localhost:8000/')).toBe('http://localhost:8000/livepkgr/livestream/playlist.m3u8');
     const rows = playbackUrls(s!, 'http://media.example.com/');
     expect(rows.map((r) => r.family)).toEqual([
-      'HLS', 'HDS', 'Smooth Streaming', 'HLS (Adobe livepkgr)', 'HDS (Adobe livepkgr)', 'Smooth (IIS)', 'HLS (IIS alias)', 'RTMP', 'RTMP (CloudFront-style cfx/st)',
+      'LL-HLS (CMAF)', 'DASH (CMAF)', 'HLS', 'HDS', 'Smooth Streaming', 'HLS (Adobe livepkgr)', 'HDS (Adobe livepkgr)', 'Smooth (IIS)', 'HLS (IIS alias)',
+      'LL-HLS (Adobe livepkgr)', 'DASH (Adobe livepkgr)', 'LL-HLS (IIS alias)', 'DASH (IIS alias)', 'RTMP', 'RTMP (CloudFront-style cfx/st)',
     ]);
+    expect(rows.map((r) => r.url)).toContain('http://media.example.com/hls-live/livepkgr/_definst_/liveevent/livestream/playlist_sfm4s.m3u8');
     expect(rows.map((r) => r.url)).toContain('http://media.example.com/hls-live/livepkgr/_definst_/liveevent/livestream.m3u8');
     expect(rows.map((r) => r.url)).toContain('rtmp://media.example.com:1935/cfx/st/livestream');
     expect(rows.every((r) => r.url.startsWith('http://media.example.com/') || r.url.startsWith('rtmp://media.example.com:1935/'))).toBe(true);

@@ -143,7 +143,7 @@ describe('TrackTimeline: segments cut at key frames', () => {
     expect(alone.track.segments.map((s) => s.parts.length)).toEqual([4, 4, 2]);
 
     const aligned = feed(AUDIO_INIT);
-    let boundary: number | undefined;
+    let boundary: number | undefined = undefined;
     const rule = () => ({ kind: 'boundary' as const, boundarySeconds: boundary });
     aligned.add(pattern('KKKKKK'), rule); // no video boundary known yet: one segment
     boundary = 3; // the video cut at 3 s; the audio part at 3.0 s starts the next segment
