@@ -52,7 +52,7 @@ let outside: string;
 const servers: Array<{ close(): Promise<void> }> = [];
 
 async function startPair(dataDir: string): Promise<{ origin: OriginHandle; edge: EdgeInternals }> {
-  const config = defaultConfig({ host: '127.0.0.1', originPort: 0, edgePort: 0, dataDir, edge: { logs: { enabled: false } } });
+  const config = defaultConfig({ host: '127.0.0.1', originPort: 0, edgePort: 0, edgeHttpsPort: 0, dataDir, edge: { logs: { enabled: false } } });
   const origin = await startOrigin({ config, registry: new LiveRegistry(), log: silentLogger() });
   servers.push(origin);
   const edge = await startEdge({ config, log: silentLogger(), originUrl: `http://127.0.0.1:${origin.port}` });
