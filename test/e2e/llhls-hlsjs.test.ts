@@ -27,7 +27,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     rtmpPort: await freePort(),
     originPort: 0,
-    edgePort: 0,
+    edgePort: 0, edgeHttpsPort: 0,
     dataDir: work,
     logLevel: 'silent',
     edge: { distributions: [{ behaviors: [{ pathPattern: '*.m3u8', forwardQueryString: true }] }] },

@@ -48,6 +48,6 @@ describe('edge config', () => {
     expect(issuesOf({ distributions: [{ origins: Array.from({ length: 11 }, (_, i) => ({ id: `o${i}`, url: 'http://x:1' })) }] })[0]).toMatch(/distributions\.0\.origins/);
   });
   it('startEdge without any origin URL fails with a message naming edge.origin', async () => {
-    await expect(startEdge({ config: defaultConfig({ edgePort: 0, edge: { logs: { enabled: false } } }), log: silentLogger() })).rejects.toThrow(/edge\.origin/);
+    await expect(startEdge({ config: defaultConfig({ edgePort: 0, edgeHttpsPort: 0, edge: { logs: { enabled: false } } }), log: silentLogger() })).rejects.toThrow(/edge\.origin/);
   });
 });

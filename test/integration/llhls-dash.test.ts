@@ -29,7 +29,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     rtmpPort: await freePort(),
     originPort: 0,
-    edgePort: 0,
+    edgePort: 0, edgeHttpsPort: 0,
     dataDir,
     logLevel: 'silent',
     packager: { cleanupDelaySeconds: 300 },

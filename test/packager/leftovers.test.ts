@@ -73,7 +73,7 @@ beforeAll(async () => {
     },
   });
   server = await startServer({
-    config: defaultConfig({ host: '127.0.0.1', rtmpPort: 0, originPort: 0, edgePort: 0, dataDir, logLevel: 'info' }),
+    config: defaultConfig({ host: '127.0.0.1', rtmpPort: 0, originPort: 0, edgePort: 0, edgeHttpsPort: 0, dataDir, logLevel: 'info' }),
     log: pino({ level: 'info' }, sink),
     roles: { ingest: true, origin: true, edge: false },
   });
