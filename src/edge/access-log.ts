@@ -182,45 +182,40 @@ export interface ResponseFacts {
   rangeEnd?: number;
 }
 
-/** Reads Content-Type, Content-Length and Content-Range from writeHead's headers argument. */
+/** Reads Content-Type, Content-Length and Content-Range from writeHead's headers argument (flat list, pairs or record). */
 export function responseFacts(headers: unknown): Omit<ResponseFacts, 'firstByteAt'> {
-  const pairs: [string, string][] = [];
-  if (Array.isArray(headers)) {
-    if (headers.length > 0 && Array.isArray(headers[0])) for (const [n, v] of headers as [string, unknown][]) pairs.push([String(n), String(v)]);
-    else for (let i = 0; i + 1 < headers.length; i += 2) pairs.push([String(headers[i]), String(headers[i + 1])]);
-  } else if (headers && typeof headers === 'object') {
-    for (const [n, v] of Object.entries(headers)) if (v !== undefined) pairs.push([n, Array.isArray(v) ? v.join(', ') : String(v)]);
-  }
   const out: Omit<ResponseFacts, 'firstByteAt'> = {};
-  for (const [n, v] of pairs) {
-    const name = n.toLowerCase();
-    if (name === 'content-type') out.contentType = v;
-    else if (name === 'content-length' && /^\d+$/.test(v)) out.contentLength = Number(v);
-    else if (name === 'content-range') {
-      const m = /^bytes (\d+)-(\d+)\//.exec(v);
-      if (m) [out.rangeStart, out.rangeEnd] = [Number(m[1]), Number(m[2])];
-    }
+  if (Array.isArray(headers)) {
+    if (headers.length > 0 && Array.isArray(headers[0])) for (const [n, v] of headers as [string, unknown][]) noteFact(out, String(n), String(v));
+    else for (let i = 0; i + 1 < headers.length; i += 2) noteFact(out, String(headers[i]), String(headers[i + 1]));
+  } else if (headers && typeof headers === 'object') {
+    for (const [n, v] of Object.entries(headers)) if (v !== undefined) noteFact(out, n, Array.isArray(v) ? v.join(', ') : String(v));
   }
   return out;
 }
 
+/** The one header scan behind responseFacts: length checks first, so most names cost no lower-casing. */
+function noteFact(out: Omit<ResponseFacts, 'firstByteAt'>, n: string, v: string): void {
+  if (n.length === 12) {
+    if (n.toLowerCase() === 'content-type') out.contentType = v;
+  } else if (n.length === 14) {
+    if (n.toLowerCase() === 'content-length' && DIGITS.test(v)) out.contentLength = Number(v);
+  } else if (n.length === 13 && n.toLowerCase() === 'content-range') {
+    const m = CONTENT_RANGE.exec(v);
+    if (m) [out.rangeStart, out.rangeEnd] = [Number(m[1]), Number(m[2])];
+  }
+}
+
+const DIGITS = /^\d+$/;
+const CONTENT_RANGE = /^bytes (\d+)-(\d+)\//;
+
 /**
- * Notes when a response's head is written and what it says. Every head goes through writeHead
- * (an implicit head too), so wrapping it once per response sees them all, in whatever form.
+ * Notes a response head as it is written (deliver.ts writes every head a viewer gets, so it calls
+ * this once per response): when, and the facts the access log reads from its headers.
  */
-export function observeResponse(res: {
-  writeHead: (...args: never[]) => unknown;
-  getHeaders: () => Record<string, unknown>;
-}): ResponseFacts {
-  const facts: ResponseFacts = {};
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: unknown, ...args: never[]) {
-    facts.firstByteAt = performance.now();
-    const explicit = (args as unknown[]).find((a) => typeof a === 'object' && a !== null);
-    Object.assign(facts, responseFacts(res.getHeaders()), explicit ? responseFacts(explicit) : {});
-    return writeHead.apply(this, args);
-  } as typeof res.writeHead;
-  return facts;
+export function noteResponseHead(facts: ResponseFacts, headers: readonly string[]): void {
+  facts.firstByteAt = performance.now();
+  for (let i = 0; i + 1 < headers.length; i += 2) noteFact(facts, headers[i]!, headers[i + 1]!);
 }
 
 /** LOG-01 (PROJECT form): `<prefix/><distributionId>.YYYY-MM-DD-HH.<uniqueId>.gz`. */
