@@ -104,9 +104,12 @@ export interface AccessLogRecord {
 }
 
 const LOG03_SPECIALS = /[\x00-\x20\x7f-\uffff<>"#%{}|\\^~[\]`']/g;
+/** The same class without the global flag (a test keeps no lastIndex state). */
+const LOG03_ANY = new RegExp(LOG03_SPECIALS.source);
 
 /** LOG-03: RFC 1738 style encoding of control, non-ASCII and the listed unsafe characters. */
 export function logEncode(s: string): string {
+  if (!LOG03_ANY.test(s)) return s; // the common case: nothing to encode, no copy
   return s.replace(LOG03_SPECIALS, (ch) => {
     const bytes = Buffer.from(ch, 'utf8');
     let out = '';
@@ -121,13 +124,22 @@ function field(v: string | undefined): string {
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
 
+/** LOG-04 date and time of the last second formatted: lines of the same second reuse them. */
+let stampSecond = NaN;
+let stampDate = '';
+let stampTime = '';
+
 export function formatLogLine(r: AccessLogRecord): string {
-  const d = new Date(r.finishedAt);
-  const date = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
-  const time = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+  const second = Math.floor(r.finishedAt / 1000);
+  if (second !== stampSecond) {
+    const d = new Date(second * 1000);
+    stampDate = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+    stampTime = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+    stampSecond = second;
+  }
   return [
-    date,
-    time,
+    stampDate,
+    stampTime,
     r.edgeLocation,
     String(r.scBytes),
     r.clientIp,
@@ -231,7 +243,8 @@ const BATCH_LINES = 256;
 
 interface OpenLogFile {
   gz: Gzip;
-  lines: string[];
+  /** Records queued since the last batch: formatted only when the batch is written. */
+  records: AccessLogRecord[];
   failed: boolean;
   done: Promise<void>;
 }
@@ -259,14 +272,14 @@ export class AccessLogWriter {
   add(r: AccessLogRecord): void {
     const hour = Math.floor(r.finishedAt / 3_600_000);
     const f = this.open.get(hour) ?? this.openFile(hour);
-    f.lines.push(formatLogLine(r));
-    if (f.lines.length >= BATCH_LINES) this.drain(f);
+    f.records.push(r); // queued; formatting waits for the batch (off the request's own path)
+    if (f.records.length >= BATCH_LINES) this.drain(f);
   }
 
   private openFile(hour: number): OpenLogFile {
     const path = join(this.dir, logFileName(this.prefix, this.distributionId, hour * 3_600_000, randomBytes(6).toString('hex').toUpperCase()));
     const gz = createGzip({ level: 1 }); // fast: logs are highly compressible anyway
-    const f: OpenLogFile = { gz, lines: [], failed: false, done: Promise.resolve() };
+    const f: OpenLogFile = { gz, records: [], failed: false, done: Promise.resolve() };
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch (err) {
@@ -282,8 +295,12 @@ export class AccessLogWriter {
   }
 
   private drain(f: OpenLogFile): void {
-    if (f.lines.length && !f.failed) f.gz.write(f.lines.join('\n') + '\n');
-    f.lines = [];
+    const records = f.records;
+    f.records = [];
+    if (!records.length || f.failed) return;
+    let text = '';
+    for (const r of records) text += formatLogLine(r) + '\n';
+    f.gz.write(text);
   }
 
   /** Completes the open files; resolves when they are on disk. */
