@@ -104,9 +104,12 @@ export interface AccessLogRecord {
 }
 
 const LOG03_SPECIALS = /[\x00-\x20\x7f-\uffff<>"#%{}|\\^~[\]`']/g;
+/** The same class without the global flag (a test keeps no lastIndex state). */
+const LOG03_ANY = new RegExp(LOG03_SPECIALS.source);
 
 /** LOG-03: RFC 1738 style encoding of control, non-ASCII and the listed unsafe characters. */
 export function logEncode(s: string): string {
+  if (!LOG03_ANY.test(s)) return s; // the common case: nothing to encode, no copy
   return s.replace(LOG03_SPECIALS, (ch) => {
     const bytes = Buffer.from(ch, 'utf8');
     let out = '';
@@ -121,13 +124,22 @@ function field(v: string | undefined): string {
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
 
+/** LOG-04 date and time of the last second formatted: lines of the same second reuse them. */
+let stampSecond = NaN;
+let stampDate = '';
+let stampTime = '';
+
 export function formatLogLine(r: AccessLogRecord): string {
-  const d = new Date(r.finishedAt);
-  const date = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
-  const time = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+  const second = Math.floor(r.finishedAt / 1000);
+  if (second !== stampSecond) {
+    const d = new Date(second * 1000);
+    stampDate = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+    stampTime = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+    stampSecond = second;
+  }
   return [
-    date,
-    time,
+    stampDate,
+    stampTime,
     r.edgeLocation,
     String(r.scBytes),
     r.clientIp,
@@ -182,45 +194,40 @@ export interface ResponseFacts {
   rangeEnd?: number;
 }
 
-/** Reads Content-Type, Content-Length and Content-Range from writeHead's headers argument. */
+/** Reads Content-Type, Content-Length and Content-Range from writeHead's headers argument (flat list, pairs or record). */
 export function responseFacts(headers: unknown): Omit<ResponseFacts, 'firstByteAt'> {
-  const pairs: [string, string][] = [];
-  if (Array.isArray(headers)) {
-    if (headers.length > 0 && Array.isArray(headers[0])) for (const [n, v] of headers as [string, unknown][]) pairs.push([String(n), String(v)]);
-    else for (let i = 0; i + 1 < headers.length; i += 2) pairs.push([String(headers[i]), String(headers[i + 1])]);
-  } else if (headers && typeof headers === 'object') {
-    for (const [n, v] of Object.entries(headers)) if (v !== undefined) pairs.push([n, Array.isArray(v) ? v.join(', ') : String(v)]);
-  }
   const out: Omit<ResponseFacts, 'firstByteAt'> = {};
-  for (const [n, v] of pairs) {
-    const name = n.toLowerCase();
-    if (name === 'content-type') out.contentType = v;
-    else if (name === 'content-length' && /^\d+$/.test(v)) out.contentLength = Number(v);
-    else if (name === 'content-range') {
-      const m = /^bytes (\d+)-(\d+)\//.exec(v);
-      if (m) [out.rangeStart, out.rangeEnd] = [Number(m[1]), Number(m[2])];
-    }
+  if (Array.isArray(headers)) {
+    if (headers.length > 0 && Array.isArray(headers[0])) for (const [n, v] of headers as [string, unknown][]) noteFact(out, String(n), String(v));
+    else for (let i = 0; i + 1 < headers.length; i += 2) noteFact(out, String(headers[i]), String(headers[i + 1]));
+  } else if (headers && typeof headers === 'object') {
+    for (const [n, v] of Object.entries(headers)) if (v !== undefined) noteFact(out, n, Array.isArray(v) ? v.join(', ') : String(v));
   }
   return out;
 }
 
+/** The one header scan behind responseFacts: length checks first, so most names cost no lower-casing. */
+function noteFact(out: Omit<ResponseFacts, 'firstByteAt'>, n: string, v: string): void {
+  if (n.length === 12) {
+    if (n.toLowerCase() === 'content-type') out.contentType = v;
+  } else if (n.length === 14) {
+    if (n.toLowerCase() === 'content-length' && DIGITS.test(v)) out.contentLength = Number(v);
+  } else if (n.length === 13 && n.toLowerCase() === 'content-range') {
+    const m = CONTENT_RANGE.exec(v);
+    if (m) [out.rangeStart, out.rangeEnd] = [Number(m[1]), Number(m[2])];
+  }
+}
+
+const DIGITS = /^\d+$/;
+const CONTENT_RANGE = /^bytes (\d+)-(\d+)\//;
+
 /**
- * Notes when a response's head is written and what it says. Every head goes through writeHead
- * (an implicit head too), so wrapping it once per response sees them all, in whatever form.
+ * Notes a response head as it is written (deliver.ts writes every head a viewer gets, so it calls
+ * this once per response): when, and the facts the access log reads from its headers.
  */
-export function observeResponse(res: {
-  writeHead: (...args: never[]) => unknown;
-  getHeaders: () => Record<string, unknown>;
-}): ResponseFacts {
-  const facts: ResponseFacts = {};
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: unknown, ...args: never[]) {
-    facts.firstByteAt = performance.now();
-    const explicit = (args as unknown[]).find((a) => typeof a === 'object' && a !== null);
-    Object.assign(facts, responseFacts(res.getHeaders()), explicit ? responseFacts(explicit) : {});
-    return writeHead.apply(this, args);
-  } as typeof res.writeHead;
-  return facts;
+export function noteResponseHead(facts: ResponseFacts, headers: readonly string[]): void {
+  facts.firstByteAt = performance.now();
+  for (let i = 0; i + 1 < headers.length; i += 2) noteFact(facts, headers[i]!, headers[i + 1]!);
 }
 
 /** LOG-01 (PROJECT form): `<prefix/><distributionId>.YYYY-MM-DD-HH.<uniqueId>.gz`. */
@@ -236,7 +243,8 @@ const BATCH_LINES = 256;
 
 interface OpenLogFile {
   gz: Gzip;
-  lines: string[];
+  /** Records queued since the last batch: formatted only when the batch is written. */
+  records: AccessLogRecord[];
   failed: boolean;
   done: Promise<void>;
 }
@@ -264,14 +272,14 @@ export class AccessLogWriter {
   add(r: AccessLogRecord): void {
     const hour = Math.floor(r.finishedAt / 3_600_000);
     const f = this.open.get(hour) ?? this.openFile(hour);
-    f.lines.push(formatLogLine(r));
-    if (f.lines.length >= BATCH_LINES) this.drain(f);
+    f.records.push(r); // queued; formatting waits for the batch (off the request's own path)
+    if (f.records.length >= BATCH_LINES) this.drain(f);
   }
 
   private openFile(hour: number): OpenLogFile {
     const path = join(this.dir, logFileName(this.prefix, this.distributionId, hour * 3_600_000, randomBytes(6).toString('hex').toUpperCase()));
     const gz = createGzip({ level: 1 }); // fast: logs are highly compressible anyway
-    const f: OpenLogFile = { gz, lines: [], failed: false, done: Promise.resolve() };
+    const f: OpenLogFile = { gz, records: [], failed: false, done: Promise.resolve() };
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch (err) {
@@ -287,8 +295,12 @@ export class AccessLogWriter {
   }
 
   private drain(f: OpenLogFile): void {
-    if (f.lines.length && !f.failed) f.gz.write(f.lines.join('\n') + '\n');
-    f.lines = [];
+    const records = f.records;
+    f.records = [];
+    if (!records.length || f.failed) return;
+    let text = '';
+    for (const r of records) text += formatLogLine(r) + '\n';
+    f.gz.write(text);
   }
 
   /** Completes the open files; resolves when they are on disk. */

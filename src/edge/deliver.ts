@@ -3,7 +3,7 @@
 // writes CloudFront's own response headers (RSP-01: Via, X-Amz-Cf-Pop, X-Cache, Age, X-Amz-Cf-Id).
 import http from 'node:http';
 import { createHash } from 'node:crypto';
-import type { ResultType } from './access-log.js';
+import { noteResponseHead, type ResultType } from './access-log.js';
 import type { RequestContext } from './context.js';
 import type { StoredObject } from './store.js';
 import type { FetchHead, FetchSubscriber, SharedFetch } from './shared-fetch.js';
@@ -41,6 +41,15 @@ export class Deliver {
     private readonly ranges: RangeOptions,
   ) {
     this.via = `1.1 ${createHash('md5').update(`${pop}:${process.pid}:${Date.now()}`).digest('hex')}.cloudfront.net (CloudFront)`;
+  }
+
+  /**
+   * Every head a viewer gets is written here: the access log's facts (when it is on) are noted
+   * from the very list written, with no wrapper around the response.
+   */
+  private head(v: RequestContext, status: number, headers: HeaderList): void {
+    if (v.response !== undefined) noteResponseHead(v.response, headers);
+    v.res.writeHead(status, headers);
   }
 
   /** The edge's identity headers (Via, X-Amz-Cf-Pop): precomputed once per stored object, or added per answer. */
@@ -87,13 +96,13 @@ export class Deliver {
   whole(v: RequestContext, obj: StoredObject, result: ResultType, age: string, stale: boolean): void {
     const headers = this.cloudfront(obj.hitHeaders.slice(), v, result, { age, hasIdentity: true });
     if (stale) headers.push('Warning', STALE_WARNING);
-    v.res.writeHead(obj.status, headers);
+    this.head(v, obj.status, headers);
     v.res.end(v.method === 'HEAD' ? undefined : obj.body);
   }
 
   /** The head of a miss streamed as the origin sends it (`base` carries the identity headers). */
   streamHead(v: RequestContext, status: number, base: HeaderList, isError: boolean): void {
-    v.res.writeHead(status, this.cloudfront(base.slice(), v, isError ? 'Error' : 'Miss', { hasIdentity: true }));
+    this.head(v, status, this.cloudfront(base.slice(), v, isError ? 'Error' : 'Miss', { hasIdentity: true }));
   }
 
   /** A miss answered from its complete body (a range whose length was unknown until the end). */
@@ -103,7 +112,7 @@ export class Deliver {
     if (status === 200 && rq.range !== undefined && ifRangeAllows(headerText(rq['if-range']), etag, lastModified)) {
       return this.range(v, base, body, 'Miss', undefined, true);
     }
-    v.res.writeHead(status, this.cloudfront(base, v, 'Miss', { hasIdentity: true }));
+    this.head(v, status, this.cloudfront(base, v, 'Miss', { hasIdentity: true }));
     v.res.end(body);
   }
 
@@ -112,20 +121,20 @@ export class Deliver {
     const stamp = (h: HeaderList) => this.cloudfront(h, v, result, { age, hasIdentity });
     const r = decideRange(headerText(v.req.headers.range), body.length, this.ranges);
     if (r.kind === 'full') {
-      v.res.writeHead(200, stamp(baseHeaders.slice()));
+      this.head(v, 200, stamp(baseHeaders.slice()));
       return void v.res.end(body);
     }
     if (r.kind === 'unsatisfiable') {
       const h = replaceHeader(baseHeaders, 'Content-Length', '0');
       h.push('Content-Range', `bytes */${body.length}`);
-      v.res.writeHead(416, stamp(h));
+      this.head(v, 416, stamp(h));
       return void v.res.end();
     }
     if (r.ranges.length === 1) {
       const { start, end } = r.ranges[0]!;
       const h = replaceHeader(baseHeaders, 'Content-Length', String(end - start + 1));
       h.push('Content-Range', contentRange(start, end, body.length));
-      v.res.writeHead(206, stamp(h));
+      this.head(v, 206, stamp(h));
       return void v.res.end(body.subarray(start, end + 1));
     }
     const boundary = `CloudFront-${v.requestId.slice(0, 16)}`;
@@ -138,7 +147,7 @@ export class Deliver {
     parts.push(Buffer.from(`\r\n--${boundary}--\r\n`));
     const payload = Buffer.concat(parts);
     const h = replaceHeader(replaceHeader(baseHeaders, 'Content-Length', String(payload.length)), 'Content-Type', `multipart/byteranges; boundary=${boundary}`);
-    v.res.writeHead(206, stamp(h));
+    this.head(v, 206, stamp(h));
     v.res.end(payload);
   }
 
@@ -146,7 +155,7 @@ export class Deliver {
   notModified(v: RequestContext, stored: readonly [string, string][], result: ResultType, age?: string): void {
     const h: HeaderList = [];
     for (const [n, val] of stored) if (NOT_MODIFIED_HEADERS.has(n.toLowerCase())) h.push(n, val);
-    v.res.writeHead(304, this.cloudfront(h, v, result, { age }));
+    this.head(v, 304, this.cloudfront(h, v, result, { age }));
     v.res.end();
   }
 
@@ -156,19 +165,19 @@ export class Deliver {
     const h: HeaderList = ['Server', 'CloudFront', 'Content-Length', String(b.length)];
     for (const [n, val] of extra) h.push(n, val);
     if (status >= 400) v.result = 'Error';
-    v.res.writeHead(status, this.cloudfront(h, v, v.result));
+    this.head(v, status, this.cloudfront(h, v, v.result));
     v.res.end(v.method === 'HEAD' ? undefined : b);
   }
 
   /** A custom error page (ERR-05) or its fetch's own failure, sent with `status`. */
   page(v: RequestContext, status: number, headers: HeaderList, body: Buffer): void {
-    v.res.writeHead(status, this.cloudfront(headers.slice(), v, 'Error', { hasIdentity: true }));
+    this.head(v, status, this.cloudfront(headers.slice(), v, 'Error', { hasIdentity: true }));
     v.res.end(v.method === 'HEAD' ? undefined : body);
   }
 
   /** The head of a relayed (not cached) origin response; `origin` is the viewer part of its headers. */
   relayedHead(v: RequestContext, status: number, origin: HeaderList): void {
-    v.res.writeHead(status, this.cloudfront(origin, v, v.result));
+    this.head(v, status, this.cloudfront(origin, v, v.result));
   }
 
   /**

@@ -139,7 +139,10 @@ export interface OriginRequestInput {
 export function originRequestHeaders(input: OriginRequestInput): Record<string, string> {
   const { rules } = input;
   const all = rules.headers === 'all';
-  let out: Record<string, string> = {};
+  // The edge's own Host goes first, before anything the viewer sent (an origin that stops reading
+  // header lines at some count must still see it): its slot is made first and filled below (the
+  // viewer's Host never reaches `out` in the loop), so the list is built once, not copied.
+  const out: Record<string, string> = { host: '' };
   let xff: string | undefined;
   let acceptEncoding: string | undefined;
   let userAgent: string | undefined;
@@ -180,12 +183,7 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
     out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
   }
   const hostForwarded = all || rules.headerWhitelist.has('host');
-  // The edge's own Host goes first, before anything the viewer sent (an origin that stops reading
-  // header lines at some count must still see it).
-  const host = hostForwarded && viewerHost ? viewerHost : input.originHost;
-  const viewerPart = out;
-  out = { host };
-  for (const name in viewerPart) out[name] = viewerPart[name]!;
+  out.host = hostForwarded && viewerHost ? viewerHost : input.originHost;
   // GZ-01 / SPEC §9.12: only gzip is forwarded (whether or not the object is cacheable).
   if (acceptsGzip(acceptEncoding)) out['accept-encoding'] = 'gzip';
   out['user-agent'] = (all || rules.headerWhitelist.has('user-agent')) && userAgent !== undefined ? userAgent : 'Amazon CloudFront';

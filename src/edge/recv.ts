@@ -52,6 +52,9 @@ export function parseHost(value: string): ParsedHost | undefined {
   return { name: name.toLowerCase(), port };
 }
 
+let lastHost: { text: string | undefined; parsed: Readonly<ParsedHost> | undefined } = { text: undefined, parsed: undefined };
+const frozen = <T extends object>(v: T | undefined): Readonly<T> | undefined => (v === undefined ? v : Object.freeze(v));
+
 /** ORG-03: request line plus headers as the viewer sent them. */
 export function requestHeaderBytes(req: http.IncomingMessage): number {
   let n = (req.method?.length ?? 3) + (req.url?.length ?? 1) + 12;
@@ -82,7 +85,10 @@ export function recv(req: http.IncomingMessage, headerBytes: number, limits: Rec
   let host: ParsedHost | undefined;
   if (hostText === undefined && req.httpVersion !== '1.0') throw new HttpError(400, 'MissingHost', 'HTTP/1.1 requires a Host header');
   if (hostText !== undefined) {
-    host = parseHost(hostText);
+    // parseHost is pure and viewers repeat one Host: the last answer is reused for the same text
+    // (a frozen result, so no later stage can change what the next request reads).
+    if (hostText !== lastHost.text) lastHost = { text: hostText, parsed: frozen(parseHost(hostText)) };
+    host = lastHost.parsed;
     if (!host) throw new HttpError(400, 'InvalidHost', 'the Host header is not a valid host[:port]');
   }
   const url = req.url ?? '/';

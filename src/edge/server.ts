@@ -29,13 +29,14 @@ import { ObjectStore, type StoredObject } from './store.js';
 import { OriginClient } from './origin-client.js';
 import type { FetchHead, FetchSubscriber, SharedFetch } from './shared-fetch.js';
 import { loadSigningKey, type SigningKey } from './signed-urls.js';
-import { AccessLogWriter, observeResponse, type ResultType } from './access-log.js';
+import { AccessLogWriter, type ResultType } from './access-log.js';
 import { RealtimeLogWriter } from './realtime-log.js';
 import { DistributionStats } from './stats.js';
 import { newRequestId } from './request-id.js';
 import { fullGcHint } from './gc-hint.js';
 import { viewerSchemeOf } from './viewer-protocol.js';
-import { createControlApi, isControlApiPath, type ControlApi } from './control/index.js';
+import { createControlApi, type ControlApi } from './control/index.js';
+import { apiVersionOf } from './control/routes.js';
 
 type Viewer = RequestContext;
 
@@ -153,8 +154,10 @@ export class EdgeServer {
       const cache = { objects: this.store.size, bytes: this.store.bytes, maxBytes: this.store.maxBytes, evictions: this.store.evictions, inFlight: this.fetcher.inFlight };
       return serveEdgeEndpoint(v, this.deliver.pop, cache, [...this.records.values()].map((r) => r.stats.snapshot()));
     }
-    // Control API paths are never viewer requests, whatever follows the version.
-    if (isControlApiPath(path)) return this.control(req, res);
+    // Control API paths are never viewer requests, whatever follows the version. `path` is
+    // already canonical, so the version is read from it directly (isControlApiPath would
+    // canonicalise it a second time on every hit).
+    if (apiVersionOf(path) !== undefined) return this.control(req, res);
     this.observe(v);
     try {
       this.viewerRequest(v, v.creq);
@@ -342,7 +345,8 @@ export class EdgeServer {
 
   /** Stage log: what the response said and when, counted and logged when it closes. */
   private observe(v: Viewer): void {
-    if (v.rec?.accessLog || this.realtime) v.response = observeResponse(v.res);
+    // deliver.ts notes the head's facts into v.response as it writes it (see Deliver.head).
+    if (v.rec?.accessLog || this.realtime) v.response = {};
     v.res.once('close', () => logAndCount(v, this.deliver.pop, this.cfg.logs.includeCookies, this.realtime));
   }
 }

@@ -3,40 +3,67 @@
 // sees this form, never the raw bytes a viewer sent.
 import { fail, ok, type Result } from '../result.js';
 
-const UNRESERVED = /[A-Za-z0-9\-._~]/;
+/** RFC 3986 §2.3 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~". */
+function isUnreserved(code: number): boolean {
+  return (
+    (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x2e || code === 0x5f || code === 0x7e
+  );
+}
+
+/** The value of one hex digit's char code, or -1. */
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code >= 0x41 && code <= 0x46) return code - 0x37;
+  if (code >= 0x61 && code <= 0x66) return code - 0x57;
+  return -1;
+}
 
 /**
  * Syntax-based normalisation: percent-encoded unreserved characters are decoded, every other
  * escape is upper-cased. Refused (400): a path that does not start with `/`, an invalid escape,
  * an encoded `/` or `\`, a raw `\`, a NUL (raw or encoded), a control character, a raw non-ASCII
  * byte, and any `.` or `..` segment (raw or after decoding) — nothing is resolved silently.
+ * It runs on every request, so it works on char codes and copies nothing until an escape needs
+ * rewriting (a path without `%` is its own canonical form once checked).
  */
 export function canonicalPath(rawPath: string): Result<string, 'bad-path'> {
-  if (!rawPath.startsWith('/')) return fail('path must start with /', 'bad-path');
-  let out = '';
+  if (rawPath.charCodeAt(0) !== 0x2f) return fail('path must start with /', 'bad-path');
+  let out: string | undefined; // undefined while the output equals rawPath up to i
   for (let i = 0; i < rawPath.length; i++) {
-    const c = rawPath[i]!;
-    if (c === '%') {
-      const hex = rawPath.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return fail(`invalid percent-escape at offset ${i}`, 'bad-path');
-      const code = parseInt(hex, 16);
-      const ch = String.fromCharCode(code);
-      if (code === 0) return fail('encoded NUL in path', 'bad-path');
-      if (ch === '/' || ch === '\\') return fail('encoded path separator', 'bad-path');
-      out += UNRESERVED.test(ch) ? ch : `%${hex.toUpperCase()}`;
+    const code = rawPath.charCodeAt(i);
+    if (code === 0x25) {
+      const hi = hexValue(rawPath.charCodeAt(i + 1));
+      const lo = hexValue(rawPath.charCodeAt(i + 2));
+      if (hi < 0 || lo < 0) return fail(`invalid percent-escape at offset ${i}`, 'bad-path');
+      const byte = hi * 16 + lo;
+      if (byte === 0) return fail('encoded NUL in path', 'bad-path');
+      if (byte === 0x2f || byte === 0x5c) return fail('encoded path separator', 'bad-path');
+      if (out === undefined) out = rawPath.slice(0, i);
+      out += isUnreserved(byte) ? String.fromCharCode(byte) : `%${rawPath.slice(i + 1, i + 3).toUpperCase()}`;
       i += 2;
       continue;
     }
-    const code = c.charCodeAt(0);
     if (code < 0x21 || code === 0x7f) return fail('control character or space in path', 'bad-path');
     if (code > 0x7e) return fail('non-ASCII character in path (send it percent-encoded)', 'bad-path');
-    if (c === '\\') return fail('backslash in path', 'bad-path');
-    out += c;
+    if (code === 0x5c) return fail('backslash in path', 'bad-path');
+    if (out !== undefined) out += rawPath[i];
   }
-  for (const seg of out.split('/')) {
-    if (seg === '.' || seg === '..') return fail('dot-segment in path', 'bad-path');
+  const path = out ?? rawPath;
+  if (hasDotSegment(path)) return fail('dot-segment in path', 'bad-path');
+  return ok(path);
+}
+
+/** A `.` or `..` segment anywhere in a path that starts with `/`. */
+function hasDotSegment(path: string): boolean {
+  for (let i = path.indexOf('/.'); i >= 0; i = path.indexOf('/.', i + 1)) {
+    const a = path.charCodeAt(i + 2); // NaN past the end
+    if (Number.isNaN(a) || a === 0x2f) return true; // "/." then end or "/"
+    if (a === 0x2e) {
+      const b = path.charCodeAt(i + 3);
+      if (Number.isNaN(b) || b === 0x2f) return true; // "/.." then end or "/"
+    }
   }
-  return ok(out);
+  return false;
 }
 
 /**
@@ -46,25 +73,25 @@ export function canonicalPath(rawPath: string): Result<string, 'bad-path'> {
  * escape, a NUL or control character, a raw non-ASCII byte.
  */
 export function canonicalQuery(rawQuery: string): Result<string, 'bad-query'> {
-  let out = '';
+  let out: string | undefined; // undefined while the output equals rawQuery up to i
   for (let i = 0; i < rawQuery.length; i++) {
-    const c = rawQuery[i]!;
-    if (c === '%') {
-      const hex = rawQuery.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return fail(`invalid percent-escape in query at offset ${i}`, 'bad-query');
-      const code = parseInt(hex, 16);
-      if (code === 0) return fail('encoded NUL in query', 'bad-query');
-      const ch = String.fromCharCode(code);
-      out += UNRESERVED.test(ch) ? ch : `%${hex.toUpperCase()}`;
+    const code = rawQuery.charCodeAt(i);
+    if (code === 0x25) {
+      const hi = hexValue(rawQuery.charCodeAt(i + 1));
+      const lo = hexValue(rawQuery.charCodeAt(i + 2));
+      if (hi < 0 || lo < 0) return fail(`invalid percent-escape in query at offset ${i}`, 'bad-query');
+      const byte = hi * 16 + lo;
+      if (byte === 0) return fail('encoded NUL in query', 'bad-query');
+      if (out === undefined) out = rawQuery.slice(0, i);
+      out += isUnreserved(byte) ? String.fromCharCode(byte) : `%${rawQuery.slice(i + 1, i + 3).toUpperCase()}`;
       i += 2;
       continue;
     }
-    const code = c.charCodeAt(0);
     if (code < 0x21 || code === 0x7f) return fail('control character or space in query', 'bad-query');
     if (code > 0x7e) return fail('non-ASCII character in query (send it percent-encoded)', 'bad-query');
-    out += c;
+    if (out !== undefined) out += rawQuery[i];
   }
-  return ok(out);
+  return ok(out ?? rawQuery);
 }
 
 /** `name=value` pairs of a canonical query, names and values percent-decoded (`+` stays `+`). */
