@@ -212,9 +212,14 @@ async function waitThenPlay(gen) {
         if (gen !== generation) return;
         notFoundPolls = res.status === 404 ? notFoundPolls + 1 : 0;
         // A listed stream answers 404 while its packager starts: only a lasting 404 is a problem.
-        const problem = httpProblem(res.status, Boolean(entry)) ??
+        const problem =
+          httpProblem(res.status, Boolean(entry)) ??
           (res.status === 404 && notFoundPolls >= NOT_FOUND_POLLS
-            ? { kind: 'not-found', title: 'Stream not found', body: `The stream is listed as live, but its ${MODE_LABELS[choice.mode]} URL answers HTTP 404.` }
+            ? {
+                kind: 'not-found',
+                title: 'Stream not found',
+                body: `The stream is listed as live, but its ${MODE_LABELS[choice.mode]} URL answers HTTP 404.`,
+              }
             : null);
         if (problem) {
           showProblem(problem);
@@ -238,7 +243,11 @@ async function waitThenPlay(gen) {
     if (entry?.packaging === 'failed') {
       // The origin gave up packaging this stream (ffmpeg kept failing): say so, keep polling.
       setState('error');
-      showMessage(`${current.id} cannot be packaged`, 'The encoder is connected but the origin could not package its stream (see the server log). Check that it sends H.264 video and AAC audio with regular key frames.', 'error');
+      showMessage(
+        `${current.id} cannot be packaged`,
+        'The encoder is connected but the origin could not package its stream (see the server log). Check that it sends H.264 video and AAC audio with regular key frames.',
+        'error',
+      );
       announced = false;
       await sleep(PLAYLIST_POLL_MS);
       continue;
@@ -251,9 +260,13 @@ async function waitThenPlay(gen) {
       setState('waiting');
       if (!announced || hook.problem) {
         hook.problem = null;
-        showMessage(`Waiting for ${current.id}…`, entry
-          ? 'The stream is live; its first playlist appears a few seconds after the encoder connects.'
-          : `It is not live yet. This page starts playing as soon as something publishes to …/${current.id}.`, 'waiting');
+        showMessage(
+          `Waiting for ${current.id}…`,
+          entry
+            ? 'The stream is live; its first playlist appears a few seconds after the encoder connects.'
+            : `It is not live yet. This page starts playing as soon as something publishes to …/${current.id}.`,
+          'waiting',
+        );
         announced = true;
       }
     }
@@ -309,7 +322,11 @@ function startPlayback(choice, gen) {
   else startHls(url, choice.mode === 'llhls', gen);
   armFrameCallback();
   $('engine').textContent = hook.engine ?? '';
-  $('latency-label').textContent = hook.engine?.startsWith('dash.js') ? 'dash.js latency' : hook.engine?.startsWith('hls.js') ? 'hls.js latency' : 'Player latency';
+  $('latency-label').textContent = hook.engine?.startsWith('dash.js')
+    ? 'dash.js latency'
+    : hook.engine?.startsWith('hls.js')
+      ? 'hls.js latency'
+      : 'Player latency';
   video.play().catch(() => {
     /* autoplay refused: the controls let the viewer start it */
   });
@@ -388,18 +405,22 @@ function startDash(url, gen) {
     }
     // dash.js retries segment downloads itself and raises ERROR for each failure: only a manifest
     // that cannot be loaded or parsed, or playback that stopped advancing, restarts the player.
-    const manifestFailed = code === DASH_MANIFEST_LOAD_FAILED || code === DASH_MANIFEST_PARSE_FAILED || code === DASH_MANIFEST_DOWNLOAD_FAILED;
+    const manifestFailed =
+      code === DASH_MANIFEST_LOAD_FAILED || code === DASH_MANIFEST_PARSE_FAILED || code === DASH_MANIFEST_DOWNLOAD_FAILED;
     if (!manifestFailed && !playbackStalled()) return;
     hook.fatalErrors.push(label);
     if (networkRetries < MAX_NETWORK_RETRIES) {
       networkRetries++;
       hook.recoveries++;
       setState('recovering');
-      setTimeout(() => {
-        if (gen !== generation) return;
-        if (current && !entryFor(current.id) && !hook.listError) ended();
-        else select(current, false);
-      }, Math.min(8000, 1000 * networkRetries));
+      setTimeout(
+        () => {
+          if (gen !== generation) return;
+          if (current && !entryFor(current.id) && !hook.listError) ended();
+          else select(current, false);
+        },
+        Math.min(8000, 1000 * networkRetries),
+      );
     } else {
       fail('Playback failed', `dash.js reported an error it could not recover from: ${message}.`);
     }
@@ -457,15 +478,18 @@ function wireHls(h, Hls, gen) {
       hook.recoveries++;
       setState('recovering');
       showMessage('Network problem', `Retrying (${networkRetries}/${MAX_NETWORK_RETRIES}): ${data.details}`, 'waiting');
-      setTimeout(() => {
-        if (gen !== generation) return;
-        if (current && !entryFor(current.id) && !hook.listError) {
-          // The stream left the list while we were retrying: it ended, do not retry forever.
-          ended();
-          return;
-        }
-        h.startLoad();
-      }, Math.min(8000, 1000 * networkRetries));
+      setTimeout(
+        () => {
+          if (gen !== generation) return;
+          if (current && !entryFor(current.id) && !hook.listError) {
+            // The stream left the list while we were retrying: it ended, do not retry forever.
+            ended();
+            return;
+          }
+          h.startLoad();
+        },
+        Math.min(8000, 1000 * networkRetries),
+      );
     } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRetries < MAX_MEDIA_RETRIES) {
       mediaRetries++;
       hook.recoveries++;
@@ -523,7 +547,11 @@ function ended() {
 function showEnded(at) {
   setState('ended');
   hook.endedAt = at.toISOString();
-  showMessage('The stream has ended', `It ended at ${at.toLocaleTimeString()}. This page starts playing again if it is published again to the same name.`, 'ended');
+  showMessage(
+    'The stream has ended',
+    `It ended at ${at.toLocaleTimeString()}. This page starts playing again if it is published again to the same name.`,
+    'ended',
+  );
   const link = $('recording-link');
   const recording = recordingUrl(current);
   link.hidden = !recording;
@@ -567,7 +595,8 @@ video.addEventListener('playing', () => {
 video.addEventListener('waiting', () => hook.url && hook.state === 'playing' && setState('buffering'));
 video.addEventListener('ended', () => hook.url && ended());
 video.addEventListener('error', () => {
-  if (hook.engine === 'native HLS' && hook.url) fail('Playback failed', `The browser could not play this stream (${video.error?.message || video.error?.code}).`);
+  if (hook.engine === 'native HLS' && hook.url)
+    fail('Playback failed', `The browser could not play this stream (${video.error?.message || video.error?.code}).`);
 });
 
 // ---------------------------------------------------------------- figures
@@ -625,9 +654,21 @@ function updateStats() {
 
   $('latency').textContent = formatLatency(hook.latency);
   $('glass-latency').textContent = formatLatency(hook.glassLatency);
-  $('glass-detail').textContent = !playing ? '' : hook.glassLatency != null ? 'time code on frame' : hook.timeCodeFrames > 0 ? 'time code lost' : 'no time code in stream';
+  $('glass-detail').textContent = !playing
+    ? ''
+    : hook.glassLatency != null
+      ? 'time code on frame'
+      : hook.timeCodeFrames > 0
+        ? 'time code lost'
+        : 'no time code in stream';
   $('pdt-latency').textContent = formatLatency(hook.pdtLatency);
-  $('pdt-detail').textContent = !playing ? '' : hook.pdtLatency != null ? (dash ? 'from MPD timing' : 'program date-time') : 'no program date-time';
+  $('pdt-detail').textContent = !playing
+    ? ''
+    : hook.pdtLatency != null
+      ? dash
+        ? 'from MPD timing'
+        : 'program date-time'
+      : 'no program date-time';
   $('bitrate').textContent = formatBitrate(hook.bitrate);
   $('resolution').textContent = hook.resolution ?? '–';
   $('buffer').textContent = formatSeconds(hook.buffer);

@@ -17,8 +17,15 @@ export interface PlayerStream {
   urls?: unknown;
   rtmp?: unknown;
 }
-export interface UrlRow { family: string; url: string }
-export interface TimeRangesLike { length: number; start(i: number): number; end(i: number): number }
+export interface UrlRow {
+  family: string;
+  url: string;
+}
+export interface TimeRangesLike {
+  length: number;
+  start(i: number): number;
+  end(i: number): number;
+}
 export function defaultHlsPath(app: string, name: string): string;
 export function normalizeStreams(json: unknown): PlayerStream[];
 export function parseStreamParam(search: string): { app: string; name: string; id: string } | null;
@@ -41,11 +48,20 @@ export type PlayMode = 'llhls' | 'hls' | 'dash';
 export const MODES: PlayMode[];
 export const MODE_LABELS: Record<PlayMode, string>;
 export const DEFAULT_MODE: PlayMode;
-export function playbackModes(stream: Pick<PlayerStream, 'app' | 'name' | 'paths' | 'urls' | 'rtmp'>, pageOrigin: string): { llhls: string | null; hls: string; dash: string | null };
-export function chooseMode(requested: string | null | undefined, modes: { llhls: string | null; hls: string; dash: string | null }): { mode: PlayMode; url: string; fallback: string | null };
+export function playbackModes(
+  stream: Pick<PlayerStream, 'app' | 'name' | 'paths' | 'urls' | 'rtmp'>,
+  pageOrigin: string,
+): { llhls: string | null; hls: string; dash: string | null };
+export function chooseMode(
+  requested: string | null | undefined,
+  modes: { llhls: string | null; hls: string; dash: string | null },
+): { mode: PlayMode; url: string; fallback: string | null };
 export function parseModeParam(search: string): PlayMode | null;
 export function pageQuery(streamId: string, mode: PlayMode | null | undefined): string;
 export function manifestState(text: string | null | undefined): 'live' | 'ended' | 'empty';
-export function httpProblem(status: number, listed: boolean): { kind: 'protected' | 'not-found' | 'server'; title: string; body: string } | null;
+export function httpProblem(
+  status: number,
+  listed: boolean,
+): { kind: 'protected' | 'not-found' | 'server'; title: string; body: string } | null;
 export function programDateLatency(playingDate: Date | number | null | undefined, nowMs: number): number | null;
 export function formatLatency(s: number | null | undefined): string;

@@ -206,7 +206,11 @@ export function playbackModes(stream, pageOrigin) {
 export function chooseMode(requested, modes) {
   const want = MODES.includes(requested) ? requested : DEFAULT_MODE;
   if (modes[want]) return { mode: want, url: modes[want], fallback: null };
-  return { mode: 'hls', url: modes.hls, fallback: `${MODE_LABELS[want]} is not offered for this stream by this server; playing classic HLS.` };
+  return {
+    mode: 'hls',
+    url: modes.hls,
+    fallback: `${MODE_LABELS[want]} is not offered for this stream by this server; playing classic HLS.`,
+  };
 }
 
 /** `?mode=llhls|hls|dash` → that mode, else null (the page then uses DEFAULT_MODE). */
@@ -258,7 +262,11 @@ export function httpProblem(status, listed) {
         };
   }
   if (status >= 500) {
-    return { kind: 'server', title: 'The server cannot serve this stream', body: `HTTP ${status} from the server. The page keeps retrying.` };
+    return {
+      kind: 'server',
+      title: 'The server cannot serve this stream',
+      body: `HTTP ${status} from the server. The page keeps retrying.`,
+    };
   }
   return null;
 }
@@ -338,7 +346,10 @@ export function formatSince(iso, now = Date.now()) {
 export function describeMedia(stream) {
   const parts = [];
   const v = stream.video;
-  if (v) parts.push([v.codec, v.width && v.height ? `${v.width}×${v.height}` : '', v.fps ? `${Math.round(v.fps)}fps` : ''].filter(Boolean).join(' '));
+  if (v)
+    parts.push(
+      [v.codec, v.width && v.height ? `${v.width}×${v.height}` : '', v.fps ? `${Math.round(v.fps)}fps` : ''].filter(Boolean).join(' '),
+    );
   if (stream.audio?.codec) parts.push(stream.audio.codec);
   if (stream.bitrateKbps) parts.push(`${Math.round(stream.bitrateKbps)} kbit/s`);
   if (stream.transcoding) parts.push('transcoded');

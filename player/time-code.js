@@ -41,7 +41,8 @@ export function decodeTimeCode(data, stride, videoWidth, videoHeight) {
   // The markers set the threshold and must be far apart, else this is not a time-coded frame.
   const white = (luma[0] + luma[TIME_CODE_BLOCKS - 1]) / 2;
   const black = (luma[1] + luma[TIME_CODE_BLOCKS - 2]) / 2;
-  if (!(white - black >= 100) || Math.abs(luma[0] - luma[TIME_CODE_BLOCKS - 1]) > 60 || Math.abs(luma[1] - luma[TIME_CODE_BLOCKS - 2]) > 60) return null;
+  if (!(white - black >= 100) || Math.abs(luma[0] - luma[TIME_CODE_BLOCKS - 1]) > 60 || Math.abs(luma[1] - luma[TIME_CODE_BLOCKS - 2]) > 60)
+    return null;
   const mid = (white + black) / 2;
   const bits = luma.map((l) => (l > mid ? 1 : 0));
   // A bit too close to the threshold is a blurred block: refuse rather than guess.

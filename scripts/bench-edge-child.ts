@@ -25,7 +25,9 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   const s = edge.server.records.values().next().value!.stats.snapshot();
-  process.stdout.write(`STATS ${JSON.stringify({ originRequests: edge.server.originRequests, requests: s.requests, cacheBytes: edge.server.store.bytes, objects: edge.server.store.size, evictions: edge.server.store.evictions })}\n`);
+  process.stdout.write(
+    `STATS ${JSON.stringify({ originRequests: edge.server.originRequests, requests: s.requests, cacheBytes: edge.server.store.bytes, objects: edge.server.store.size, evictions: edge.server.store.evictions })}\n`,
+  );
   await edge.close();
   process.exit(0);
 };

@@ -34,7 +34,12 @@ export async function startBenchOrigin(): Promise<BenchOrigin> {
     const size = Number(m[1]);
     const delay = Number(/[?&]delay=(\d+)/.exec(req.url ?? '')?.[1] ?? 0);
     const send = () => {
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size), 'Cache-Control': 'max-age=3600', ETag: '"bench"' });
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(size),
+        'Cache-Control': 'max-age=3600',
+        ETag: '"bench"',
+      });
       res.end(big.subarray(0, size));
     };
     if (delay) setTimeout(send, delay);
@@ -79,7 +84,16 @@ function childEntry(): string[] {
   try {
     execFileSync(
       join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-      [join(here, 'bench-edge-child.ts'), '--bundle', '--platform=node', '--format=esm', '--packages=external', '--target=node20', `--outfile=${out}`, '--log-level=warning'],
+      [
+        join(here, 'bench-edge-child.ts'),
+        '--bundle',
+        '--platform=node',
+        '--format=esm',
+        '--packages=external',
+        '--target=node20',
+        `--outfile=${out}`,
+        '--log-level=warning',
+      ],
       { stdio: 'inherit' },
     );
     return [out];
@@ -88,7 +102,12 @@ function childEntry(): string[] {
   }
 }
 
-export async function startEdgeChild(overrides: Record<string, unknown>, originUrl: string, nodeArgs: string[] = [], cpu?: number): Promise<EdgeChild> {
+export async function startEdgeChild(
+  overrides: Record<string, unknown>,
+  originUrl: string,
+  nodeArgs: string[] = [],
+  cpu?: number,
+): Promise<EdgeChild> {
   const [cmd, args] = pinned(cpu, process.execPath, [...nodeArgs, ...childEntry(), JSON.stringify(overrides), originUrl]);
   const child = spawn(cmd, args, {
     cwd: repoRoot,

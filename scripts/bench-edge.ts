@@ -127,9 +127,22 @@ function freePort(): Promise<number> {
 }
 
 /** Runs wrk asynchronously (the event loop must stay free) and returns requests/s and latency percentiles. */
-function wrk(url: string, seconds: number, connections: number, script?: string, pin = true): Promise<{ rps: number; p50: string; p99: string; out: string }> {
+function wrk(
+  url: string,
+  seconds: number,
+  connections: number,
+  script?: string,
+  pin = true,
+): Promise<{ rps: number; p50: string; p99: string; out: string }> {
   return new Promise((resolve, reject) => {
-    const [cmd, args] = pinned(pin ? CLIENT_CPU : undefined, 'wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url]);
+    const [cmd, args] = pinned(pin ? CLIENT_CPU : undefined, 'wrk', [
+      '-t1',
+      `-c${connections}`,
+      `-d${seconds}s`,
+      '--latency',
+      ...(script ? ['-s', script] : []),
+      url,
+    ]);
     const p = spawn(cmd, args);
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -156,7 +169,13 @@ function ms(text: string): number {
  * between its requests, so the offered rate is about C·1000/(D + latency)). wrk measures each
  * request from when it is sent; at half load there is no queue for it to hide.
  */
-async function pacedP99(url: string, rate: number, seconds: number, dir: string, pin: boolean): Promise<{ rps: number; p50: number; p99: number; connections: number; delay: number }> {
+async function pacedP99(
+  url: string,
+  rate: number,
+  seconds: number,
+  dir: string,
+  pin: boolean,
+): Promise<{ rps: number; p50: number; p99: number; connections: number; delay: number }> {
   const delay = 4; // ms between a connection's response and its next request
   const connections = Math.max(1, Math.round((rate * (delay + 0.7)) / 1000)); // ~0.7 ms per request plus timer slack
   const script = join(dir, 'paced.lua');
@@ -234,12 +253,22 @@ http {
 execFileSync(NGINX, ['-v'], { stdio: 'ignore' });
 const origin = await startBenchOrigin();
 const logDir = mkdtempSync(join(tmpdir(), 'streamfront-bench-edge-logs-'));
-const edge = await startEdgeChild({ edge: { logs: LOGS ? { enabled: true, dir: logDir } : { enabled: false } } }, origin.url, [], SERVER_CPU);
+const edge = await startEdgeChild(
+  { edge: { logs: LOGS ? { enabled: true, dir: logDir } : { enabled: false } } },
+  origin.url,
+  [],
+  SERVER_CPU,
+);
 const nginx = await startNginx(origin.port);
 const bare = await startBareNode();
 const agent = new http.Agent({ keepAlive: true });
 const nginxMasterPid = () => Number(readFileSync(join(nginx.prefix, 'nginx.pid'), 'utf8'));
-const nginxWorkerPids = () => execFileSync('pgrep', ['-P', String(nginxMasterPid())]).toString().trim().split(/\s+/).map(Number);
+const nginxWorkerPids = () =>
+  execFileSync('pgrep', ['-P', String(nginxMasterPid())])
+    .toString()
+    .trim()
+    .split(/\s+/)
+    .map(Number);
 const rows: string[] = [];
 let failed = false;
 try {
@@ -303,9 +332,15 @@ try {
     failed ||= !ok;
     console.log(`\n${o.name} (${o.path})`);
     console.log(`  nginx proxy_cache: ${nginxRps.toFixed(0)} req/s   (runs: ${n.map((x) => x.toFixed(0)).join(', ')})`);
-    console.log(`  streamfront edge : ${edgeRps.toFixed(0)} req/s   (runs: ${e.map((x) => x.toFixed(0)).join(', ')}; wrk latency at saturation p50 ${eLat.p50}, p99 ${eLat.p99})`);
-    console.log(`  ratio edge/nginx : ${ratio.toFixed(2)}  (target ≥ ${o.target}) ${ok ? 'OK' : 'MISSED'}   (median of per-round ratios ${pairRatio.toFixed(2)}: ${pairs.map((x) => x.toFixed(2)).join(', ')})`);
-    console.log(`  bare node:http   : ${median(b).toFixed(0)} req/s   (control: the platform's ceiling; runs: ${b.map((x) => x.toFixed(0)).join(', ')})`);
+    console.log(
+      `  streamfront edge : ${edgeRps.toFixed(0)} req/s   (runs: ${e.map((x) => x.toFixed(0)).join(', ')}; wrk latency at saturation p50 ${eLat.p50}, p99 ${eLat.p99})`,
+    );
+    console.log(
+      `  ratio edge/nginx : ${ratio.toFixed(2)}  (target ≥ ${o.target}) ${ok ? 'OK' : 'MISSED'}   (median of per-round ratios ${pairRatio.toFixed(2)}: ${pairs.map((x) => x.toFixed(2)).join(', ')})`,
+    );
+    console.log(
+      `  bare node:http   : ${median(b).toFixed(0)} req/s   (control: the platform's ceiling; runs: ${b.map((x) => x.toFixed(0)).join(', ')})`,
+    );
     const effRatio = median(eEff) / median(nEff);
     console.log(
       `  per CPU-second   : nginx ${median(nEff).toFixed(0)} req, edge ${median(eEff).toFixed(0)} req; ratio edge/nginx ${effRatio.toFixed(2)}   (edge runs: ${eEff.map((x) => x.toFixed(0)).join(', ')}; nginx runs: ${nEff.map((x) => x.toFixed(0)).join(', ')}; bare node:http ${median(bEff).toFixed(0)} req, ratio edge/bare ${(median(eEff) / median(bEff)).toFixed(2)})`,
@@ -328,7 +363,9 @@ try {
     console.log(
       `  edge hits paced at ~${half} req/s (half of peak; wrk ${load.connections} connections, ${load.delay} ms Lua delay; achieved ${load.rps.toFixed(0)} req/s): p50 ${load.p50.toFixed(2)} ms, p99 ${load.p99.toFixed(2)} ms  (target p99 < 10 ms) ${p99ok ? 'OK' : 'MISSED'}`,
     );
-    console.log(`  control: nginx hits under the same pacing (achieved ${control.rps.toFixed(0)} req/s): p50 ${control.p50.toFixed(2)} ms, p99 ${control.p99.toFixed(2)} ms`);
+    console.log(
+      `  control: nginx hits under the same pacing (achieved ${control.rps.toFixed(0)} req/s): p50 ${control.p50.toFixed(2)} ms, p99 ${control.p99.toFixed(2)} ms`,
+    );
     rows.push(
       `${o.name}: nginx ${nginxRps.toFixed(0)}/s, edge ${edgeRps.toFixed(0)}/s, ratio ${ratio.toFixed(2)} (per CPU-second ${effRatio.toFixed(2)}); hits p99 ${load.p99.toFixed(2)} ms at ${load.rps.toFixed(0)}/s (nginx same pacing: ${control.p99.toFixed(2)} ms)`,
     );

@@ -53,7 +53,13 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { seconds: 60, warmup: 10, cases: ['hls', 'llhls-0.5', 'llhls-0.333', 'dash'], partFlag: 'part-seconds', timeCodeCost: false };
+  const o: Options = {
+    seconds: 60,
+    warmup: 10,
+    cases: ['hls', 'llhls-0.5', 'llhls-0.333', 'dash'],
+    partFlag: 'part-seconds',
+    timeCodeCost: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -66,12 +72,17 @@ function parseOptions(argv: string[]): Options {
       process.exit(0);
     } else if (a === '--seconds') o.seconds = parseNumberArg(value(), '--seconds', 60, { min: 10, max: 1800 });
     else if (a === '--warmup') o.warmup = parseNumberArg(value(), '--warmup', 10, { min: 0, max: 120 });
-    else if (a === '--cases') o.cases = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--cases')
+      o.cases = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a === '--part-flag') o.partFlag = value().replace(/^--/, '');
     else if (a === '--time-code-cost') o.timeCodeCost = true;
     else throw new Error(`unknown option ${a}`);
   }
-  for (const c of o.cases) if (!/^(hls|dash|llhls-\d+(\.\d+)?)$/.test(c)) throw new Error(`unknown case ${c} (hls, llhls-<part seconds>, dash)`);
+  for (const c of o.cases)
+    if (!/^(hls|dash|llhls-\d+(\.\d+)?)$/.test(c)) throw new Error(`unknown case ${c} (hls, llhls-<part seconds>, dash)`);
   if (!/^[a-z][a-z0-9-]{0,40}$/.test(o.partFlag)) throw new Error('--part-flag must be a flag name');
   return o;
 }
@@ -97,8 +108,25 @@ async function startDemo(extraArgs: string[]): Promise<Server> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-glass-'));
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'demo', '--host', '127.0.0.1', '--rtmp-port', String(rtmp), '--origin-port', String(origin),
-      '--edge-port', String(edge), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs],
+    [
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      'demo',
+      '--host',
+      '127.0.0.1',
+      '--rtmp-port',
+      String(rtmp),
+      '--origin-port',
+      String(origin),
+      '--edge-port',
+      String(edge),
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'warn',
+      ...extraArgs,
+    ],
     { cwd: path.resolve('.'), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -175,7 +203,10 @@ async function runCase(name: string): Promise<CaseResult> {
   try {
     const entry = await demoEntry(server.edge);
     if (mode !== 'hls' && !entry.paths.wowza[mode]) {
-      return { name, skipped: `/api/streams does not list paths.wowza.${mode} (this server has no ${mode === 'dash' ? 'DASH' : 'LL-HLS'} output)` };
+      return {
+        name,
+        skipped: `/api/streams does not list paths.wowza.${mode} (this server has no ${mode === 'dash' ? 'DASH' : 'LL-HLS'} output)`,
+      };
     }
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     await page.goto(`${server.edge}/?stream=live/demo&mode=${mode}`);
@@ -249,11 +280,15 @@ if (opts.timeCodeCost) {
   const { without, withCode } = await encodeCosts(seconds);
   process.stdout.write(`  without time code: ${(without * 100).toFixed(1)} % of a core\n`);
   process.stdout.write(`  with time code:    ${(withCode * 100).toFixed(1)} % of a core\n`);
-  process.stdout.write(`  ratio:             ${(withCode / without).toFixed(3)} (time code adds ${((withCode - without) * 100).toFixed(1)} points)\n`);
+  process.stdout.write(
+    `  ratio:             ${(withCode / without).toFixed(3)} (time code adds ${((withCode - without) * 100).toFixed(1)} points)\n`,
+  );
   process.exit(0);
 }
 
-process.stdout.write(`glass-to-glass through the edge: ${opts.seconds} s per case after ${opts.warmup} s warm-up, headless Chromium, ${os.cpus().length} cores\n`);
+process.stdout.write(
+  `glass-to-glass through the edge: ${opts.seconds} s per case after ${opts.warmup} s warm-up, headless Chromium, ${os.cpus().length} cores\n`,
+);
 const results: CaseResult[] = [];
 for (const name of opts.cases) {
   process.stdout.write(`  ${name}: running…\n`);
@@ -263,7 +298,9 @@ for (const name of opts.cases) {
     results.push({ name, skipped: `failed: ${(err as Error).message.split('\n')[0]}` });
   }
 }
-process.stdout.write('\ncase          engine                        frames  glass median  glass p95  player latency  since ingest  pipeline\n');
+process.stdout.write(
+  '\ncase          engine                        frames  glass median  glass p95  player latency  since ingest  pipeline\n',
+);
 for (const r of results) {
   if (r.skipped) {
     process.stdout.write(`${r.name.padEnd(13)} skipped: ${r.skipped}\n`);
@@ -275,5 +312,9 @@ for (const r of results) {
   );
   if (r.fatalErrors?.length) process.stdout.write(`${''.padEnd(14)}fatal player errors: ${r.fatalErrors.join(', ')}\n`);
 }
-process.stdout.write('\nglass = time code on the frame shown vs the page clock; player latency = hls.latency / dash.js getCurrentLiveLatency;\n');
-process.stdout.write('since ingest = page clock − program date-time of the frame shown; pipeline = glass − player latency (capture → live edge).\n');
+process.stdout.write(
+  '\nglass = time code on the frame shown vs the page clock; player latency = hls.latency / dash.js getCurrentLiveLatency;\n',
+);
+process.stdout.write(
+  'since ingest = page clock − program date-time of the frame shown; pipeline = glass − player latency (capture → live edge).\n',
+);

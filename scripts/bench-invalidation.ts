@@ -9,7 +9,9 @@ import { batchMatcher, invalidationTarget } from '../src/edge/control/invalidati
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  console.log('Usage: node --expose-gc --import tsx scripts/bench-invalidation.ts [--objects N (100000)] [--paths N (300)] [--wildcards N (10)]');
+  console.log(
+    'Usage: node --expose-gc --import tsx scripts/bench-invalidation.ts [--objects N (100000)] [--paths N (300)] [--wildcards N (10)]',
+  );
   console.log('prints the time to apply one invalidation batch with the batch matcher and with one store walk per path');
   process.exit(0);
 }
@@ -90,6 +92,8 @@ const warm = timed(
 console.log(`store: ${OBJECTS} objects; batch: ${PATHS} exact paths, ${WILDCARDS} wildcard paths`);
 console.log(`median of ${ROUNDS} runs each`);
 console.log(`baseline, one walk per exact path: ${base.ms.toFixed(1)} ms (${base.removed} removed)`);
-console.log(`batch matcher, exact paths:        ${one.ms.toFixed(1)} ms (${one.removed} removed)  ${(base.ms / one.ms).toFixed(1)}x the baseline's speed`);
+console.log(
+  `batch matcher, exact paths:        ${one.ms.toFixed(1)} ms (${one.removed} removed)  ${(base.ms / one.ms).toFixed(1)}x the baseline's speed`,
+);
 console.log(`batch matcher, exact + wildcards:  ${all.ms.toFixed(1)} ms (${all.removed} removed)`);
 console.log(`  the same on a store walked before: ${warm.ms.toFixed(1)} ms (${warm.removed} removed)`);

@@ -38,7 +38,9 @@ async function measure(url: string, playlist: string, fixture: string): Promise<
 async function startNginx(dir: string, port: number): Promise<ChildProcess> {
   const conf = path.join(dir, 'nginx.conf');
   fs.mkdirSync(path.join(dir, 'hls'), { recursive: true });
-  fs.writeFileSync(conf, `
+  fs.writeFileSync(
+    conf,
+    `
 load_module ${NGINX_MODULE};
 daemon off;
 master_process off;
@@ -58,21 +60,25 @@ rtmp {
     }
   }
 }
-`);
+`,
+  );
   const p = spawn('nginx', ['-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  await waitFor('nginx listening', async () => {
-    if (p.exitCode !== null) throw new Error(`nginx exited: ${err}`);
-    return new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-  }, 10_000);
+  await waitFor(
+    'nginx listening',
+    async () => {
+      if (p.exitCode !== null) throw new Error(`nginx exited: ${err}`);
+      return new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1');
+        s.once('connect', () => (s.destroy(), resolve(true)));
+        s.once('error', () => resolve(false));
+      });
+    },
+    10_000,
+  );
   return p;
 }
-
 
 function stats(ms: number[]): string {
   const s = [...ms].sort((a, b) => a - b);
@@ -92,11 +98,15 @@ try {
   for (let i = 0; i < rounds; i++) {
     // Alternate the two so machine load affects both alike.
     const name = `lat${i}`;
-    ours.push(await measure(stack.rtmpUrl(`live/${name}`), path.join(stack.dir({ app: 'live', name }, 'hls'), HLS_FILES.playlist), fixture));
+    ours.push(
+      await measure(stack.rtmpUrl(`live/${name}`), path.join(stack.dir({ app: 'live', name }, 'hls'), HLS_FILES.playlist), fixture),
+    );
     base.push(await measure(`rtmp://127.0.0.1:${nginxPort}/live/${name}`, path.join(nginxDir, 'hls', `${name}.m3u8`), fixture));
     process.stderr.write(`round ${i + 1}: ours ${(ours.at(-1)! / 1000).toFixed(2)} s, nginx ${(base.at(-1)! / 1000).toFixed(2)} s\n`);
   }
-  console.log(`bench-latency: publisher start → first playlist listing a segment, 720p, 2 s GOP, 2 s segments, ${rounds} rounds, load ${os.loadavg()[0]!.toFixed(2)}`);
+  console.log(
+    `bench-latency: publisher start → first playlist listing a segment, 720p, 2 s GOP, 2 s segments, ${rounds} rounds, load ${os.loadavg()[0]!.toFixed(2)}`,
+  );
   console.log(`  streamfront (NMS ingest + ffmpeg packager): ${stats(ours)}  (target ≤ 3 s)`);
   console.log(`  nginx 1.22 + libnginx-mod-rtmp (hls on):    ${stats(base)}`);
 } finally {

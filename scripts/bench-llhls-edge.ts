@@ -35,7 +35,14 @@ const PLAYLIST = '/live/bench/chunklist_sfm4s_video.m3u8';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-llbench-'));
 const server = await startServer({
-  config: defaultConfig({ host: '127.0.0.1', rtmpPort: await freePort(), originPort: 0, dataDir, logLevel: 'silent', origin: { maxHeldRequests: 20_000 } }),
+  config: defaultConfig({
+    host: '127.0.0.1',
+    rtmpPort: await freePort(),
+    originPort: 0,
+    dataDir,
+    logLevel: 'silent',
+    origin: { maxHeldRequests: 20_000 },
+  }),
   log: silentLogger(),
   roles: { ingest: true, origin: true, edge: false },
 });
@@ -61,7 +68,10 @@ await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
 const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
 
 const cfgFile = path.join(dataDir, 'edge.json');
-fs.writeFileSync(cfgFile, JSON.stringify({ edge: { distributions: [{ behaviors: [{ pathPattern: '*.m3u8', forwardQueryString: true }] }] } }));
+fs.writeFileSync(
+  cfgFile,
+  JSON.stringify({ edge: { distributions: [{ behaviors: [{ pathPattern: '*.m3u8', forwardQueryString: true }] }] } }),
+);
 const edge = await startServerProcess({ command: 'edge', extraArgs: ['--origin', proxyUrl, '--config', cfgFile], logLevel: 'warn' });
 const edgeBase = `http://127.0.0.1:${edge.ports.edge}`;
 const publisher = await startPublisher(`rtmp://127.0.0.1:${server.ports.rtmp}/live/bench`);
@@ -144,12 +154,22 @@ try {
   const playlistVersions = entries.filter(([k]) => k.startsWith(PLAYLIST) && k.includes('_HLS_msn='));
   const parts = entries.filter(([k]) => k.includes('/part_sfm4s_'));
   const sum = (e: Array<[string, number]>) => e.reduce((n, [, c]) => n + c, 0);
-  console.log(`bench-llhls-edge: ${viewers} viewers, ${elapsed.toFixed(1)} s, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(2)}`);
+  console.log(
+    `bench-llhls-edge: ${viewers} viewers, ${elapsed.toFixed(1)} s, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(2)}`,
+  );
   console.log(`  viewer requests ${viewerRequests}, errors ${viewerErrors}`);
-  console.log(`  origin requests per distinct blocking playlist version: ${(sum(playlistVersions) / Math.max(1, playlistVersions.length)).toFixed(3)} (${sum(playlistVersions)} for ${playlistVersions.length}; target ≤ 1.05)`);
-  console.log(`  origin requests per distinct part: ${(sum(parts) / Math.max(1, parts.length)).toFixed(3)} (${sum(parts)} for ${parts.length}; target ≤ 1.05)`);
-  console.log(`  viewer wait beyond the origin's first answer: playlist p50 ${pct(waits, 50)} ms, p99 ${pct(waits, 99)} ms; part p50 ${pct(partWaits, 50)} ms, p99 ${pct(partWaits, 99)} ms`);
-  console.log(`  edge process CPU: ${edgeCpu.toFixed(2)} s over ${elapsed.toFixed(1)} s (${((edgeCpu / elapsed) * 100).toFixed(1)} % of a core)`);
+  console.log(
+    `  origin requests per distinct blocking playlist version: ${(sum(playlistVersions) / Math.max(1, playlistVersions.length)).toFixed(3)} (${sum(playlistVersions)} for ${playlistVersions.length}; target ≤ 1.05)`,
+  );
+  console.log(
+    `  origin requests per distinct part: ${(sum(parts) / Math.max(1, parts.length)).toFixed(3)} (${sum(parts)} for ${parts.length}; target ≤ 1.05)`,
+  );
+  console.log(
+    `  viewer wait beyond the origin's first answer: playlist p50 ${pct(waits, 50)} ms, p99 ${pct(waits, 99)} ms; part p50 ${pct(partWaits, 50)} ms, p99 ${pct(partWaits, 99)} ms`,
+  );
+  console.log(
+    `  edge process CPU: ${edgeCpu.toFixed(2)} s over ${elapsed.toFixed(1)} s (${((edgeCpu / elapsed) * 100).toFixed(1)} % of a core)`,
+  );
 } finally {
   stop = true;
   await publisher.stop();

@@ -58,12 +58,39 @@ const pubs: Publisher[] = [];
 function startBare(name: string): { proc: ChildProcess; dir: string } {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir, { recursive: true });
-  const proc = spawn('ffmpeg', [
-    '-hide_banner', '-nostats', '-loglevel', 'error', '-rw_timeout', '6000000', '-i', stack.rtmpUrl(`live/${name}`),
-    '-map', '0:v:0', '-map', '0:a:0', '-c', 'copy', '-f', 'hls', '-hls_time', '2', '-hls_list_size', '6',
-    '-hls_delete_threshold', '3', '-hls_flags', 'delete_segments+independent_segments',
-    '-hls_segment_filename', path.join(dir, HLS_FILES.segmentPattern), path.join(dir, HLS_FILES.playlist),
-  ], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const proc = spawn(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-nostats',
+      '-loglevel',
+      'error',
+      '-rw_timeout',
+      '6000000',
+      '-i',
+      stack.rtmpUrl(`live/${name}`),
+      '-map',
+      '0:v:0',
+      '-map',
+      '0:a:0',
+      '-c',
+      'copy',
+      '-f',
+      'hls',
+      '-hls_time',
+      '2',
+      '-hls_list_size',
+      '6',
+      '-hls_delete_threshold',
+      '3',
+      '-hls_flags',
+      'delete_segments+independent_segments',
+      '-hls_segment_filename',
+      path.join(dir, HLS_FILES.segmentPattern),
+      path.join(dir, HLS_FILES.playlist),
+    ],
+    { stdio: ['pipe', 'ignore', 'ignore'] },
+  );
   bares.push(proc);
   return { proc, dir };
 }
@@ -108,21 +135,34 @@ try {
     perMin[k] = ((p.cpuTicks - t0s[k]!) / CLK_TCK) * (60 / elapsed);
     rss[k] = p.rssPages * PAGE_MB;
   }
-  const f = (k: string) => `${perMin[k]!.toFixed(3)} CPU-s/min (${((perMin[k]! / 60) * 100).toFixed(2)} % of a core, RSS ${rss[k]!.toFixed(0)} MB)`;
+  const f = (k: string) =>
+    `${perMin[k]!.toFixed(3)} CPU-s/min (${((perMin[k]! / 60) * 100).toFixed(2)} % of a core, RSS ${rss[k]!.toFixed(0)} MB)`;
   const r1 = perMin.o1! / perMin.b1!;
   const r2 = perMin.o2! / perMin.b2!;
   const total = (perMin.o1! + perMin.o2!) / (perMin.b1! + perMin.b2!);
-  console.log(`bench-packaging: ${elapsed.toFixed(1)} s, two 720p ~2.1 Mbit/s streams, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(2)}`);
-  console.log(`  stream A, bare reader subscribed first:   ours (HLS+HDS+Smooth) ${f('o1')}; bare -f hls ${f('b1')}; ratio ${r1.toFixed(2)}`);
-  console.log(`  stream B, our packager subscribed first:  ours (HLS+HDS+Smooth) ${f('o2')}; bare -f hls ${f('b2')}; ratio ${r2.toFixed(2)}`);
-  console.log(`  same position: ours first / bare first ${(perMin.o2! / perMin.b1!).toFixed(2)}, ours second / bare second ${(perMin.o1! / perMin.b2!).toFixed(2)}`);
+  console.log(
+    `bench-packaging: ${elapsed.toFixed(1)} s, two 720p ~2.1 Mbit/s streams, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(2)}`,
+  );
+  console.log(
+    `  stream A, bare reader subscribed first:   ours (HLS+HDS+Smooth) ${f('o1')}; bare -f hls ${f('b1')}; ratio ${r1.toFixed(2)}`,
+  );
+  console.log(
+    `  stream B, our packager subscribed first:  ours (HLS+HDS+Smooth) ${f('o2')}; bare -f hls ${f('b2')}; ratio ${r2.toFixed(2)}`,
+  );
+  console.log(
+    `  same position: ours first / bare first ${(perMin.o2! / perMin.b1!).toFixed(2)}, ours second / bare second ${(perMin.o1! / perMin.b2!).toFixed(2)}`,
+  );
   console.log(`  ratio ours / bare over both orders: ${total.toFixed(2)}  (target ≤ 1.5)`);
   const cmafVsToday = (perMin.c1! + perMin.c2!) / (perMin.o1! + perMin.o2!);
   const parts = timelines.get('live/ofirst')!.track('video')!.nextPartSeq - partsBefore;
   console.log(`  with the CMAF output (HLS+HDS+Smooth + fMP4 video/audio pipes): stream A ${f('c1')}; stream B ${f('c2')}`);
-  console.log(`  ratio CMAF packager / today's packager over both streams: ${cmafVsToday.toFixed(2)}; CMAF / bare: ${((perMin.c1! + perMin.c2!) / (perMin.b1! + perMin.b2!)).toFixed(2)}`);
+  console.log(
+    `  ratio CMAF packager / today's packager over both streams: ${cmafVsToday.toFixed(2)}; CMAF / bare: ${((perMin.c1! + perMin.c2!) / (perMin.b1! + perMin.b2!)).toFixed(2)}`,
+  );
   console.log(`  (${parts} video parts of stream B reached the timeline during the measurement, ${(parts / elapsed).toFixed(2)}/s)`);
-  console.log(`  for context, the node process (RTMP ingest relaying 2 streams to 6 readers + supervision + the CMAF timelines of 2 streams): ${perMin.node!.toFixed(3)} CPU-s/min`);
+  console.log(
+    `  for context, the node process (RTMP ingest relaying 2 streams to 6 readers + supervision + the CMAF timelines of 2 streams): ${perMin.node!.toFixed(3)} CPU-s/min`,
+  );
 } finally {
   for (const b of bares) {
     if (b.exitCode === null) {

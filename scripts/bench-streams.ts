@@ -44,7 +44,9 @@ interface StepResult {
   note?: string;
 }
 const results: StepResult[] = [];
-console.log(`bench-streams: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, 720p ~2.1 Mbit/s publishers on the same machine, ${SEGMENT_S} s segments, limit ${LIMIT_MS / 1000} s between playlist updates, ${WINDOW_MS / 1000} s window per step`);
+console.log(
+  `bench-streams: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, 720p ~2.1 Mbit/s publishers on the same machine, ${SEGMENT_S} s segments, limit ${LIMIT_MS / 1000} s between playlist updates, ${WINDOW_MS / 1000} s window per step`,
+);
 try {
   for (const n of steps) {
     if (Date.now() - started > capMs) {
@@ -109,7 +111,9 @@ try {
     if (!ok) break;
   }
   const best = results.filter((r) => r.ok).at(-1);
-  console.log(`result: ${best ? best.n : 0} simultaneous streams packaged with every playlist fresh (target ≥ 50)${results.at(-1)?.ok === false ? `; ${results.at(-1)!.n} missed` : ''}; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `result: ${best ? best.n : 0} simultaneous streams packaged with every playlist fresh (target ≥ 50)${results.at(-1)?.ok === false ? `; ${results.at(-1)!.n} missed` : ''}; ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
 } finally {
   await Promise.all(publishers.map((p) => p.stop()));
   await stack.close();

@@ -221,7 +221,9 @@ async function startCountingProxy(originPort: number): Promise<OriginCounter> {
     req.pipe(up);
   });
   server.keepAliveTimeout = 30_000;
-  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
+  );
   return {
     port,
     perPath,
@@ -418,15 +420,24 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     const args = [
       ...entry,
       'start',
-      '--host', '127.0.0.1',
-      '--rtmp-port', String(rtmpPort),
-      '--origin-port', String(originPort),
-      '--edge-port', String(edgePort),
-      '--edge-https-port', '0',
-      '--data-dir', dataDir,
-      '--log-level', 'warn',
-      '--origin', `http://127.0.0.1:${originCounter.port}`,
-      '--config', configFile,
+      '--host',
+      '127.0.0.1',
+      '--rtmp-port',
+      String(rtmpPort),
+      '--origin-port',
+      String(originPort),
+      '--edge-port',
+      String(edgePort),
+      '--edge-https-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'warn',
+      '--origin',
+      `http://127.0.0.1:${originCounter.port}`,
+      '--config',
+      configFile,
     ];
     say(`server: node ${args.join(' ')}`);
     const log = createWriteStream(logFile);
@@ -447,7 +458,21 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       const pub = spawnTracked(
         children,
         process.env.FFMPEG_PATH || 'ffmpeg',
-        ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', fixture, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${name}`],
+        [
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-re',
+          '-stream_loop',
+          '-1',
+          '-i',
+          fixture,
+          '-c',
+          'copy',
+          '-f',
+          'flv',
+          `rtmp://127.0.0.1:${rtmpPort}/live/${name}`,
+        ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
       let err = '';
@@ -605,7 +630,12 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       },
       { name: 'origin req. per segment', value: perObject.toFixed(3), target: '≤ 1.05', ok: distinctSegments > 0 && perObject <= 1.05 },
       { name: 'edge hit ratio', value: `${(hitRatio * 100).toFixed(1)} %`, target: 'info', ok: true },
-      { name: 'server RSS growth', value: `${mb(rssStart)} → ${mb(rssEnd)} (${rssGrowthPct.toFixed(1)} %)`, target: '< 10 %', ok: rssGrowthPct < 10 },
+      {
+        name: 'server RSS growth',
+        value: `${mb(rssStart)} → ${mb(rssEnd)} (${rssGrowthPct.toFixed(1)} %)`,
+        target: '< 10 %',
+        ok: rssGrowthPct < 10,
+      },
       {
         name: 'server open fds',
         value: `${fdsStart} → ${fdsEnd}`,
@@ -622,7 +652,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       { name: 'publisher failures', value: String(publisherFailures), target: '0', ok: publisherFailures === 0 },
       {
         name: 'SIGTERM stop',
-        value: `exit ${exited ? serverExit?.code ?? '?' : 'none'} in ${stopSeconds.toFixed(1)} s, ${childrenLeft} children left`,
+        value: `exit ${exited ? (serverExit?.code ?? '?') : 'none'} in ${stopSeconds.toFixed(1)} s, ${childrenLeft} children left`,
         target: 'exit 0 ≤ 10 s, 0 left',
         ok: exited && serverExit?.code === 0 && stopSeconds <= 10 && childrenLeft === 0,
       },
@@ -690,7 +720,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
         load1Mean: measured.reduce((a, x) => a + x.load1, 0) / Math.max(1, measured.length),
         load1Max: Math.max(...measured.map((x) => x.load1)),
         oursCpuPctOfCore: ((last.oursTicks - first.oursTicks) / hz / secs) * 100,
-        othersCpuPctOfCore: (((last.machineBusyTicks - first.machineBusyTicks) - (last.oursTicks - first.oursTicks)) / hz / secs) * 100,
+        othersCpuPctOfCore: ((last.machineBusyTicks - first.machineBusyTicks - (last.oursTicks - first.oursTicks)) / hz / secs) * 100,
       },
       publisherFailures,
       targets,
@@ -736,20 +766,32 @@ export function formatReport(r: SoakReport): string {
     `machine: ${m.cores} cores, 1-min load mean ${m.load1Mean.toFixed(1)} max ${m.load1Max.toFixed(1)}; CPU of this run ${m.oursCpuPctOfCore.toFixed(0)} % of a core, ` +
       `of everything else ${m.othersCpuPctOfCore.toFixed(0)} % of a core`,
   );
-  if (m.othersCpuPctOfCore > 40) lines.push('WARNING: other work was competing for the CPU during this run: latency and lateness figures are pessimistic.');
+  if (m.othersCpuPctOfCore > 40)
+    lines.push('WARNING: other work was competing for the CPU during this run: latency and lateness figures are pessimistic.');
   lines.push(`data dir in total at the end (edge access logs included): ${mb(s.diskAllEnd)}`);
-  const es = r.edgeStats as { total?: { requests?: number; originRequests?: number }; cache?: Record<string, number>; distributions?: Array<{ results?: Record<string, number> }> } | undefined;
+  const es = r.edgeStats as
+    | {
+        total?: { requests?: number; originRequests?: number };
+        cache?: Record<string, number>;
+        distributions?: Array<{ results?: Record<string, number> }>;
+      }
+    | undefined;
   if (es?.total) {
     lines.push(
       `edge /_edge/stats: ${es.total.requests} requests, ${es.total.originRequests} origin requests, results ${JSON.stringify(es.distributions?.[0]?.results ?? {})}, cache ${JSON.stringify(es.cache ?? {})}`,
     );
   }
   if (v.errorSamples.length) lines.push(`first viewer errors:\n  ${v.errorSamples.join('\n  ')}`);
-  const w = [Math.max(...r.targets.map((t) => t.name.length)), Math.max(...r.targets.map((t) => t.value.length)), Math.max(...r.targets.map((t) => t.target.length))];
+  const w = [
+    Math.max(...r.targets.map((t) => t.name.length)),
+    Math.max(...r.targets.map((t) => t.value.length)),
+    Math.max(...r.targets.map((t) => t.target.length)),
+  ];
   lines.push('');
   lines.push(`${'metric'.padEnd(w[0]!)} | ${'value'.padEnd(w[1]!)} | ${'target'.padEnd(w[2]!)} | ok`);
   lines.push(`${'-'.repeat(w[0]!)}-+-${'-'.repeat(w[1]!)}-+-${'-'.repeat(w[2]!)}-+---`);
-  for (const t of r.targets) lines.push(`${t.name.padEnd(w[0]!)} | ${t.value.padEnd(w[1]!)} | ${t.target.padEnd(w[2]!)} | ${t.ok ? 'yes' : 'NO'}`);
+  for (const t of r.targets)
+    lines.push(`${t.name.padEnd(w[0]!)} | ${t.value.padEnd(w[1]!)} | ${t.target.padEnd(w[2]!)} | ${t.ok ? 'yes' : 'NO'}`);
   lines.push('');
   lines.push(r.ok ? 'RESULT: all targets met' : `RESULT: targets missed (replay with --seed ${r.seed})`);
   return lines.join('\n');
@@ -766,19 +808,52 @@ function parseCli(argv: string[]): Partial<SoakOptions> & { json?: string } {
     const a = argv[i]!;
     const v = argv[i + 1];
     switch (a) {
-      case '--publishers': out.publishers = Math.min(200, Math.max(1, Math.floor(num(a, v)))); i++; break;
-      case '--viewers': out.viewers = Math.min(5000, Math.floor(num(a, v))); i++; break;
-      case '--duration': out.durationSeconds = Math.min(7200, Math.max(10, num(a, v))); i++; break;
-      case '--warmup': out.warmupSeconds = num(a, v); i++; break;
-      case '--seed': out.seed = Math.floor(num(a, v)); i++; break;
-      case '--config': out.configFile = v; i++; break;
-      case '--edge-cache-mib': out.edgeCacheMiB = Math.max(1, num(a, v)); i++; break;
-      case '--json': out.json = v; i++; break;
-      case '--from-source': out.fromSource = true; break;
-      case '--keep': out.keep = true; break;
-      case '--quiet': out.verbose = false; break;
-      case '-h': case '--help':
-        process.stdout.write('Usage: scripts/soak [--publishers 8] [--viewers 300] [--duration 600] [--warmup S] [--seed N] [--from-source] [--config f.json] [--edge-cache-mib N] [--json out.json] [--keep] [--quiet]\n');
+      case '--publishers':
+        out.publishers = Math.min(200, Math.max(1, Math.floor(num(a, v))));
+        i++;
+        break;
+      case '--viewers':
+        out.viewers = Math.min(5000, Math.floor(num(a, v)));
+        i++;
+        break;
+      case '--duration':
+        out.durationSeconds = Math.min(7200, Math.max(10, num(a, v)));
+        i++;
+        break;
+      case '--warmup':
+        out.warmupSeconds = num(a, v);
+        i++;
+        break;
+      case '--seed':
+        out.seed = Math.floor(num(a, v));
+        i++;
+        break;
+      case '--config':
+        out.configFile = v;
+        i++;
+        break;
+      case '--edge-cache-mib':
+        out.edgeCacheMiB = Math.max(1, num(a, v));
+        i++;
+        break;
+      case '--json':
+        out.json = v;
+        i++;
+        break;
+      case '--from-source':
+        out.fromSource = true;
+        break;
+      case '--keep':
+        out.keep = true;
+        break;
+      case '--quiet':
+        out.verbose = false;
+        break;
+      case '-h':
+      case '--help':
+        process.stdout.write(
+          'Usage: scripts/soak [--publishers 8] [--viewers 300] [--duration 600] [--warmup S] [--seed N] [--from-source] [--config f.json] [--edge-cache-mib N] [--json out.json] [--keep] [--quiet]\n',
+        );
         process.exit(0);
       // eslint-disable-next-line no-fallthrough
       default:
@@ -808,7 +883,7 @@ if (invokedDirectly) {
       process.exit(report.ok ? 0 : 1);
     },
     (err: unknown) => {
-      process.stderr.write(`soak failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.stderr.write(`soak failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(1);
     },
   );

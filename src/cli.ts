@@ -13,7 +13,10 @@ import { startTestPattern } from './demo/test-pattern.js';
 
 const COMMANDS: Record<string, { roles?: Roles; help: string }> = {
   start: { roles: { ingest: true, origin: true, edge: true }, help: 'RTMP ingest, packager, HTTP origin and the edge emulator (default)' },
-  origin: { roles: { ingest: true, origin: true, edge: false }, help: 'RTMP ingest, packager and HTTP origin only (the Docker origin role)' },
+  origin: {
+    roles: { ingest: true, origin: true, edge: false },
+    help: 'RTMP ingest, packager and HTTP origin only (the Docker origin role)',
+  },
   edge: { roles: { ingest: false, origin: false, edge: true }, help: 'the edge emulator alone, in front of --origin' },
   demo: { roles: { ingest: true, origin: true, edge: true }, help: 'like start, plus a test-pattern publisher on live/demo' },
   'publish-key': { help: 'print the publish key for <app>/<stream> (needs --publish-secret)' },

@@ -2,9 +2,7 @@
 // answers HTTP throws or returns an HttpError, which carries the status and a stable code.
 
 /** Success with a value, or failure with a reason a person can read (and an optional code). */
-export type Result<T = undefined, C extends string = string> =
-  | { ok: true; value: T }
-  | { ok: false; reason: string; code?: C };
+export type Result<T = undefined, C extends string = string> = { ok: true; value: T } | { ok: false; reason: string; code?: C };
 
 export function ok<T>(value: T): { ok: true; value: T };
 export function ok(): { ok: true; value: undefined };

@@ -95,7 +95,11 @@ async function ensurePortFree(what: string, host: string, port: number): Promise
   await new Promise<void>((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new Error(err.code === 'EADDRINUSE' ? portInUseMessage(what, host, port) : `${what} port ${host}:${port} unavailable: ${err.message}`));
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE' ? portInUseMessage(what, host, port) : `${what} port ${host}:${port} unavailable: ${err.message}`,
+        ),
+      );
     });
     probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
   });

@@ -22,19 +22,32 @@ async function isFree(port: number): Promise<boolean> {
 }
 
 async function config(extra: Record<string, unknown>) {
-  return defaultConfig({ host: '127.0.0.1', rtmpPort: await freePort(), originPort: await freePort(), edgePort: await freePort(), edgeHttpsPort: 0, dataDir, logLevel: 'silent', ...extra });
+  return defaultConfig({
+    host: '127.0.0.1',
+    rtmpPort: await freePort(),
+    originPort: await freePort(),
+    edgePort: await freePort(),
+    edgeHttpsPort: 0,
+    dataDir,
+    logLevel: 'silent',
+    ...extra,
+  });
 }
 
 describe('startServer', () => {
   it('refuses a bad edge configuration before any port listens', async () => {
     const cfg = await config({ edge: { distributions: [{ behaviors: [{ pathPattern: '/a/*', targetOriginId: 'nope' }] }] } });
-    await expect(startServer({ config: cfg, log: silentLogger(), roles: { ingest: true, origin: true, edge: true } })).rejects.toThrow(/no origin with id "nope"/);
+    await expect(startServer({ config: cfg, log: silentLogger(), roles: { ingest: true, origin: true, edge: true } })).rejects.toThrow(
+      /no origin with id "nope"/,
+    );
     for (const port of [cfg.rtmpPort, cfg.originPort, cfg.edgePort]) expect(await isFree(port)).toBe(true);
   });
 
   it('refuses a missing ffmpeg before the RTMP port listens', async () => {
     const cfg = await config({ packager: { ffmpegPath: '/nonexistent/ffmpeg' } });
-    await expect(startServer({ config: cfg, log: silentLogger(), roles: { ingest: true, origin: true, edge: false } })).rejects.toThrow(/no working ffmpeg/);
+    await expect(startServer({ config: cfg, log: silentLogger(), roles: { ingest: true, origin: true, edge: false } })).rejects.toThrow(
+      /no working ffmpeg/,
+    );
     expect(await isFree(cfg.rtmpPort)).toBe(true);
   });
 

@@ -232,7 +232,8 @@ export const distributionSchema = z
     checkBehaviour(d.defaultBehavior, ['defaultBehavior']);
     const codes = new Set<number>();
     d.customErrorResponses.forEach((c, i) => {
-      if (codes.has(c.errorCode)) ctx.addIssue({ code: 'custom', path: ['customErrorResponses', i, 'errorCode'], message: 'duplicate errorCode' });
+      if (codes.has(c.errorCode))
+        ctx.addIssue({ code: 'custom', path: ['customErrorResponses', i, 'errorCode'], message: 'duplicate errorCode' });
       codes.add(c.errorCode);
     });
   });
@@ -282,7 +283,10 @@ const realtimeLogSchema = z
     /** `-` for stdout, else a file path (appended to). */
     output: z.string().min(1).default('-'),
     /** Field names as CloudFront spells them, including the `cmcd-*` fields players send. */
-    fields: z.array(z.enum(REALTIME_FIELDS)).min(1).default(() => [...DEFAULT_REALTIME_FIELDS]),
+    fields: z
+      .array(z.enum(REALTIME_FIELDS))
+      .min(1)
+      .default(() => [...DEFAULT_REALTIME_FIELDS]),
     /** Percentage of requests logged (CloudFront: 1–100). */
     samplingRate: z.number().int().min(1).max(100).default(100),
   })
@@ -307,7 +311,11 @@ const tlsSchema = z
     key: tlsIdentityFields.key.optional(),
     /** Certificates chosen by the client's SNI name; `hosts` are names or leading `*.` wildcards. */
     sni: z
-      .array(z.object({ hosts: z.array(z.string().regex(ALIAS_RE, 'host name, optional leading "*." only')).min(1), ...tlsIdentityFields }).strict())
+      .array(
+        z
+          .object({ hosts: z.array(z.string().regex(ALIAS_RE, 'host name, optional leading "*." only')).min(1), ...tlsIdentityFields })
+          .strict(),
+      )
       .default([]),
   })
   .strict()
@@ -318,17 +326,27 @@ export const edgeConfigSchema = z
     /** Origin URL used when a distribution has no origins configured explicitly. */
     origin: z.string().url().optional(),
     /** Distributions; a request goes to the one whose domainName/alias matches `Host`, else the first. */
-    distributions: z.array(distributionSchema).min(1).default(() => [distributionSchema.parse({})]),
+    distributions: z
+      .array(distributionSchema)
+      .min(1)
+      .default(() => [distributionSchema.parse({})]),
     /** Key pairs for signed URLs (SPEC 4.12). */
     keyPairs: z.array(keyPairSchema).default([]),
     /** Static IP→country table for geo restriction and CloudFront-Viewer-Country (SPEC GEO-01). */
     ipCountries: z.array(ipCountrySchema).default([]),
     /** x-edge-location / X-Amz-Cf-Pop value (airport code + number). */
-    edgeLocation: z.string().regex(/^[A-Z]{3}[0-9]{1,3}$/).default('LOC1'),
+    edgeLocation: z
+      .string()
+      .regex(/^[A-Z]{3}[0-9]{1,3}$/)
+      .default('LOC1'),
     cache: z
       .object({
         /** In-memory store bound, bytes; least recently used objects go first (TTL-07). */
-        maxBytes: z.number().int().positive().default(512 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(512 * 1024 * 1024),
         /** Objects larger than this are relayed but not stored. Default: an eighth of maxBytes. */
         maxObjectBytes: z.number().int().positive().optional(),
         /**
@@ -352,7 +370,11 @@ export const edgeConfigSchema = z
         /** SPEC ORG-03: URL the edge builds. */
         maxUrlBytes: z.number().int().positive().default(8192),
         /** SPEC ORG-03: response body, 20 GB. */
-        maxResponseBytes: z.number().int().positive().default(20 * 1000 ** 3),
+        maxResponseBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(20 * 1000 ** 3),
       })
       .strict()
       .default(() => ({ maxRequestBytes: 20480, maxHeaderCount: 100, maxRanges: 16, maxUrlBytes: 8192, maxResponseBytes: 20 * 1000 ** 3 })),
@@ -375,7 +397,13 @@ export const edgeConfigSchema = z
         historyLimit: z.number().int().positive().default(100),
       })
       .strict()
-      .default(() => ({ maxPathsInProgress: 3000, maxRequestsInProgress: 0, reportInProgressSeconds: 2, maxWildcardPathsInProgress: 15, historyLimit: 100 })),
+      .default(() => ({
+        maxPathsInProgress: 3000,
+        maxRequestsInProgress: 0,
+        reportInProgressSeconds: 2,
+        maxWildcardPathsInProgress: 15,
+        historyLimit: 100,
+      })),
     tls: tlsSchema.default(() => tlsSchema.parse({})),
     /** Enables the control API for curl users: requests may send `Authorization: Bearer <token>`. */
     adminToken: z.string().min(8).optional(),
@@ -404,14 +432,22 @@ export const edgeConfigSchema = z
       if (ids.has(d.id)) ctx.addIssue({ code: 'custom', path: ['distributions', i, 'id'], message: 'duplicate distribution id' });
       ids.add(d.id);
       for (const h of [d.domainName, ...d.aliases]) {
-        if (hosts.has(h)) ctx.addIssue({ code: 'custom', path: ['distributions', i, 'aliases'], message: `host ${h} maps to two distributions (SPEC CN-01)` });
+        if (hosts.has(h))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['distributions', i, 'aliases'],
+            message: `host ${h} maps to two distributions (SPEC CN-01)`,
+          });
         hosts.add(h);
       }
       const signers = new Set(e.keyPairs.map((k) => k.signer));
       [...d.behaviors, d.defaultBehavior].forEach((b, j) => {
         for (const s of b.trustedSigners) {
           if (!signers.has(s)) {
-            const path = j < d.behaviors.length ? ['distributions', i, 'behaviors', j, 'trustedSigners'] : ['distributions', i, 'defaultBehavior', 'trustedSigners'];
+            const path =
+              j < d.behaviors.length
+                ? ['distributions', i, 'behaviors', j, 'trustedSigners']
+                : ['distributions', i, 'defaultBehavior', 'trustedSigners'];
             ctx.addIssue({ code: 'custom', path, message: `no key pair belongs to signer "${s}" (add it under edge.keyPairs)` });
           }
         }

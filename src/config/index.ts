@@ -16,7 +16,12 @@ export const ingestConfigSchema = z
     /** A publisher that sends no bytes for this long is disconnected (FIELD-NOTES §7 N4). */
     idleTimeoutSeconds: seconds.default(15),
     /** Largest RTMP message a client may declare; more is refused and the client disconnected. Room for a 4K key frame. */
-    maxMessageBytes: z.number().int().min(4096).max(0xffffff).default(8 * 1024 * 1024),
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(4096)
+      .max(0xffffff)
+      .default(8 * 1024 * 1024),
     /** Largest RTMP chunk size a client may set (RTMP 1.0 §5.4.1; encoders use 4096–65536). */
     maxChunkSize: z.number().int().min(128).max(0xffffff).default(65536),
     /** Chunk streams one RTMP connection may use (encoders use five or six). */
@@ -61,7 +66,11 @@ export const packagerConfigSchema = z
      * (players keep the last good manifests, never an end of stream) and restarted with back-off
      * once there is room again; checked every second. 0 turns the check off.
      */
-    minFreeDiskBytes: z.number().int().min(0).default(8 * 1024 * 1024),
+    minFreeDiskBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(8 * 1024 * 1024),
   })
   .strict();
 

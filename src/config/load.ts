@@ -15,16 +15,76 @@ export const OPTIONS: ReadonlyArray<{ flag: string; env: string; path: string[];
   { flag: 'rtmp-port', env: 'STREAMFRONT_RTMP_PORT', path: ['rtmpPort'], kind: 'int', help: 'RTMP ingest port (default 1935)' },
   { flag: 'origin-port', env: 'STREAMFRONT_ORIGIN_PORT', path: ['originPort'], kind: 'int', help: 'HTTP origin port (default 8080)' },
   { flag: 'edge-port', env: 'STREAMFRONT_EDGE_PORT', path: ['edgePort'], kind: 'int', help: 'edge emulator port (default 8000)' },
-  { flag: 'edge-https-port', env: 'STREAMFRONT_EDGE_HTTPS_PORT', path: ['edgeHttpsPort'], kind: 'int', help: 'edge HTTPS port, HTTP/2 and HTTP/1.1 (default 8443; 0 = off)' },
-  { flag: 'data-dir', env: 'STREAMFRONT_DATA_DIR', path: ['dataDir'], kind: 'string', help: 'where packaged output is written (default ./data)' },
-  { flag: 'log-level', env: 'STREAMFRONT_LOG_LEVEL', path: ['logLevel'], kind: 'string', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
-  { flag: 'log-format', env: 'STREAMFRONT_LOG_FORMAT', path: ['logFormat'], kind: 'string', help: 'auto|json|pretty (default auto: pretty on a terminal)' },
-  { flag: 'publish-secret', env: 'STREAMFRONT_PUBLISH_SECRET', path: ['ingest', 'publishSecret'], kind: 'string', help: 'require a publish key derived from this secret' },
-  { flag: 'publish-allow', env: 'STREAMFRONT_PUBLISH_ALLOW', path: ['ingest', 'publishAllow'], kind: 'list', help: 'comma-separated IPs/CIDRs allowed to publish (default any)' },
-  { flag: 'ffmpeg-path', env: 'FFMPEG_PATH', path: ['packager', 'ffmpegPath'], kind: 'string', help: 'ffmpeg binary (default: ffmpeg on PATH)' },
-  { flag: 'segment-seconds', env: 'STREAMFRONT_SEGMENT_SECONDS', path: ['packager', 'segmentSeconds'], kind: 'number', help: 'HLS/HDS/Smooth segment length (default 2)' },
-  { flag: 'part-seconds', env: 'STREAMFRONT_PART_SECONDS', path: ['packager', 'cmaf', 'partSeconds'], kind: 'number', help: 'LL-HLS / DASH part duration (default 0.5)' },
-  { flag: 'origin', env: 'STREAMFRONT_EDGE_ORIGIN', path: ['edge', 'origin'], kind: 'string', help: 'origin URL the edge fronts (default http://127.0.0.1:<origin-port>)' },
+  {
+    flag: 'edge-https-port',
+    env: 'STREAMFRONT_EDGE_HTTPS_PORT',
+    path: ['edgeHttpsPort'],
+    kind: 'int',
+    help: 'edge HTTPS port, HTTP/2 and HTTP/1.1 (default 8443; 0 = off)',
+  },
+  {
+    flag: 'data-dir',
+    env: 'STREAMFRONT_DATA_DIR',
+    path: ['dataDir'],
+    kind: 'string',
+    help: 'where packaged output is written (default ./data)',
+  },
+  {
+    flag: 'log-level',
+    env: 'STREAMFRONT_LOG_LEVEL',
+    path: ['logLevel'],
+    kind: 'string',
+    help: 'fatal|error|warn|info|debug|trace|silent (default info)',
+  },
+  {
+    flag: 'log-format',
+    env: 'STREAMFRONT_LOG_FORMAT',
+    path: ['logFormat'],
+    kind: 'string',
+    help: 'auto|json|pretty (default auto: pretty on a terminal)',
+  },
+  {
+    flag: 'publish-secret',
+    env: 'STREAMFRONT_PUBLISH_SECRET',
+    path: ['ingest', 'publishSecret'],
+    kind: 'string',
+    help: 'require a publish key derived from this secret',
+  },
+  {
+    flag: 'publish-allow',
+    env: 'STREAMFRONT_PUBLISH_ALLOW',
+    path: ['ingest', 'publishAllow'],
+    kind: 'list',
+    help: 'comma-separated IPs/CIDRs allowed to publish (default any)',
+  },
+  {
+    flag: 'ffmpeg-path',
+    env: 'FFMPEG_PATH',
+    path: ['packager', 'ffmpegPath'],
+    kind: 'string',
+    help: 'ffmpeg binary (default: ffmpeg on PATH)',
+  },
+  {
+    flag: 'segment-seconds',
+    env: 'STREAMFRONT_SEGMENT_SECONDS',
+    path: ['packager', 'segmentSeconds'],
+    kind: 'number',
+    help: 'HLS/HDS/Smooth segment length (default 2)',
+  },
+  {
+    flag: 'part-seconds',
+    env: 'STREAMFRONT_PART_SECONDS',
+    path: ['packager', 'cmaf', 'partSeconds'],
+    kind: 'number',
+    help: 'LL-HLS / DASH part duration (default 0.5)',
+  },
+  {
+    flag: 'origin',
+    env: 'STREAMFRONT_EDGE_ORIGIN',
+    path: ['edge', 'origin'],
+    kind: 'string',
+    help: 'origin URL the edge fronts (default http://127.0.0.1:<origin-port>)',
+  },
 ];
 
 function convert(raw: string, kind: Kind, label: string): unknown {
@@ -32,7 +92,10 @@ function convert(raw: string, kind: Kind, label: string): unknown {
     case 'string':
       return raw;
     case 'list':
-      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     case 'int':
     case 'number': {
       const n = Number(raw);

@@ -52,27 +52,76 @@ export function clockFilter(fontFile: string, height: number): string {
  */
 export function testPatternArgs(o: TestPatternArgsOptions): string[] {
   if (!/^rtmps?:\/\//i.test(o.rtmpUrl)) throw new Error(`test pattern: not an RTMP URL: ${o.rtmpUrl}`);
-  for (const [k, v] of [['width', o.width], ['height', o.height], ['fps', o.fps]] as const) {
+  for (const [k, v] of [
+    ['width', o.width],
+    ['height', o.height],
+    ['fps', o.fps],
+  ] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new Error(`test pattern: ${k} must be a positive integer, got ${v}`);
   }
   if (o.width % 2 || o.height % 2) throw new Error('test pattern: width and height must be even (yuv420p)');
   const gop = o.fps * 2;
   const kbps = o.videoKbps ?? Math.max(300, Math.round((o.width * o.height * o.fps * 0.06) / 1000));
   const args = [
-    '-hide_banner', '-loglevel', 'warning', '-nostats',
+    '-hide_banner',
+    '-loglevel',
+    'warning',
+    '-nostats',
     // -re on both inputs: generated sources would otherwise run as fast as the CPU allows.
-    '-re', '-f', 'lavfi', '-i', `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`,
-    '-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000:beep_factor=4',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`,
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=1000:sample_rate=48000:beep_factor=4',
   ];
-  const filters = [...(o.timeCode ? timeCodeFilters(o.width, o.height, o.fps) : []), ...(o.fontFile ? [clockFilter(o.fontFile, o.height)] : [])];
+  const filters = [
+    ...(o.timeCode ? timeCodeFilters(o.width, o.height, o.fps) : []),
+    ...(o.fontFile ? [clockFilter(o.fontFile, o.height)] : []),
+  ];
   if (filters.length) args.push('-vf', filters.join(','));
   args.push(
-    '-map', '0:v:0', '-map', '1:a:0',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
-    '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`,
-    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
-    '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000',
-    '-f', 'flv', o.rtmpUrl,
+    '-map',
+    '0:v:0',
+    '-map',
+    '1:a:0',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-tune',
+    'zerolatency',
+    '-profile:v',
+    'main',
+    '-pix_fmt',
+    'yuv420p',
+    '-b:v',
+    `${kbps}k`,
+    '-maxrate',
+    `${kbps}k`,
+    '-bufsize',
+    `${kbps * 2}k`,
+    '-g',
+    String(gop),
+    '-keyint_min',
+    String(gop),
+    '-sc_threshold',
+    '0',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-ac',
+    '2',
+    '-ar',
+    '48000',
+    '-f',
+    'flv',
+    o.rtmpUrl,
   );
   return args;
 }
@@ -147,7 +196,14 @@ export function startTestPattern(opts: TestPatternOptions): TestPattern {
   const timeCode = opts.timeCode ?? true;
   const args = testPatternArgs({ rtmpUrl: opts.rtmpUrl, width, height, fps, fontFile, timeCode });
   log.info(
-    { rtmpUrl: opts.rtmpUrl, width, height, fps, timeCode, clock: fontFile ? 'drawtext' : 'testsrc2 counter only (no font or no drawtext)' },
+    {
+      rtmpUrl: opts.rtmpUrl,
+      width,
+      height,
+      fps,
+      timeCode,
+      clock: fontFile ? 'drawtext' : 'testsrc2 counter only (no font or no drawtext)',
+    },
     'test pattern publisher starting',
   );
 

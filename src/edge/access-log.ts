@@ -198,7 +198,8 @@ export interface ResponseFacts {
 export function responseFacts(headers: unknown): Omit<ResponseFacts, 'firstByteAt'> {
   const out: Omit<ResponseFacts, 'firstByteAt'> = {};
   if (Array.isArray(headers)) {
-    if (headers.length > 0 && Array.isArray(headers[0])) for (const [n, v] of headers as [string, unknown][]) noteFact(out, String(n), String(v));
+    if (headers.length > 0 && Array.isArray(headers[0]))
+      for (const [n, v] of headers as [string, unknown][]) noteFact(out, String(n), String(v));
     else for (let i = 0; i + 1 < headers.length; i += 2) noteFact(out, String(headers[i]), String(headers[i + 1]));
   } else if (headers && typeof headers === 'object') {
     for (const [n, v] of Object.entries(headers)) if (v !== undefined) noteFact(out, n, Array.isArray(v) ? v.join(', ') : String(v));
@@ -277,7 +278,10 @@ export class AccessLogWriter {
   }
 
   private openFile(hour: number): OpenLogFile {
-    const path = join(this.dir, logFileName(this.prefix, this.distributionId, hour * 3_600_000, randomBytes(6).toString('hex').toUpperCase()));
+    const path = join(
+      this.dir,
+      logFileName(this.prefix, this.distributionId, hour * 3_600_000, randomBytes(6).toString('hex').toUpperCase()),
+    );
     const gz = createGzip({ level: 1 }); // fast: logs are highly compressible anyway
     const f: OpenLogFile = { gz, records: [], failed: false, done: Promise.resolve() };
     try {

@@ -141,12 +141,20 @@ export class Deliver {
     const type = listValue(baseHeaders, 'content-type');
     const parts: Buffer[] = [];
     for (const { start, end } of r.ranges) {
-      parts.push(Buffer.from(`\r\n--${boundary}\r\n${type ? `Content-Type: ${type}\r\n` : ''}Content-Range: ${contentRange(start, end, body.length)}\r\n\r\n`));
+      parts.push(
+        Buffer.from(
+          `\r\n--${boundary}\r\n${type ? `Content-Type: ${type}\r\n` : ''}Content-Range: ${contentRange(start, end, body.length)}\r\n\r\n`,
+        ),
+      );
       parts.push(body.subarray(start, end + 1));
     }
     parts.push(Buffer.from(`\r\n--${boundary}--\r\n`));
     const payload = Buffer.concat(parts);
-    const h = replaceHeader(replaceHeader(baseHeaders, 'Content-Length', String(payload.length)), 'Content-Type', `multipart/byteranges; boundary=${boundary}`);
+    const h = replaceHeader(
+      replaceHeader(baseHeaders, 'Content-Length', String(payload.length)),
+      'Content-Type',
+      `multipart/byteranges; boundary=${boundary}`,
+    );
     this.head(v, 206, stamp(h));
     v.res.end(payload);
   }

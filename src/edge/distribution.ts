@@ -40,9 +40,16 @@ export interface RuntimeDistribution {
   keyPrefix: string;
 }
 
-export function originTarget(id: string, url: string, timeoutSeconds: number, retries: number, transport: OriginTransportConfig = {}): OriginTarget & { id: string } {
+export function originTarget(
+  id: string,
+  url: string,
+  timeoutSeconds: number,
+  retries: number,
+  transport: OriginTransportConfig = {},
+): OriginTarget & { id: string } {
   const u = new URL(url);
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`edge origin ${id}: only http:// and https:// origins are supported (got ${url})`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new Error(`edge origin ${id}: only http:// and https:// origins are supported (got ${url})`);
   const t = originTransport(u, transport);
   const urlSchemePort = u.protocol === 'https:' ? t.httpsPort : t.httpPort;
   const port = t.protocolPolicy === 'http-only' ? t.httpPort : t.protocolPolicy === 'https-only' ? t.httpsPort : urlSchemePort;
@@ -58,7 +65,13 @@ export function originTarget(id: string, url: string, timeoutSeconds: number, re
   };
 }
 
-function runtimeBehaviour(index: number, pathPattern: string, cfg: BehaviourConfig, origins: Map<string, OriginTarget & { id: string }>, firstOrigin: OriginTarget & { id: string }): RuntimeBehaviour {
+function runtimeBehaviour(
+  index: number,
+  pathPattern: string,
+  cfg: BehaviourConfig,
+  origins: Map<string, OriginTarget & { id: string }>,
+  firstOrigin: OriginTarget & { id: string },
+): RuntimeBehaviour {
   const origin = cfg.targetOriginId ? origins.get(cfg.targetOriginId) : firstOrigin;
   if (!origin) throw new Error(`edge behaviour ${pathPattern}: no origin with id "${cfg.targetOriginId}"`);
   const allowed = new Set<string>(METHOD_SETS[cfg.allowedMethods]);
@@ -136,7 +149,10 @@ export interface HostRoute {
  * addresses (`127.0.0.1:8000`, `localhost:8000`): they name the first distribution too, so a URL
  * signed for the address a laptop user opens plays there.
  */
-export function hostRouter(list: RuntimeDistribution[], localAuthorities: () => readonly string[] = () => []): (host: { name: string; port?: number } | undefined) => HostRoute {
+export function hostRouter(
+  list: RuntimeDistribution[],
+  localAuthorities: () => readonly string[] = () => [],
+): (host: { name: string; port?: number } | undefined) => HostRoute {
   const exact = new Map<string, RuntimeDistribution>();
   const wildcard: [string, RuntimeDistribution][] = [];
   for (const d of list) {
@@ -151,7 +167,8 @@ export function hostRouter(list: RuntimeDistribution[], localAuthorities: () => 
     if (!host) return { dist: fallback };
     const hit = exact.get(host.name);
     if (hit) return { dist: hit, ownName: host.name };
-    for (const [suffix, d] of wildcard) if (host.name.endsWith(suffix) && host.name.length > suffix.length) return { dist: d, ownName: host.name };
+    for (const [suffix, d] of wildcard)
+      if (host.name.endsWith(suffix) && host.name.length > suffix.length) return { dist: d, ownName: host.name };
     const authority = host.port === undefined ? host.name : `${host.name}:${host.port}`;
     if (localAuthorities().includes(authority)) return { dist: fallback, ownName: authority };
     return { dist: fallback };

@@ -92,21 +92,40 @@ export class Fetcher {
     try {
       // With a stale copy to fall back on, viewers wait at most one response timeout (then ERR-04
       // serves the copy), not the three attempts of ORG-02.
-      origin = await this.deps.client.request(beh.origin, { method: spec.method, path: spec.originPath, headers, viewerScheme: spec.viewerScheme }, stale ? beh.origin.timeoutMs : undefined);
+      origin = await this.deps.client.request(
+        beh.origin,
+        { method: spec.method, path: spec.originPath, headers, viewerScheme: spec.viewerScheme },
+        stale ? beh.origin.timeoutMs : undefined,
+      );
     } catch (err) {
       stats.originRequests += this.deps.client.attempts - before;
       if (!(err instanceof OriginFailure)) throw err;
-      this.deps.log.warn({ origin: beh.origin.id, path: spec.originPath, attempts: err.attempts, status: err.status }, `origin failed: ${err.message}`);
+      this.deps.log.warn(
+        { origin: beh.origin.id, path: spec.originPath, attempts: err.attempts, status: err.status },
+        `origin failed: ${err.message}`,
+      );
       this.forget(f, spec.key);
       // RFC 9111 §4.2.4: must-revalidate, proxy-revalidate and s-maxage forbid serving stale.
       if (stale && staleOnErrorAllowed(stale.headers)) return this.serveStaleOnError(f, spec, stale, err.status, undefined);
       // ERR-03: the edge's own 502/504 is cached like an origin error.
       const body = Buffer.from(errorPage(err.status, 'the origin could not be reached'));
-      const hdrs: [string, string][] = [['Content-Type', 'text/html'], ['Server', 'CloudFront'], ['Date', new Date().toUTCString()]];
+      const hdrs: [string, string][] = [
+        ['Content-Type', 'text/html'],
+        ['Server', 'CloudFront'],
+        ['Date', new Date().toUTCString()],
+      ];
       // A held (slow) response that ran into the timeout is never pinned as an error: the edge's own
       // 504 is not cached. A refused or reset connection is cached for the (short) 502 error TTL.
       const ttl = err.status === 504 ? 0 : errorMinTtl(d, err.status);
-      const obj = this.makeObject(spec, err.status, hdrs, body, originPolicy(err.status, { 'cache-control': 'no-cache' }, spec.originPath), ttl, true);
+      const obj = this.makeObject(
+        spec,
+        err.status,
+        hdrs,
+        body,
+        originPolicy(err.status, { 'cache-control': 'no-cache' }, spec.originPath),
+        ttl,
+        true,
+      );
       if (ttl > 0) this.deps.store.set(obj);
       f.setHead({ kind: 'object', obj, result: 'Error', stale: false });
       return;
@@ -135,7 +154,13 @@ export class Fetcher {
     if (ttl === 0 && !etag && !lastModified) ttl = null;
     const lengthText = headerText(res.headers['content-length']);
     const contentLength = lengthText !== undefined && /^\d+$/.test(lengthText) ? Number(lengthText) : undefined;
-    const split = splitResponseHeaders(res.rawHeaders, beh.rules.cookies, beh.isCookieWhitelisted, spec.requestCookieNames, forbidsCachingSetCookie(res.headers));
+    const split = splitResponseHeaders(
+      res.rawHeaders,
+      beh.rules.cookies,
+      beh.isCookieWhitelisted,
+      spec.requestCookieNames,
+      forbidsCachingSetCookie(res.headers),
+    );
     const viewerHeaders: string[] = [];
     for (const [n, val] of split.viewer) viewerHeaders.push(n, val);
     this.deps.deliver.identity(viewerHeaders);
@@ -190,7 +215,13 @@ export class Fetcher {
   }
 
   /** ERR-04 / SPEC §9.16: the origin answered 5xx or not at all; the stale copy is served for the error TTL. */
-  private serveStaleOnError(f: SharedFetch, spec: FetchSpec, stale: StoredObject, status: number, headers: http.IncomingHttpHeaders | undefined): void {
+  private serveStaleOnError(
+    f: SharedFetch,
+    spec: FetchSpec,
+    stale: StoredObject,
+    status: number,
+    headers: http.IncomingHttpHeaders | undefined,
+  ): void {
     const minTtl = errorMinTtl(spec.d, status);
     const ttl = headers ? (errorTtl(originPolicy(status, headers, spec.originPath), minTtl) ?? 0) : minTtl;
     // The copy stays stale (it is not made fresh again): it is served without asking the origin
@@ -199,7 +230,15 @@ export class Fetcher {
     f.setHead({ kind: 'object', obj: stale, result: 'Hit', stale: true });
   }
 
-  private makeObject(spec: FetchSpec, status: number, headers: [string, string][], body: Buffer, policy: StoredObject['policy'], ttl: number, isError: boolean): StoredObject {
+  private makeObject(
+    spec: FetchSpec,
+    status: number,
+    headers: [string, string][],
+    body: Buffer,
+    policy: StoredObject['policy'],
+    ttl: number,
+    isError: boolean,
+  ): StoredObject {
     const receivedAt = Date.now();
     const initialAge = policy.age();
     const obj: StoredObject = {
@@ -244,14 +283,21 @@ export class Fetcher {
   }
 
   /** Methods that are not cached (POST, PUT, …, OPTIONS unless cached, forward-all headers, HEAD misses): relayed as they are. */
-  async pass(v: RequestContext, beh: RuntimeBehaviour, originPath: string, headers: Record<string, string>, onFailure: (status: number) => void): Promise<void> {
+  async pass(
+    v: RequestContext,
+    beh: RuntimeBehaviour,
+    originPath: string,
+    headers: Record<string, string>,
+    onFailure: (status: number) => void,
+  ): Promise<void> {
     const rec = v.rec!;
     v.result = 'Miss';
     const rq = v.req.headers;
     // GET and HEAD carry no body to the origin (a HEAD miss comes here): whatever a viewer sent
     // with them is left to Node, which discards it.
     const bodyless = v.method === 'GET' || v.method === 'HEAD';
-    const hasBody = !bodyless && (rq['content-length'] !== undefined ? rq['content-length'] !== '0' : rq['transfer-encoding'] !== undefined);
+    const hasBody =
+      !bodyless && (rq['content-length'] !== undefined ? rq['content-length'] !== '0' : rq['transfer-encoding'] !== undefined);
     if (hasBody) {
       if (rq['content-length'] !== undefined) headers['content-length'] = rq['content-length'];
       else headers['transfer-encoding'] = 'chunked';
@@ -260,7 +306,13 @@ export class Fetcher {
     let origin;
     const before = this.deps.client.attempts;
     try {
-      origin = await this.deps.client.request(beh.origin, { method: v.method, path: originPath, headers, body: hasBody ? v.req : undefined, viewerScheme: viewerSchemeOf(v.req) });
+      origin = await this.deps.client.request(beh.origin, {
+        method: v.method,
+        path: originPath,
+        headers,
+        body: hasBody ? v.req : undefined,
+        viewerScheme: viewerSchemeOf(v.req),
+      });
     } catch (err) {
       stats.originRequests += this.deps.client.attempts - before;
       if (!(err instanceof OriginFailure)) throw err;

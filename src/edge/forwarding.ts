@@ -35,7 +35,16 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
  * claiming another Host, scheme or address for the origin to believe is dropped, never forwarded.
  * (X-Forwarded-For is HDR-04's: the viewer's value is kept as the start of the list.)
  */
-const EDGE_OWNED = new Set(['forwarded', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-server', 'x-forwarded-prefix', 'x-forwarded-scheme', 'x-real-ip']);
+const EDGE_OWNED = new Set([
+  'forwarded',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-server',
+  'x-forwarded-prefix',
+  'x-forwarded-scheme',
+  'x-real-ip',
+]);
 /**
  * Browser and player context sent with every fetch (fetch metadata, client hints, privacy signals,
  * CMCD player telemetry: `CMCD-Object`/`-Request`/`-Session`/`-Status`, which change with every
@@ -58,7 +67,17 @@ function isBrowserContext(name: string): boolean {
  * representation: forwarded on cached requests without being keyed (TTL-06 for Cache-Control and
  * Pragma). Every other forwarded viewer header is part of the cache key (keyedHeadersOf).
  */
-const FORWARDED_UNKEYED = new Set(['cache-control', 'pragma', 'date', 'from', 'max-forwards', 'via', 'warning', 'content-md5', 'content-type']);
+const FORWARDED_UNKEYED = new Set([
+  'cache-control',
+  'pragma',
+  'date',
+  'from',
+  'max-forwards',
+  'via',
+  'warning',
+  'content-md5',
+  'content-type',
+]);
 /** Headers the edge writes itself; keyed only when whitelisted (then they carry the viewer's value). */
 const EDGE_WRITTEN = new Set(['host', 'user-agent', 'accept-encoding', 'connection', 'x-forwarded-for', 'x-amz-cf-id', 'cookie']);
 /** HDR-03: computed by the edge and never taken from the viewer. */
@@ -96,7 +115,8 @@ export function connectionNominated(rawHeaders: readonly string[]): Set<string> 
 /** A raw header list without the named fields (lower-case names). */
 export function withoutFields(rawHeaders: readonly string[], names: ReadonlySet<string>): string[] {
   const out: string[] = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (!names.has(rawHeaders[i]!.toLowerCase())) out.push(rawHeaders[i]!, rawHeaders[i + 1]!);
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2)
+    if (!names.has(rawHeaders[i]!.toLowerCase())) out.push(rawHeaders[i]!, rawHeaders[i + 1]!);
   return out;
 }
 
@@ -176,7 +196,13 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
     if (CLOUDFRONT_COMPUTED.has(name) || name === 'x-amz-cf-id' || EDGE_OWNED.has(name)) continue;
     // HDR-03 says what happens to a header that is not whitelisted; a whitelisted Authorization is
     // forwarded (and keyed, HDR-01), and RFC 9111 §3.5 then limits reuse of the response (freshness.ts).
-    if (name === 'authorization' && !authorizationForwarded(input.method, rules.cacheOptions) && !all && !rules.headerWhitelist.has('authorization')) continue;
+    if (
+      name === 'authorization' &&
+      !authorizationForwarded(input.method, rules.cacheOptions) &&
+      !all &&
+      !rules.headerWhitelist.has('authorization')
+    )
+      continue;
     if (REMOVED.has(name) && !all && !rules.headerWhitelist.has(name)) continue;
     if (input.cacheable && CONDITIONALS.has(name)) continue;
     if (input.cacheable && !all && isBrowserContext(name) && !rules.headerWhitelist.has(name)) continue;
@@ -227,7 +253,15 @@ export function acceptsGzip(acceptEncoding: string | string[] | undefined): bool
   return /(^|[\s,])gzip(\s*;|\s*,|\s*$)/i.test(v);
 }
 
-const CONDITIONALS = new Set(['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range', 'request-range']);
+const CONDITIONALS = new Set([
+  'if-none-match',
+  'if-modified-since',
+  'if-match',
+  'if-unmodified-since',
+  'if-range',
+  'range',
+  'request-range',
+]);
 
 /** HDR-03 Authorization: removed for GET/HEAD, for OPTIONS only when OPTIONS is cached. */
 export function authorizationForwarded(method: string, cacheOptions: boolean): boolean {
@@ -266,7 +300,11 @@ export function cookieWhitelistMatcher(whitelist: readonly string[]): (name: str
  * CK-01..04: the cookies forwarded to the origin (and keyed), sorted by name (natural order of the
  * code points), as `[name, value]` pairs.
  */
-export function forwardedCookies(cookieHeader: string | undefined, mode: ForwardMode, isWhitelisted: (n: string) => boolean): [string, string][] {
+export function forwardedCookies(
+  cookieHeader: string | undefined,
+  mode: ForwardMode,
+  isWhitelisted: (n: string) => boolean,
+): [string, string][] {
   if (mode === 'none' || !cookieHeader) return [];
   const pairs = parseCookieHeader(cookieHeader).filter(([n]) => mode === 'all' || isWhitelisted(n));
   return pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -294,7 +332,17 @@ export function fieldsNotStored(rawHeaders: readonly string[]): Set<string> {
 }
 
 /** Response headers that never reach the viewer from the origin (RSP-01; Via is replaced; framing is the edge's own). */
-const RESPONSE_DROPPED = new Set(['trailer', 'upgrade', 'via', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'content-length', 'age']);
+const RESPONSE_DROPPED = new Set([
+  'trailer',
+  'upgrade',
+  'via',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'content-length',
+  'age',
+]);
 
 export interface ResponseHeaderSplit {
   /** Headers for the viewer of this very response. */

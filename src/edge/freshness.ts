@@ -101,7 +101,8 @@ export function parseHttpDate(value: string | undefined): number | undefined {
     const now = new Date().getUTCFullYear();
     y = 2000 + yy > now + 50 ? 1900 + yy : 2000 + yy;
     [d, mon, hh, mm, ss] = [Number(m[2]), m[3]!, Number(m[5]), Number(m[6]), Number(m[7])];
-  } else if ((m = ASCTIME.exec(value))) [mon, d, hh, mm, ss, y] = [m[2]!, Number(m[3]!.trim()), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7])];
+  } else if ((m = ASCTIME.exec(value)))
+    [mon, d, hh, mm, ss, y] = [m[2]!, Number(m[3]!.trim()), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7])];
   else return undefined;
   const month = MONTHS.indexOf(mon);
   if (hh > 23 || mm > 59 || ss > 60 || d < 1) return undefined;
@@ -158,7 +159,12 @@ function headerRecord(headers: ResponseHeaders | readonly string[]): { h: Record
  * - an Expires that is not one HTTP-date (several lines, another format) means already expired;
  * - error statuses are read as 200 so the library keeps their headers; ERR-02 applies the TTL.
  */
-export function originPolicy(status: number, headers: ResponseHeaders | readonly string[], url: string, forwardedAuthorization?: string): CachePolicy {
+export function originPolicy(
+  status: number,
+  headers: ResponseHeaders | readonly string[],
+  url: string,
+  forwardedAuthorization?: string,
+): CachePolicy {
   const { h, count } = headerRecord(headers);
   delete h['set-cookie'];
   const vary = h['vary'];
@@ -272,6 +278,11 @@ export function errorTtl(policy: CachePolicy, errorMinTtl: number): number | nul
  * copy is revalidated or the origin's error is passed on. `headers` are the stored ones.
  */
 export function staleOnErrorAllowed(headers: readonly (readonly [string, string])[]): boolean {
-  const cc = parseCacheControl(headers.filter(([n]) => n.toLowerCase() === 'cache-control').map(([, v]) => v).join(', '));
+  const cc = parseCacheControl(
+    headers
+      .filter(([n]) => n.toLowerCase() === 'cache-control')
+      .map(([, v]) => v)
+      .join(', '),
+  );
   return !cc.has('must-revalidate') && !cc.has('proxy-revalidate') && !cc.has('s-maxage');
 }

@@ -51,7 +51,14 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   const distributions = buildDistributions(config, originUrl);
   const logDir = edge.logs.enabled ? resolve(edge.logs.dir ?? join(config.dataDir, 'edge-logs')) : undefined;
   // TLS-02: certificates are read (or made) before anything listens, so a bad file fails the start.
-  const tlsMaterial = config.edgeHttpsPort === 0 ? undefined : await viewerTls(edge.tls, config.dataDir, distributions.map((d) => d.domainName));
+  const tlsMaterial =
+    config.edgeHttpsPort === 0
+      ? undefined
+      : await viewerTls(
+          edge.tls,
+          config.dataDir,
+          distributions.map((d) => d.domainName),
+        );
   const server = new EdgeServer({ cfg: edge, distributions, log, logDir, httpsPort: config.edgeHttpsPort });
   // ORG-03: Node's own header limit sits above ours so the edge can answer 413 itself; recv checks
   // Host itself (Node's check would run before the header-count limit and hide it).
@@ -103,11 +110,24 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
       await new Promise<void>((r) => httpServer.close(() => r()));
       throw err;
     }
-    log.info({ httpsPort: https.port, certificate: tlsMaterial.source, certFile: tlsMaterial.certFile, sniEntries: tlsMaterial.sni.length }, 'edge HTTPS listening (h2, http/1.1)');
+    log.info(
+      { httpsPort: https.port, certificate: tlsMaterial.source, certFile: tlsMaterial.certFile, sniEntries: tlsMaterial.sni.length },
+      'edge HTTPS listening (h2, http/1.1)',
+    );
   }
   server.localAuthorities = [...localAuthoritiesOf(config.host, port), ...(https ? localAuthoritiesOf(config.host, https.port) : [])];
   log.info(
-    { port, host: config.host, distributions: distributions.map((d) => ({ id: d.id, origins: [...new Set([d.defaultBehaviour, ...d.behaviours].map((b) => `${b.origin.hostname}:${b.origin.port}${b.origin.basePath}`))] })), logDir },
+    {
+      port,
+      host: config.host,
+      distributions: distributions.map((d) => ({
+        id: d.id,
+        origins: [
+          ...new Set([d.defaultBehaviour, ...d.behaviours].map((b) => `${b.origin.hostname}:${b.origin.port}${b.origin.basePath}`)),
+        ],
+      })),
+      logDir,
+    },
     'edge listening',
   );
   let closing: Promise<void> | undefined;

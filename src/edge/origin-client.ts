@@ -41,7 +41,10 @@ export function originTransport(url: URL, cfg: OriginTransportConfig = {}): Orig
 }
 
 /** Where one request goes: the scheme by the policy (and the viewer's scheme for match-viewer), its port, and the Host for it. */
-export function originEndpoint(target: Pick<OriginTarget, 'hostname' | 'port'> & Partial<OriginTransport>, viewerScheme: 'http' | 'https' = 'http'): { scheme: 'http' | 'https'; port: number; hostHeader: string } {
+export function originEndpoint(
+  target: Pick<OriginTarget, 'hostname' | 'port'> & Partial<OriginTransport>,
+  viewerScheme: 'http' | 'https' = 'http',
+): { scheme: 'http' | 'https'; port: number; hostHeader: string } {
   const policy = target.protocolPolicy ?? 'http-only';
   const scheme = policy === 'match-viewer' ? viewerScheme : policy === 'https-only' ? 'https' : 'http';
   const port = policy === 'match-viewer' ? (scheme === 'https' ? (target.httpsPort ?? 443) : (target.httpPort ?? 80)) : target.port;
@@ -119,7 +122,10 @@ export class OriginClient {
     this.attempts++;
     const endpoint = originEndpoint(target, r.viewerScheme);
     // Host was set to the origin's own name (HDR-03); under match-viewer its port follows the endpoint.
-    const headers = r.headers['host'] === target.hostHeader && endpoint.hostHeader !== target.hostHeader ? { ...r.headers, host: endpoint.hostHeader } : r.headers;
+    const headers =
+      r.headers['host'] === target.hostHeader && endpoint.hostHeader !== target.hostHeader
+        ? { ...r.headers, host: endpoint.hostHeader }
+        : r.headers;
     return new Promise((resolve, reject) => {
       const options = { host: target.hostname, port: endpoint.port, method: r.method, path: target.basePath + r.path, headers };
       const req =

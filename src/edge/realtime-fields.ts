@@ -66,4 +66,3 @@ export const DEFAULT_REALTIME_FIELDS: RealtimeField[] = [
   'cmcd-buffer-starvation',
   'cmcd-measured-throughput',
 ];
-

@@ -70,10 +70,16 @@ export function requestHeaderBytes(req: http.IncomingMessage): number {
  *   (invalid escape, encoded `/` or `\`, NUL, dot-segment), an empty path segment (`//`, which
  *   many origins merge and which would dodge the behaviour match), or a bad query.
  */
-export function recv(req: http.IncomingMessage, headerBytes: number, limits: RecvLimits, route: (host: ParsedHost | undefined) => HostRoute): CanonicalRequest {
+export function recv(
+  req: http.IncomingMessage,
+  headerBytes: number,
+  limits: RecvLimits,
+  route: (host: ParsedHost | undefined) => HostRoute,
+): CanonicalRequest {
   const raw = req.rawHeaders;
   if (headerBytes > limits.maxRequestBytes) throw new HttpError(413, 'RequestTooLarge', 'request too large');
-  if (raw.length / 2 > limits.maxHeaderCount) throw new HttpError(431, 'TooManyHeaders', `more than ${limits.maxHeaderCount} request header lines`);
+  if (raw.length / 2 > limits.maxHeaderCount)
+    throw new HttpError(431, 'TooManyHeaders', `more than ${limits.maxHeaderCount} request header lines`);
   let hostText: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;

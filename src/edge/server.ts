@@ -7,15 +7,17 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { EdgeConfig } from '../config/edge.js';
-import {
-  behaviourFor,
-  hostRouter,
-  type HostRoute,
-  geoTable,
-  type RuntimeDistribution,
-} from './distribution.js';
+import { behaviourFor, hostRouter, type HostRoute, geoTable, type RuntimeDistribution } from './distribution.js';
 import { cacheKey, invalidationPath } from './cache-key.js';
-import { acceptsGzip, forwardedCookies, cookieHeaderOf, dropConnectionNominated, keyedHeadersOf, originRequestHeaders, parseCookieHeader } from './forwarding.js';
+import {
+  acceptsGzip,
+  forwardedCookies,
+  cookieHeaderOf,
+  dropConnectionNominated,
+  keyedHeadersOf,
+  originRequestHeaders,
+  parseCookieHeader,
+} from './forwarding.js';
 import { recv, requestHeaderBytes, type CanonicalRequest, type ParsedHost, type RecvLimits } from './recv.js';
 import { HttpError } from '../result.js';
 import { viewerChecks } from './viewer-checks.js';
@@ -88,7 +90,9 @@ export class EdgeServer {
       this.records.set(d.id, {
         dist: d,
         stats: new DistributionStats(d.id),
-        accessLog: opts.logDir ? new AccessLogWriter(opts.logDir, opts.cfg.logs.prefix, d.id, opts.cfg.logs.flushSeconds, this.log) : undefined,
+        accessLog: opts.logDir
+          ? new AccessLogWriter(opts.logDir, opts.cfg.logs.prefix, d.id, opts.cfg.logs.flushSeconds, this.log)
+          : undefined,
       });
     }
     this.fallback = this.records.get(opts.distributions[0]!.id)!;
@@ -105,7 +109,14 @@ export class EdgeServer {
       onInvalidated: (id, n) => this.records.get(id)!.stats.countInvalidationPaths(n),
       log: this.log,
     });
-    this.fetcher = new Fetcher({ cfg: this.cfg, log: this.log, store: this.store, client: this.client, deliver: this.deliver, statsOf: (d) => this.records.get(d.id)!.stats });
+    this.fetcher = new Fetcher({
+      cfg: this.cfg,
+      log: this.log,
+      store: this.store,
+      client: this.client,
+      deliver: this.deliver,
+      statsOf: (d) => this.records.get(d.id)!.stats,
+    });
   }
 
   /** Origin requests made so far, retries included. */
@@ -151,8 +162,19 @@ export class EdgeServer {
     v.rec = this.records.get(v.creq.dist.id)!;
     const path = (v.path = v.creq.path);
     if (path.startsWith('/_edge/')) {
-      const cache = { objects: this.store.size, bytes: this.store.bytes, maxBytes: this.store.maxBytes, evictions: this.store.evictions, inFlight: this.fetcher.inFlight };
-      return serveEdgeEndpoint(v, this.deliver.pop, cache, [...this.records.values()].map((r) => r.stats.snapshot()));
+      const cache = {
+        objects: this.store.size,
+        bytes: this.store.bytes,
+        maxBytes: this.store.maxBytes,
+        evictions: this.store.evictions,
+        inFlight: this.fetcher.inFlight,
+      };
+      return serveEdgeEndpoint(
+        v,
+        this.deliver.pop,
+        cache,
+        [...this.records.values()].map((r) => r.stats.snapshot()),
+      );
     }
     // Control API paths are never viewer requests, whatever follows the version. `path` is
     // already canonical, so the version is read from it directly (isControlApiPath would
@@ -203,7 +225,11 @@ export class EdgeServer {
       viewerScheme: scheme,
     });
     if (cookies.length) originHeaders['cookie'] = cookieHeaderOf(cookies);
-    if (!cacheable) return this.guard(v, this.fetcher.pass(v, beh, originPath, originHeaders, (status) => this.edgeError(v, status, 'the origin could not be reached')));
+    if (!cacheable)
+      return this.guard(
+        v,
+        this.fetcher.pass(v, beh, originPath, originHeaders, (status) => this.edgeError(v, status, 'the origin could not be reached')),
+      );
     const key = cacheKey({
       distributionId: d.id,
       behaviourIndex: beh.index,
@@ -222,7 +248,11 @@ export class EdgeServer {
       if (obj.staleUntil !== undefined && now < obj.staleUntil) return this.serveObject(v, obj, 'Hit', true);
     }
     // A HEAD that misses asks the origin with HEAD: there is no body to cache.
-    if (v.method === 'HEAD') return this.guard(v, this.fetcher.pass(v, beh, originPath, originHeaders, (status) => this.edgeError(v, status, 'the origin could not be reached')));
+    if (v.method === 'HEAD')
+      return this.guard(
+        v,
+        this.fetcher.pass(v, beh, originPath, originHeaders, (status) => this.edgeError(v, status, 'the origin could not be reached')),
+      );
     const spec: FetchSpec = {
       method: v.method === 'OPTIONS' ? 'OPTIONS' : 'GET',
       d,
@@ -245,7 +275,10 @@ export class EdgeServer {
       object: (obj, result, stale) => this.serveObject(v, obj, result, stale),
       errorPage: (status) => {
         if (!v.rec!.dist.customErrors.get(status)?.pagePath) return false;
-        this.guard(v, this.customErrorPage(v, status, () => this.edgeError(v, status, 'origin error')));
+        this.guard(
+          v,
+          this.customErrorPage(v, status, () => this.edgeError(v, status, 'origin error')),
+        );
         return true;
       },
       brokeOff: () => this.edgeError(v, 502, 'the origin transfer broke off'),
@@ -258,7 +291,10 @@ export class EdgeServer {
     v.ttl = obj.ttl;
     if (obj.isError && v.rec!.dist.customErrors.get(obj.status)?.pagePath) {
       const age = String(Math.max(0, Math.floor(obj.initialAge + (Date.now() - obj.receivedAt) / 1000)));
-      return this.guard(v, this.customErrorPage(v, obj.status, () => this.deliver.whole(v, obj, result, age, stale)));
+      return this.guard(
+        v,
+        this.customErrorPage(v, obj.status, () => this.deliver.whole(v, obj, result, age, stale)),
+      );
     }
     this.deliver.object(v, obj, result, stale);
   }
@@ -304,7 +340,8 @@ export class EdgeServer {
       requestCookieNames: new Set(),
     };
     const cached = this.store.get(spec.key);
-    if (cached && Date.now() < cached.freshUntil) return Promise.resolve({ status: cached.status, headers: cached.hitHeaders, body: cached.body });
+    if (cached && Date.now() < cached.freshUntil)
+      return Promise.resolve({ status: cached.status, headers: cached.hitHeaders, body: cached.body });
     return new Promise((resolve) => {
       let head: FetchHead | undefined;
       const sub: FetchSubscriber = {

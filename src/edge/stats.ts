@@ -157,11 +157,36 @@ export function prometheusText(snaps: DistributionSnapshot[], cache: CacheFigure
     for (const [labels, v] of rows) lines.push(`streamfront_edge_${name}${labels} ${v}`);
   };
   const d = (s: DistributionSnapshot, extra = '') => `{distribution="${s.distributionId}"${extra}}`;
-  metric('requests_total', 'counter', 'Viewer requests (MET-01 Requests).', snaps.map((s) => [d(s), s.requests]));
-  metric('bytes_downloaded_total', 'counter', 'Bytes to viewers for GET/HEAD/OPTIONS (MET-01).', snaps.map((s) => [d(s), s.bytesDownloaded]));
-  metric('bytes_uploaded_total', 'counter', 'Bytes from viewers for POST/PUT etc. (MET-01).', snaps.map((s) => [d(s), s.bytesUploaded]));
-  metric('bytes_from_misses_total', 'counter', 'Bytes served on misses (MET-02).', snaps.map((s) => [d(s), s.bytesFromMisses]));
-  metric('origin_requests_total', 'counter', 'Requests sent to origins, retries included.', snaps.map((s) => [d(s), s.originRequests]));
+  metric(
+    'requests_total',
+    'counter',
+    'Viewer requests (MET-01 Requests).',
+    snaps.map((s) => [d(s), s.requests]),
+  );
+  metric(
+    'bytes_downloaded_total',
+    'counter',
+    'Bytes to viewers for GET/HEAD/OPTIONS (MET-01).',
+    snaps.map((s) => [d(s), s.bytesDownloaded]),
+  );
+  metric(
+    'bytes_uploaded_total',
+    'counter',
+    'Bytes from viewers for POST/PUT etc. (MET-01).',
+    snaps.map((s) => [d(s), s.bytesUploaded]),
+  );
+  metric(
+    'bytes_from_misses_total',
+    'counter',
+    'Bytes served on misses (MET-02).',
+    snaps.map((s) => [d(s), s.bytesFromMisses]),
+  );
+  metric(
+    'origin_requests_total',
+    'counter',
+    'Requests sent to origins, retries included.',
+    snaps.map((s) => [d(s), s.originRequests]),
+  );
   metric(
     'results_total',
     'counter',
@@ -174,9 +199,24 @@ export function prometheusText(snaps: DistributionSnapshot[], cache: CacheFigure
     'Responses by status class (MET-02).',
     snaps.flatMap((s) => Object.entries(s.statusCounts).map(([c, v]) => [d(s, `,class="${c.replace(/^s/, '')}"`), v] as [string, number])),
   );
-  metric('error_rate_percent', 'gauge', 'TotalErrorRate (MET-01).', snaps.map((s) => [d(s), s.totalErrorRate]));
-  metric('error_rate_4xx_percent', 'gauge', '4xxErrorRate (MET-01).', snaps.map((s) => [d(s), s['4xxErrorRate']]));
-  metric('error_rate_5xx_percent', 'gauge', '5xxErrorRate (MET-01).', snaps.map((s) => [d(s), s['5xxErrorRate']]));
+  metric(
+    'error_rate_percent',
+    'gauge',
+    'TotalErrorRate (MET-01).',
+    snaps.map((s) => [d(s), s.totalErrorRate]),
+  );
+  metric(
+    'error_rate_4xx_percent',
+    'gauge',
+    '4xxErrorRate (MET-01).',
+    snaps.map((s) => [d(s), s['4xxErrorRate']]),
+  );
+  metric(
+    'error_rate_5xx_percent',
+    'gauge',
+    '5xxErrorRate (MET-01).',
+    snaps.map((s) => [d(s), s['5xxErrorRate']]),
+  );
   metric('cache_objects', 'gauge', 'Objects in the edge cache.', [['', cache.objects]]);
   metric('cache_bytes', 'gauge', 'Bytes charged to the edge cache.', [['', cache.bytes]]);
   metric('cache_max_bytes', 'gauge', 'Edge cache bound.', [['', cache.maxBytes]]);

@@ -33,9 +33,18 @@ export interface ViewerCheckEnv {
   httpsPort: number;
 }
 
-const refuse = (status: number, code: string, message: string): ViewerDecision => ({ kind: 'refuse', error: new HttpError(status, code, message) });
+const refuse = (status: number, code: string, message: string): ViewerDecision => ({
+  kind: 'refuse',
+  error: new HttpError(status, code, message),
+});
 
-export function viewerChecks(c: CanonicalRequest, viewerIp: string, hostHeader: string | undefined, rawUrl: string, env: ViewerCheckEnv): ViewerDecision {
+export function viewerChecks(
+  c: CanonicalRequest,
+  viewerIp: string,
+  hostHeader: string | undefined,
+  rawUrl: string,
+  env: ViewerCheckEnv,
+): ViewerDecision {
   const d = c.dist;
   if (!d.cfg.enabled) return refuse(403, 'DistributionDisabled', 'the distribution is disabled');
   const country = env.geo.length ? countryOf(env.geo, viewerIp) : undefined;

@@ -29,7 +29,10 @@ export function decideRange(header: string | undefined, size: number, opts: Rang
   if (header === undefined) return { kind: 'full' };
   const m = /^\s*bytes\s*=\s*(.*)$/i.exec(header);
   if (!m) return { kind: 'full' };
-  const specs = m[1]!.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const specs = m[1]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (specs.length === 0) return { kind: 'full' };
   if (specs.length > 1 && (!opts.multipart || (opts.maxRanges !== undefined && specs.length > opts.maxRanges))) return { kind: 'full' };
   const ranges: ByteSpan[] = [];

@@ -64,7 +64,11 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
       packaging: 'starting',
     });
     if (!added) {
-      return refuse(registry.bySession(req.sessionId) ? 'this session already publishes a stream' : `stream ${streamId(key)} is already being published`);
+      return refuse(
+        registry.bySession(req.sessionId)
+          ? 'this session already publishes a stream'
+          : `stream ${streamId(key)} is already being published`,
+      );
     }
     live.set(req.sessionId, key);
     log.info({ sessionId: req.sessionId, ip: req.ip, stream: streamId(key), event, recordMode }, 'publish start');
@@ -95,7 +99,10 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
         if (key) registry.update(key, { bitrateKbps: kbps });
       },
       cloudFrontPlayApp(name) {
-        return cloudFrontPlayApp(name, registry.list().map((s) => s.key));
+        return cloudFrontPlayApp(
+          name,
+          registry.list().map((s) => s.key),
+        );
       },
       publisherClosed(sessionId, why) {
         const key = live.get(sessionId);
@@ -109,6 +116,9 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
       },
     },
   });
-  log.info({ host: config.host, port: rtmp.port, publishAuth: policy.secret !== undefined, allowList: config.ingest.publishAllow }, 'RTMP ingest listening');
+  log.info(
+    { host: config.host, port: rtmp.port, publishAuth: policy.secret !== undefined, allowList: config.ingest.publishAllow },
+    'RTMP ingest listening',
+  );
   return { port: rtmp.port, connections: () => rtmp.connections(), close: () => rtmp.close() };
 }

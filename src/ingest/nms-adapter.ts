@@ -74,7 +74,10 @@ function loadNodeMediaServer(): typeof NodeMediaServerClass {
     });
     require.cache[flvPath]!.exports = Small;
   }
-  return (require('node-media-server') as { default?: typeof NodeMediaServerClass }).default ?? (require('node-media-server') as typeof NodeMediaServerClass);
+  return (
+    (require('node-media-server') as { default?: typeof NodeMediaServerClass }).default ??
+    (require('node-media-server') as typeof NodeMediaServerClass)
+  );
 }
 
 const NodeMediaServer = loadNodeMediaServer();
@@ -189,7 +192,9 @@ export function installNmsProtocolPatches(): void {
   const proto = Rtmp?.prototype;
   const needed = ['parserData', 'chunkRead', 'dataHandler', 'packetHandler', 'onConnect', 'onPlay', 'onPublish'] as const;
   if (!proto || needed.some((m) => typeof proto[m] !== 'function')) {
-    throw new Error(`node-media-server internals changed: src/protocol/rtmp.js ${needed.join('/')} not all found; the session guard cannot be installed`);
+    throw new Error(
+      `node-media-server internals changed: src/protocol/rtmp.js ${needed.join('/')} not all found; the session guard cannot be installed`,
+    );
   }
   if (proto[PATCHED]) return;
   const { parserData, dataHandler, onConnect, onPlay, onPublish } = proto;
@@ -282,7 +287,13 @@ async function claimablePort(host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new Error(err.code === 'EADDRINUSE' ? `RTMP port ${host}:${port} is already in use` : `RTMP port ${host}:${port} unavailable: ${err.message}`));
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `RTMP port ${host}:${port} is already in use`
+            : `RTMP port ${host}:${port} unavailable: ${err.message}`,
+        ),
+      );
     });
     srv.listen({ host, port, exclusive: true }, () => {
       const actual = (srv.address() as net.AddressInfo).port;
@@ -306,7 +317,24 @@ function videoCodecName(id: number): string {
 }
 
 function audioCodecName(id: number): string {
-  return ({ 10: 'aac', 2: 'mp3', 14: 'mp3', 11: 'speex', 4: 'nellymoser', 5: 'nellymoser', 6: 'nellymoser', 7: 'pcm_alaw', 8: 'pcm_mulaw', 0: 'pcm', 3: 'pcm', 13: 'opus' } as Record<number, string>)[id] ?? `flv-audio-${id}`;
+  return (
+    (
+      {
+        10: 'aac',
+        2: 'mp3',
+        14: 'mp3',
+        11: 'speex',
+        4: 'nellymoser',
+        5: 'nellymoser',
+        6: 'nellymoser',
+        7: 'pcm_alaw',
+        8: 'pcm_mulaw',
+        0: 'pcm',
+        3: 'pcm',
+        13: 'opus',
+      } as Record<number, string>
+    )[id] ?? `flv-audio-${id}`
+  );
 }
 
 interface Tracked {
@@ -333,12 +361,15 @@ function throttledWarn(log: Logger, everyMs: number): (fields: Record<string, un
       return;
     }
     skipped++;
-    flush ??= setTimeout(() => {
-      flush = undefined;
-      log.warn({ ...fields, alsoSince: skipped }, `${msg} (${skipped} more in the last ${everyMs / 1000} s)`);
-      skipped = 0;
-      last = Date.now();
-    }, everyMs - (now - last));
+    flush ??= setTimeout(
+      () => {
+        flush = undefined;
+        log.warn({ ...fields, alsoSince: skipped }, `${msg} (${skipped} more in the last ${everyMs / 1000} s)`);
+        skipped = 0;
+        last = Date.now();
+      },
+      everyMs - (now - last),
+    );
     flush.unref();
   };
 }
@@ -482,7 +513,8 @@ export async function startRtmpServer(opts: RtmpServerOptions): Promise<RtmpServ
         if (!parsed.ok) return refuse(parsed.reason);
         const requested = livePlayName(rawName as string);
         const name = requested.split('?')[0]!;
-        if (!isValidStreamName(name)) return refuse(`invalid stream name ${JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name)}`);
+        if (!isValidStreamName(name))
+          return refuse(`invalid stream name ${JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name)}`);
         engaged();
         return requested;
       },
@@ -597,7 +629,8 @@ export async function startRtmpServer(opts: RtmpServerOptions): Promise<RtmpServ
 
   // N5: catch the listen error ourselves instead of NMS's process.exit(1).
   const listening = new Promise<void>((resolve, reject) => {
-    internals.rtmpServer!.handleListenError = () => (err: Error) => reject(new Error(`RTMP listen on ${host}:${port} failed: ${err.message}`));
+    internals.rtmpServer!.handleListenError = () => (err: Error) =>
+      reject(new Error(`RTMP listen on ${host}:${port} failed: ${err.message}`));
     tcpServer.once('listening', () => resolve());
   });
   const running = nms.run();

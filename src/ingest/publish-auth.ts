@@ -49,7 +49,8 @@ export type PublishDecision = { allowed: true } | { allowed: false; reason: stri
 
 /** The IP check comes first: an address outside the list learns nothing about keys. */
 export function decidePublish(policy: PublishAuthPolicy, key: StreamKey, ip: string, presentedKey: string | undefined): PublishDecision {
-  if (!policy.allow.allows(ip)) return { allowed: false, reason: `address ${normalizeAddress(ip) || JSON.stringify(ip)} is not in the publish allow-list` };
+  if (!policy.allow.allows(ip))
+    return { allowed: false, reason: `address ${normalizeAddress(ip) || JSON.stringify(ip)} is not in the publish allow-list` };
   if (policy.secret !== undefined) {
     if (presentedKey === undefined) return { allowed: false, reason: 'publish key missing' };
     if (!isValidPublishKey(policy.secret, key, presentedKey)) return { allowed: false, reason: 'publish key invalid' };

@@ -27,7 +27,8 @@ export type SessionVerdict = { ok: true; state: SessionState } | { ok: false; ki
 
 /** The app a client connected to, if it is one we accept: a string, a valid app name, not reserved. */
 export function connectApp(app: unknown): Result<string> {
-  if (typeof app !== 'string') return fail(`app is not a string (AMF ${app === null ? 'null' : Array.isArray(app) ? 'array' : typeof app})`);
+  if (typeof app !== 'string')
+    return fail(`app is not a string (AMF ${app === null ? 'null' : Array.isArray(app) ? 'array' : typeof app})`);
   const shown = JSON.stringify(app.length > 80 ? `${app.slice(0, 80)}…` : app);
   if (RESERVED_APPS.has(app) || app === NMS_CLOUDFRONT_ALIAS) return fail(`app ${shown} is reserved`);
   if (app !== CLOUDFRONT_APP && !isValidApp(app)) return fail(`invalid app name ${shown}`);
@@ -49,7 +50,10 @@ export function sessionStep(state: SessionState, event: SessionEvent): SessionVe
     }
     case 'media':
       if (state.phase !== 'publishing') {
-        return refuse('violation', state.phase === 'playing' ? 'media from a session that plays a stream' : 'media from a session that has not published');
+        return refuse(
+          'violation',
+          state.phase === 'playing' ? 'media from a session that plays a stream' : 'media from a session that has not published',
+        );
       }
       return { ok: true, state };
   }
@@ -65,7 +69,6 @@ export function streamNameOf(raw: unknown): Result<{ name: string; query: string
   return ok({ name, query });
 }
 
-
 /** Commands (`connect`, `publish`, …) are a few hundred bytes; this leaves room for long URLs and queries. */
 export const MAX_COMMAND_BYTES = 64 * 1024;
 /** Protocol control and user control messages are 4–10 bytes. */
@@ -78,7 +81,8 @@ const MAX_CONTROL_BYTES = 64;
  */
 export function messageAdmission(phase: SessionPhase, type: number, length: number): Result<'keep' | 'discard'> {
   if (type >= 1 && type <= 6) return length <= MAX_CONTROL_BYTES ? ok('keep') : fail(`control message type ${type} of ${length} bytes`);
-  if (type === 17 || type === 20) return length <= MAX_COMMAND_BYTES ? ok('keep') : fail(`command message of ${length} bytes (at most ${MAX_COMMAND_BYTES})`);
+  if (type === 17 || type === 20)
+    return length <= MAX_COMMAND_BYTES ? ok('keep') : fail(`command message of ${length} bytes (at most ${MAX_COMMAND_BYTES})`);
   if (type === 8 || type === 9 || type === 15 || type === 18) {
     const v = sessionStep({ phase }, { kind: 'media' });
     return v.ok ? ok('keep') : fail(v.reason);

@@ -101,7 +101,7 @@ function formatGroups(g: number[]): string {
   // The longest run of two or more zero groups (the first one on a tie) becomes `::`.
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

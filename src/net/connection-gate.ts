@@ -30,7 +30,8 @@ export class ConnectionGate {
     const { maxConnections, maxPerAddress } = this.#limits;
     if (maxConnections > 0 && this.#open >= maxConnections) return fail(`${this.#open} connections open (cap ${maxConnections})`, 'total');
     const from = this.#perAddress.get(addr) ?? 0;
-    if (maxPerAddress > 0 && from >= maxPerAddress) return fail(`${from} connections open from ${addr || 'an unknown address'} (cap ${maxPerAddress})`, 'per-address');
+    if (maxPerAddress > 0 && from >= maxPerAddress)
+      return fail(`${from} connections open from ${addr || 'an unknown address'} (cap ${maxPerAddress})`, 'per-address');
     this.#open++;
     this.#perAddress.set(addr, from + 1);
     return ok();

@@ -15,7 +15,16 @@ import { ifRangeAllows, notModified, type Validators } from '../http/conditional
 import { contentRange, decideRange } from '../http/ranges.js';
 import { isSegmentReady } from './hls-readiness.js';
 import { rewriteF4mManifest, rewriteHlsPlaylist, rewriteSmoothManifest, smoothIndexesWithoutStart } from './manifest-rewrite.js';
-import { contentEtag, firstSmoothFragmentStart, openMedia, readStreamInfo, readWholeFile, resolveInside, resolveRouteFile, type MediaFile } from './media-files.js';
+import {
+  contentEtag,
+  firstSmoothFragmentStart,
+  openMedia,
+  readStreamInfo,
+  readWholeFile,
+  resolveInside,
+  resolveRouteFile,
+  type MediaFile,
+} from './media-files.js';
 import {
   FALLBACK_INDEX_HTML,
   isPlayerFileName,
@@ -93,7 +102,9 @@ export function createOriginApp(opts: OriginOptions): express.Express {
       const asked = req.headers['access-control-request-headers'];
       res.setHeader(
         'Access-Control-Allow-Headers',
-        typeof asked === 'string' && /^[A-Za-z0-9, -]{1,500}$/.test(asked) ? asked : 'Range, If-None-Match, If-Modified-Since, Accept, Origin',
+        typeof asked === 'string' && /^[A-Za-z0-9, -]{1,500}$/.test(asked)
+          ? asked
+          : 'Range, If-None-Match, If-Modified-Since, Accept, Origin',
       );
       res.setHeader('Access-Control-Max-Age', '86400');
     }
@@ -134,7 +145,12 @@ export function createOriginApp(opts: OriginOptions): express.Express {
     const one = segs.length === 1 ? segs[0] : undefined;
 
     if (rawPath === '/healthz') {
-      sendJson(res, 200, { status: 'ok', streams: registry.list().length, uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000) }, 'no-store');
+      sendJson(
+        res,
+        200,
+        { status: 'ok', streams: registry.list().length, uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000) },
+        'no-store',
+      );
       return;
     }
     if (rawPath === '/api/streams') {
@@ -147,10 +163,16 @@ export function createOriginApp(opts: OriginOptions): express.Express {
         rtmpPort: opts.rtmpPort ?? config.rtmpPort,
       });
       const body = Buffer.from(JSON.stringify(describeStreams(registry.list(), base, { cmaf: opts.timelines !== undefined })));
-      sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: new Date() }, {
-        contentType: 'application/json; charset=utf-8',
-        cacheControl: 'max-age=1',
-      });
+      sendBuffer(
+        req,
+        res,
+        body,
+        { etag: contentEtag(body), lastModified: new Date() },
+        {
+          contentType: 'application/json; charset=utf-8',
+          cacheControl: 'max-age=1',
+        },
+      );
       return;
     }
     if (rawPath === UTC_TIMING_PATH) {
@@ -159,24 +181,42 @@ export function createOriginApp(opts: OriginOptions): express.Express {
     }
     if (Object.hasOwn(POLICY_FILES, rawPath)) {
       const body = Buffer.from(POLICY_FILES[rawPath]);
-      sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: new Date(startedAt) }, {
-        contentType: 'text/xml; charset=utf-8',
-        cacheControl: POLICY_CACHE_CONTROL,
-      });
+      sendBuffer(
+        req,
+        res,
+        body,
+        { etag: contentEtag(body), lastModified: new Date(startedAt) },
+        {
+          contentType: 'text/xml; charset=utf-8',
+          cacheControl: POLICY_CACHE_CONTROL,
+        },
+      );
       return;
     }
     if (rawPath === '/' || rawPath === '/index.html') {
       if (await servePlayerFile(req, res, 'index.html')) return;
       const body = Buffer.from(FALLBACK_INDEX_HTML);
-      sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: new Date(startedAt) }, {
-        contentType: 'text/html; charset=utf-8',
-        cacheControl: PLAYER_CACHE_CONTROL,
-      });
+      sendBuffer(
+        req,
+        res,
+        body,
+        { etag: contentEtag(body), lastModified: new Date(startedAt) },
+        {
+          contentType: 'text/html; charset=utf-8',
+          cacheControl: PLAYER_CACHE_CONTROL,
+        },
+      );
       return;
     }
     const vendorFile = vendor.get(rawPath);
     if (vendorFile) {
-      if (await serveStaticFile(req, res, path.dirname(vendorFile), vendorFile, { contentType: 'text/javascript; charset=utf-8', cacheControl: PLAYER_CACHE_CONTROL })) return;
+      if (
+        await serveStaticFile(req, res, path.dirname(vendorFile), vendorFile, {
+          contentType: 'text/javascript; charset=utf-8',
+          cacheControl: PLAYER_CACHE_CONTROL,
+        })
+      )
+        return;
     }
     if (one !== undefined && isPlayerFileName(one) && (await servePlayerFile(req, res, one))) return;
 
@@ -250,7 +290,8 @@ export function createOriginApp(opts: OriginOptions): express.Express {
         if (missing.length === 0) return rewriteSmoothManifest(text);
         const mss = formatDir(dataDir, route.key, 'mss');
         const starts = new Map<string, number | undefined>();
-        for (const { type, bitrate } of missing) starts.set(`${type}@${bitrate}`, await firstSmoothFragmentStart(dataDir, mss, type, bitrate));
+        for (const { type, bitrate } of missing)
+          starts.set(`${type}@${bitrate}`, await firstSmoothFragmentStart(dataDir, mss, type, bitrate));
         return rewriteSmoothManifest(text, (type, bitrate) => starts.get(`${type}@${bitrate}`));
       }
     }
@@ -268,7 +309,6 @@ function sendJson(res: Response, status: number, value: unknown, cacheControl: s
   res.end(body);
 }
 
-
 function setEntityHeaders(res: Response, v: Validators, headers: SendHeaders): void {
   res.setHeader('Cache-Control', headers.cacheControl);
   res.setHeader('ETag', v.etag);
@@ -279,7 +319,13 @@ function setEntityHeaders(res: Response, v: Validators, headers: SendHeaders): v
  * The part of a GET/HEAD answer shared by buffers and files: entity headers, then 304 or 416 when
  * they apply (answered here, returning undefined), else the byte span to send (whole or 206).
  */
-function answerConditionals(req: Request, res: Response, size: number, v: Validators, headers: SendHeaders): { start: number; end: number } | undefined {
+function answerConditionals(
+  req: Request,
+  res: Response,
+  size: number,
+  v: Validators,
+  headers: SendHeaders,
+): { start: number; end: number } | undefined {
   setEntityHeaders(res, v, headers);
   if (notModified(header(req, 'if-none-match'), header(req, 'if-modified-since'), v.etag, v.lastModified)) {
     res.status(304).end();
@@ -288,7 +334,9 @@ function answerConditionals(req: Request, res: Response, size: number, v: Valida
   res.setHeader('Content-Type', headers.contentType);
   res.setHeader('Accept-Ranges', 'bytes');
   // The origin answers one range; several get the whole entity (RNG-02 allows 200).
-  const range = ifRangeAllows(header(req, 'if-range'), v.etag, v.lastModified) ? decideRange(header(req, 'range'), size, { multipart: false }) : { kind: 'full' as const };
+  const range = ifRangeAllows(header(req, 'if-range'), v.etag, v.lastModified)
+    ? decideRange(header(req, 'range'), size, { multipart: false })
+    : { kind: 'full' as const };
   if (range.kind === 'unsatisfiable') {
     res.status(416).setHeader('Content-Range', `bytes */${size}`);
     res.setHeader('Cache-Control', 'no-store'); // a client error, not the entity's freshness

@@ -38,11 +38,15 @@ export type BlockingDecision = { type: 'ready' } | { type: 'wait' } | { type: 'b
  * complete segment means part 0 of the next one (the spec says so); an msn more than two
  * segments beyond the last complete one is a 400; an ended track answers at once.
  */
-export function blockingDecision(track: Pick<TrackTimeline, 'segments' | 'ended' | 'lastPart' | 'nextMsn'>, q: Pick<LlHlsQuery, 'msn' | 'part'>): BlockingDecision {
+export function blockingDecision(
+  track: Pick<TrackTimeline, 'segments' | 'ended' | 'lastPart' | 'nextMsn'>,
+  q: Pick<LlHlsQuery, 'msn' | 'part'>,
+): BlockingDecision {
   if (q.msn === undefined) return { type: 'ready' };
   const complete = track.segments.filter((s) => s.complete);
   const lastComplete = complete.at(-1)?.msn ?? track.nextMsn - 1 - (track.segments.at(-1)?.complete === false ? 1 : 0);
-  if (q.msn > lastComplete + 2) return { type: 'bad', reason: `_HLS_msn ${q.msn} is more than two segments beyond the last (${lastComplete})` };
+  if (q.msn > lastComplete + 2)
+    return { type: 'bad', reason: `_HLS_msn ${q.msn} is more than two segments beyond the last (${lastComplete})` };
   if (track.ended) return { type: 'ready' };
   if (q.part === undefined) return lastComplete >= q.msn ? { type: 'ready' } : { type: 'wait' };
   const last = track.lastPart;

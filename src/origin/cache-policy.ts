@@ -38,7 +38,14 @@ export const FILE_KINDS: readonly FileKind[] = [
 ];
 
 /** Kinds served from the CMAF timeline in memory rather than from files. */
-export const TIMELINE_KINDS: ReadonlySet<FileKind> = new Set(['llhls-master', 'llhls-playlist', 'dash-manifest', 'cmaf-init', 'cmaf-part', 'cmaf-segment']);
+export const TIMELINE_KINDS: ReadonlySet<FileKind> = new Set([
+  'llhls-master',
+  'llhls-playlist',
+  'dash-manifest',
+  'cmaf-init',
+  'cmaf-part',
+  'cmaf-segment',
+]);
 
 export interface FilePolicy {
   cacheControl: string;
@@ -88,7 +95,14 @@ const CONTENT_TYPE: Record<FileKind, string> = {
   'cmaf-segment': 'video/mp4',
 };
 
-const MANIFEST_KINDS: ReadonlySet<FileKind> = new Set(['hls-playlist', 'hds-manifest', 'smooth-manifest', 'llhls-master', 'llhls-playlist', 'dash-manifest']);
+const MANIFEST_KINDS: ReadonlySet<FileKind> = new Set([
+  'hls-playlist',
+  'hds-manifest',
+  'smooth-manifest',
+  'llhls-master',
+  'llhls-playlist',
+  'dash-manifest',
+]);
 
 /** CMAF media of an audio-only track are `audio/mp4` (RFC 4337), video and muxed ones `video/mp4`. */
 export function cmafContentType(trackKind: 'video' | 'audio'): string {

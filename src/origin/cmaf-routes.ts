@@ -65,7 +65,15 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
   }
 
   /** `bornMs`: when the entity came to be (a part's ingest time); manifests are new on every request. */
-  function sendEntity(req: Request, res: Response, body: Buffer, etag: string, contentType: string, cacheControl: string, bornMs = Date.now()): void {
+  function sendEntity(
+    req: Request,
+    res: Response,
+    body: Buffer,
+    etag: string,
+    contentType: string,
+    cacheControl: string,
+    bornMs = Date.now(),
+  ): void {
     deps.sendBuffer(req, res, body, { etag, lastModified: new Date(Math.floor(bornMs / 1000) * 1000) }, { contentType, cacheControl });
   }
 
@@ -102,7 +110,9 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     const policy = filePolicy(route.kind, cache);
 
     if (route.kind === 'llhls-master') {
-      const ready = masterReady(stream.tracks) || (await holding(res, () => holdUntil(stream, 'change', () => masterReady(stream.tracks), FIRST_OUTPUT_WAIT_MS, signal)));
+      const ready =
+        masterReady(stream.tracks) ||
+        (await holding(res, () => holdUntil(stream, 'change', () => masterReady(stream.tracks), FIRST_OUTPUT_WAIT_MS, signal)));
       if (ready === undefined || signal.aborted) return;
       if (!ready) return missing('no complete segment yet');
       const body = Buffer.from(masterPlaylist(stream.tracks));
@@ -131,11 +141,27 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
       case 'cmaf-init': {
         const epoch = track.epoch(file.n);
         if (!epoch) return missing('no such init segment');
-        return sendEntity(req, res, epoch.init, `"i-${track.id}-${file.n}-${epoch.init.length}"`, cmafContentType(kind), policy.cacheControl);
+        return sendEntity(
+          req,
+          res,
+          epoch.init,
+          `"i-${track.id}-${file.n}-${epoch.init.length}"`,
+          cmafContentType(kind),
+          policy.cacheControl,
+        );
       }
       case 'cmaf-part': {
         const part = track.part(file.n);
-        if (part) return sendEntity(req, res, part.bytes, `"p-${track.id}-${part.seq}-${part.bytes.length}"`, cmafContentType(kind), policy.cacheControl, part.arrivedMs);
+        if (part)
+          return sendEntity(
+            req,
+            res,
+            part.bytes,
+            `"p-${track.id}-${part.seq}-${part.bytes.length}"`,
+            cmafContentType(kind),
+            policy.cacheControl,
+            part.arrivedMs,
+          );
         if (file.n === track.nextPartSeq && !track.ended) {
           await holding(res, () => streamHintedPart(req, res, stream, track, file.n, signal, cmafContentType(kind), policy.cacheControl));
           return;
@@ -145,12 +171,22 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
       case 'cmaf-segment': {
         const seg = track.segment(file.n);
         if (seg?.complete) {
-          return sendEntity(req, res, segmentBytes(seg), `"s-${track.id}-${seg.msn}-${seg.parts.length}"`, cmafContentType(kind), policy.cacheControl, seg.parts.at(-1)!.arrivedMs);
+          return sendEntity(
+            req,
+            res,
+            segmentBytes(seg),
+            `"s-${track.id}-${seg.msn}-${seg.parts.length}"`,
+            cmafContentType(kind),
+            policy.cacheControl,
+            seg.parts.at(-1)!.arrivedMs,
+          );
         }
         const open = track.openSegment;
         const upcoming = (open && open.msn === file.n) || (file.n === track.nextMsn && !track.ended);
         if (upcoming) {
-          await holding(res, () => streamGrowingSegment(req, res, stream, track, file.n, signal, cmafContentType(kind), policy.cacheControl));
+          await holding(res, () =>
+            streamGrowingSegment(req, res, stream, track, file.n, signal, cmafContentType(kind), policy.cacheControl),
+          );
           return;
         }
         return missing(file.n >= track.nextMsn ? 'segment in the future' : 'segment no longer held');
@@ -167,9 +203,17 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     };
   }
 
-  async function servePlaylist(req: Request, res: Response, stream: StreamTimeline, track: TrackTimeline, signal: AbortSignal): Promise<void> {
+  async function servePlaylist(
+    req: Request,
+    res: Response,
+    stream: StreamTimeline,
+    track: TrackTimeline,
+    signal: AbortSignal,
+  ): Promise<void> {
     const query = queryOf(req.originalUrl);
-    const parsed = query.ok ? parseLlHlsQuery({ msn: query.get('_HLS_msn'), part: query.get('_HLS_part'), skip: query.get('_HLS_skip') }) : query;
+    const parsed = query.ok
+      ? parseLlHlsQuery({ msn: query.get('_HLS_msn'), part: query.get('_HLS_part'), skip: query.get('_HLS_skip') })
+      : query;
     if (!parsed.ok) return deps.sendJson(res, 400, { error: 'bad request', reason: parsed.reason }, notFoundCacheControl(cache));
     const q = parsed.value;
     // A stream that has only just started: held until its first segment is complete.
@@ -181,7 +225,9 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     const first = blockingDecision(track, q);
     if (first.type === 'bad') return deps.sendJson(res, 400, { error: 'bad request', reason: first.reason }, notFoundCacheControl(cache));
     if (first.type === 'wait') {
-      const ready = await holding(res, () => holdUntil(stream, 'change', () => blockingDecision(track, q).type !== 'wait', holdMs(track), signal));
+      const ready = await holding(res, () =>
+        holdUntil(stream, 'change', () => blockingDecision(track, q).type !== 'wait', holdMs(track), signal),
+      );
       if (ready === undefined || signal.aborted) return;
       if (!ready) return unavailable(res, `part ${q.part ?? '-'} of segment ${q.msn} did not appear in time`);
     }
@@ -205,14 +251,34 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
   }
 
   /** The preload-hinted part: held until its first bytes arrive, then streamed as they come. */
-  async function streamHintedPart(req: Request, res: Response, stream: StreamTimeline, track: TrackTimeline, seq: number, signal: AbortSignal, contentType: string, cacheControl: string): Promise<void> {
+  async function streamHintedPart(
+    req: Request,
+    res: Response,
+    stream: StreamTimeline,
+    track: TrackTimeline,
+    seq: number,
+    signal: AbortSignal,
+    contentType: string,
+    cacheControl: string,
+  ): Promise<void> {
     const epoch = track.currentEpoch?.id;
-    const started = await holdUntil(stream, 'change', () => (stream.growingBytes(track.id, seq)?.length ?? 0) > 0 || track.part(seq) !== undefined || track.ended || track.currentEpoch?.id !== epoch, holdMs(track), signal);
+    const started = await holdUntil(
+      stream,
+      'change',
+      () =>
+        (stream.growingBytes(track.id, seq)?.length ?? 0) > 0 ||
+        track.part(seq) !== undefined ||
+        track.ended ||
+        track.currentEpoch?.id !== epoch,
+      holdMs(track),
+      signal,
+    );
     if (signal.aborted) return;
     const done = track.part(seq);
     if (done) return sendEntity(req, res, done.bytes, `"p-${track.id}-${seq}-${done.bytes.length}"`, contentType, cacheControl);
     const growing = stream.growingBytes(track.id, seq);
-    if (!started || !growing || growing.length === 0 || track.currentEpoch?.id !== epoch) return unavailable(res, `part ${seq} did not start in time`);
+    if (!started || !growing || growing.length === 0 || track.currentEpoch?.id !== epoch)
+      return unavailable(res, `part ${seq} did not start in time`);
     if (!beginStreaming(req, res, contentType, cacheControl)) return;
     await new Promise<void>((resolve) => {
       const cleanup = () => {
@@ -253,12 +319,22 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
    * A segment still being produced (DASH low latency, availabilityTimeOffset): its parts so far,
    * then each new part as it completes, ending with the segment. Held first if it has not begun.
    */
-  async function streamGrowingSegment(req: Request, res: Response, stream: StreamTimeline, track: TrackTimeline, msn: number, signal: AbortSignal, contentType: string, cacheControl: string): Promise<void> {
+  async function streamGrowingSegment(
+    req: Request,
+    res: Response,
+    stream: StreamTimeline,
+    track: TrackTimeline,
+    msn: number,
+    signal: AbortSignal,
+    contentType: string,
+    cacheControl: string,
+  ): Promise<void> {
     const begun = await holdUntil(stream, 'change', () => track.segment(msn) !== undefined || track.ended, holdMs(track), signal);
     if (signal.aborted) return;
     const seg = track.segment(msn);
     if (!begun || !seg) return unavailable(res, `segment ${msn} did not start in time`);
-    if (seg.complete) return sendEntity(req, res, segmentBytes(seg), `"s-${track.id}-${msn}-${seg.parts.length}"`, contentType, cacheControl);
+    if (seg.complete)
+      return sendEntity(req, res, segmentBytes(seg), `"s-${track.id}-${msn}-${seg.parts.length}"`, contentType, cacheControl);
     if (!beginStreaming(req, res, contentType, cacheControl)) return;
     await new Promise<void>((resolve) => {
       let sent = 0;

@@ -96,7 +96,9 @@ export function dashManifest(stream: MpdSource, opts: MpdOptions): string | unde
         info.kind === 'video'
           ? `<Representation id="${esc(t.id)}" codecs="${esc(info.codec)}" bandwidth="${bw}"${info.width ? ` width="${info.width}" height="${info.height}"` : ''}/>`
           : `<Representation id="${esc(t.id)}" codecs="${esc(info.codec)}" bandwidth="${bw}"${info.sampleRate ? ` audioSamplingRate="${info.sampleRate}"` : ''}>` +
-            (info.channels ? `<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${info.channels}"/>` : '') +
+            (info.channels
+              ? `<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${info.channels}"/>`
+              : '') +
             '</Representation>';
       sets.push(
         `<AdaptationSet id="${i}" contentType="${info.kind}" mimeType="${info.kind}/mp4" segmentAlignment="true" startWithSAP="1">` +

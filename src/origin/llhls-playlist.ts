@@ -76,7 +76,14 @@ export function mediaPlaylist(track: TrackTimeline, opts: MediaPlaylistOptions):
   if (opts.skip) {
     const until = canSkipUntil(track);
     // Only whole segments of the newest epoch that end at least CAN-SKIP-UNTIL before the edge.
-    while (skipped < segs.length && segs[skipped].complete && sameEpoch(segs[skipped]) && !segs[skipped].discontinuity && edge - endOf(segs[skipped]) >= until) skipped++;
+    while (
+      skipped < segs.length &&
+      segs[skipped].complete &&
+      sameEpoch(segs[skipped]) &&
+      !segs[skipped].discontinuity &&
+      edge - endOf(segs[skipped]) >= until
+    )
+      skipped++;
     if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
   }
 
@@ -92,7 +99,9 @@ export function mediaPlaylist(track: TrackTimeline, opts: MediaPlaylistOptions):
     const withParts = !s.complete || (sameEpoch(s) && edge - endOf(s) < 3 * td);
     if (withParts) {
       for (const p of s.parts) {
-        lines.push(`#EXT-X-PART:DURATION=${seconds(track, s, p.duration).toFixed(5)},URI="${cmafNames.part(id, p.seq)}"${p.independent ? ',INDEPENDENT=YES' : ''}`);
+        lines.push(
+          `#EXT-X-PART:DURATION=${seconds(track, s, p.duration).toFixed(5)},URI="${cmafNames.part(id, p.seq)}"${p.independent ? ',INDEPENDENT=YES' : ''}`,
+        );
       }
     }
     if (s.complete) {
@@ -144,7 +153,10 @@ export function masterPlaylist(tracks: readonly TrackTimeline[], prefix = ''): s
     const bw = (v.peakBitrate() || 2_000_000) + audioBw;
     const codecs = [info.codec, ...(audioInfo ? [audioInfo.codec] : [])].join(',');
     const res = info.width && info.height ? `,RESOLUTION=${info.width}x${info.height}` : '';
-    lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${bw},CODECS="${codecs}"${res}${audio ? ',AUDIO="audio"' : ''}`, prefix + cmafNames.playlist(v.id));
+    lines.push(
+      `#EXT-X-STREAM-INF:BANDWIDTH=${bw},CODECS="${codecs}"${res}${audio ? ',AUDIO="audio"' : ''}`,
+      prefix + cmafNames.playlist(v.id),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -81,7 +81,10 @@ export function smoothIndexesWithoutStart(text: string): SmoothIndexWithoutStart
  * fix: a first chunk without `t=` gets the real start time of the first fragment on disk
  * (`startOf(type, bitrate)`), after which clients compute every later chunk's time from `d=`.
  */
-export function rewriteSmoothManifest(text: string, startOf: (type: string, bitrate: string) => number | undefined = () => undefined): string {
+export function rewriteSmoothManifest(
+  text: string,
+  startOf: (type: string, bitrate: string) => number | undefined = () => undefined,
+): string {
   return text.replace(STREAM_INDEX_RE, (block: string, attrs: string, body: string) => {
     if (firstChunkHasStart(body) !== false) return block;
     const type = /\bType="([^"]+)"/.exec(attrs)?.[1];

@@ -13,7 +13,14 @@ import { constants as fsConstants, readlinkSync, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { StreamKey } from '../streams/stream-key.js';
-import { formatDir, parseSmoothFragment, SMOOTH_FILES, STREAM_INFO_FILE, streamDir, type StreamInfoFile } from '../timeline/output-layout.js';
+import {
+  formatDir,
+  parseSmoothFragment,
+  SMOOTH_FILES,
+  STREAM_INFO_FILE,
+  streamDir,
+  type StreamInfoFile,
+} from '../timeline/output-layout.js';
 import { diskLocation, type MediaRoute } from './url-families.js';
 
 /** Manifests are small; anything bigger is not ours and is not read into memory. */

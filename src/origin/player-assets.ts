@@ -76,4 +76,3 @@ export const FALLBACK_INDEX_HTML = `<!doctype html>
 <p>The demo player is not installed. Live streams: <a href="/api/streams">/api/streams</a>.
 Health: <a href="/healthz">/healthz</a>.</p></body></html>
 `;
-

@@ -36,8 +36,7 @@ export interface ApiBase {
 }
 
 function absolute(paths: ManifestPaths, baseUrl: string): ManifestPaths {
-  const map = <T extends object>(o: T): T =>
-    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, baseUrl + v])) as T;
+  const map = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, baseUrl + v])) as T;
   return {
     wowza: map(paths.wowza),
     iis: map(paths.iis),
@@ -54,10 +53,16 @@ function rtmpAuthority(host: string, port: number): string {
  * `live`: every stream live now. RTMP play works at the published path, and at the CloudFront
  * path `cfx/st/<name>` when that reaches this stream (see cloudFrontPlayApp, SPEC RTMP-10).
  */
-export function describeStream(s: LiveStream, base: ApiBase, live: readonly StreamKey[] = [s.key], opts: { cmaf?: boolean } = {}): StreamDescription {
+export function describeStream(
+  s: LiveStream,
+  base: ApiBase,
+  live: readonly StreamKey[] = [s.key],
+  opts: { cmaf?: boolean } = {},
+): StreamDescription {
   const rtmpBase = `rtmp://${rtmpAuthority(base.rtmpHost, base.rtmpPort)}`;
   const rtmp = [`${rtmpBase}/${s.key.app}/${s.key.name}`];
-  if (s.key.app !== CLOUDFRONT_APP && cloudFrontPlayApp(s.key.name, live) === s.key.app) rtmp.push(`${rtmpBase}/${CLOUDFRONT_APP}/${s.key.name}`);
+  if (s.key.app !== CLOUDFRONT_APP && cloudFrontPlayApp(s.key.name, live) === s.key.app)
+    rtmp.push(`${rtmpBase}/${CLOUDFRONT_APP}/${s.key.name}`);
   const paths = manifestPaths(s.key, s.event, opts);
   return {
     id: streamId(s.key),
@@ -98,11 +103,16 @@ export function apiBase(opts: {
 }): ApiBase {
   if (opts.publicBaseUrl) {
     const u = new URL(opts.publicBaseUrl);
-    return { baseUrl: `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`, rtmpHost: stripBrackets(u.hostname), rtmpPort: opts.rtmpPort };
+    return {
+      baseUrl: `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`,
+      rtmpHost: stripBrackets(u.hostname),
+      rtmpPort: opts.rtmpPort,
+    };
   }
-  const host = opts.hostHeader && /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(opts.hostHeader)
-    ? opts.hostHeader
-    : `${rtmpAuthority(opts.fallbackHost, opts.fallbackPort).replace(/:\d+$/, '')}:${opts.fallbackPort}`;
+  const host =
+    opts.hostHeader && /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(opts.hostHeader)
+      ? opts.hostHeader
+      : `${rtmpAuthority(opts.fallbackHost, opts.fallbackPort).replace(/:\d+$/, '')}:${opts.fallbackPort}`;
   const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
   const protocol = opts.protocol === 'https' ? 'https' : 'http';
   return { baseUrl: `${protocol}://${host}`, rtmpHost: stripBrackets(hostname), rtmpPort: opts.rtmpPort };

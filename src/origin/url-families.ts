@@ -33,9 +33,7 @@ export interface MediaRoute {
   name?: string;
 }
 
-export type PathParse =
-  | { ok: true; route: MediaRoute }
-  | { ok: false; status: 400 | 404; reason: string };
+export type PathParse = { ok: true; route: MediaRoute } | { ok: false; status: 400 | 404; reason: string };
 
 /** Longest request path (before the query) we look at; anything longer is refused (400). */
 export const MAX_PATH_LENGTH = 2048;
@@ -144,7 +142,7 @@ function parseLivepkgr(segs: string[]): PathParse {
   if (rest.length === 2 && isValidStreamName(rest[0])) {
     const key = { app, name: rest[0] };
     // The CMAF output sits below `<stream>/` with Wowza's names (a livepkgr URL names no format).
-    const media = hls ? cmafManifest(rest[1]) ?? cmafMedia(rest[1]) ?? hlsMedia(rest[1]) : hdsMedia(rest[1]);
+    const media = hls ? (cmafManifest(rest[1]) ?? cmafMedia(rest[1]) ?? hlsMedia(rest[1])) : hdsMedia(rest[1]);
     if (media) return found({ family, key, event, ...media });
   }
   return notFound('unknown livepkgr file');
@@ -309,7 +307,16 @@ const CMAF_KINDS: readonly FileKind[] = ['llhls-master', 'llhls-playlist', 'dash
 
 /** Which kinds each family serves. */
 export const FAMILY_KINDS: Record<UrlFamily, readonly FileKind[]> = {
-  wowza: ['hls-playlist', 'hls-segment', 'hds-manifest', 'hds-bootstrap', 'hds-fragment', 'smooth-manifest', 'smooth-fragment', ...CMAF_KINDS],
+  wowza: [
+    'hls-playlist',
+    'hls-segment',
+    'hds-manifest',
+    'hds-bootstrap',
+    'hds-fragment',
+    'smooth-manifest',
+    'smooth-fragment',
+    ...CMAF_KINDS,
+  ],
   livepkgr: ['hls-playlist', 'hls-segment', 'hds-manifest', 'hds-bootstrap', 'hds-fragment', ...CMAF_KINDS],
   iis: ['smooth-manifest', 'smooth-fragment', 'hls-playlist', 'hls-segment', ...CMAF_KINDS],
 };
@@ -361,7 +368,8 @@ export function mediaPath(route: MediaRoute): string {
     case 'livepkgr':
       if (route.kind === 'hls-playlist') return `${base}${route.key.name}.m3u8`;
       if (route.kind === 'hds-manifest') return `${base}${route.key.name}.f4m`;
-      if (route.kind === 'llhls-master' || route.kind === 'dash-manifest') return `${base}${route.key.name}/${WOWZA_MANIFEST_NAME[route.kind]}`;
+      if (route.kind === 'llhls-master' || route.kind === 'dash-manifest')
+        return `${base}${route.key.name}/${WOWZA_MANIFEST_NAME[route.kind]}`;
       return base + manifestReferencePrefix(route) + requireName(route);
   }
 }
@@ -390,6 +398,7 @@ export function manifestPaths(key: StreamKey, event?: string, opts: { cmaf?: boo
     wowza: { hls: p('wowza', 'hls-playlist'), hds: p('wowza', 'hds-manifest'), smooth: p('wowza', 'smooth-manifest'), ...cmaf('wowza') },
     iis: { smooth: p('iis', 'smooth-manifest'), hls: p('iis', 'hls-playlist'), ...cmaf('iis') },
   };
-  if (event) out.livepkgr = { hls: p('livepkgr', 'hls-playlist', event), hds: p('livepkgr', 'hds-manifest', event), ...cmaf('livepkgr', event) };
+  if (event)
+    out.livepkgr = { hls: p('livepkgr', 'hls-playlist', event), hds: p('livepkgr', 'hds-manifest', event), ...cmaf('livepkgr', event) };
   return out;
 }

@@ -64,16 +64,35 @@ export interface FfmpegInvocation {
 }
 
 /** Codec options shared by the three outputs: copy for H.264/AAC, otherwise a live re-encode. */
-export function codecOptions(plan: Pick<PackagingPlan, 'transcodeVideo' | 'transcodeAudio' | 'segmentSeconds' | 'transcodeVideoKbps'>): string[] {
+export function codecOptions(
+  plan: Pick<PackagingPlan, 'transcodeVideo' | 'transcodeAudio' | 'segmentSeconds' | 'transcodeVideoKbps'>,
+): string[] {
   // Optional maps (`?`): an audio-only or video-only publisher still packages.
   const opts = ['-map', '0:v:0?', '-map', '0:a:0?'];
   if (plan.transcodeVideo) {
     const kbps = plan.transcodeVideoKbps ?? 2000;
     opts.push(
-      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
-      '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-tune',
+      'zerolatency',
+      '-profile:v',
+      'main',
+      '-pix_fmt',
+      'yuv420p',
+      '-b:v',
+      `${kbps}k`,
+      '-maxrate',
+      `${kbps}k`,
+      '-bufsize',
+      `${kbps * 2}k`,
       // Key frames exactly on segment boundaries, so HLS/HDS/Smooth segments have the target length.
-      '-force_key_frames', `expr:gte(t,n_forced*${plan.segmentSeconds})`, '-sc_threshold', '0',
+      '-force_key_frames',
+      `expr:gte(t,n_forced*${plan.segmentSeconds})`,
+      '-sc_threshold',
+      '0',
     );
   } else {
     opts.push('-c:v', 'copy');
@@ -130,7 +149,14 @@ function muxers(plan: PackagingPlan): MuxerSpec[] {
   const extra = String(plan.extraWindowSegments);
   // omit_endlist: ffmpeg writes its trailer whenever it stops (a full disk, a crash, a stalled
   // input), but only the supervisor knows the stream really ended; it adds #EXT-X-ENDLIST then.
-  const hlsFlags = ['delete_segments', 'independent_segments', 'temp_file', 'program_date_time', 'omit_endlist', ...(plan.appendHls ? ['append_list'] : [])].join('+');
+  const hlsFlags = [
+    'delete_segments',
+    'independent_segments',
+    'temp_file',
+    'program_date_time',
+    'omit_endlist',
+    ...(plan.appendHls ? ['append_list'] : []),
+  ].join('+');
   return [
     {
       // FIELD-NOTES §4a. `program_date_time`: every playlist carries EXT-X-PROGRAM-DATE-TIME from
@@ -149,13 +175,22 @@ function muxers(plan: PackagingPlan): MuxerSpec[] {
     {
       // FIELD-NOTES §4b: min_frag_duration defaults to 10 s; window bounds disk use.
       format: 'hds',
-      options: [['window_size', window], ['extra_window_size', extra], ['min_frag_duration', fragMicros]],
+      options: [
+        ['window_size', window],
+        ['extra_window_size', extra],
+        ['min_frag_duration', fragMicros],
+      ],
       target: formatRelative('hds'),
     },
     {
       // FIELD-NOTES §4c: live manifest (`IsLive="true"`, `t=` entries) with a sliding window.
       format: 'smoothstreaming',
-      options: [['window_size', window], ['extra_window_size', extra], ['lookahead_count', '2'], ['min_frag_duration', fragMicros]],
+      options: [
+        ['window_size', window],
+        ['extra_window_size', extra],
+        ['lookahead_count', '2'],
+        ['min_frag_duration', fragMicros],
+      ],
       target: formatRelative('mss'),
     },
   ];
@@ -177,20 +212,33 @@ export function packagingInvocation(plan: PackagingPlan): FfmpegInvocation {
         {
           options: [...codecs, '-flags', '+global_header', '-f', 'tee'],
           target: specs
-            .map((m) => `[${[['f', m.format], ...(m.select ? [['select', m.select]] : []), ...m.options].map(([k, v]) => `${k}=${v}`).join(':')}]${m.target}`)
+            .map(
+              (m) =>
+                `[${[['f', m.format], ...(m.select ? [['select', m.select]] : []), ...m.options].map(([k, v]) => `${k}=${v}`).join(':')}]${m.target}`,
+            )
             .join('|'),
         },
       ]
-    : specs.map((m) => ({ options: [...(m.select ? copyOne(m.select) : codecs), '-f', m.format, ...m.options.flatMap(([k, v]) => [`-${k}`, v])], target: m.target }));
+    : specs.map((m) => ({
+        options: [...(m.select ? copyOne(m.select) : codecs), '-f', m.format, ...m.options.flatMap(([k, v]) => [`-${k}`, v])],
+        target: m.target,
+      }));
   return {
     cwd: plan.workDir,
     inputOptions: [
-      '-hide_banner', '-nostats', '-loglevel', 'warning',
+      '-hide_banner',
+      '-nostats',
+      '-loglevel',
+      'warning',
       // A stalled input ends the process instead of hanging it (F1); microseconds.
-      '-rw_timeout', String(Math.round(plan.inputTimeoutSeconds * 1_000_000)),
+      '-rw_timeout',
+      String(Math.round(plan.inputTimeoutSeconds * 1_000_000)),
       // Short probing: the RTMP server sends metadata and both sequence headers first, so a
       // second is plenty and the first segment is not held back (connect→segment latency).
-      '-analyzeduration', '1000000', '-probesize', '1000000',
+      '-analyzeduration',
+      '1000000',
+      '-probesize',
+      '1000000',
     ],
     input: plan.inputUrl,
     outputs,

@@ -158,11 +158,19 @@ export async function checkFfmpeg(ffmpegPath: string): Promise<FfmpegCapabilitie
   try {
     versionOut = await run(ffmpegPath, ['-hide_banner', '-version']);
   } catch (err) {
-    throw new Error(`no working ffmpeg at "${ffmpegPath}" (${(err as Error).message.split('\n')[0]}); install ffmpeg or set FFMPEG_PATH / packager.ffmpegPath`);
+    throw new Error(
+      `no working ffmpeg at "${ffmpegPath}" (${(err as Error).message.split('\n')[0]}); install ffmpeg or set FFMPEG_PATH / packager.ffmpegPath`,
+    );
   }
   const version = /ffmpeg version (\S+)/.exec(versionOut)?.[1] ?? 'unknown';
   const muxersOut = await run(ffmpegPath, ['-hide_banner', '-muxers']).catch(() => '');
-  const muxers = new Set(muxersOut.split('\n').map((l) => /^\s*[D ]?E\s+(\S+)/.exec(l)?.[1]).filter((m): m is string => !!m).flatMap((m) => m.split(',')));
+  const muxers = new Set(
+    muxersOut
+      .split('\n')
+      .map((l) => /^\s*[D ]?E\s+(\S+)/.exec(l)?.[1])
+      .filter((m): m is string => !!m)
+      .flatMap((m) => m.split(',')),
+  );
   const missing = REQUIRED_MUXERS.filter((m) => !muxers.has(m));
   if (missing.length > 0) throw new Error(`ffmpeg at "${ffmpegPath}" (version ${version}) lacks the muxer(s) ${missing.join(', ')}`);
   return { path: ffmpegPath, version };

@@ -7,7 +7,15 @@ import type { PackagerConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { LiveRegistry, LiveStream } from '../streams/registry.js';
 import { streamId, type StreamKey } from '../streams/stream-key.js';
-import { formatDir, HDS_FILES, HLS_FILES, SMOOTH_FILES, STREAM_INFO_FILE, streamDir, type StreamInfoFile } from '../timeline/output-layout.js';
+import {
+  formatDir,
+  HDS_FILES,
+  HLS_FILES,
+  SMOOTH_FILES,
+  STREAM_INFO_FILE,
+  streamDir,
+  type StreamInfoFile,
+} from '../timeline/output-layout.js';
 import { needsAudioTranscode, needsVideoTranscode, packagingInvocation, rtmpInputUrl, invocationArgv } from './ffmpeg-args.js';
 import { spawnFfmpeg, type FfmpegChild, type FfmpegExit } from './ffmpeg-process.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
@@ -58,7 +66,9 @@ export function endOfStreamMarks(files: { hlsPlaylist?: string | null; hdsManife
 
 /** A start refused for lack of room: retried with back-off, like an ffmpeg that died. */
 function diskLowError(dir: string, freeBytes: number, min: number): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(`no space left on device: ${freeBytes} bytes free in ${dir}, below packager.minFreeDiskBytes (${min})`);
+  const err: NodeJS.ErrnoException = new Error(
+    `no space left on device: ${freeBytes} bytes free in ${dir}, below packager.minFreeDiskBytes (${min})`,
+  );
   err.code = 'ENOSPC';
   return err;
 }
@@ -107,7 +117,10 @@ export class StreamSupervisor {
         if ((err as NodeJS.ErrnoException).code === 'ENOSPC' && this.#live === stream && !this.#closed) {
           // A full disk may empty again: keep trying at the back-off pace.
           this.#failures = 1;
-          this.#log.error({ err: (err as Error).message, dir: this.streamDir, cause: 'ENOSPC' }, 'cannot package stream: no space left on device');
+          this.#log.error(
+            { err: (err as Error).message, dir: this.streamDir, cause: 'ENOSPC' },
+            'cannot package stream: no space left on device',
+          );
           this.#scheduleRestart(stream, 'retrying packaging once there is room');
           return;
         }
@@ -169,7 +182,11 @@ export class StreamSupervisor {
 
   #timelineOptions() {
     const c = this.#d.config;
-    return { segmentSeconds: c.segmentSeconds, partTargetSeconds: c.cmaf.partSeconds, keepSegments: c.windowSegments + c.extraWindowSegments };
+    return {
+      segmentSeconds: c.segmentSeconds,
+      partTargetSeconds: c.cmaf.partSeconds,
+      keepSegments: c.windowSegments + c.extraWindowSegments,
+    };
   }
 
   async #waitForCodecs(stream: LiveStream): Promise<void> {
@@ -210,9 +227,14 @@ export class StreamSupervisor {
     // output mapped to a missing stream would stop the whole ffmpeg.
     const known = live.video !== undefined || live.audio !== undefined;
     const cmafTracks: Array<'video' | 'audio'> =
-      config.cmaf.enabled && this.#d.timelines ? (['video', 'audio'] as const).filter((t) => !known || (t === 'video' ? live.video : live.audio)) : [];
+      config.cmaf.enabled && this.#d.timelines
+        ? (['video', 'audio'] as const).filter((t) => !known || (t === 'video' ? live.video : live.audio))
+        : [];
     if (transcodeVideo || transcodeAudio) {
-      this.#log.warn({ video: live.video?.codec, audio: live.audio?.codec, transcodeVideo, transcodeAudio }, 'input is not H.264/AAC: transcoding to H.264/AAC');
+      this.#log.warn(
+        { video: live.video?.codec, audio: live.audio?.codec, transcodeVideo, transcodeAudio },
+        'input is not H.264/AAC: transcoding to H.264/AAC',
+      );
     }
     const inv = packagingInvocation({
       inputUrl: rtmpInputUrl(this.#d.rtmpHost, this.#d.rtmpPort, key.app, key.name),
@@ -272,7 +294,10 @@ export class StreamSupervisor {
         checking = false;
         if (free === undefined || free >= min || this.#child !== child) return;
         clearInterval(timer);
-        this.#log.error({ dir: this.streamDir, freeBytes: free, minFreeDiskBytes: min, cause: 'ENOSPC' }, 'disk nearly full: packaging stopped, players keep the last good manifests; restarting once there is room');
+        this.#log.error(
+          { dir: this.streamDir, freeBytes: free, minFreeDiskBytes: min, cause: 'ENOSPC' },
+          'disk nearly full: packaging stopped, players keep the last good manifests; restarting once there is room',
+        );
         child.kill();
       });
     }, DISK_CHECK_MS);
@@ -296,7 +321,8 @@ export class StreamSupervisor {
     if (marks.hls && hlsPlaylist) await writeFileAtomic(hls, hlsPlaylist.replace(/^#EXT-X-ENDLIST[ \t]*\r?\n?/gm, ''));
     if (marks.hds) await fs.rm(hds, { force: true });
     if (marks.smooth) await fs.rm(mss, { force: true });
-    if (marks.hls || marks.hds || marks.smooth) this.#log.warn({ ...marks }, 'withdrew an end of stream ffmpeg wrote while the publisher is live');
+    if (marks.hls || marks.hds || marks.smooth)
+      this.#log.warn({ ...marks }, 'withdrew an end of stream ffmpeg wrote while the publisher is live');
   }
 
   #onChildExit(child: FfmpegChild, exit: FfmpegExit): void {
@@ -305,7 +331,10 @@ export class StreamSupervisor {
     const ranMs = Date.now() - this.#childStartedAt;
     const live = this.#live;
     const level = live ? 'warn' : 'info';
-    this.#log[level]({ pid: child.pid(), code: exit.code, signal: exit.signal, ranMs, spawnError: exit.spawnError, stderr: exit.stderrTail || undefined }, 'ffmpeg exit');
+    this.#log[level](
+      { pid: child.pid(), code: exit.code, signal: exit.signal, ranMs, spawnError: exit.spawnError, stderr: exit.stderrTail || undefined },
+      'ffmpeg exit',
+    );
     if (!live || this.#closed) return;
     if (/Could not find tag for codec|codec not currently supported in container/.test(exit.stderrTail)) {
       // Codecs we could not learn from the RTMP headers in time, and that the containers refuse.
@@ -370,7 +399,10 @@ export class StreamSupervisor {
       await writeFileAtomic(playlist, `${text.endsWith('\n') ? text : `${text}\n`}#EXT-X-ENDLIST\n`);
     }
     const infoPath = path.join(dir, STREAM_INFO_FILE);
-    const info = await fs.readFile(infoPath, 'utf8').then((t) => JSON.parse(t) as StreamInfoFile).catch(() => null);
+    const info = await fs
+      .readFile(infoPath, 'utf8')
+      .then((t) => JSON.parse(t) as StreamInfoFile)
+      .catch(() => null);
     if (info) await writeJsonAtomic(infoPath, { ...info, endedAt: new Date().toISOString() });
     // LL-HLS playlists get #EXT-X-ENDLIST, the MPD becomes static.
     this.#d.timelines?.get(streamId(this.#d.key))?.end();

@@ -17,7 +17,16 @@ const NAME_RE = /^[A-Za-z0-9_-]{1,128}$/;
  * App names that would collide with the origin's own routes. `hls-live`/`hds-live` are the
  * livepkgr URL prefixes (SPEC 2.1), the rest are endpoints or player files.
  */
-export const RESERVED_APPS: ReadonlySet<string> = new Set(['api', 'healthz', 'hls-live', 'hds-live', '_edge', 'player', 'vendor', 'assets']);
+export const RESERVED_APPS: ReadonlySet<string> = new Set([
+  'api',
+  'healthz',
+  'hls-live',
+  'hds-live',
+  '_edge',
+  'player',
+  'vendor',
+  'assets',
+]);
 
 export function isValidApp(app: string): boolean {
   return app === CLOUDFRONT_APP || (APP_RE.test(app) && !RESERVED_APPS.has(app));

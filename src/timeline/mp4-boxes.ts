@@ -173,7 +173,10 @@ export interface FragmentInfo {
 const SAMPLE_IS_NON_SYNC = 0x10000;
 
 /** Parses a `moof` payload (one `traf`). `defaults` are the track's `trex` values. */
-export function parseFragment(moof: Buffer, defaults: Pick<InitInfo, 'defaultSampleDuration' | 'defaultSampleFlags'>): Result<FragmentInfo> {
+export function parseFragment(
+  moof: Buffer,
+  defaults: Pick<InitInfo, 'defaultSampleDuration' | 'defaultSampleFlags'>,
+): Result<FragmentInfo> {
   const mfhd = child(moof, 'mfhd');
   const traf = child(moof, 'traf');
   if (!mfhd || !traf) return fail('moof lacks mfhd/traf');

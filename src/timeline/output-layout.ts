@@ -200,7 +200,11 @@ export type CmafNames = typeof cmafNames;
 export function parseCmafFile(file: string): CmafFile | undefined {
   let m = CMAF_PLAYLIST_RE.exec(file);
   if (m) return { kind: 'cmaf-playlist', track: m[1] };
-  for (const [re, kind] of [[CMAF_INIT_RE, 'cmaf-init'], [CMAF_PART_RE, 'cmaf-part'], [CMAF_SEGMENT_RE, 'cmaf-segment']] as const) {
+  for (const [re, kind] of [
+    [CMAF_INIT_RE, 'cmaf-init'],
+    [CMAF_PART_RE, 'cmaf-part'],
+    [CMAF_SEGMENT_RE, 'cmaf-segment'],
+  ] as const) {
     m = re.exec(file);
     if (m && Number.isSafeInteger(Number(m[2]))) return { kind, track: m[1], n: Number(m[2]) };
   }

@@ -84,7 +84,11 @@ export function startsNewSegment(
   // the first key frame, so every later segment can be decoded on its own.
   if (open.independent === false) return true;
   if (rule.kind === 'boundary') {
-    return rule.boundarySeconds !== undefined && rule.boundarySeconds > open.startSeconds && part.startSeconds >= rule.boundarySeconds - part.durationSeconds / 2;
+    return (
+      rule.boundarySeconds !== undefined &&
+      rule.boundarySeconds > open.startSeconds &&
+      part.startSeconds >= rule.boundarySeconds - part.durationSeconds / 2
+    );
   }
   return part.startSeconds - open.startSeconds >= opts.segmentSeconds - opts.partTargetSeconds / 2;
 }

@@ -16,14 +16,41 @@ let publisher: TestPattern | undefined;
 
 /** An RTMP server for one publish: records `seconds` of it to a file, then exits (dropping the publisher). */
 function rtmpListener(port: number, out: string, seconds: number): Promise<number | null> {
-  const p = spawn(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-listen', '1', '-i', `rtmp://127.0.0.1:${port}/live/demo`, '-t', String(seconds), '-c', 'copy', '-y', out], { stdio: 'ignore' });
+  const p = spawn(
+    ffmpeg,
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-listen',
+      '1',
+      '-i',
+      `rtmp://127.0.0.1:${port}/live/demo`,
+      '-t',
+      String(seconds),
+      '-c',
+      'copy',
+      '-y',
+      out,
+    ],
+    { stdio: 'ignore' },
+  );
   children.push(p);
   return new Promise((resolve) => p.once('close', (code) => resolve(code)));
 }
 
 function probe(file: string): Promise<string> {
   return new Promise((resolve) => {
-    const p = spawn('ffprobe', ['-hide_banner', '-loglevel', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0', file]);
+    const p = spawn('ffprobe', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-show_entries',
+      'stream=codec_name,width,height',
+      '-of',
+      'csv=p=0',
+      file,
+    ]);
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.once('close', () => resolve(out.trim()));
@@ -50,7 +77,14 @@ describe('startTestPattern', () => {
     const port = await freePort();
     const first = rtmpListener(port, path.join(dir, 'a.flv'), 2);
     await new Promise((r) => setTimeout(r, 300));
-    publisher = startTestPattern({ ffmpegPath: ffmpeg, rtmpUrl: `rtmp://127.0.0.1:${port}/live/demo`, log: silentLogger(), width: 320, height: 180, fps: 25 });
+    publisher = startTestPattern({
+      ffmpegPath: ffmpeg,
+      rtmpUrl: `rtmp://127.0.0.1:${port}/live/demo`,
+      log: silentLogger(),
+      width: 320,
+      height: 180,
+      fps: 25,
+    });
     expect(await first).toBe(0);
     expect(await probe(path.join(dir, 'a.flv'))).toBe('h264,320,180\naac');
 

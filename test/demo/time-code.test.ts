@@ -6,10 +6,21 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { TIME_CODE_BLOCKS as W_BLOCKS, timeCodeFilters, timeCodeGeometry } from '../../src/demo/time-code.js';
 import { testPatternArgs } from '../../src/demo/test-pattern.js';
-import { TIME_CODE_BLOCKS as R_BLOCKS, decodeTimeCode, latencySummary, timeCodeGeometry as readerGeometry, unwrapTimeCode } from '../../player/time-code.js';
+import {
+  TIME_CODE_BLOCKS as R_BLOCKS,
+  decodeTimeCode,
+  latencySummary,
+  timeCodeGeometry as readerGeometry,
+  unwrapTimeCode,
+} from '../../player/time-code.js';
 
 /** An RGBA strip drawn the way the filters draw it: markers, 32 bits of `value`, parity. */
-function drawStrip(value: number, width: number, height: number, opts: { flip?: number; level?: [number, number] } = {}): Uint8ClampedArray {
+function drawStrip(
+  value: number,
+  width: number,
+  height: number,
+  opts: { flip?: number; level?: [number, number] } = {},
+): Uint8ClampedArray {
   const g = timeCodeGeometry(width, height);
   const [lo, hi] = opts.level ?? [16, 235];
   const bits: number[] = [1, 0];
@@ -56,7 +67,14 @@ describe('time code layout', () => {
   });
 
   it('goes before the clock text in the test pattern, so drawtext sees ordinary stream time', () => {
-    const args = testPatternArgs({ rtmpUrl: 'rtmp://127.0.0.1/live/x', width: 1280, height: 720, fps: 30, timeCode: true, fontFile: '/f.ttf' });
+    const args = testPatternArgs({
+      rtmpUrl: 'rtmp://127.0.0.1/live/x',
+      width: 1280,
+      height: 720,
+      fps: 30,
+      timeCode: true,
+      fontFile: '/f.ttf',
+    });
     const vf = args[args.indexOf('-vf') + 1]!;
     expect(vf.startsWith('settb=AVTB,setpts=RTCTIME,')).toBe(true);
     expect(vf.indexOf('drawtext')).toBeGreaterThan(vf.lastIndexOf('settb=1/30'));
@@ -124,11 +142,51 @@ describe('with real ffmpeg: stamp at 720p30, encode with libx264 at the demo bit
     const t0 = Date.now();
     const vf = timeCodeFilters(1280, 720, 30).join(',');
     // Encode to H.264 (as the demo does) and decode the top 16 rows back to RGBA.
-    const flv = await ffmpeg(['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-t', '2',
-      '-vf', vf, '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-b:v', '1700k', '-pix_fmt', 'yuv420p', '-f', 'flv', 'pipe:1']);
+    const flv = await ffmpeg([
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1280x720:rate=30',
+      '-t',
+      '2',
+      '-vf',
+      vf,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-tune',
+      'zerolatency',
+      '-b:v',
+      '1700k',
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'flv',
+      'pipe:1',
+    ]);
     const t1 = Date.now();
     const raw = await new Promise<Buffer>((resolve, reject) => {
-      const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'flv', '-i', 'pipe:0', '-vf', 'crop=1280:16:0:0', '-pix_fmt', 'rgba', '-f', 'rawvideo', 'pipe:1']);
+      const p = spawn('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'flv',
+        '-i',
+        'pipe:0',
+        '-vf',
+        'crop=1280:16:0:0',
+        '-pix_fmt',
+        'rgba',
+        '-f',
+        'rawvideo',
+        'pipe:1',
+      ]);
       const out: Buffer[] = [];
       p.stdout.on('data', (d: Buffer) => out.push(d));
       p.once('error', reject);

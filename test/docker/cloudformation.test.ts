@@ -98,7 +98,11 @@ describe('docker/cloudformation.yaml', () => {
 
   it("user data's compose file runs the same services as docker/compose.yaml, with the stack's image and secret", () => {
     const script = userData();
-    const env = Object.fromEntries(heredoc(script, 'ENV').split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    const env = Object.fromEntries(
+      heredoc(script, 'ENV')
+        .split('\n')
+        .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+    );
     expect(env).toEqual({ STREAMFRONT_IMAGE: subValues.Image, STREAMFRONT_PUBLISH_SECRET: subValues.PublishSecret });
     const embedded = interpolateAll(readCompose(heredoc(script, 'COMPOSE')), env);
     const local = interpolateAll(readCompose(), { STREAMFRONT_PUBLISH_SECRET: subValues.PublishSecret });
@@ -118,7 +122,14 @@ describe('docker/cloudformation.yaml', () => {
 
   it('outputs the publish URL, stream name and the HLS/HDS/Smooth manifest URLs the origin serves', () => {
     const out = Object.fromEntries(
-      Object.entries<any>(cfn.Outputs).map(([k, v]) => [k, typeof v.Value === 'string' ? v.Value : 'Ref' in v.Value ? subValues[v.Value.Ref] ?? v.Value.Ref : substitute(v.Value['Fn::Sub'], subValues)]),
+      Object.entries<any>(cfn.Outputs).map(([k, v]) => [
+        k,
+        typeof v.Value === 'string'
+          ? v.Value
+          : 'Ref' in v.Value
+            ? (subValues[v.Value.Ref] ?? v.Value.Ref)
+            : substitute(v.Value['Fn::Sub'], subValues),
+      ]),
     );
     const paths = manifestPaths({ app: 'live', name: 'livestream' });
     expect(out).toMatchObject({

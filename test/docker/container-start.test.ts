@@ -23,10 +23,14 @@ const running: ChildProcess[] = [];
 /** Lays out `app/` as the runtime stage's COPY instructions do; dist/ comes from tsc (the build stage). */
 function layOutApp(): void {
   mkdirSync(app, { recursive: true });
-  const tsc = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', path.join(app, 'dist')], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', path.join(app, 'dist')],
+    {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    },
+  );
   if (!existsSync(path.join(app, 'dist/cli.js'))) throw new Error(`tsc produced no dist/cli.js:\n${tsc.stdout}${tsc.stderr}`);
   for (const i of df.runtime.instructions) {
     if (i.getKeyword() !== 'COPY' || (i as ModifiableInstruction).getFlags().some((f) => f.getName() === 'from')) continue;
@@ -76,7 +80,9 @@ function run(argv: string[], env: Record<string, string>): Proc {
   let out = '';
   child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
   child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, output: () => out, exited };
 }
 
@@ -164,7 +170,10 @@ describe('the container start command, outside Docker', () => {
     expect(edgeCommand).toContain(originUrl);
     const edgeEnv = await containerEnv();
     const edgeUrl = `http://127.0.0.1:${edgeEnv.STREAMFRONT_EDGE_PORT}`;
-    edgeEnv.STREAMFRONT_HEALTH_URL = compose.services.edge.environment.STREAMFRONT_HEALTH_URL.replace(':8000', `:${edgeEnv.STREAMFRONT_EDGE_PORT}`);
+    edgeEnv.STREAMFRONT_HEALTH_URL = compose.services.edge.environment.STREAMFRONT_HEALTH_URL.replace(
+      ':8000',
+      `:${edgeEnv.STREAMFRONT_EDGE_PORT}`,
+    );
     const edge = run(startCommand(edgeCommand), edgeEnv);
     const res = await waitFor('edge /healthz through the edge', edge, async () => {
       const r = await fetch(`${edgeUrl}/healthz`);

@@ -8,7 +8,8 @@ import { OPTIONS } from '../../src/config/load.js';
 import { readDockerfile, REPO_ROOT } from './dockerfile-model.js';
 
 const df = readDockerfile();
-const runs = (stage = df.runtime) => stage.instructions.filter((i) => i.getKeyword() === 'RUN').map((i) => i.getRawArgumentsContent() ?? '');
+const runs = (stage = df.runtime) =>
+  stage.instructions.filter((i) => i.getKeyword() === 'RUN').map((i) => i.getRawArgumentsContent() ?? '');
 
 describe('docker/Dockerfile', () => {
   it('has no lint diagnostics', () => {
@@ -27,7 +28,13 @@ describe('docker/Dockerfile', () => {
     expect(runs(build).join('\n')).toMatch(/npm run build/);
     const copyFrom = df.runtime.instructions
       .filter((i) => i.getKeyword() === 'COPY')
-      .map((i) => ({ from: (i as ModifiableInstruction).getFlags().find((f) => f.getName() === 'from')?.getValue(), args: i.getArguments().map((a) => a.getValue()) }));
+      .map((i) => ({
+        from: (i as ModifiableInstruction)
+          .getFlags()
+          .find((f) => f.getName() === 'from')
+          ?.getValue(),
+        args: i.getArguments().map((a) => a.getValue()),
+      }));
     expect(copyFrom).toContainEqual({ from: build.name, args: ['/app/dist', './dist'] });
   });
 
@@ -75,7 +82,9 @@ describe('docker/Dockerfile', () => {
   });
 
   it('the build context keeps node_modules, dist and data out (.dockerignore)', () => {
-    const ignore = readFileSync(`${REPO_ROOT}/.dockerignore`, 'utf8').split('\n').map((l) => l.trim());
+    const ignore = readFileSync(`${REPO_ROOT}/.dockerignore`, 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const p of ['node_modules', 'dist', 'data', '.git']) expect(ignore).toContain(p);
     for (const p of ['src', 'player', 'package.json', 'package-lock.json', 'tsconfig.json', 'docker/healthcheck.mjs']) {
       expect(ignore.some((l) => l === p || l === `${p}/`)).toBe(false);

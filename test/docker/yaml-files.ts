@@ -7,7 +7,23 @@ import { parse, type ScalarTag, type CollectionTag } from 'yaml';
 export const COMPOSE_FILE = fileURLToPath(new URL('../../docker/compose.yaml', import.meta.url));
 export const CFN_FILE = fileURLToPath(new URL('../../docker/cloudformation.yaml', import.meta.url));
 
-const FNS = ['Base64', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'GetAZs', 'ImportValue', 'Cidr'];
+const FNS = [
+  'Base64',
+  'Sub',
+  'GetAtt',
+  'Join',
+  'Select',
+  'Split',
+  'If',
+  'Equals',
+  'Not',
+  'And',
+  'Or',
+  'FindInMap',
+  'GetAZs',
+  'ImportValue',
+  'Cidr',
+];
 
 function cfnTags(): Array<ScalarTag | CollectionTag> {
   const tags: Array<ScalarTag | CollectionTag> = [];
@@ -18,8 +34,16 @@ function cfnTags(): Array<ScalarTag | CollectionTag> {
   };
   for (const name of ['Ref', ...FNS]) {
     tags.push({ tag: `!${name}`, resolve: (str: string) => wrap(name, str) } as ScalarTag);
-    tags.push({ tag: `!${name}`, collection: 'seq', resolve: (seq: { toJSON(): unknown }) => wrap(name, seq.toJSON()) } as unknown as CollectionTag);
-    tags.push({ tag: `!${name}`, collection: 'map', resolve: (map: { toJSON(): unknown }) => wrap(name, map.toJSON()) } as unknown as CollectionTag);
+    tags.push({
+      tag: `!${name}`,
+      collection: 'seq',
+      resolve: (seq: { toJSON(): unknown }) => wrap(name, seq.toJSON()),
+    } as unknown as CollectionTag);
+    tags.push({
+      tag: `!${name}`,
+      collection: 'map',
+      resolve: (map: { toJSON(): unknown }) => wrap(name, map.toJSON()),
+    } as unknown as CollectionTag);
   }
   return tags;
 }
@@ -50,17 +74,20 @@ export function substitute(template: string, values: Record<string, string>): st
  * `${VAR:?error}`, `${VAR?error}`, `$$`), as the compose specification defines it.
  */
 export function interpolate(value: string, env: Record<string, string | undefined>): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g, (m, name?: string, colon?: string, op?: string, arg?: string) => {
-    if (m === '$$') return '$';
-    const v = env[name!];
-    const missing = v === undefined || (colon === ':' && v === '');
-    if (op === '-') return missing ? arg! : v!;
-    if (op === '?') {
-      if (missing) throw new Error(`required variable ${name} is missing a value: ${arg}`);
-      return v!;
-    }
-    return v ?? '';
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g,
+    (m, name?: string, colon?: string, op?: string, arg?: string) => {
+      if (m === '$$') return '$';
+      const v = env[name!];
+      const missing = v === undefined || (colon === ':' && v === '');
+      if (op === '-') return missing ? arg! : v!;
+      if (op === '?') {
+        if (missing) throw new Error(`required variable ${name} is missing a value: ${arg}`);
+        return v!;
+      }
+      return v ?? '';
+    },
+  );
 }
 
 /** Interpolates every string in a parsed compose document. */

@@ -19,7 +19,11 @@ import { createRandom, seedHint, type Random } from '../helpers/random.js';
 
 const DOMAIN = 'd2222222abcdef8.cloudfront.net';
 const KEY_ID = 'APKAADVERSARY001';
-const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+const keys = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
 const rnd: Random = createRandom();
 const hint = seedHint(rnd.seed);
 /** Wall-clock budget of each fuzz loop. */
@@ -65,7 +69,8 @@ function raw(port: number, request: string, timeoutMs = 5000): Promise<Raw> {
   });
 }
 
-const edgeGet = (target: string, extra = '', host = DOMAIN) => raw(server.ports.edge, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`);
+const edgeGet = (target: string, extra = '', host = DOMAIN) =>
+  raw(server.ports.edge, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`);
 
 /** A random spelling of `p` that canonicalPath() folds back into it: some unreserved characters escaped, in either case. */
 function variant(p: string): string {
@@ -131,7 +136,10 @@ afterAll(async () => {
 
 describe(`adversarial edge (${hint})`, () => {
   it('the origin really serves the private stream to anyone who reaches it (what the edge must guard)', async () => {
-    const r = await raw(server.ports.origin, `GET ${variant('/private/talk/playlist.m3u8')} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const r = await raw(
+      server.ports.origin,
+      `GET ${variant('/private/talk/playlist.m3u8')} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
     expect(r.status, 'the origin decodes the path, so only the edge stands between').toBe(200);
   });
 
@@ -153,7 +161,14 @@ describe(`adversarial edge (${hint})`, () => {
   });
 
   it('a valid signed URL works in every encoding, and no mutation of it does', async () => {
-    const signed = new URL(getSignedUrl({ url: `http://${DOMAIN}/private/talk/playlist.m3u8`, keyPairId: KEY_ID, privateKey: keys.privateKey, dateLessThan: new Date(Date.now() + 600_000) }));
+    const signed = new URL(
+      getSignedUrl({
+        url: `http://${DOMAIN}/private/talk/playlist.m3u8`,
+        keyPairId: KEY_ID,
+        privateKey: keys.privateKey,
+        dateLessThan: new Date(Date.now() + 600_000),
+      }),
+    );
     const q = signed.search;
     expect((await edgeGet(`/private/talk/playlist.m3u8${q}`)).status, hint).toBe(200);
     const wrong: string[] = [];
@@ -164,7 +179,7 @@ describe(`adversarial edge (${hint})`, () => {
     const sig = /Signature=([^&]+)/.exec(q)![1]!;
     // Characters a request line can carry that are outside CloudFront's alphabet (a raw space would
     // end the request target and leave the signature intact).
-    const junk = '!@$*()+/=,;:\'';
+    const junk = "!@$*()+/=,;:'";
     await loop(150, async () => {
       let m: string;
       switch (rnd.int(0, 4)) {
@@ -181,7 +196,9 @@ describe(`adversarial edge (${hint})`, () => {
           m = `${q}&Signature=${sig}`;
           break;
         case 3:
-          m = q.replace(sig, sig.replace(/-/g, '+').replace(/~/g, '/').replace(/_/g, '=')) + (sig.includes('-') || sig.includes('~') ? '' : '!');
+          m =
+            q.replace(sig, sig.replace(/-/g, '+').replace(/~/g, '/').replace(/_/g, '=')) +
+            (sig.includes('-') || sig.includes('~') ? '' : '!');
           break;
         default:
           m = q.replace('/private', '');
@@ -239,7 +256,10 @@ describe(`adversarial edge (${hint})`, () => {
       const r = await edgeGet('/live/open/playlist.m3u8', '', bad);
       if (r.status !== 400) odd.push(`Host ${JSON.stringify(bad)} → ${r.status}`);
     });
-    const dup = await raw(server.ports.edge, `GET /live/open/playlist.m3u8 HTTP/1.1\r\nHost: ${DOMAIN}\r\nHost: evil.example\r\nConnection: close\r\n\r\n`);
+    const dup = await raw(
+      server.ports.edge,
+      `GET /live/open/playlist.m3u8 HTTP/1.1\r\nHost: ${DOMAIN}\r\nHost: evil.example\r\nConnection: close\r\n\r\n`,
+    );
     if (dup.status !== 400) odd.push(`duplicate Host → ${dup.status}`);
     for (const good of [DOMAIN, `${DOMAIN.toUpperCase()}:8000`, 'video.example.com', 'other.example', `127.0.0.1:${server.ports.edge}`]) {
       const r = await edgeGet('/live/open/playlist.m3u8', '', good);
@@ -249,7 +269,13 @@ describe(`adversarial edge (${hint})`, () => {
   });
 
   it('headers that would steer the origin never change what the next viewer gets', async () => {
-    const steer = ['X-Forwarded-Host: evil.example', 'X-Original-URL: /private/talk/playlist.m3u8', 'X-Rewrite-URL: /private/talk/playlist.m3u8', 'Forwarded: host=evil.example', `X-Pad: ${'p'.repeat(2000)}`];
+    const steer = [
+      'X-Forwarded-Host: evil.example',
+      'X-Original-URL: /private/talk/playlist.m3u8',
+      'X-Rewrite-URL: /private/talk/playlist.m3u8',
+      'Forwarded: host=evil.example',
+      `X-Pad: ${'p'.repeat(2000)}`,
+    ];
     const odd: string[] = [];
     await loop(40, async () => {
       const seg = openSegment;

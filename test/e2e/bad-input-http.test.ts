@@ -27,7 +27,17 @@ const DIST_HOST = 'd111111abcdef8.cloudfront.net';
 const KEY_PAIR_ID = 'APKATESTKEY0001';
 const SENTINEL = `SENTINEL-${randomBytes(12).toString('hex')}`;
 /** Names an origin might map a traversal onto (fixed output file names, SPEC 2.1 families). */
-const SENTINEL_FILES = ['sentinel.txt', 'index.m3u8', 'playlist.m3u8', 'Manifest', 'manifest', 'index.f4m', 'seg_00001.ts', 'stream.json', 'passwd'];
+const SENTINEL_FILES = [
+  'sentinel.txt',
+  'index.m3u8',
+  'playlist.m3u8',
+  'Manifest',
+  'manifest',
+  'index.f4m',
+  'seg_00001.ts',
+  'stream.json',
+  'passwd',
+];
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', {
   modulusLength: 2048,
@@ -70,7 +80,13 @@ function rawHttp(port: number, request: Buffer | string, timeoutMs = 5000): Prom
         const i = line.indexOf(':');
         if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
       }
-      resolve({ status: m ? Number(m[1]) : 0, closedWithoutResponse: !m, headers, body: headEnd >= 0 ? raw.subarray(headEnd + 4) : Buffer.alloc(0), raw });
+      resolve({
+        status: m ? Number(m[1]) : 0,
+        closedWithoutResponse: !m,
+        headers,
+        body: headEnd >= 0 ? raw.subarray(headEnd + 4) : Buffer.alloc(0),
+        raw,
+      });
     };
     const timer = setTimeout(finish, timeoutMs);
     sock.on('data', (d: Buffer) => chunks.push(d));
@@ -82,7 +98,14 @@ function rawHttp(port: number, request: Buffer | string, timeoutMs = 5000): Prom
 }
 
 function get(port: number, target: string, headers: Record<string, string> = {}, host = '127.0.0.1'): Promise<RawResponse> {
-  const lines = [`GET ${target} HTTP/1.1`, `Host: ${host}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''];
+  const lines = [
+    `GET ${target} HTTP/1.1`,
+    `Host: ${host}`,
+    'Connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    '',
+    '',
+  ];
   return rawHttp(port, Buffer.from(lines.join('\r\n'), 'latin1'));
 }
 
@@ -122,7 +145,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     rtmpPort: await freePort(),
     originPort: await freePort(),
-    edgePort: await freePort(), edgeHttpsPort: 0,
+    edgePort: await freePort(),
+    edgeHttpsPort: 0,
     dataDir,
     logLevel: 'silent',
     edge: {
@@ -152,8 +176,40 @@ beforeEach((ctx) => {
 
 // ------------------------------------------------------------------------------- traversal
 
-const UP = ['../', '..%2f', '..%2F', '%2e%2e/', '%2e%2e%2f', '%2E%2E%2F', '%252e%252e%252f', '..%252f', '..%5c', '..\\', '%2e%2e%5c', '.%2e/', '%2e./', '%c0%ae%c0%ae/', '..%c0%af', '..%e0%80%af', '..;/', '....//', './../', '..%00/', '%2e%2e%u2215'];
-const PREFIXES = ['/', '/live/', `/live/${LIVE}/`, `/live/${LIVE}/./`, '/hls-live/livepkgr/_definst_/ev/', `/${LIVE}.isml/`, '/live/x/QualityLevels(1)/', '/.//./', '//'];
+const UP = [
+  '../',
+  '..%2f',
+  '..%2F',
+  '%2e%2e/',
+  '%2e%2e%2f',
+  '%2E%2E%2F',
+  '%252e%252e%252f',
+  '..%252f',
+  '..%5c',
+  '..\\',
+  '%2e%2e%5c',
+  '.%2e/',
+  '%2e./',
+  '%c0%ae%c0%ae/',
+  '..%c0%af',
+  '..%e0%80%af',
+  '..;/',
+  '....//',
+  './../',
+  '..%00/',
+  '%2e%2e%u2215',
+];
+const PREFIXES = [
+  '/',
+  '/live/',
+  `/live/${LIVE}/`,
+  `/live/${LIVE}/./`,
+  '/hls-live/livepkgr/_definst_/ev/',
+  `/${LIVE}.isml/`,
+  '/live/x/QualityLevels(1)/',
+  '/.//./',
+  '//',
+];
 const SUFFIXES = ['sentinel.txt', 'index.m3u8', 'playlist.m3u8', 'Manifest', 'etc/passwd', 'stream.json'];
 
 function traversalTargets(): string[] {
@@ -164,7 +220,24 @@ function traversalTargets(): string[] {
     }
   }
   // Absolute and odd forms.
-  for (const t of ['/etc/passwd', '//etc/passwd', '/%2fetc%2fpasswd', `/live/${LIVE}/%2fetc%2fpasswd`, `/live/${LIVE}/..`, '/live/..', '/..', '/.', '/\\..\\..\\sentinel.txt', `/live/${LIVE}\\..\\..\\..\\..\\sentinel.txt`, 'http://127.0.0.1/../../sentinel.txt', '*', `/live/${LIVE}/playlist.m3u8/../../../../sentinel.txt`, `/live/${LIVE}/hls/../../../../../sentinel.txt`, `/live/${LIVE}.isml/manifest(format=m3u8-aapl).m3u8/../../../sentinel.txt`]) out.add(t);
+  for (const t of [
+    '/etc/passwd',
+    '//etc/passwd',
+    '/%2fetc%2fpasswd',
+    `/live/${LIVE}/%2fetc%2fpasswd`,
+    `/live/${LIVE}/..`,
+    '/live/..',
+    '/..',
+    '/.',
+    '/\\..\\..\\sentinel.txt',
+    `/live/${LIVE}\\..\\..\\..\\..\\sentinel.txt`,
+    'http://127.0.0.1/../../sentinel.txt',
+    '*',
+    `/live/${LIVE}/playlist.m3u8/../../../../sentinel.txt`,
+    `/live/${LIVE}/hls/../../../../../sentinel.txt`,
+    `/live/${LIVE}.isml/manifest(format=m3u8-aapl).m3u8/../../../sentinel.txt`,
+  ])
+    out.add(t);
   // Seeded random mixtures of segments and encodings.
   for (let i = 0; i < 150; i++) {
     let p = rnd.pick(PREFIXES);
@@ -192,7 +265,13 @@ describe('HTTP bad input on origin and edge', () => {
   });
 
   it('NUL bytes in the path (raw and encoded) get a 4xx', async () => {
-    const targets = [`/live/${LIVE}/playlist.m3u8%00.ts`, `/live/${LIVE}%00/playlist.m3u8`, '/%00', `/live/${LIVE}/playlist.m3u8\u0000`, `/live/\u0000/../sentinel.txt`];
+    const targets = [
+      `/live/${LIVE}/playlist.m3u8%00.ts`,
+      `/live/${LIVE}%00/playlist.m3u8`,
+      '/%00',
+      `/live/${LIVE}/playlist.m3u8\u0000`,
+      `/live/\u0000/../sentinel.txt`,
+    ];
     for (const [role, port] of ports()) {
       for (const t of targets) {
         const r = await get(port, t);
@@ -217,7 +296,10 @@ describe('HTTP bad input on origin and edge', () => {
       ['URL of 9000 bytes (> 8192)', get(edge, `/live/${LIVE}/${'c'.repeat(9000)}.ts`)],
       ['URL of 64 KiB', get(edge, `/${'d'.repeat(64 * 1024)}`)],
       ['one 30 KB header', get(edge, `/live/${LIVE}/playlist.m3u8`, { 'X-Pad': 'e'.repeat(30_000) })],
-      ['300 headers of 100 bytes', get(edge, `/live/${LIVE}/playlist.m3u8`, Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`X-H${i}`, 'f'.repeat(100)])))],
+      [
+        '300 headers of 100 bytes',
+        get(edge, `/live/${LIVE}/playlist.m3u8`, Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`X-H${i}`, 'f'.repeat(100)]))),
+      ],
     ];
     const seen: string[] = [];
     const wrong: string[] = [];
@@ -248,7 +330,22 @@ describe('HTTP bad input on origin and edge', () => {
   });
 
   it('malformed Range headers: 200/206/416 only; RNG-02 cases get 200 with the whole object at the edge', async () => {
-    const malformed = ['bytes=abc', 'bytes=', 'bytes=-', 'bytes=5-2', 'bytes=--1', 'bytes=-0', 'items=0-1', 'bytes=1e3-2e3', ' bytes = 0 - 1', 'bytes=0-1\u0001', `bytes=${'0-0,'.repeat(2000)}0-0`, 'bytes=999999999999999999999999-', 'bytes=0-999999999999999999999999', `bytes=${'9'.repeat(400)}-`];
+    const malformed = [
+      'bytes=abc',
+      'bytes=',
+      'bytes=-',
+      'bytes=5-2',
+      'bytes=--1',
+      'bytes=-0',
+      'items=0-1',
+      'bytes=1e3-2e3',
+      ' bytes = 0 - 1',
+      'bytes=0-1\u0001',
+      `bytes=${'0-0,'.repeat(2000)}0-0`,
+      'bytes=999999999999999999999999-',
+      'bytes=0-999999999999999999999999',
+      `bytes=${'9'.repeat(400)}-`,
+    ];
     // SPEC RNG-02: out of order, overlapping, invalid (negative) → 200 with the full object.
     const rng02 = ['bytes=300-400, 100-200', 'bytes=100-200, 150-250', 'bytes=-5--1'];
     for (const [role, port] of ports()) {
@@ -304,7 +401,7 @@ describe('HTTP bad input on origin and edge', () => {
       `Policy=${b64('{"Statement":"x"}')}&Signature=${sig}&Key-Pair-Id=${KEY_PAIR_ID}`,
       `Policy=${b64('{"Statement":[{"Resource":5,"Condition":{"DateLessThan":{"AWS:EpochTime":"soon"}}}]}')}&Signature=${sig}&Key-Pair-Id=${KEY_PAIR_ID}`,
       `Policy=${b64('{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":99999999999},"IpAddress":{"AWS:SourceIp":"999.1.1.1/99"}}}]}')}&Signature=${sig}&Key-Pair-Id=${KEY_PAIR_ID}`,
-      `Policy=${b64('[' .repeat(5000))}&Signature=${sig}&Key-Pair-Id=${KEY_PAIR_ID}`,
+      `Policy=${b64('['.repeat(5000))}&Signature=${sig}&Key-Pair-Id=${KEY_PAIR_ID}`,
       `Policy=${b64('x')}&Expires=${farFuture}&Signature=${sig}&Key-Pair-Id=${KEY_PAIR_ID}`,
       goodQuery.replace(/Signature=([^&])/, (_m, c: string) => `Signature=${c === 'A' ? 'B' : 'A'}`),
       goodQuery.replace(/Expires=\d+/, `Expires=${farFuture + 1}`),
@@ -321,7 +418,13 @@ describe('HTTP bad input on origin and edge', () => {
     const url = `/2014-10-21/distribution/${DIST_ID}/invalidation`;
     const post = (body: string | Buffer, token: string | null = ADMIN_TOKEN, contentType = 'text/xml'): Promise<RawResponse> => {
       const b = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
-      const head = [`POST ${url} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', `Content-Type: ${contentType}`, `Content-Length: ${b.length}`];
+      const head = [
+        `POST ${url} HTTP/1.1`,
+        'Host: 127.0.0.1',
+        'Connection: close',
+        `Content-Type: ${contentType}`,
+        `Content-Length: ${b.length}`,
+      ];
       if (token) head.push(`Authorization: Bearer ${token}`);
       return rawHttp(server.ports.edge, Buffer.concat([Buffer.from(head.join('\r\n') + '\r\n\r\n'), b]));
     };
@@ -347,8 +450,14 @@ describe('HTTP bad input on origin and edge', () => {
       ['Quantity not a number', batch(['/a']).replace('<Quantity>1</Quantity>', '<Quantity>many</Quantity>')],
       ['path of 5000 chars (INV-04: 4000)', batch([`/${'p'.repeat(5000)}`])],
       ['3001 paths (INV-04: 3000)', batch(Array.from({ length: 3001 }, (_, i) => `/p${i}`))],
-      ['XXE', `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/&e;</Path></Items></Paths><CallerReference>xxe</CallerReference></InvalidationBatch>`],
-      ['billion laughs', `<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">]><InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/&f;</Path></Items></Paths><CallerReference>bl</CallerReference></InvalidationBatch>`],
+      [
+        'XXE',
+        `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/&e;</Path></Items></Paths><CallerReference>xxe</CallerReference></InvalidationBatch>`,
+      ],
+      [
+        'billion laughs',
+        `<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">]><InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/&f;</Path></Items></Paths><CallerReference>bl</CallerReference></InvalidationBatch>`,
+      ],
       ['deep nesting', `${'<a>'.repeat(20_000)}${'</a>'.repeat(20_000)}`],
       ['random bytes', rnd.bytes(4096)],
       ['NUL in path', batch(['/x\u0000y'])],

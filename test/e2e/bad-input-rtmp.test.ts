@@ -32,9 +32,27 @@ import {
 const rnd = createRandom();
 const LIVE = 'steady';
 /** The stream that must stay intact: 640x360 at 48 kHz. */
-const MAIN_FIXTURE: FixtureOptions = { width: 640, height: 360, fps: 25, gopSeconds: 1, seconds: 10, videoKbps: 600, audioKbps: 96, sampleRate: 48000 };
+const MAIN_FIXTURE: FixtureOptions = {
+  width: 640,
+  height: 360,
+  fps: 25,
+  gopSeconds: 1,
+  seconds: 10,
+  videoKbps: 600,
+  audioKbps: 96,
+  sampleRate: 48000,
+};
 /** The refused intruder: another resolution and 44.1 kHz (FIELD-NOTES §7 N1). */
-const INTRUDER_FIXTURE: FixtureOptions = { width: 320, height: 180, fps: 25, gopSeconds: 1, seconds: 10, videoKbps: 300, audioKbps: 64, sampleRate: 44100 };
+const INTRUDER_FIXTURE: FixtureOptions = {
+  width: 320,
+  height: 180,
+  fps: 25,
+  gopSeconds: 1,
+  seconds: 10,
+  videoKbps: 300,
+  audioKbps: 64,
+  sampleRate: 44100,
+};
 
 let srv: ServerProcess | undefined;
 let pub: Publisher | undefined;
@@ -60,7 +78,9 @@ async function tearDown(): Promise<void> {
 /** The outcome every bad-input case must leave behind. */
 async function assertHealthy(after: string): Promise<void> {
   if (!srv!.running()) {
-    throw new Error(`server process exited after ${after}: ${JSON.stringify(srv!.exit())}\n--- server output (tail) ---\n${srv!.output().slice(-3000)}`);
+    throw new Error(
+      `server process exited after ${after}: ${JSON.stringify(srv!.exit())}\n--- server output (tail) ---\n${srv!.output().slice(-3000)}`,
+    );
   }
   expect(pub!.proc.exitCode, `live publisher was disconnected after ${after}: ${pub!.stderr()}`).toBeNull();
   await expectAdvancing(playlistUrl(), 8000);
@@ -189,16 +209,27 @@ describe('RTMP bad input (server child process, live stream must stay intact)', 
     await sleep(500);
     const rssHeld = rssBytes(srv!.pid) ?? 0;
     conn.destroy();
-    console.info(`[bad-input-rtmp] 60 chunk streams declaring 16 MiB each: server RSS change while held ${((rssHeld - rssBefore) / 1048576).toFixed(1)} MiB`);
+    console.info(
+      `[bad-input-rtmp] 60 chunk streams declaring 16 MiB each: server RSS change while held ${((rssHeld - rssBefore) / 1048576).toFixed(1)} MiB`,
+    );
     await assertHealthy('oversized chunk sizes and message lengths');
-    expect(rssHeld - rssBefore, `server RSS grew by ${((rssHeld - rssBefore) / 1048576).toFixed(0)} MiB for a few KiB of input`).toBeLessThan(256 * 1024 * 1024);
+    expect(
+      rssHeld - rssBefore,
+      `server RSS grew by ${((rssHeld - rssBefore) / 1048576).toFixed(0)} MiB for a few KiB of input`,
+    ).toBeLessThan(256 * 1024 * 1024);
   });
 
   it('malformed commands: bad or missing tcUrl, null and numeric stream names', async () => {
     const cases: Array<[string, (c: RawConn) => Promise<void>]> = [
       ['connect with tcUrl "not a url"', (c) => c.write(connectCommand('live', 'not a url'))],
       ['connect without tcUrl', (c) => c.write(connectCommand('live', undefined))],
-      ['connect with a numeric app', (c) => c.write(chunkMessage({ csid: 3, type: MSG.command, payload: amf0Command('connect', 1, { app: 42, tcUrl: 'rtmp://127.0.0.1/live' }) }))],
+      [
+        'connect with a numeric app',
+        (c) =>
+          c.write(
+            chunkMessage({ csid: 3, type: MSG.command, payload: amf0Command('connect', 1, { app: 42, tcUrl: 'rtmp://127.0.0.1/live' }) }),
+          ),
+      ],
       [
         'publish with a null name',
         async (c) => {
@@ -216,7 +247,10 @@ describe('RTMP bad input (server child process, live stream must stay intact)', 
         },
       ],
       ['publish before connect', (c) => c.write(publishCommand('early'))],
-      ['truncated AMF0 command', (c) => c.write(chunkMessage({ csid: 3, type: MSG.command, payload: amf0Command('connect', 1).subarray(0, 7) }))],
+      [
+        'truncated AMF0 command',
+        (c) => c.write(chunkMessage({ csid: 3, type: MSG.command, payload: amf0Command('connect', 1).subarray(0, 7) })),
+      ],
     ];
     const failures: string[] = [];
     for (const [name, send] of cases) {
@@ -275,7 +309,9 @@ describe('RTMP bad input (server child process, live stream must stay intact)', 
       await conn.write(createStreamCommand());
       await conn.write(publishCommand(name));
       // Send a little FLV-ish video so a wrongly accepted publish would start packaging.
-      await conn.write(chunkMessage({ csid: 6, type: MSG.video, streamId: 1, payload: Buffer.from([0x17, 0x00, 0, 0, 0, 1, 0x64, 0, 0x1f]) }));
+      await conn.write(
+        chunkMessage({ csid: 6, type: MSG.video, streamId: 1, payload: Buffer.from([0x17, 0x00, 0, 0, 0, 1, 0x64, 0, 0x1f]) }),
+      );
       const closed = await conn.closedWithin(5000);
       if (!closed) kept.push(`${app}/${name.slice(0, 40)}`);
       conn.destroy();
@@ -320,8 +356,21 @@ describe('RTMP bad input (server child process, live stream must stay intact)', 
         const payload =
           rnd.next() < 0.5
             ? rnd.bytes(rnd.int(0, 600))
-            : amf0Command(rnd.pick(['connect', 'publish', 'play', 'createStream', 'deleteStream', 'FCPublish', '@setDataFrame']), rnd.int(0, 9), rnd.pick([null, 'x', 7, { a: 'b' }]), rnd.pick([null, 'x', 7, LIVE, '']));
-        msgs.push(chunkMessage({ csid: rnd.int(2, 63), type: rnd.pick(types), streamId: rnd.int(0, 2), payload, ...(rnd.next() < 0.2 ? { declaredLength: rnd.int(0, 0xffffff) } : {}) }));
+            : amf0Command(
+                rnd.pick(['connect', 'publish', 'play', 'createStream', 'deleteStream', 'FCPublish', '@setDataFrame']),
+                rnd.int(0, 9),
+                rnd.pick([null, 'x', 7, { a: 'b' }]),
+                rnd.pick([null, 'x', 7, LIVE, '']),
+              );
+        msgs.push(
+          chunkMessage({
+            csid: rnd.int(2, 63),
+            type: rnd.pick(types),
+            streamId: rnd.int(0, 2),
+            payload,
+            ...(rnd.next() < 0.2 ? { declaredLength: rnd.int(0, 0xffffff) } : {}),
+          }),
+        );
       }
       const input = Buffer.concat(msgs);
       lastInput = input.subarray(0, 200).toString('hex');
@@ -335,7 +384,9 @@ describe('RTMP bad input (server child process, live stream must stay intact)', 
       if (!srv!.running()) break;
     }
     if (!srv!.running()) {
-      throw new Error(`fuzz round ${round} crashed the server (${seedHint(rnd.seed)}); input starts ${lastInput}\n${srv!.output().slice(-2500)}`);
+      throw new Error(
+        `fuzz round ${round} crashed the server (${seedHint(rnd.seed)}); input starts ${lastInput}\n${srv!.output().slice(-2500)}`,
+      );
     }
     await assertHealthy(`40 rounds of fuzz (${seedHint(rnd.seed)})`);
   });

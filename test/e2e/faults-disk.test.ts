@@ -80,7 +80,15 @@ beforeAll(async () => {
   });
   const log = pino({ level: 'info' }, sink);
   server = await startServer({
-    config: defaultConfig({ host: '127.0.0.1', rtmpPort: await freePort(), originPort: await freePort(), edgePort: await freePort(), edgeHttpsPort: 0, dataDir, logLevel: 'info' }),
+    config: defaultConfig({
+      host: '127.0.0.1',
+      rtmpPort: await freePort(),
+      originPort: await freePort(),
+      edgePort: await freePort(),
+      edgeHttpsPort: 0,
+      dataDir,
+      logLevel: 'info',
+    }),
     log,
     roles: { ingest: true, origin: true, edge: false },
   });
@@ -126,11 +134,22 @@ describe('unwritable and full data directories', () => {
     const summary: string[] = [];
     for (const [n, how] of victims) {
       const mentions = records.filter((r) => Number(r.level) >= 40 && JSON.stringify(r).includes(n));
-      summary.push(`${n} (${how}): ${spawned.get(n)!.size} packager starts in 15 s; log: ${mentions.slice(0, 3).map((r) => `${r.level} ${String(r.msg)} ${JSON.stringify(r.err ?? r.error ?? r.reason ?? '').slice(0, 160)}`).join(' | ')}`);
+      summary.push(
+        `${n} (${how}): ${spawned.get(n)!.size} packager starts in 15 s; log: ${mentions
+          .slice(0, 3)
+          .map((r) => `${r.level} ${String(r.msg)} ${JSON.stringify(r.err ?? r.error ?? r.reason ?? '').slice(0, 160)}`)
+          .join(' | ')}`,
+      );
       expect(mentions.length, `no warning/error log line names stream ${n} (${how})`).toBeGreaterThan(0);
       // "Clear" = the cause is named, not just "ffmpeg exited".
       const cause = /ENOSPC|No space left|EROFS|Read-only file system|ENOTDIR|Not a directory|EEXIST|EACCES|Permission denied/i;
-      expect(mentions.some((r) => cause.test(JSON.stringify(r))), `${n} (${how}): no log line names the cause:\n${mentions.slice(0, 4).map((r) => JSON.stringify(r).slice(0, 600)).join('\n')}`).toBe(true);
+      expect(
+        mentions.some((r) => cause.test(JSON.stringify(r))),
+        `${n} (${how}): no log line names the cause:\n${mentions
+          .slice(0, 4)
+          .map((r) => JSON.stringify(r).slice(0, 600))
+          .join('\n')}`,
+      ).toBe(true);
       // Back-off (restartMinSeconds 0.5 doubling to 10 s): a handful of attempts, not a hot loop.
       expect(spawned.get(n)!.size, `${n}: packager restarted ${spawned.get(n)!.size} times in 15 s`).toBeLessThanOrEqual(10);
     }
@@ -141,83 +160,90 @@ describe('unwritable and full data directories', () => {
 });
 
 describe('the disk fills while a stream is live', () => {
-  it.skipIf(!process.getuid || process.getuid() !== 0)('no end of stream is published; packaging resumes once space returns', async (ctx) => {
-    if (!fillsMounted) ctx.skip();
-    const origin = `http://127.0.0.1:${server.ports.origin}`;
-    const rtmp = `rtmp://127.0.0.1:${server.ports.rtmp}/live/fills`;
-    const pub = await startPublisher(rtmp);
-    pubs.push(pub);
-    const url = `${origin}/live/fills/playlist.m3u8`;
-    // Steady state first: the window is full and old segments are being deleted (a trailer can
-    // then free space by deleting one, and write its final playlist into it).
-    await waitForSeqBeyond(url, 12, 60_000);
-    await waitFor200(`${origin}/live/fills/manifest.f4m`);
-    await waitFor200(`${origin}/live/fills/Manifest`);
+  it.skipIf(!process.getuid || process.getuid() !== 0)(
+    'no end of stream is published; packaging resumes once space returns',
+    async (ctx) => {
+      if (!fillsMounted) ctx.skip();
+      const origin = `http://127.0.0.1:${server.ports.origin}`;
+      const rtmp = `rtmp://127.0.0.1:${server.ports.rtmp}/live/fills`;
+      const pub = await startPublisher(rtmp);
+      pubs.push(pub);
+      const url = `${origin}/live/fills/playlist.m3u8`;
+      // Steady state first: the window is full and old segments are being deleted (a trailer can
+      // then free space by deleting one, and write its final playlist into it).
+      await waitForSeqBeyond(url, 12, 60_000);
+      await waitFor200(`${origin}/live/fills/manifest.f4m`);
+      await waitFor200(`${origin}/live/fills/Manifest`);
 
-    // What players would see, every 150 ms, from now until packaging has resumed.
-    const ends: string[] = [];
-    let polls = 0;
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        polls++;
-        const pl = await fetchPlaylist(url, 3000);
-        if (pl.status === 200 && pl.text.includes('#EXT-X-ENDLIST')) ends.push(`HLS playlist with #EXT-X-ENDLIST at poll ${polls}`);
-        // The newest listed segment: never an empty body (a write that failed for lack of room).
-        const newest = pl.playlist?.segments.at(-1);
-        if (newest) {
-          const seg = await fetch(segmentUrl(url, newest.uri));
-          const bytes = (await seg.arrayBuffer()).byteLength;
-          if (seg.status === 200 && bytes === 0) ends.push(`empty segment ${newest.uri} served at poll ${polls}`);
+      // What players would see, every 150 ms, from now until packaging has resumed.
+      const ends: string[] = [];
+      let polls = 0;
+      let watching = true;
+      const watcher = (async () => {
+        while (watching) {
+          polls++;
+          const pl = await fetchPlaylist(url, 3000);
+          if (pl.status === 200 && pl.text.includes('#EXT-X-ENDLIST')) ends.push(`HLS playlist with #EXT-X-ENDLIST at poll ${polls}`);
+          // The newest listed segment: never an empty body (a write that failed for lack of room).
+          const newest = pl.playlist?.segments.at(-1);
+          if (newest) {
+            const seg = await fetch(segmentUrl(url, newest.uri));
+            const bytes = (await seg.arrayBuffer()).byteLength;
+            if (seg.status === 200 && bytes === 0) ends.push(`empty segment ${newest.uri} served at poll ${polls}`);
+          }
+          const f4m = await fetch(`${origin}/live/fills/manifest.f4m`).then(async (r) => [r.status, await r.text()] as const);
+          if (f4m[0] === 200 && !/<streamType>\s*live\s*<\/streamType>/.test(f4m[1]))
+            ends.push(`HDS manifest not live at poll ${polls}: ${f4m[1].slice(0, 200)}`);
+          const ism = await fetch(`${origin}/live/fills/Manifest`).then(async (r) => [r.status, await r.text()] as const);
+          if (ism[0] === 200 && !/IsLive="true"/i.test(ism[1]))
+            ends.push(`Smooth manifest not live at poll ${polls}: ${ism[1].slice(0, 200)}`);
+          await sleep(150);
         }
-        const f4m = await fetch(`${origin}/live/fills/manifest.f4m`).then(async (r) => [r.status, await r.text()] as const);
-        if (f4m[0] === 200 && !/<streamType>\s*live\s*<\/streamType>/.test(f4m[1])) ends.push(`HDS manifest not live at poll ${polls}: ${f4m[1].slice(0, 200)}`);
-        const ism = await fetch(`${origin}/live/fills/Manifest`).then(async (r) => [r.status, await r.text()] as const);
-        if (ism[0] === 200 && !/IsLive="true"/i.test(ism[1])) ends.push(`Smooth manifest not live at poll ${polls}: ${ism[1].slice(0, 200)}`);
-        await sleep(150);
-      }
-    })();
+      })();
 
-    const before = await fetchPlaylist(url);
-    const lastBefore = before.playlist!.lastSeq;
-    const dir = streamDir(dataDir, { app: 'live', name: 'fills' });
-    const filler = path.join(dir, 'filler.bin');
-    const mb = Buffer.alloc(1024 * 1024, 1);
-    let filled = 0;
-    try {
-      for (;;) {
-        appendFileSync(filler, mb);
-        filled++;
-      }
-    } catch (err) {
-      expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
-    }
-    // For 8 s another writer takes whatever space appears (the stream's own deletions of old
-    // segments included), as on a disk shared with something that fills it.
-    const chunk = Buffer.alloc(4096, 2);
-    const taker = setInterval(() => {
+      const before = await fetchPlaylist(url);
+      const lastBefore = before.playlist!.lastSeq;
+      const dir = streamDir(dataDir, { app: 'live', name: 'fills' });
+      const filler = path.join(dir, 'filler.bin');
+      const mb = Buffer.alloc(1024 * 1024, 1);
+      let filled = 0;
       try {
-        for (;;) appendFileSync(filler, chunk);
-      } catch {
-        /* full again */
+        for (;;) {
+          appendFileSync(filler, mb);
+          filled++;
+        }
+      } catch (err) {
+        expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
       }
-    }, 2);
-    await sleep(8000);
-    clearInterval(taker);
-    const fullLog = records.filter((r) => JSON.stringify(r).includes('fills') && /ENOSPC|No space left/i.test(JSON.stringify(r)));
-    rmSync(filler, { force: true });
-    // Space is back: the playlist advances past where it stood when the disk filled (back-off ≤ 10 s).
-    const after = await waitForSeqBeyond(url, lastBefore + 1, 30_000);
-    await sleep(1000);
-    watching = false;
-    await watcher;
-    console.info(`[faults-disk] fills: ${filled} MiB filler, ${polls} polls, full-disk log lines ${fullLog.length}, seq ${lastBefore} → ${after.lastSeq}`);
-    expect(fullLog.length, 'the full disk was never hit or never logged').toBeGreaterThan(0);
-    expect(ends).toEqual([]);
-    expect(after.ended).toBe(false);
-    expect(pub.proc.exitCode).toBeNull();
-    expect(server.registry.get({ app: 'live', name: 'fills' })).toBeDefined();
-  });
+      // For 8 s another writer takes whatever space appears (the stream's own deletions of old
+      // segments included), as on a disk shared with something that fills it.
+      const chunk = Buffer.alloc(4096, 2);
+      const taker = setInterval(() => {
+        try {
+          for (;;) appendFileSync(filler, chunk);
+        } catch {
+          /* full again */
+        }
+      }, 2);
+      await sleep(8000);
+      clearInterval(taker);
+      const fullLog = records.filter((r) => JSON.stringify(r).includes('fills') && /ENOSPC|No space left/i.test(JSON.stringify(r)));
+      rmSync(filler, { force: true });
+      // Space is back: the playlist advances past where it stood when the disk filled (back-off ≤ 10 s).
+      const after = await waitForSeqBeyond(url, lastBefore + 1, 30_000);
+      await sleep(1000);
+      watching = false;
+      await watcher;
+      console.info(
+        `[faults-disk] fills: ${filled} MiB filler, ${polls} polls, full-disk log lines ${fullLog.length}, seq ${lastBefore} → ${after.lastSeq}`,
+      );
+      expect(fullLog.length, 'the full disk was never hit or never logged').toBeGreaterThan(0);
+      expect(ends).toEqual([]);
+      expect(after.ended).toBe(false);
+      expect(pub.proc.exitCode).toBeNull();
+      expect(server.registry.get({ app: 'live', name: 'fills' })).toBeDefined();
+    },
+  );
 });
 
 async function waitFor200(url: string, timeoutMs = 30_000): Promise<void> {

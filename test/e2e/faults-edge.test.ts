@@ -48,17 +48,20 @@ class OriginRelay {
     const server = http.createServer((req, res) => {
       this.requests.set(req.url ?? '', (this.requests.get(req.url ?? '') ?? 0) + 1);
       if (this.mode === 'stall') return; // never answer
-      const up = http.request({ host: '127.0.0.1', port: this.originPort, path: req.url, method: req.method, headers: req.headers, agent: this.agent }, (upRes) => {
-        if (this.mode === 'stall-body') {
-          // Headers and a first piece of the body, then silence.
+      const up = http.request(
+        { host: '127.0.0.1', port: this.originPort, path: req.url, method: req.method, headers: req.headers, agent: this.agent },
+        (upRes) => {
+          if (this.mode === 'stall-body') {
+            // Headers and a first piece of the body, then silence.
+            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            upRes.once('data', (d: Buffer) => res.write(d.subarray(0, Math.min(d.length, 1000))));
+            upRes.resume();
+            return;
+          }
           res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          upRes.once('data', (d: Buffer) => res.write(d.subarray(0, Math.min(d.length, 1000))));
-          upRes.resume();
-          return;
-        }
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
-      });
+          upRes.pipe(res);
+        },
+      );
       up.on('error', () => res.destroy());
       req.pipe(up);
     });
@@ -138,7 +141,15 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'streamfront-faults-edge-'));
   logDir = path.join(work, 'edge-logs');
   origin = await startServer({
-    config: defaultConfig({ host: '127.0.0.1', rtmpPort: await freePort(), originPort: await freePort(), edgePort: await freePort(), edgeHttpsPort: 0, dataDir: path.join(work, 'origin'), logLevel: 'silent' }),
+    config: defaultConfig({
+      host: '127.0.0.1',
+      rtmpPort: await freePort(),
+      originPort: await freePort(),
+      edgePort: await freePort(),
+      edgeHttpsPort: 0,
+      dataDir: path.join(work, 'origin'),
+      logLevel: 'silent',
+    }),
     log: silentLogger(),
     roles: { ingest: true, origin: true, edge: false },
   });
@@ -150,13 +161,16 @@ beforeAll(async () => {
       host: '127.0.0.1',
       rtmpPort: await freePort(),
       originPort: await freePort(),
-      edgePort: await freePort(), edgeHttpsPort: 0,
+      edgePort: await freePort(),
+      edgeHttpsPort: 0,
       dataDir: path.join(work, 'edge'),
       logLevel: 'silent',
       edge: {
         distributions: [
           {
-            origins: [{ id: 'origin', url: `http://127.0.0.1:${relay.port}`, responseTimeoutSeconds: RESPONSE_TIMEOUT_S, retries: RETRIES }],
+            origins: [
+              { id: 'origin', url: `http://127.0.0.1:${relay.port}`, responseTimeoutSeconds: RESPONSE_TIMEOUT_S, retries: RETRIES },
+            ],
             errorCachingMinTtl: errorTtl,
           },
         ],
@@ -269,7 +283,9 @@ describe('edge faults against the real origin', () => {
       } catch (err) {
         cut = { status: -1, bytes: 0, error: String((err as Error).cause ?? err) };
       }
-      expect(Date.now() - t0, 'the viewer was held far beyond the origin timeout').toBeLessThan((RETRIES + 1) * RESPONSE_TIMEOUT_S * 1000 + 5000);
+      expect(Date.now() - t0, 'the viewer was held far beyond the origin timeout').toBeLessThan(
+        (RETRIES + 1) * RESPONSE_TIMEOUT_S * 1000 + 5000,
+      );
       if (cut.status === 200) expect(cut.bytes, 'a truncated body was passed off as complete').toBe(full.length);
     } finally {
       relay.mode = 'up';

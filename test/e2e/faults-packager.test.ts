@@ -42,7 +42,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     rtmpPort: await freePort(),
     originPort: await freePort(),
-    edgePort: await freePort(), edgeHttpsPort: 0,
+    edgePort: await freePort(),
+    edgeHttpsPort: 0,
     dataDir: path.join(work, 'data'),
     logLevel: 'silent',
     // A frozen encoder is cut off after this long (FIELD-NOTES §7 N4); small to keep the test short.
@@ -123,11 +124,18 @@ describe('packager and publisher faults', () => {
     assertContinuousNumbering(lastBefore, settled);
     const firstNew = settled.segments.find((s) => s.seq === lastBefore.lastSeq + 1);
     expect(firstNew, `segment #${lastBefore.lastSeq + 1} missing: numbering has a gap\n${JSON.stringify(settled)}`).toBeDefined();
-    const discontinuity = settled.segments.filter((s) => s.seq > lastBefore.lastSeq - 1 && s.seq <= lastBefore.lastSeq + 2).some((s) => s.discontinuity);
-    expect(discontinuity, `no #EXT-X-DISCONTINUITY at the restart (restart took ${restartMs} ms)\n${(await fetchPlaylist(playlist)).text}`).toBe(true);
+    const discontinuity = settled.segments
+      .filter((s) => s.seq > lastBefore.lastSeq - 1 && s.seq <= lastBefore.lastSeq + 2)
+      .some((s) => s.discontinuity);
+    expect(
+      discontinuity,
+      `no #EXT-X-DISCONTINUITY at the restart (restart took ${restartMs} ms)\n${(await fetchPlaylist(playlist)).text}`,
+    ).toBe(true);
     expect(resumed.lastSeq).toBeGreaterThan(lastBefore.lastSeq);
 
-    console.info(`[faults-packager] packager SIGKILL: new ffmpeg after ${restartMs} ms; first new segment #${resumed.lastSeq} listed ${Date.now() - killedAt} ms after the kill`);
+    console.info(
+      `[faults-packager] packager SIGKILL: new ffmpeg after ${restartMs} ms; first new segment #${resumed.lastSeq} listed ${Date.now() - killedAt} ms after the kill`,
+    );
     const watch = await watchListedSegments(playlist, 6000);
     expect(watch.playlist404).toBe(0);
     expect(watch.segment404, 'listed segments that answered 404 after the restart').toEqual([]);
@@ -178,7 +186,9 @@ describe('packager and publisher faults', () => {
         if (!gone) await sleep(100);
       }
       const seconds = (Date.now() - frozenAt) / 1000;
-      console.info(`[faults-packager] frozen publisher: stream ended ${seconds.toFixed(1)} s after the freeze (idle timeout ${IDLE_TIMEOUT_S} s)`);
+      console.info(
+        `[faults-packager] frozen publisher: stream ended ${seconds.toFixed(1)} s after the freeze (idle timeout ${IDLE_TIMEOUT_S} s)`,
+      );
       expect(gone, `stream still live ${seconds.toFixed(1)} s after its publisher froze`).toBe(true);
       expect(await waitForExit(packager[0]!, 8000), 'the packager of the frozen stream kept running').toBe(true);
       const ended = await fetchPlaylist(playlist);
@@ -226,6 +236,9 @@ describe('packager and publisher faults', () => {
     expect(now, `no live playlist after the record-mode republish; last answer:\n${(await fetchPlaylist(playlist)).text}`).toBeDefined();
     const listed = now!.segments.reduce((a, s) => a + s.duration, 0);
     const elapsed = (Date.now() - republishedAt) / 1000;
-    expect(listed, `after a record-mode republish the playlist lists ${listed.toFixed(1)} s of media only ${elapsed.toFixed(1)} s after the republish:\n${JSON.stringify(now)}`).toBeLessThanOrEqual(elapsed + 1);
+    expect(
+      listed,
+      `after a record-mode republish the playlist lists ${listed.toFixed(1)} s of media only ${elapsed.toFixed(1)} s after the republish:\n${JSON.stringify(now)}`,
+    ).toBeLessThanOrEqual(elapsed + 1);
   });
 });

@@ -53,7 +53,10 @@ describe('graceful stop of a real server process', () => {
 
     await new Promise((r) => setTimeout(r, 200));
     expect(allChildren.filter(isRunning), 'children of the server still running after it exited').toEqual([]);
-    expect(processesMentioning(`127.0.0.1:${srv.ports.rtmp}/live/`).filter((l) => l.includes(' -i ')), 'packagers of this server still running').toEqual([]);
+    expect(
+      processesMentioning(`127.0.0.1:${srv.ports.rtmp}/live/`).filter((l) => l.includes(' -i ')),
+      'packagers of this server still running',
+    ).toEqual([]);
 
     for (const n of names) {
       const key = { app: 'live', name: n };

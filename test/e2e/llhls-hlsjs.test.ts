@@ -15,7 +15,14 @@ import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--autoplay-policy=no-user-gesture-required'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--no-first-run',
+  '--autoplay-policy=no-user-gesture-required',
+];
 
 const work = mkdtempSync(path.join(tmpdir(), 'sf-e2e-llhls-'));
 let server: RunningServer;
@@ -27,7 +34,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     rtmpPort: await freePort(),
     originPort: 0,
-    edgePort: 0, edgeHttpsPort: 0,
+    edgePort: 0,
+    edgeHttpsPort: 0,
     dataDir: work,
     logLevel: 'silent',
     edge: { distributions: [{ behaviors: [{ pathPattern: '*.m3u8', forwardQueryString: true }] }] },
@@ -96,7 +104,10 @@ describe('hls.js lowLatencyMode plays the LL-HLS master', () => {
       // Playing: currentTime advanced by at least 5 s over the last 8 samples.
       expect(last.t - samples[3]!.t).toBeGreaterThan(5);
       // Latency from the ingest-time program date-time, once settled.
-      const settled = samples.slice(4).map((s) => s.latency).filter((l): l is number => l !== null);
+      const settled = samples
+        .slice(4)
+        .map((s) => s.latency)
+        .filter((l): l is number => l !== null);
       expect(settled.length).toBeGreaterThan(0);
       const median = [...settled].sort((a, b) => a - b)[Math.floor(settled.length / 2)]!;
       expect(median, `latencies ${settled.map((l) => l.toFixed(2)).join(' ')}`).toBeLessThan(3);

@@ -22,7 +22,11 @@ import { launchChromium, readHook, until, type PlayerHook } from '../player/chro
 
 const ARTIFACTS = path.resolve('test-artifacts');
 const work = mkdtempSync(path.join(tmpdir(), 'sf-e2e-player-modes-'));
-const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+const { publicKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
 let server: RunningServer;
 let browser: Browser;
 let edge = '';
@@ -79,7 +83,15 @@ beforeAll(async () => {
   const rtmp = `rtmp://127.0.0.1:${server.ports.rtmp}`;
   live = startTestPattern({ ffmpegPath: 'ffmpeg', rtmpUrl: `${rtmp}/live/tc`, log: silentLogger(), timeCode: true });
   // Small and without a time code: it only has to be listed and packaged.
-  secure = startTestPattern({ ffmpegPath: 'ffmpeg', rtmpUrl: `${rtmp}/secure/tc`, log: silentLogger(), width: 320, height: 180, fps: 15, timeCode: false });
+  secure = startTestPattern({
+    ffmpegPath: 'ffmpeg',
+    rtmpUrl: `${rtmp}/secure/tc`,
+    log: silentLogger(),
+    width: 320,
+    height: 180,
+    fps: 15,
+    timeCode: false,
+  });
   browser = await launchChromium();
   const entry = (await waitListed('live/tc', 30_000)) as { paths: { wowza: Record<string, string> } };
   offered = { llhls: entry.paths.wowza.llhls, dash: entry.paths.wowza.dash };
@@ -110,7 +122,11 @@ describe('player page modes and latency, in Chromium through the edge', () => {
     const sessions = new Set(segments.map((m) => /sid="([^"]+)"/.exec(m.headers['cmcd-session'] ?? '')?.[1]));
     expect(sessions.size).toBe(1);
     expect([...sessions][0]).toMatch(/^[0-9a-f-]{8,}$/);
-    const cmcd = (m: { headers: Record<string, string> }) => Object.entries(m.headers).filter(([k]) => k.startsWith('cmcd-')).map(([k, v]) => `${k}: ${v}`).join('; ');
+    const cmcd = (m: { headers: Record<string, string> }) =>
+      Object.entries(m.headers)
+        .filter(([k]) => k.startsWith('cmcd-'))
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; ');
     expect(cmcd(segments[0]!), JSON.stringify(segments[0]!.headers)).toMatch(/cmcd-object: .*\bbr=\d+/);
     expect(segments.every((m) => /\bcid="live\/tc"/.test(cmcd(m)))).toBe(true);
     expect(h.engine).toMatch(/^hls\.js [\d.]+$/);
@@ -208,8 +224,14 @@ describe('player page modes and latency, in Chromium through the edge', () => {
     // The longest values the page can show, written and measured in one task (before the next stats tick).
     const cut = await page.evaluate(() => {
       const worst: Record<string, string> = {
-        'glass-latency': '123.45 s', 'pdt-latency': '123.45 s', latency: '123.45 s', bitrate: '12.34 Mbit/s',
-        resolution: '3840×2160', buffer: '123.4 s', 'hit-ratio': '100 %', bandwidth: '999.99 Mbit/s',
+        'glass-latency': '123.45 s',
+        'pdt-latency': '123.45 s',
+        latency: '123.45 s',
+        bitrate: '12.34 Mbit/s',
+        resolution: '3840×2160',
+        buffer: '123.4 s',
+        'hit-ratio': '100 %',
+        bandwidth: '999.99 Mbit/s',
       };
       for (const [id, v] of Object.entries(worst)) document.getElementById(id)!.textContent = v;
       return Object.keys(worst).filter((id) => {

@@ -96,7 +96,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     rtmpPort: await freePort(),
     originPort: await freePort(),
-    edgePort: await freePort(), edgeHttpsPort: 0,
+    edgePort: await freePort(),
+    edgeHttpsPort: 0,
     dataDir: path.join(work, 'data'),
     logLevel: 'silent',
   });
@@ -205,7 +206,8 @@ describe('demo player in headless Chromium through the edge', () => {
         host: '127.0.0.1',
         rtmpPort: await freePort(),
         originPort: await freePort(),
-        edgePort: await freePort(), edgeHttpsPort: 0,
+        edgePort: await freePort(),
+        edgeHttpsPort: 0,
         dataDir: path.join(work, 'empty'),
         logLevel: 'silent',
       }),
@@ -231,8 +233,26 @@ describe('first run: `streamfront demo`', () => {
     // The CLI from source (what `npm run demo` runs after its build), on loopback ports.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'demo', '--host', '127.0.0.1', '--rtmp-port', String(rtmpPort), '--origin-port', String(originPort),
-        '--edge-port', String(edgePort), '--edge-https-port', '0', '--data-dir', path.join(work, 'demo-data'), '--log-level', 'warn'],
+      [
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'demo',
+        '--host',
+        '127.0.0.1',
+        '--rtmp-port',
+        String(rtmpPort),
+        '--origin-port',
+        String(originPort),
+        '--edge-port',
+        String(edgePort),
+        '--edge-https-port',
+        '0',
+        '--data-dir',
+        path.join(work, 'demo-data'),
+        '--log-level',
+        'warn',
+      ],
       { cwd: path.resolve('.'), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';

@@ -84,7 +84,12 @@ describe.skipIf(!hasGoaccess)('goaccess --log-format=CLOUDFRONT', () => {
     const lines: string[] = [];
     for (const name of readdirSync(join(dir, 'edge-logs'), { recursive: true }) as string[]) {
       if (!name.endsWith('.gz')) continue;
-      lines.push(...gunzipSync(readFileSync(join(dir, 'edge-logs', name))).toString().trimEnd().split('\n'));
+      lines.push(
+        ...gunzipSync(readFileSync(join(dir, 'edge-logs', name)))
+          .toString()
+          .trimEnd()
+          .split('\n'),
+      );
     }
     const records = lines.filter((l) => !l.startsWith('#'));
     expect(records.length).toBeGreaterThanOrEqual(11);

@@ -1,13 +1,23 @@
 // SPEC LOG-01..05: line formatting, field order and LOG-03 encoding.
 import { describe, expect, it } from 'vitest';
-import { detailedResultType, formatLogLine, loggedResultType, logEncode, logFileName, LOG_FIELDS, responseFacts } from '../../src/edge/access-log.js';
+import {
+  detailedResultType,
+  formatLogLine,
+  loggedResultType,
+  logEncode,
+  logFileName,
+  LOG_FIELDS,
+  responseFacts,
+} from '../../src/edge/access-log.js';
 
 describe('LOG-03 encoding', () => {
   it('encodes controls, non-ASCII and the listed characters', () => {
     expect(logEncode(' <>"#%{}|\\^~[]`\'')).toBe('%20%3C%3E%22%23%25%7B%7D%7C%5C%5E%7E%5B%5D%60%27');
     expect(logEncode('\t\x01\x7f')).toBe('%09%01%7F');
     expect(logEncode('é')).toBe('%C3%A9');
-    expect(logEncode('Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 5.1)')).toBe('Mozilla/4.0%20(compatible;%20MSIE%207.0;%20Windows%20NT%205.1)');
+    expect(logEncode('Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 5.1)')).toBe(
+      'Mozilla/4.0%20(compatible;%20MSIE%207.0;%20Windows%20NT%205.1)',
+    );
     expect(logEncode('a=b&c=d/x.y-z_(1),:;')).toBe('a=b&c=d/x.y-z_(1),:;');
   });
 });
@@ -83,7 +93,7 @@ describe('LOG-04/05 line', () => {
 });
 
 describe("the standard log's later fields", () => {
-  it('follow the 19 of 2014 in CloudFront\'s order', () => {
+  it("follow the 19 of 2014 in CloudFront's order", () => {
     expect(LOG_FIELDS.slice(19)).toEqual([
       'x-forwarded-for',
       'ssl-protocol',
@@ -130,7 +140,22 @@ describe("the standard log's later fields", () => {
       rangeStart: 100,
       rangeEnd: 199,
     }).split('\t');
-    expect(line.slice(19)).toEqual(['192.0.2.1,%20198.51.100.7', 'TLSv1.3', 'TLS_AES_128_GCM_SHA256', 'Hit', 'HTTP/1.1', '-', '-', '53124', '0.004', 'Hit', 'video/mp2t', '100', '100', '199']);
+    expect(line.slice(19)).toEqual([
+      '192.0.2.1,%20198.51.100.7',
+      'TLSv1.3',
+      'TLS_AES_128_GCM_SHA256',
+      'Hit',
+      'HTTP/1.1',
+      '-',
+      '-',
+      '53124',
+      '0.004',
+      'Hit',
+      'video/mp2t',
+      '100',
+      '100',
+      '199',
+    ]);
   });
 
   it.each([
@@ -149,9 +174,21 @@ describe("the standard log's later fields", () => {
   });
 
   it.each([
-    [['Content-Type', 'video/mp2t', 'Content-Length', '100', 'Content-Range', 'bytes 100-199/1000'], { contentType: 'video/mp2t', contentLength: 100, rangeStart: 100, rangeEnd: 199 }],
-    [[['content-type', 'text/plain'], ['content-length', '5']], { contentType: 'text/plain', contentLength: 5 }],
-    [{ 'Content-Type': 'application/json', 'Content-Length': 7 }, { contentType: 'application/json', contentLength: 7 }],
+    [
+      ['Content-Type', 'video/mp2t', 'Content-Length', '100', 'Content-Range', 'bytes 100-199/1000'],
+      { contentType: 'video/mp2t', contentLength: 100, rangeStart: 100, rangeEnd: 199 },
+    ],
+    [
+      [
+        ['content-type', 'text/plain'],
+        ['content-length', '5'],
+      ],
+      { contentType: 'text/plain', contentLength: 5 },
+    ],
+    [
+      { 'Content-Type': 'application/json', 'Content-Length': 7 },
+      { contentType: 'application/json', contentLength: 7 },
+    ],
     [{ 'content-range': 'bytes */1000' }, {}],
     [undefined, {}],
   ])('response head %j', (headers, want) => expect(responseFacts(headers)).toEqual(want));

@@ -17,7 +17,21 @@ describe('cache key (SPEC 4.3)', () => {
     expect(k({ cookies: [['a', '1']] })).not.toBe(k({}));
   });
   it('header order is ignored; values are case-sensitive', () => {
-    expect(k({ headers: [['a', '1'], ['b', '2']] })).toBe(k({ headers: [['b', '2'], ['a', '1']] }));
+    expect(
+      k({
+        headers: [
+          ['a', '1'],
+          ['b', '2'],
+        ],
+      }),
+    ).toBe(
+      k({
+        headers: [
+          ['b', '2'],
+          ['a', '1'],
+        ],
+      }),
+    );
     expect(k({ headers: [['a', 'x']] })).not.toBe(k({ headers: [['a', 'X']] }));
   });
   it('gzip and identity are separate entries (GZ-02)', () => expect(k({ gzip: true })).not.toBe(k({})));

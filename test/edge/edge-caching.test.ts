@@ -31,7 +31,10 @@ beforeAll(async () => {
           { pathPattern: '/err/*', minTtl: 0 },
           { pathPattern: '/qs/*', forwardQueryString: true },
           { pathPattern: '/ck/*', cookies: { forward: 'whitelist', whitelist: ['user_*'] } },
-          { pathPattern: '/hdr/*', headers: { forward: 'whitelist', whitelist: ['X-Variant', 'CloudFront-Viewer-Country', 'Accept-Language'] } },
+          {
+            pathPattern: '/hdr/*',
+            headers: { forward: 'whitelist', whitelist: ['X-Variant', 'CloudFront-Viewer-Country', 'Accept-Language'] },
+          },
           { pathPattern: '/all/*', headers: { forward: 'all' } },
           { pathPattern: '/post/*', allowedMethods: 'GET,HEAD,OPTIONS,PUT,POST,PATCH,DELETE' },
           { pathPattern: '/opt/*', allowedMethods: 'GET,HEAD,OPTIONS', cacheOptions: true },
@@ -355,7 +358,9 @@ describe('origin timeouts and transfers (ORG-02, ORG-03, ORG-07)', () => {
     slow.route('/slow', () => {
       /* never answers */
     });
-    const e = await startTestEdge(slow.url, { distributions: [{ origins: [{ id: 'slow', url: slow.url, responseTimeoutSeconds: 0.2, retries: 2 }] }] });
+    const e = await startTestEdge(slow.url, {
+      distributions: [{ origins: [{ id: 'slow', url: slow.url, responseTimeoutSeconds: 0.2, retries: 2 }] }],
+    });
     try {
       const t0 = Date.now();
       const r = await get(e.port, '/slow');
@@ -435,7 +440,12 @@ describe('ranges and conditionals (RNG-01/02, CND-02)', () => {
   const body = Buffer.from('0123456789abcdefghij');
   beforeAll(() => {
     origin.route('/t/range', (req, res) => {
-      res.writeHead(200, { 'Content-Length': String(body.length), ETag: '"r1"', 'Last-Modified': 'Mon, 01 Jan 2024 00:00:00 GMT', 'Cache-Control': 'max-age=60' });
+      res.writeHead(200, {
+        'Content-Length': String(body.length),
+        ETag: '"r1"',
+        'Last-Modified': 'Mon, 01 Jan 2024 00:00:00 GMT',
+        'Cache-Control': 'max-age=60',
+      });
       res.end(body);
     });
   });
@@ -548,8 +558,12 @@ describe('forwarding (HDR-03/04/05, QS-01, CK-01..04, RSP-01)', () => {
     });
     const a = await get(edge.port, '/hdr/obj', { 'X-Variant': 'A', 'Accept-Language': 'en' });
     expect(a.body.toString()).toBe('A|NZ|en');
-    expect((await get(edge.port, '/hdr/obj', { 'x-variant': 'A', 'accept-language': 'en' })).headers['x-cache']).toBe('Hit from cloudfront');
-    expect((await get(edge.port, '/hdr/obj', { 'X-Variant': 'a', 'Accept-Language': 'en' })).headers['x-cache']).toBe('Miss from cloudfront');
+    expect((await get(edge.port, '/hdr/obj', { 'x-variant': 'A', 'accept-language': 'en' })).headers['x-cache']).toBe(
+      'Hit from cloudfront',
+    );
+    expect((await get(edge.port, '/hdr/obj', { 'X-Variant': 'a', 'Accept-Language': 'en' })).headers['x-cache']).toBe(
+      'Miss from cloudfront',
+    );
   });
 
   it('TTL-05: with all headers forwarded nothing is cached and the viewer Host reaches the origin', async () => {

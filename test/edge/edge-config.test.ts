@@ -9,7 +9,9 @@ const issuesOf = (edge: unknown): string[] => {
     defaultConfig({ edge });
     return [];
   } catch (err) {
-    return (JSON.parse((err as Error).message) as { path: (string | number)[]; message: string }[]).map((i) => `${i.path.join('.')}: ${i.message}`);
+    return (JSON.parse((err as Error).message) as { path: (string | number)[]; message: string }[]).map(
+      (i) => `${i.path.join('.')}: ${i.message}`,
+    );
   }
 };
 
@@ -35,19 +37,29 @@ describe('edge config', () => {
     expect(e.adminToken).toBeUndefined();
   });
   it('names the field of a bad value', () => {
-    expect(issuesOf({ distributions: [{ behaviors: [{ pathPattern: '/a b' }] }] })[0]).toMatch(/^edge\.distributions\.0\.behaviors\.0\.pathPattern: /);
-    expect(issuesOf({ distributions: [{ origins: [{ id: 'o', url: 'http://x:1' }], behaviors: [{ pathPattern: '/a', targetOriginId: 'nope' }] }] })).toContain(
-      'edge.distributions.0.behaviors.0.targetOriginId: no origin with id "nope"',
+    expect(issuesOf({ distributions: [{ behaviors: [{ pathPattern: '/a b' }] }] })[0]).toMatch(
+      /^edge\.distributions\.0\.behaviors\.0\.pathPattern: /,
     );
+    expect(
+      issuesOf({
+        distributions: [{ origins: [{ id: 'o', url: 'http://x:1' }], behaviors: [{ pathPattern: '/a', targetOriginId: 'nope' }] }],
+      }),
+    ).toContain('edge.distributions.0.behaviors.0.targetOriginId: no origin with id "nope"');
     expect(issuesOf({ distributions: [{ defaultBehavior: { headers: { forward: 'all' }, minTtl: 5 } }] })).toContain(
       'edge.distributions.0.defaultBehavior.minTtl: must be 0 when all headers are forwarded (SPEC TTL-05)',
     );
     expect(issuesOf({ distributions: [{ customErrorResponses: [{ errorCode: 418 }] }] })[0]).toMatch(/customErrorResponses\.0\.errorCode/);
     expect(issuesOf({ distributions: [{ aliases: ['sub.*.example.com'] }] })[0]).toMatch(/aliases\.0/);
-    expect(issuesOf({ distributions: [{ defaultBehavior: { trustedSigners: ['me'] } }] })[0]).toMatch(/defaultBehavior\.trustedSigners: no key pair belongs to signer "me"/);
-    expect(issuesOf({ distributions: [{ origins: Array.from({ length: 11 }, (_, i) => ({ id: `o${i}`, url: 'http://x:1' })) }] })[0]).toMatch(/distributions\.0\.origins/);
+    expect(issuesOf({ distributions: [{ defaultBehavior: { trustedSigners: ['me'] } }] })[0]).toMatch(
+      /defaultBehavior\.trustedSigners: no key pair belongs to signer "me"/,
+    );
+    expect(
+      issuesOf({ distributions: [{ origins: Array.from({ length: 11 }, (_, i) => ({ id: `o${i}`, url: 'http://x:1' })) }] })[0],
+    ).toMatch(/distributions\.0\.origins/);
   });
   it('startEdge without any origin URL fails with a message naming edge.origin', async () => {
-    await expect(startEdge({ config: defaultConfig({ edgePort: 0, edgeHttpsPort: 0, edge: { logs: { enabled: false } } }), log: silentLogger() })).rejects.toThrow(/edge\.origin/);
+    await expect(
+      startEdge({ config: defaultConfig({ edgePort: 0, edgeHttpsPort: 0, edge: { logs: { enabled: false } } }), log: silentLogger() }),
+    ).rejects.toThrow(/edge\.origin/);
   });
 });

@@ -34,7 +34,13 @@ function readLogs(dir: string): { name: string; lines: string[] }[] {
   const out: { name: string; lines: string[] }[] = [];
   for (const name of readdirSync(dir, { recursive: true }) as string[]) {
     if (!name.endsWith('.gz')) continue;
-    out.push({ name, lines: gunzipSync(readFileSync(join(dir, name))).toString().trimEnd().split('\n') });
+    out.push({
+      name,
+      lines: gunzipSync(readFileSync(join(dir, name)))
+        .toString()
+        .trimEnd()
+        .split('\n'),
+    });
   }
   return out;
 }

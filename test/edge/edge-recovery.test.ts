@@ -75,7 +75,9 @@ describe('origin outage with the default configuration (npm start)', () => {
       server = liveOrigin(state);
       await listen(server, port);
       const back = Date.now();
-      const freshPlaylist = await within(3000, async () => (await get(edge.port, '/live/talk/playlist.m3u8')).body.toString().includes('MEDIA-SEQUENCE:99'));
+      const freshPlaylist = await within(3000, async () =>
+        (await get(edge.port, '/live/talk/playlist.m3u8')).body.toString().includes('MEDIA-SEQUENCE:99'),
+      );
       const newSegment = await within(3000, async () => (await get(edge.port, '/live/talk/seg_00099.ts')).status === 200);
       const player = await within(3000, async () => (await get(edge.port, '/player.js')).status === 200);
       const total = Date.now() - back;
@@ -130,7 +132,9 @@ describe('held and frozen origins', () => {
         res.end();
       });
     });
-    edge = await startTestEdge(origin.url, { distributions: [{ origins: [{ id: 'o', url: origin.url, responseTimeoutSeconds: 0.5, retries: 2 }] }] });
+    edge = await startTestEdge(origin.url, {
+      distributions: [{ origins: [{ id: 'o', url: origin.url, responseTimeoutSeconds: 0.5, retries: 2 }] }],
+    });
   });
   afterAll(async () => {
     await edge?.close();
@@ -152,7 +156,9 @@ describe('held and frozen origins', () => {
   });
 
   it('a held response that runs into the origin timeout is a 504 that is not cached', async () => {
-    const e = await startTestEdge(origin.url, { distributions: [{ origins: [{ id: 'o', url: origin.url, responseTimeoutSeconds: 0.3, retries: 0 }] }] });
+    const e = await startTestEdge(origin.url, {
+      distributions: [{ origins: [{ id: 'o', url: origin.url, responseTimeoutSeconds: 0.3, retries: 0 }] }],
+    });
     try {
       expect((await get(e.port, '/held')).status).toBe(504);
       const next = await get(e.port, '/held');

@@ -11,7 +11,10 @@ let edge: EdgeInternals;
 beforeAll(async () => {
   a = await startTestOrigin();
   b = await startTestOrigin();
-  for (const [o, name] of [[a, 'A'], [b, 'B']] as const) {
+  for (const [o, name] of [
+    [a, 'A'],
+    [b, 'B'],
+  ] as const) {
     o.route('*', (req, res) => {
       const gz = req.headers['accept-encoding'] === 'gzip';
       res.writeHead(200, { 'Cache-Control': 'max-age=60', ...(gz ? { 'Content-Encoding': 'gzip' } : {}), Vary: 'Accept-Encoding' });
@@ -21,10 +24,32 @@ beforeAll(async () => {
   edge = await startTestEdge(a.url, {
     ipCountries: [{ cidr: '127.0.0.0/8', country: 'NZ' }],
     distributions: [
-      { id: 'EFIRST', domainName: 'd111.cloudfront.net', behaviors: [{ pathPattern: '/secure/*', viewerProtocolPolicy: 'redirect-to-https' }, { pathPattern: '/https/*', viewerProtocolPolicy: 'https-only' }] },
-      { id: 'ESECOND', domainName: 'd222.cloudfront.net', aliases: ['video.example.com', '*.cdn.example.com'], origins: [{ id: 'b', url: b.url }] },
-      { id: 'EGEO', domainName: 'd333.cloudfront.net', aliases: ['geo.example.com'], geoRestriction: { type: 'whitelist', countries: ['US'] } },
-      { id: 'EGEOBL', domainName: 'd444.cloudfront.net', aliases: ['geobl.example.com'], geoRestriction: { type: 'blacklist', countries: ['FR'] } },
+      {
+        id: 'EFIRST',
+        domainName: 'd111.cloudfront.net',
+        behaviors: [
+          { pathPattern: '/secure/*', viewerProtocolPolicy: 'redirect-to-https' },
+          { pathPattern: '/https/*', viewerProtocolPolicy: 'https-only' },
+        ],
+      },
+      {
+        id: 'ESECOND',
+        domainName: 'd222.cloudfront.net',
+        aliases: ['video.example.com', '*.cdn.example.com'],
+        origins: [{ id: 'b', url: b.url }],
+      },
+      {
+        id: 'EGEO',
+        domainName: 'd333.cloudfront.net',
+        aliases: ['geo.example.com'],
+        geoRestriction: { type: 'whitelist', countries: ['US'] },
+      },
+      {
+        id: 'EGEOBL',
+        domainName: 'd444.cloudfront.net',
+        aliases: ['geobl.example.com'],
+        geoRestriction: { type: 'blacklist', countries: ['FR'] },
+      },
       { id: 'EOFF', domainName: 'd555.cloudfront.net', aliases: ['off.example.com'], enabled: false },
     ],
   });

@@ -13,7 +13,11 @@ import type { EdgeInternals } from '../../src/edge/index.js';
 
 const KEY_ID = 'APKATESTKEY00001';
 const DOMAIN = 'd111111abcdef8.cloudfront.net';
-const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+const keys = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
 
 let origin: TestOrigin;
 let edge: EdgeInternals;
@@ -50,11 +54,14 @@ beforeAll(async () => {
       res.writeHead(400, { 'Content-Type': 'text/plain', 'Cache-Control': 'max-age=300' });
       return void res.end('no host');
     }
-    const poison = req.headers['x-original-url'] ?? req.headers['x-forwarded-host'] ?? req.headers['x-rewrite-url'] ?? req.headers['forwarded'];
+    const poison =
+      req.headers['x-original-url'] ?? req.headers['x-forwarded-host'] ?? req.headers['x-rewrite-url'] ?? req.headers['forwarded'];
     const q = req.url!.indexOf('?');
     const query = q < 0 ? '' : req.url!.slice(q);
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'max-age=300' });
-    res.end(poison ? `POISONED by ${String(poison)}` : `origin saw ${req.url}${query && !req.url!.includes('/qs/') ? ' (query leaked)' : ''}`);
+    res.end(
+      poison ? `POISONED by ${String(poison)}` : `origin saw ${req.url}${query && !req.url!.includes('/qs/') ? ' (query leaked)' : ''}`,
+    );
   });
   edge = await startTestEdge(origin.url, {
     keyPairs: [{ id: KEY_ID, publicKey: keys.publicKey, signer: 'self' }],
@@ -134,22 +141,53 @@ describe('one canonical request: every behaviour × encoding variant', () => {
     await get(edge.port, '/static/pla%79er2.js');
     expect((await get(edge.port, '/static/player2.js')).headers['x-cache']).toBe('Hit from cloudfront');
     const batch = `<InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/static/player2.js</Path></Items></Paths><CallerReference>c1</CallerReference></InvalidationBatch>`;
-    const r = await get(edge.port, '/2014-10-21/distribution/EDFDVBD6EXAMPLE/invalidation', { Authorization: 'Bearer secret-token-123' }, 'POST', batch);
+    const r = await get(
+      edge.port,
+      '/2014-10-21/distribution/EDFDVBD6EXAMPLE/invalidation',
+      { Authorization: 'Bearer secret-token-123' },
+      'POST',
+      batch,
+    );
     expect(r.status).toBe(201);
     expect((await get(edge.port, '/static/pla%79er2.js')).headers['x-cache']).toBe('Miss from cloudfront');
     // An invalidation path written with escapes matches the canonical object as well.
     const batch2 = batch.replace('/static/player2.js', '/static/pl%61yer2.js').replace('c1', 'c2');
-    await get(edge.port, '/2014-10-21/distribution/EDFDVBD6EXAMPLE/invalidation', { Authorization: 'Bearer secret-token-123' }, 'POST', batch2);
+    await get(
+      edge.port,
+      '/2014-10-21/distribution/EDFDVBD6EXAMPLE/invalidation',
+      { Authorization: 'Bearer secret-token-123' },
+      'POST',
+      batch2,
+    );
     expect((await get(edge.port, '/static/player2.js')).headers['x-cache']).toBe('Miss from cloudfront');
   });
 
   it('a malformed escape in an invalidation path is a 400, not an internal error', async () => {
     const batch = `<InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/static/%zz.js</Path></Items></Paths><CallerReference>c3</CallerReference></InvalidationBatch>`;
-    const r = await get(edge.port, '/2014-10-21/distribution/EDFDVBD6EXAMPLE/invalidation', { Authorization: 'Bearer secret-token-123' }, 'POST', batch);
+    const r = await get(
+      edge.port,
+      '/2014-10-21/distribution/EDFDVBD6EXAMPLE/invalidation',
+      { Authorization: 'Bearer secret-token-123' },
+      'POST',
+      batch,
+    );
     expect(r.status).toBe(400);
   });
 
-  const refused = ['/static/%zz.js', '/static/a%2fb.js', '/static/a%2Fb.js', '/static/a%5cb.js', '/static/a%00.js', '/static/../private/x', '/static/%2e%2e/private/x', '/static/.%2E/private/x', '/static/./x', '//private/x', '/static/x.js?a=%zz', '/static/x.js?a=%00'];
+  const refused = [
+    '/static/%zz.js',
+    '/static/a%2fb.js',
+    '/static/a%2Fb.js',
+    '/static/a%5cb.js',
+    '/static/a%00.js',
+    '/static/../private/x',
+    '/static/%2e%2e/private/x',
+    '/static/.%2E/private/x',
+    '/static/./x',
+    '//private/x',
+    '/static/x.js?a=%zz',
+    '/static/x.js?a=%00',
+  ];
   it.each(refused)('%s is a 400 before any rule runs, and never reaches the origin', async (p) => {
     const before = origin.requests.length;
     const r = await raw(edge.port, `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
@@ -159,13 +197,34 @@ describe('one canonical request: every behaviour × encoding variant', () => {
 });
 
 describe('signed URLs: the resource comes from the distribution, not from the Host header', () => {
-  const policyFor = (resource: string) => JSON.stringify({ Statement: [{ Resource: resource, Condition: { DateLessThan: { 'AWS:EpochTime': Math.floor(Date.now() / 1000) + 3600 } } }] });
-  const talkOnly = () => pathOf(getSignedUrl({ url: `http://${DOMAIN}/private/talk/a.ts`, keyPairId: KEY_ID, privateKey: keys.privateKey, policy: policyFor(`http://${DOMAIN}/private/talk/*`) }));
+  const policyFor = (resource: string) =>
+    JSON.stringify({
+      Statement: [{ Resource: resource, Condition: { DateLessThan: { 'AWS:EpochTime': Math.floor(Date.now() / 1000) + 3600 } } }],
+    });
+  const talkOnly = () =>
+    pathOf(
+      getSignedUrl({
+        url: `http://${DOMAIN}/private/talk/a.ts`,
+        keyPairId: KEY_ID,
+        privateKey: keys.privateKey,
+        policy: policyFor(`http://${DOMAIN}/private/talk/*`),
+      }),
+    );
 
   it('a policy for /private/talk/* does not open /private/other/ through any Host value', async () => {
     const q = talkOnly().split('?')[1]!;
     expect((await get(edge.port, `/private/talk/a.ts?${q}`, { Host: DOMAIN })).status).toBe(200);
-    const hosts = [`${DOMAIN}/private/talk/x`, `${DOMAIN}/private/talk/`, `${DOMAIN}:80/private/talk/x`, `${DOMAIN}?/private/talk/`, `${DOMAIN}#/private/talk/`, `user@${DOMAIN}`, `${DOMAIN} x`, `${DOMAIN}:99999`, ''];
+    const hosts = [
+      `${DOMAIN}/private/talk/x`,
+      `${DOMAIN}/private/talk/`,
+      `${DOMAIN}:80/private/talk/x`,
+      `${DOMAIN}?/private/talk/`,
+      `${DOMAIN}#/private/talk/`,
+      `user@${DOMAIN}`,
+      `${DOMAIN} x`,
+      `${DOMAIN}:99999`,
+      '',
+    ];
     for (const host of hosts) {
       const r = await raw(edge.port, `GET /private/other/b.ts?${q} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
       expect(r.status, `Host: ${host}`).toBe(host === '' ? 400 : 400);
@@ -177,23 +236,58 @@ describe('signed URLs: the resource comes from the distribution, not from the Ho
   });
 
   it('an unknown Host maps to the default distribution and signs against its domain name only', async () => {
-    const forEvil = pathOf(getSignedUrl({ url: `http://evil.example/private/talk/c.ts`, keyPairId: KEY_ID, privateKey: keys.privateKey, dateLessThan: inOneHour() }));
+    const forEvil = pathOf(
+      getSignedUrl({
+        url: `http://evil.example/private/talk/c.ts`,
+        keyPairId: KEY_ID,
+        privateKey: keys.privateKey,
+        dateLessThan: inOneHour(),
+      }),
+    );
     expect((await get(edge.port, forEvil, { Host: 'evil.example' })).status).toBe(403);
-    const forDomain = pathOf(getSignedUrl({ url: `http://${DOMAIN}/private/talk/c.ts`, keyPairId: KEY_ID, privateKey: keys.privateKey, dateLessThan: inOneHour() }));
+    const forDomain = pathOf(
+      getSignedUrl({
+        url: `http://${DOMAIN}/private/talk/c.ts`,
+        keyPairId: KEY_ID,
+        privateKey: keys.privateKey,
+        dateLessThan: inOneHour(),
+      }),
+    );
     expect((await get(edge.port, forDomain, { Host: 'evil.example' })).status).toBe(200);
-    const forAlias = pathOf(getSignedUrl({ url: `http://media.example.com/private/talk/d.ts`, keyPairId: KEY_ID, privateKey: keys.privateKey, dateLessThan: inOneHour() }));
+    const forAlias = pathOf(
+      getSignedUrl({
+        url: `http://media.example.com/private/talk/d.ts`,
+        keyPairId: KEY_ID,
+        privateKey: keys.privateKey,
+        dateLessThan: inOneHour(),
+      }),
+    );
     expect((await get(edge.port, forAlias, { Host: 'MEDIA.example.com:8000' })).status).toBe(200);
     expect((await get(edge.port, forAlias, { Host: 'evil.example' })).status).toBe(403);
   });
 
   it('the signed resource is the canonical path: an encoded variant of a signed URL still verifies, but only for its own object', async () => {
-    const u = pathOf(getSignedUrl({ url: `http://${DOMAIN}/private/talk/e.ts`, keyPairId: KEY_ID, privateKey: keys.privateKey, dateLessThan: inOneHour() }));
+    const u = pathOf(
+      getSignedUrl({
+        url: `http://${DOMAIN}/private/talk/e.ts`,
+        keyPairId: KEY_ID,
+        privateKey: keys.privateKey,
+        dateLessThan: inOneHour(),
+      }),
+    );
     expect((await get(edge.port, u.replace('/talk/', '/t%61lk/'))).status).toBe(200);
     expect((await get(edge.port, u.replace('/e.ts', '/f.ts'))).status).toBe(403);
   });
 
   it('SIG-04: a Signature or Policy with trailing junk or characters outside -_~ base64 is refused', async () => {
-    const canned = pathOf(getSignedUrl({ url: `http://${DOMAIN}/private/talk/g.ts`, keyPairId: KEY_ID, privateKey: keys.privateKey, dateLessThan: inOneHour() }));
+    const canned = pathOf(
+      getSignedUrl({
+        url: `http://${DOMAIN}/private/talk/g.ts`,
+        keyPairId: KEY_ID,
+        privateKey: keys.privateKey,
+        dateLessThan: inOneHour(),
+      }),
+    );
     const custom = talkOnly();
     expect((await get(edge.port, canned)).status).toBe(200);
     const sig = /Signature=([^&]+)/.exec(canned)![1]!;
@@ -232,7 +326,10 @@ describe('viewer limits and cache poisoning (ORG-03)', () => {
 
   it('headers over 20,480 bytes in few lines are a 413 and never forwarded', async () => {
     const before = origin.requests.length;
-    const r = await raw(edge.port, `GET /live/big/playlist.m3u8 HTTP/1.1\r\nHost: ${DOMAIN}\r\nX-Big: ${'a'.repeat(21000)}\r\nConnection: close\r\n\r\n`);
+    const r = await raw(
+      edge.port,
+      `GET /live/big/playlist.m3u8 HTTP/1.1\r\nHost: ${DOMAIN}\r\nX-Big: ${'a'.repeat(21000)}\r\nConnection: close\r\n\r\n`,
+    );
     expect(r.status).toBe(413);
     expect(origin.requests.length).toBe(before);
   });

@@ -11,7 +11,16 @@ import {
 
 const none: ForwardingRules = { headers: 'none', headerWhitelist: new Set(), cookies: 'none', cookieWhitelist: [], cacheOptions: false };
 const fwd = (raw: string[], rules: Partial<ForwardingRules> = {}, method = 'GET', cacheable = true) =>
-  originRequestHeaders({ method, rawHeaders: raw, rules: { ...none, ...rules }, viewerIp: '192.0.2.235', cfId: 'CFID', originHost: 'origin.example:8080', cacheable, viewerCountry: 'NZ' });
+  originRequestHeaders({
+    method,
+    rawHeaders: raw,
+    rules: { ...none, ...rules },
+    viewerIp: '192.0.2.235',
+    cfId: 'CFID',
+    originHost: 'origin.example:8080',
+    cacheable,
+    viewerCountry: 'NZ',
+  });
 
 describe('HDR-03: headers when not whitelisted', () => {
   const forwardedUnchanged = [
@@ -36,7 +45,18 @@ describe('HDR-03: headers when not whitelisted', () => {
       expect(fwd([name, 'v'], {}, 'GET', true)[name.toLowerCase()]).toBeUndefined(); // the edge fetches the whole object (RNG-01, CND-02)
     }
   });
-  const removed = ['Accept', 'Accept-Charset', 'Accept-Language', 'Expect', 'Proxy-Authorization', 'Proxy-Connection', 'Referer', 'TE', 'Trailer', 'Upgrade'];
+  const removed = [
+    'Accept',
+    'Accept-Charset',
+    'Accept-Language',
+    'Expect',
+    'Proxy-Authorization',
+    'Proxy-Connection',
+    'Referer',
+    'TE',
+    'Trailer',
+    'Upgrade',
+  ];
   it.each(removed)('%s is removed', (name) => {
     expect(fwd([name, 'v'])[name.toLowerCase()]).toBeUndefined();
   });
@@ -68,7 +88,12 @@ describe('HDR-03: headers when not whitelisted', () => {
     expect(fwd(['CloudFront-Viewer-Country', 'US'])['cloudfront-viewer-country']).toBeUndefined();
     const wl = fwd(['User-Agent', 'Mozilla/5.0 (iPhone; CPU iPhone OS 7_0 like Mac OS X) Mobile'], {
       headers: 'whitelist',
-      headerWhitelist: new Set(['cloudfront-viewer-country', 'cloudfront-is-mobile-viewer', 'cloudfront-is-desktop-viewer', 'cloudfront-forwarded-proto']),
+      headerWhitelist: new Set([
+        'cloudfront-viewer-country',
+        'cloudfront-is-mobile-viewer',
+        'cloudfront-is-desktop-viewer',
+        'cloudfront-forwarded-proto',
+      ]),
     });
     expect(wl['cloudfront-viewer-country']).toBe('NZ');
     expect(wl['cloudfront-is-mobile-viewer']).toBe('true');
@@ -114,7 +139,28 @@ describe('cookies (CK-01..04)', () => {
 });
 
 describe('RSP-01 response headers', () => {
-  const raw = ['Content-Type', 'text/plain', 'Trailer', 'X', 'Upgrade', 'h2c', 'Via', '1.1 origin', 'Transfer-Encoding', 'chunked', 'Vary', 'Accept-Encoding, User-Agent', 'Set-Cookie', 'userid_1=a', 'Set-Cookie', 'other=b', 'Connection', 'keep-alive', 'Content-Length', '5'];
+  const raw = [
+    'Content-Type',
+    'text/plain',
+    'Trailer',
+    'X',
+    'Upgrade',
+    'h2c',
+    'Via',
+    '1.1 origin',
+    'Transfer-Encoding',
+    'chunked',
+    'Vary',
+    'Accept-Encoding, User-Agent',
+    'Set-Cookie',
+    'userid_1=a',
+    'Set-Cookie',
+    'other=b',
+    'Connection',
+    'keep-alive',
+    'Content-Length',
+    '5',
+  ];
   const names = (pairs: [string, string][]) => pairs.map(([n]) => n);
   it('Trailer, Upgrade, Via, hop-by-hop and framing headers are not relayed; Vary is passed on', () => {
     const s = splitResponseHeaders(raw, 'none', () => false, new Set(), false);

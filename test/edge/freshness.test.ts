@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { behaviourTtl, errorTtl, forbidsCachingSetCookie, originPolicy } from '../../src/edge/freshness.js';
 
 const ttlOf = (headers: Record<string, string>, minTtl: number, status = 200) =>
-  behaviourTtl(originPolicy(status, { date: new Date().toUTCString(), ...headers }, '/x'), status, { minTtl, defaultTtl: 86400, maxTtl: 31536000 });
+  behaviourTtl(originPolicy(status, { date: new Date().toUTCString(), ...headers }, '/x'), status, {
+    minTtl,
+    defaultTtl: 86400,
+    maxTtl: 31536000,
+  });
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toUTCString();
 
 describe('TTL-04, MinTTL = 0', () => {
@@ -31,8 +35,12 @@ describe('TTL-04, MinTTL = 300', () => {
 
 describe('TTL-02 precedence and limits', () => {
   it('max-age wins over Expires', () => expect(ttlOf({ 'cache-control': 'max-age=10', expires: inSeconds(5000) }, 0)).toBe(10));
-  it('MaxTTL caps', () => expect(behaviourTtl(originPolicy(200, { 'cache-control': 'max-age=999999' }, '/x'), 200, { minTtl: 0, defaultTtl: 10, maxTtl: 100 })).toBe(100));
-  it('Set-Cookie does not make an object uncacheable (cookies have their own rules)', () => expect(ttlOf({ 'cache-control': 'max-age=60', 'set-cookie': 'a=1' } as Record<string, string>, 0)).toBe(60));
+  it('MaxTTL caps', () =>
+    expect(
+      behaviourTtl(originPolicy(200, { 'cache-control': 'max-age=999999' }, '/x'), 200, { minTtl: 0, defaultTtl: 10, maxTtl: 100 }),
+    ).toBe(100));
+  it('Set-Cookie does not make an object uncacheable (cookies have their own rules)', () =>
+    expect(ttlOf({ 'cache-control': 'max-age=60', 'set-cookie': 'a=1' } as Record<string, string>, 0)).toBe(60));
   it('CK-05: no-cache="Set-Cookie" only withholds the cookie', () => {
     expect(ttlOf({ 'cache-control': 'max-age=60, no-cache="Set-Cookie"' }, 0)).toBe(60);
     expect(forbidsCachingSetCookie({ 'cache-control': 'max-age=60, no-cache="Set-Cookie"' })).toBe(true);
@@ -44,7 +52,8 @@ describe('TTL-02 precedence and limits', () => {
 });
 
 describe('ERR-02 error TTLs', () => {
-  const err = (headers: Record<string, string>, min: number, status = 503) => errorTtl(originPolicy(status, { date: new Date().toUTCString(), ...headers }, '/x'), min);
+  const err = (headers: Record<string, string>, min: number, status = 503) =>
+    errorTtl(originPolicy(status, { date: new Date().toUTCString(), ...headers }, '/x'), min);
   it('no header → exactly the error min TTL', () => expect(err({}, 300)).toBe(300));
   it('header → max(header, min)', () => {
     expect(err({ 'cache-control': 'max-age=1' }, 300)).toBe(300);

@@ -14,7 +14,13 @@ describe('RNG-02', () => {
     expect(decideRange('bytes=90-200', 100)).toEqual({ kind: 'partial', ranges: [{ start: 90, end: 99 }] });
   });
   it('several ordered, non-overlapping ranges stay partial', () => {
-    expect(decideRange('bytes=100-200, 300-400', 1000)).toEqual({ kind: 'partial', ranges: [{ start: 100, end: 200 }, { start: 300, end: 400 }] });
+    expect(decideRange('bytes=100-200, 300-400', 1000)).toEqual({
+      kind: 'partial',
+      ranges: [
+        { start: 100, end: 200 },
+        { start: 300, end: 400 },
+      ],
+    });
   });
   it('out of order, overlapping or invalid → 200 with the full object', () => {
     expect(decideRange('bytes=300-400, 100-200', 1000).kind).toBe('full');

@@ -10,24 +10,30 @@ import { startTestOrigin, startTestEdge, get, type TestOrigin } from './test-ori
 
 describe('CMCD', () => {
   it.each([
-    ['br=3200,bs,d=4004,mtp=25400,ot=v,rtp=15000,sid="6e2fb550-c457-11e9-bb97-0800200c9a66",tb=6000', {
-      'cmcd-encoded-bitrate': '3200',
-      'cmcd-buffer-starvation': 'true',
-      'cmcd-object-duration': '4004',
-      'cmcd-measured-throughput': '25400',
-      'cmcd-object-type': 'v',
-      'cmcd-requested-maximum-throughput': '15000',
-      'cmcd-session-id': '6e2fb550-c457-11e9-bb97-0800200c9a66',
-      'cmcd-top-bitrate': '6000',
-    }],
-    ['cid="a,b",nor="..%2F300kbps%2Fsegment35.m4v",sf=h,st=l,su,v=1', {
-      'cmcd-content-id': 'a,b',
-      'cmcd-next-object-request': '..%2F300kbps%2Fsegment35.m4v',
-      'cmcd-streaming-format': 'h',
-      'cmcd-stream-type': 'l',
-      'cmcd-startup': 'true',
-      'cmcd-version': '1',
-    }],
+    [
+      'br=3200,bs,d=4004,mtp=25400,ot=v,rtp=15000,sid="6e2fb550-c457-11e9-bb97-0800200c9a66",tb=6000',
+      {
+        'cmcd-encoded-bitrate': '3200',
+        'cmcd-buffer-starvation': 'true',
+        'cmcd-object-duration': '4004',
+        'cmcd-measured-throughput': '25400',
+        'cmcd-object-type': 'v',
+        'cmcd-requested-maximum-throughput': '15000',
+        'cmcd-session-id': '6e2fb550-c457-11e9-bb97-0800200c9a66',
+        'cmcd-top-bitrate': '6000',
+      },
+    ],
+    [
+      'cid="a,b",nor="..%2F300kbps%2Fsegment35.m4v",sf=h,st=l,su,v=1',
+      {
+        'cmcd-content-id': 'a,b',
+        'cmcd-next-object-request': '..%2F300kbps%2Fsegment35.m4v',
+        'cmcd-streaming-format': 'h',
+        'cmcd-stream-type': 'l',
+        'cmcd-startup': 'true',
+        'cmcd-version': '1',
+      },
+    ],
     ['bl=21300, pr=1.08, dl=18500', { 'cmcd-buffer-length': '21300', 'cmcd-playback-rate': '1.08', 'cmcd-deadline': '18500' }],
     ['xx=1,br=abc def,sid="unterminated,ot=a', {}],
     [`sid="${'x'.repeat(65)}",br=1`, { 'cmcd-encoded-bitrate': '1' }],
@@ -35,8 +41,18 @@ describe('CMCD', () => {
   ])('%s', (payload, want) => expect(parseCmcd(payload)).toEqual(want));
 
   it('reads the CMCD query parameter first, else the four CMCD headers', () => {
-    expect(cmcdOf(`a=1&CMCD=${encodeURIComponent('br=800,sid="s1"')}`, { 'cmcd-object': 'br=1' })).toEqual({ 'cmcd-encoded-bitrate': '800', 'cmcd-session-id': 's1' });
-    expect(cmcdOf('', { 'cmcd-object': 'br=3200,d=4004', 'cmcd-request': 'bl=21300', 'cmcd-session': 'sid="s2",st=v', 'cmcd-status': 'rtp=15000' })).toEqual({
+    expect(cmcdOf(`a=1&CMCD=${encodeURIComponent('br=800,sid="s1"')}`, { 'cmcd-object': 'br=1' })).toEqual({
+      'cmcd-encoded-bitrate': '800',
+      'cmcd-session-id': 's1',
+    });
+    expect(
+      cmcdOf('', {
+        'cmcd-object': 'br=3200,d=4004',
+        'cmcd-request': 'bl=21300',
+        'cmcd-session': 'sid="s2",st=v',
+        'cmcd-status': 'rtp=15000',
+      }),
+    ).toEqual({
       'cmcd-encoded-bitrate': '3200',
       'cmcd-object-duration': '4004',
       'cmcd-buffer-length': '21300',
@@ -72,14 +88,28 @@ describe('real-time log lines from a real edge', () => {
 
   it('TSV in the configured field order, CMCD from the query and from headers', async () => {
     const out = join(dir, 'rt.tsv');
-    const fields = ['timestamp', 'c-ip', 'sc-status', 'cs-uri-stem', 'x-edge-result-type', 'sc-content-len', 'cmcd-session-id', 'cmcd-encoded-bitrate', 'cmcd-object-type', 'cs-user-agent'];
+    const fields = [
+      'timestamp',
+      'c-ip',
+      'sc-status',
+      'cs-uri-stem',
+      'x-edge-result-type',
+      'sc-content-len',
+      'cmcd-session-id',
+      'cmcd-encoded-bitrate',
+      'cmcd-object-type',
+      'cs-user-agent',
+    ];
     const edge = await startTestEdge(origin.url, { realtimeLog: { enabled: true, output: out, fields } });
     const cmcd = encodeURIComponent('br=3200,ot=v,sid="abc-1"');
     await get(edge.port, `/v/seg1.m4s?CMCD=${cmcd}`, { 'User-Agent': 'hls.js test' });
     await get(edge.port, '/v/seg1.m4s', { 'CMCD-Object': 'br=800,ot=a', 'CMCD-Session': 'sid="abc-2"' });
     await get(edge.port, '/nope');
     await edge.close();
-    const lines = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
+    const lines = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split('\t'));
     expect(lines.length).toBe(3);
     for (const l of lines) expect(l.length).toBe(fields.length);
     const t = Number(lines[0]![0]);
@@ -91,7 +121,9 @@ describe('real-time log lines from a real edge', () => {
 
   it('JSON lines with every field', async () => {
     const out = join(dir, 'rt.json');
-    const edge = await startTestEdge(origin.url, { realtimeLog: { enabled: true, output: out, format: 'json', fields: [...REALTIME_FIELDS] } });
+    const edge = await startTestEdge(origin.url, {
+      realtimeLog: { enabled: true, output: out, format: 'json', fields: [...REALTIME_FIELDS] },
+    });
     await get(edge.port, '/v/seg1.m4s', { 'CMCD-Request': 'bl=21300,su', Range: 'bytes=0-99', 'X-Forwarded-For': '192.0.2.4' });
     await edge.close();
     const o = JSON.parse(readFileSync(out, 'utf8').trim());

@@ -62,7 +62,18 @@ describe('strictUrlSafeBase64 (SIG-04)', () => {
     expect(good).toBe('--~~AAE_');
     expect(strictUrlSafeBase64(good)).toEqual(bytes);
   });
-  it.each([`${good}!!`, `${good}AAAA`, good.replace(/_/g, '='), good.replace(/_/g, ''), `${good} `, `${good}\n`, good.replace(/-/, '+'), good.replace(/~/, '/'), `_${good}`, ''])('refuses %j', (s) => {
+  it.each([
+    `${good}!!`,
+    `${good}AAAA`,
+    good.replace(/_/g, '='),
+    good.replace(/_/g, ''),
+    `${good} `,
+    `${good}\n`,
+    good.replace(/-/, '+'),
+    good.replace(/~/, '/'),
+    `_${good}`,
+    '',
+  ])('refuses %j', (s) => {
     expect(strictUrlSafeBase64(s)).toBeUndefined();
   });
 });
@@ -70,7 +81,16 @@ describe('strictUrlSafeBase64 (SIG-04)', () => {
 describe('keyedHeadersOf: every forwarded viewer header is keyed unless its meaning is fixed', () => {
   const none: ForwardingRules = { headers: 'none', headerWhitelist: new Set(), cookies: 'none', cookieWhitelist: [], cacheOptions: false };
   const forward = (raw: string[], rules = none) =>
-    originRequestHeaders({ method: 'GET', rawHeaders: raw, rules, viewerIp: '192.0.2.1', cfId: 'ID', originHost: 'origin:8080', cacheable: true, viewerCountry: 'NZ' });
+    originRequestHeaders({
+      method: 'GET',
+      rawHeaders: raw,
+      rules,
+      viewerIp: '192.0.2.1',
+      cfId: 'ID',
+      originHost: 'origin:8080',
+      cacheable: true,
+      viewerCountry: 'NZ',
+    });
   it.each<[string, string, 'keyed' | 'unkeyed' | 'dropped']>([
     ['X-Original-URL', '/x', 'keyed'],
     ['X-Custom', 'v', 'keyed'],
@@ -101,7 +121,12 @@ describe('keyedHeadersOf: every forwarded viewer header is keyed unless its mean
   it('whitelisted headers are keyed with the value forwarded (CloudFront-Viewer-Country is computed, never taken from the viewer)', () => {
     const rules = { ...none, headers: 'whitelist' as const, headerWhitelist: new Set(['cloudfront-viewer-country', 'user-agent']) };
     const keyed = keyedHeadersOf(forward(['CloudFront-Viewer-Country', 'US', 'User-Agent', 'UA/1'], rules), rules);
-    expect(keyed).toEqual(expect.arrayContaining([['cloudfront-viewer-country', 'NZ'], ['user-agent', 'UA/1']]));
+    expect(keyed).toEqual(
+      expect.arrayContaining([
+        ['cloudfront-viewer-country', 'NZ'],
+        ['user-agent', 'UA/1'],
+      ]),
+    );
   });
 });
 

@@ -47,9 +47,21 @@ export async function startTestOrigin(): Promise<TestOrigin> {
 }
 
 /** An edge on an ephemeral port in front of `originUrl`, logs off unless `edge.logs` says otherwise, HTTPS off unless `top` sets a port. */
-export async function startTestEdge(originUrl: string, edge: Record<string, unknown> = {}, dataDir = '/tmp/streamfront-edge-test', top: Record<string, unknown> = {}): Promise<EdgeInternals> {
+export async function startTestEdge(
+  originUrl: string,
+  edge: Record<string, unknown> = {},
+  dataDir = '/tmp/streamfront-edge-test',
+  top: Record<string, unknown> = {},
+): Promise<EdgeInternals> {
   // HTTPS off unless a test asks for a port (`top.edgeHttpsPort`): parallel test files must not share 8443.
-  const config = defaultConfig({ host: '127.0.0.1', edgePort: 0, edgeHttpsPort: 0, dataDir, ...top, edge: { logs: { enabled: false }, ...edge } });
+  const config = defaultConfig({
+    host: '127.0.0.1',
+    edgePort: 0,
+    edgeHttpsPort: 0,
+    dataDir,
+    ...top,
+    edge: { logs: { enabled: false }, ...edge },
+  });
   return startEdge({ config, log: silentLogger(), originUrl });
 }
 

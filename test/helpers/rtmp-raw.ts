@@ -54,7 +54,18 @@ export function amf0Command(...values: Amf0[]): Buffer {
   return Buffer.concat(values.map(amf0));
 }
 
-export const MSG = { setChunkSize: 1, abort: 2, ack: 3, userControl: 4, windowAck: 5, peerBandwidth: 6, audio: 8, video: 9, data: 18, command: 20 } as const;
+export const MSG = {
+  setChunkSize: 1,
+  abort: 2,
+  ack: 3,
+  userControl: 4,
+  windowAck: 5,
+  peerBandwidth: 6,
+  audio: 8,
+  video: 9,
+  data: 18,
+  command: 20,
+} as const;
 
 /**
  * One RTMP message as chunks: a type-0 header on chunk stream `csid` (2–63), then type-3
@@ -98,7 +109,12 @@ export function basicHeader(fmt: number, csid: number): Buffer {
  * One chunk with any header type (0–3): the fields that type carries, an extended timestamp when
  * the timestamp is 0xffffff or more (or `extended` for a type-3 continuation), then `data` as is.
  */
-export function chunk(fmt: 0 | 1 | 2 | 3, csid: number, f: { timestamp?: number; length?: number; type?: number; streamId?: number; extended?: number }, data: Buffer): Buffer {
+export function chunk(
+  fmt: 0 | 1 | 2 | 3,
+  csid: number,
+  f: { timestamp?: number; length?: number; type?: number; streamId?: number; extended?: number },
+  data: Buffer,
+): Buffer {
   const ts = f.timestamp ?? 0;
   const ext = ts >= 0xffffff;
   const mh = Buffer.alloc([11, 7, 3, 0][fmt]!);
@@ -273,7 +289,14 @@ export function flvTags(flv: Buffer, max = Infinity): FlvTag[] {
 export function mediaMessages(tags: readonly FlvTag[], streamId = 1, chunkSize = 128): Buffer {
   return Buffer.concat(
     tags.map((t) =>
-      chunkMessage({ csid: t.type === 8 ? 4 : t.type === 9 ? 6 : 5, type: t.type, streamId, payload: t.data, timestamp: t.timestamp, chunkSize }),
+      chunkMessage({
+        csid: t.type === 8 ? 4 : t.type === 9 ? 6 : 5,
+        type: t.type,
+        streamId,
+        payload: t.data,
+        timestamp: t.timestamp,
+        chunkSize,
+      }),
     ),
   );
 }

@@ -64,7 +64,17 @@ describe('decideRange: the same rule, multipart as an option', () => {
     ['bytes=5000-6000', { kind: 'unsatisfiable' }, null],
     ['bytes=-0', { kind: 'unsatisfiable' }, { kind: 'unsatisfiable' }],
     // Used to differ: several ranges are multipart at the edge, the whole entity at the origin.
-    ['bytes=0-1,5-6', { kind: 'full' }, { kind: 'partial', ranges: [{ start: 0, end: 1 }, { start: 5, end: 6 }] }],
+    [
+      'bytes=0-1,5-6',
+      { kind: 'full' },
+      {
+        kind: 'partial',
+        ranges: [
+          { start: 0, end: 1 },
+          { start: 5, end: 6 },
+        ],
+      },
+    ],
     ['bytes=0-1,5-6,8-9,20-30,40-50', { kind: 'full' }, { kind: 'full' }], // over maxRanges
     ['bytes=300-400, 100-200', { kind: 'full' }, { kind: 'full' }], // RNG-02 out of order
     ['bytes=100-200, 150-250', { kind: 'full' }, { kind: 'full' }], // RNG-02 overlapping

@@ -166,7 +166,8 @@ beforeAll(async () => {
     const config = defaultConfig({
       host: '127.0.0.1',
       originPort: 0,
-      edgePort: 0, edgeHttpsPort: 0,
+      edgePort: 0,
+      edgeHttpsPort: 0,
       dataDir,
       origin: { http: limits },
       // The edge forwards every method, so a slow POST body streams through it to the origin.

@@ -21,7 +21,11 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-cfx-'));
 
 beforeAll(async () => {
   await syntheticFlv();
-  ingest = await startIngest({ config: defaultConfig({ host: '127.0.0.1', rtmpPort: 0, dataDir, ingest: { idleTimeoutSeconds: 2 } }), registry, log: silentLogger() });
+  ingest = await startIngest({
+    config: defaultConfig({ host: '127.0.0.1', rtmpPort: 0, dataDir, ingest: { idleTimeoutSeconds: 2 } }),
+    registry,
+    log: silentLogger(),
+  });
 });
 
 afterAll(async () => {

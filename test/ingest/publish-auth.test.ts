@@ -54,9 +54,12 @@ describe('ipAllowList (SPEC 2.1 "authentication": limit publishing to chosen sou
     expect(l.allows('::1')).toBe(true);
     expect(l.allows('not-an-ip')).toBe(false);
   });
-  it.each(['10.0.0.0/33', 'banana', '10.0.0.1/8/2', '2001:db8::/129', '10.0.0.0/x'])('rejects the bad entry %s with a clear error', (entry) => {
-    expect(() => ipAllowList([entry])).toThrow(/invalid publish allow-list entry/);
-  });
+  it.each(['10.0.0.0/33', 'banana', '10.0.0.1/8/2', '2001:db8::/129', '10.0.0.0/x'])(
+    'rejects the bad entry %s with a clear error',
+    (entry) => {
+      expect(() => ipAllowList([entry])).toThrow(/invalid publish allow-list entry/);
+    },
+  );
 });
 
 describe('decidePublish', () => {

@@ -26,7 +26,12 @@ beforeAll(async () => {
       cb();
     },
   });
-  const config = defaultConfig({ host: '127.0.0.1', rtmpPort: 0, dataDir, ingest: { publishAllow: ['10.0.0.0/8', '::ffff:192.168.0.0/112'] } });
+  const config = defaultConfig({
+    host: '127.0.0.1',
+    rtmpPort: 0,
+    dataDir,
+    ingest: { publishAllow: ['10.0.0.0/8', '::ffff:192.168.0.0/112'] },
+  });
   ingest = await startIngest({ config, registry, log: pino({ level: 'info' }, sink) });
 });
 
@@ -44,16 +49,25 @@ it('refuses a publisher from outside the allow-list, logs why, registers nothing
   expect(code).not.toBe(0);
   expect(published).toEqual([]);
   const refusal = lines.find((l) => l.msg === 'publish refused');
-  expect(refusal).toMatchObject({ role: 'ingest', app: 'live', name: 'blocked', reason: 'address 127.0.0.1 is not in the publish allow-list' });
+  expect(refusal).toMatchObject({
+    role: 'ingest',
+    app: 'live',
+    name: 'blocked',
+    reason: 'address 127.0.0.1 is not in the publish allow-list',
+  });
   expect(fs.existsSync(streamsRoot(dataDir))).toBe(false);
 });
 
 it('a bad allow-list entry fails start-up with a clear error', async () => {
   const config = defaultConfig({ rtmpPort: 0, dataDir, ingest: { publishAllow: ['10.0.0.0/99'] } });
-  await expect(startIngest({ config, registry, log: pino({ level: 'silent' }) })).rejects.toThrow('invalid publish allow-list entry "10.0.0.0/99"');
+  await expect(startIngest({ config, registry, log: pino({ level: 'silent' }) })).rejects.toThrow(
+    'invalid publish allow-list entry "10.0.0.0/99"',
+  );
 });
 
 it('a busy RTMP port fails with a clear error instead of exiting the process (FIELD-NOTES N5)', async () => {
   const config = defaultConfig({ host: '127.0.0.1', rtmpPort: ingest.port, dataDir });
-  await expect(startIngest({ config, registry, log: pino({ level: 'silent' }) })).rejects.toThrow(`RTMP port 127.0.0.1:${ingest.port} is already in use`);
+  await expect(startIngest({ config, registry, log: pino({ level: 'silent' }) })).rejects.toThrow(
+    `RTMP port 127.0.0.1:${ingest.port} is already in use`,
+  );
 });

@@ -42,7 +42,9 @@ async function expectRefused(path: string, key: StreamKey | null) {
   expect(code).not.toBe(0);
   expect(seen).toEqual([]);
   if (key) expect(fs.existsSync(stack.dir(key))).toBe(false);
-  expect(fs.existsSync(streamsRoot(stack.dataDir)) ? fs.readdirSync(streamsRoot(stack.dataDir)).filter((a) => a !== 'live') : []).toEqual([]);
+  expect(fs.existsSync(streamsRoot(stack.dataDir)) ? fs.readdirSync(streamsRoot(stack.dataDir)).filter((a) => a !== 'live') : []).toEqual(
+    [],
+  );
 }
 
 describe('publish authorisation (SPEC 2.1 "authentication")', () => {
@@ -107,7 +109,10 @@ describe('RTMP play at the published path', () => {
     await waitFor('live', () => stack.registry.get(key)?.video);
     for (const name of ['cfplay', 'mp4:cfplay', 'cfplay.flv', 'mp4:cfplay.mp4']) {
       const probe = await ffprobe(stack.rtmpUrl(`cfx/st/${name}`), ['-rw_timeout', '8000000']);
-      expect(probe.streams.find((s) => s.codec_type === 'video'), name).toMatchObject({ width: 320, height: 180 });
+      expect(
+        probe.streams.find((s) => s.codec_type === 'video'),
+        name,
+      ).toMatchObject({ width: 320, height: 180 });
     }
   });
 

@@ -12,7 +12,18 @@ import { startIngest, type IngestHandle } from '../../src/ingest/index.js';
 import { silentLogger } from '../../src/log.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
 import { createRandom, seedHint } from '../helpers/random.js';
-import { amf0Command, chunkMessage, createStreamCommand, handshake, MSG, playCommand, publishCommand, rawConnect, type Amf0, type RawConn } from '../helpers/rtmp-raw.js';
+import {
+  amf0Command,
+  chunkMessage,
+  createStreamCommand,
+  handshake,
+  MSG,
+  playCommand,
+  publishCommand,
+  rawConnect,
+  type Amf0,
+  type RawConn,
+} from '../helpers/rtmp-raw.js';
 import { waitFor } from '../packager/stack.js';
 
 const rnd = createRandom();
@@ -59,7 +70,10 @@ it('a seeded random sequence of 160 steps over up to 12 sessions keeps the regis
   let accepted = 0;
   for (let step = 0; step < 160; step++) {
     const open = sessions.filter((s) => !s.dead);
-    const op = open.length === 0 || (open.length < 12 && rnd.next() < 0.2) ? 'open' : rnd.pick(['connect', 'publish', 'publish', 'play', 'media', 'close'] as const);
+    const op =
+      open.length === 0 || (open.length < 12 && rnd.next() < 0.2)
+        ? 'open'
+        : rnd.pick(['connect', 'publish', 'publish', 'play', 'media', 'close'] as const);
     if (op === 'open') {
       const conn = await rawConnect(ingest.port);
       await handshake(conn);
@@ -69,7 +83,13 @@ it('a seeded random sequence of 160 steps over up to 12 sessions keeps the regis
       // Most sessions connect at once, as clients do; the others try commands without a connect.
       if (rnd.next() < 0.8) {
         const app = rnd.pick(APPS);
-        await conn.write(chunkMessage({ csid: 3, type: MSG.command, payload: amf0Command('connect', 1, { app, tcUrl: `rtmp://127.0.0.1:${ingest.port}/x` }) }));
+        await conn.write(
+          chunkMessage({
+            csid: 3,
+            type: MSG.command,
+            payload: amf0Command('connect', 1, { app, tcUrl: `rtmp://127.0.0.1:${ingest.port}/x` }),
+          }),
+        );
         await conn.write(createStreamCommand());
         s.connected = true;
         s.app = typeof app === 'string' && VALID_APPS.has(app) ? app : null;
@@ -80,7 +100,13 @@ it('a seeded random sequence of 160 steps over up to 12 sessions keeps the regis
       const id = sessions.indexOf(s);
       if (op === 'connect') {
         const app = rnd.pick(APPS);
-        await s.conn.write(chunkMessage({ csid: 3, type: MSG.command, payload: amf0Command('connect', 1, { app, tcUrl: `rtmp://127.0.0.1:${ingest.port}/x` }) }));
+        await s.conn.write(
+          chunkMessage({
+            csid: 3,
+            type: MSG.command,
+            payload: amf0Command('connect', 1, { app, tcUrl: `rtmp://127.0.0.1:${ingest.port}/x` }),
+          }),
+        );
         await s.conn.write(createStreamCommand());
         if (s.connected) kill(s);
         else {
@@ -116,12 +142,18 @@ it('a seeded random sequence of 160 steps over up to 12 sessions keeps the regis
     const want = [...live.keys()].sort().join(' ');
     await waitFor(
       `registry = {${want}} after: ${log.slice(-6).join('; ')}`,
-      () => registry.list().map((x) => `${x.key.app}/${x.key.name}`).sort().join(' ') === want,
+      () =>
+        registry
+          .list()
+          .map((x) => `${x.key.app}/${x.key.name}`)
+          .sort()
+          .join(' ') === want,
       3000,
       5,
     );
     // The model's dropped sessions are closed by the server, not only forgotten.
-    for (const d of sessions.filter((x) => x.dead)) expect(await d.conn.closedWithin(2000), `session ${sessions.indexOf(d)} still open after: ${log.join('; ')}`).toBe(true);
+    for (const d of sessions.filter((x) => x.dead))
+      expect(await d.conn.closedWithin(2000), `session ${sessions.indexOf(d)} still open after: ${log.join('; ')}`).toBe(true);
   }
   // The sequence exercised what it is about: accepted publishes, and sessions that ended holding one.
   expect(accepted, log.join('; ')).toBeGreaterThanOrEqual(5);

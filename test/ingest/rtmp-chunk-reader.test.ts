@@ -15,11 +15,12 @@ function readAll(bytes: Buffer, limits = LIMITS, splits: 'one' | 'bytes' | 'rand
   const pieces: Buffer[] = [];
   if (splits === 'one') pieces.push(bytes);
   else if (splits === 'bytes') for (let i = 0; i < bytes.length; i++) pieces.push(bytes.subarray(i, i + 1));
-  else for (let i = 0; i < bytes.length; ) {
-    const n = rnd.int(1, 300);
-    pieces.push(bytes.subarray(i, i + n));
-    i += n;
-  }
+  else
+    for (let i = 0; i < bytes.length;) {
+      const n = rnd.int(1, 300);
+      pieces.push(bytes.subarray(i, i + n));
+      i += n;
+    }
   for (const p of pieces) {
     result = r.push(p, (m) => got.push(m));
     if (!result.ok) break;
@@ -44,7 +45,11 @@ describe('ChunkReader: messages', () => {
     },
     {
       name: 'Set Chunk Size applies to the next message',
-      bytes: () => Buffer.concat([setChunkSizeMessage(4096), chunkMessage({ csid: 6, type: MSG.video, streamId: 1, payload: payload(9000), chunkSize: 4096 })]),
+      bytes: () =>
+        Buffer.concat([
+          setChunkSizeMessage(4096),
+          chunkMessage({ csid: 6, type: MSG.video, streamId: 1, payload: payload(9000), chunkSize: 4096 }),
+        ]),
       want: [{ type: MSG.setChunkSize }, { type: MSG.video, payload: payload(9000) }],
     },
     {
@@ -83,29 +88,43 @@ describe('ChunkReader: messages', () => {
       name: 'extended timestamps, also on type 3 continuations',
       bytes: () => {
         const v = payload(200);
-        return Buffer.concat([chunk(0, 6, { timestamp: 0x1234567, length: 200, type: MSG.video, streamId: 1 }, v.subarray(0, 128)), chunk(3, 6, { extended: 0x1234567 }, v.subarray(128))]);
+        return Buffer.concat([
+          chunk(0, 6, { timestamp: 0x1234567, length: 200, type: MSG.video, streamId: 1 }, v.subarray(0, 128)),
+          chunk(3, 6, { extended: 0x1234567 }, v.subarray(128)),
+        ]);
       },
       want: [{ clock: 0x1234567, payload: payload(200) }],
     },
     {
       name: 'two- and three-byte chunk stream ids',
-      bytes: () => Buffer.concat([chunk(0, 64 + 10, { length: 3, type: MSG.data }, payload(3)), chunk(0, 64 + 300, { length: 3, type: MSG.data }, payload(3))]),
+      bytes: () =>
+        Buffer.concat([
+          chunk(0, 64 + 10, { length: 3, type: MSG.data }, payload(3)),
+          chunk(0, 64 + 300, { length: 3, type: MSG.data }, payload(3)),
+        ]),
       want: [{ csid: 74 }, { csid: 364 }],
     },
     {
       name: 'an empty message is skipped; the next one is read',
-      bytes: () => Buffer.concat([chunk(0, 5, { length: 0, type: MSG.audio }, Buffer.alloc(0)), chunkMessage({ csid: 5, type: MSG.audio, payload: payload(3) })]),
+      bytes: () =>
+        Buffer.concat([
+          chunk(0, 5, { length: 0, type: MSG.audio }, Buffer.alloc(0)),
+          chunkMessage({ csid: 5, type: MSG.audio, payload: payload(3) }),
+        ]),
       want: [{ type: MSG.audio, payload: payload(3) }],
     },
   ];
   for (const split of ['one', 'bytes', 'random'] as const) {
-    it.each(cases)(`$name (fed ${split === 'one' ? 'at once' : split === 'bytes' ? 'byte by byte' : 'in random pieces'})`, ({ bytes, want }) => {
-      const { got, result, reader } = readAll(bytes(), LIMITS, split);
-      expect(result.ok).toBe(true);
-      expect(got).toHaveLength(want.length);
-      want.forEach((w, i) => expect(got[i]).toMatchObject(w));
-      expect(reader.bufferedBytes).toBe(0);
-    });
+    it.each(cases)(
+      `$name (fed ${split === 'one' ? 'at once' : split === 'bytes' ? 'byte by byte' : 'in random pieces'})`,
+      ({ bytes, want }) => {
+        const { got, result, reader } = readAll(bytes(), LIMITS, split);
+        expect(result.ok).toBe(true);
+        expect(got).toHaveLength(want.length);
+        want.forEach((w, i) => expect(got[i]).toMatchObject(w));
+        expect(reader.bufferedBytes).toBe(0);
+      },
+    );
   }
 });
 
@@ -114,12 +133,25 @@ describe('ChunkReader: limits', () => {
   const cases: { name: string; limits?: Partial<ChunkLimits>; bytes: () => Buffer; code: string }[] = [
     { name: 'declared length over the cap', bytes: () => headerOnly(6, (1 << 20) + 1), code: 'message-too-long' },
     { name: 'declared 0xffffff', bytes: () => headerOnly(6, 0xffffff), code: 'message-too-long' },
-    { name: 'type 1 header with a length over the cap', bytes: () => Buffer.concat([chunkMessage({ csid: 4, type: 8, payload: payload(4) }), chunk(1, 4, { length: 0xfffff0, type: 8 }, Buffer.alloc(0))]), code: 'message-too-long' },
+    {
+      name: 'type 1 header with a length over the cap',
+      bytes: () =>
+        Buffer.concat([
+          chunkMessage({ csid: 4, type: 8, payload: payload(4) }),
+          chunk(1, 4, { length: 0xfffff0, type: 8 }, Buffer.alloc(0)),
+        ]),
+      code: 'message-too-long',
+    },
     { name: 'chunk size 0', bytes: () => setChunkSizeMessage(0), code: 'chunk-size' },
     { name: 'chunk size 1', bytes: () => setChunkSizeMessage(1), code: 'chunk-size' },
     { name: 'chunk size 0x7fffffff', bytes: () => setChunkSizeMessage(0x7fffffff), code: 'chunk-size' },
     { name: 'chunk size 0xffffffff', bytes: () => setChunkSizeMessage(0xffffffff), code: 'chunk-size' },
-    { name: 'chunk size over the configured cap', limits: { maxChunkSize: 4096 }, bytes: () => setChunkSizeMessage(8192), code: 'chunk-size' },
+    {
+      name: 'chunk size over the configured cap',
+      limits: { maxChunkSize: 4096 },
+      bytes: () => setChunkSizeMessage(8192),
+      code: 'chunk-size',
+    },
     {
       name: 'more chunk streams than the cap',
       bytes: () => Buffer.concat(Array.from({ length: 17 }, (_, i) => chunkMessage({ csid: 3 + i, type: MSG.data, payload: payload(2) }))),
@@ -133,7 +165,9 @@ describe('ChunkReader: limits', () => {
       bytes: () =>
         Buffer.concat([
           setChunkSizeMessage(16 * 1024),
-          ...[4, 5, 6, 7, 8, 9, 10, 11, 12, 13].map((csid) => chunk(0, csid, { length: 64 * 1024, type: MSG.video, streamId: 1 }, payload(16 * 1024))),
+          ...[4, 5, 6, 7, 8, 9, 10, 11, 12, 13].map((csid) =>
+            chunk(0, csid, { length: 64 * 1024, type: MSG.video, streamId: 1 }, payload(16 * 1024)),
+          ),
         ]),
       code: 'buffered-bytes',
     },
@@ -161,7 +195,10 @@ describe('ChunkReader: limits', () => {
 
   it('a new type 0 header mid-message discards the unfinished one', () => {
     const { got, result, reader } = readAll(
-      Buffer.concat([chunk(0, 6, { length: 500, type: MSG.video, streamId: 1 }, payload(128)), chunkMessage({ csid: 6, type: MSG.video, streamId: 1, payload: payload(20, 9) })]),
+      Buffer.concat([
+        chunk(0, 6, { length: 500, type: MSG.video, streamId: 1 }, payload(128)),
+        chunkMessage({ csid: 6, type: MSG.video, streamId: 1, payload: payload(20, 9) }),
+      ]),
     );
     expect(result.ok).toBe(true);
     expect(got.map((m) => m.payload)).toEqual([payload(20, 9)]);
@@ -170,7 +207,8 @@ describe('ChunkReader: limits', () => {
 });
 
 describe('ChunkReader: admission at the header', () => {
-  const admit: MessageAdmission = ({ type }) => (type === 9 ? { ok: false, reason: 'no video here' } : type === 19 ? { ok: true, value: 'discard' } : { ok: true, value: 'keep' });
+  const admit: MessageAdmission = ({ type }) =>
+    type === 9 ? { ok: false, reason: 'no video here' } : type === 19 ? { ok: true, value: 'discard' } : { ok: true, value: 'keep' };
 
   it('a refused type ends the connection at its header, with nothing of its payload kept', () => {
     const r = new ChunkReader(LIMITS, admit);

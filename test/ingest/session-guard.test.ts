@@ -33,8 +33,26 @@ import {
   type RawConn,
 } from '../helpers/rtmp-raw.js';
 
-const MAIN: FixtureOptions = { width: 640, height: 360, fps: 25, gopSeconds: 1, seconds: 10, videoKbps: 500, audioKbps: 96, sampleRate: 48000 };
-const INTRUDER: FixtureOptions = { width: 320, height: 240, fps: 25, gopSeconds: 1, seconds: 10, videoKbps: 200, audioKbps: 64, sampleRate: 44100 };
+const MAIN: FixtureOptions = {
+  width: 640,
+  height: 360,
+  fps: 25,
+  gopSeconds: 1,
+  seconds: 10,
+  videoKbps: 500,
+  audioKbps: 96,
+  sampleRate: 48000,
+};
+const INTRUDER: FixtureOptions = {
+  width: 320,
+  height: 240,
+  fps: 25,
+  gopSeconds: 1,
+  seconds: 10,
+  videoKbps: 200,
+  audioKbps: 64,
+  sampleRate: 44100,
+};
 
 const lines: Array<Record<string, unknown>> = [];
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-guard-'));
@@ -159,8 +177,15 @@ describe('one publish per session; its end ends what it published', () => {
     await s.write(publishCommand('zomB'));
     expect(await s.closedWithin(3000)).toBe(true);
     await sleep(100);
-    expect(srv.registry.list().map((x) => `${x.key.app}/${x.key.name}`).sort()).toEqual(['live/talk']);
-    expect(logged('publish refused').find((l) => l.name === 'zomB')).toMatchObject({ reason: expect.stringMatching(/second stream command/) });
+    expect(
+      srv.registry
+        .list()
+        .map((x) => `${x.key.app}/${x.key.name}`)
+        .sort(),
+    ).toEqual(['live/talk']);
+    expect(logged('publish refused').find((l) => l.name === 'zomB')).toMatchObject({
+      reason: expect.stringMatching(/second stream command/),
+    });
 
     const real = await publish('live/zomA');
     await waitForSegments(playlist('live', 'zomA'), 1, 30_000);
@@ -185,7 +210,13 @@ describe('app names: only AMF strings that pass the rules', () => {
   it.each(apps)('connect with %s: the publish is refused and logged', async (_what, app) => {
     const conn = await track(rawConnect(srv.ports.rtmp));
     await handshake(conn);
-    await conn.write(chunkMessage({ csid: 3, type: MSG.command, payload: amf0Command('connect', 1, { app, tcUrl: `rtmp://127.0.0.1:${srv.ports.rtmp}/x`, type: 'nonprivate' }) }));
+    await conn.write(
+      chunkMessage({
+        csid: 3,
+        type: MSG.command,
+        payload: amf0Command('connect', 1, { app, tcUrl: `rtmp://127.0.0.1:${srv.ports.rtmp}/x`, type: 'nonprivate' }),
+      }),
+    );
     await conn.write(createStreamCommand());
     await conn.write(publishCommand('victim'));
     expect(await conn.closedWithin(3000)).toBe(true);
@@ -241,7 +272,11 @@ describe('refused publishes are logged with the reason (names NMS would refuse b
 
 describe('chunk limits end the connection and say why', () => {
   it.each([
-    ['a declared 16 MiB message', () => chunk(0, 6, { length: 0xffffff, type: MSG.video, streamId: 1 }, Buffer.alloc(0)), /declared message length 16777215 over the cap of 8388608/],
+    [
+      'a declared 16 MiB message',
+      () => chunk(0, 6, { length: 0xffffff, type: MSG.video, streamId: 1 }, Buffer.alloc(0)),
+      /declared message length 16777215 over the cap of 8388608/,
+    ],
     ['chunk size 1', () => setChunkSizeMessage(1), /chunk size 1 outside/],
     ['chunk size 0x7fffffff', () => setChunkSizeMessage(0x7fffffff), /chunk size 2147483647 outside/],
     [

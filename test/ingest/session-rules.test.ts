@@ -1,6 +1,14 @@
 // The per-session rules (src/ingest/session-rules.ts) as a table of message sequences.
 import { describe, expect, it } from 'vitest';
-import { connectApp, MAX_COMMAND_BYTES, messageAdmission, sessionStep, streamNameOf, type SessionEvent, type SessionState } from '../../src/ingest/session-rules.js';
+import {
+  connectApp,
+  MAX_COMMAND_BYTES,
+  messageAdmission,
+  sessionStep,
+  streamNameOf,
+  type SessionEvent,
+  type SessionState,
+} from '../../src/ingest/session-rules.js';
 
 const C = (app: unknown): SessionEvent => ({ kind: 'connect', app });
 const PUB: SessionEvent = { kind: 'publish' };

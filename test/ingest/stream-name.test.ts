@@ -4,7 +4,10 @@ import { cloudFrontPlayApp } from '../../src/streams/stream-key.js';
 
 describe('parsePublish: every ingest form', () => {
   it('Wowza style rtmp://host/<app>/<stream> (SPEC ING-03)', () => {
-    expect(parsePublish('livecf', 'myStream', {})).toEqual({ ok: true, target: { key: { app: 'livecf', name: 'myStream' }, recordMode: false } });
+    expect(parsePublish('livecf', 'myStream', {})).toEqual({
+      ok: true,
+      target: { key: { app: 'livecf', name: 'myStream' }, recordMode: false },
+    });
     expect(parsePublish('live', 'talk')).toMatchObject({ ok: true, target: { key: { app: 'live', name: 'talk' } } });
   });
 

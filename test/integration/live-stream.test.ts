@@ -67,7 +67,11 @@ async function expectHlsFamily(base: string, playlistPath: string): Promise<void
   expect(segRes.body[0]).toBe(0x47); // MPEG-TS sync byte
 }
 
-async function waitForOk(url: string, timeoutMs = 30_000, ready: (body: string) => boolean = () => true): Promise<{ status: number; headers: Headers; body: Buffer }> {
+async function waitForOk(
+  url: string,
+  timeoutMs = 30_000,
+  ready: (body: string) => boolean = () => true,
+): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const res = await get(url);
@@ -149,7 +153,9 @@ describe('RTMP publish → packaging → origin and edge', () => {
   it('lists the live streams in /api/streams with every manifest URL', async () => {
     const res = await get(`${origin}/api/streams`);
     expect(res.status).toBe(200);
-    const body = JSON.parse(res.body.toString('utf8')) as { streams: Array<{ app: string; name: string; event: string | null; paths: Record<string, Record<string, string>> }> };
+    const body = JSON.parse(res.body.toString('utf8')) as {
+      streams: Array<{ app: string; name: string; event: string | null; paths: Record<string, Record<string, string>> }>;
+    };
     const byId = new Map(body.streams.map((s) => [`${s.app}/${s.name}`, s]));
     expect([...byId.keys()].sort()).toEqual(['cfx/st/cf', 'live/talk', 'livepkgr/lp']);
     expect(byId.get('livepkgr/lp')!.event).toBe('ev1');

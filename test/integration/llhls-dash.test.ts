@@ -29,7 +29,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     rtmpPort: await freePort(),
     originPort: 0,
-    edgePort: 0, edgeHttpsPort: 0,
+    edgePort: 0,
+    edgeHttpsPort: 0,
     dataDir,
     logLevel: 'silent',
     packager: { cleanupDelaySeconds: 300 },
@@ -40,7 +41,9 @@ beforeAll(async () => {
   // 25 fps, 1 s GOP, AAC 44.1 kHz: 2 s segments of 0.5 s parts.
   publisher = await startPublisher(`rtmp://127.0.0.1:${server.ports.rtmp}/live/ll`);
   // Sorenson Spark + MP3: re-encoded once, through the tee muxer, to every output including CMAF.
-  transcoded = await startPublisher(`rtmp://127.0.0.1:${server.ports.rtmp}/live/tx`, { fixture: { videoCodec: 'flv1', audioCodec: 'mp3' } });
+  transcoded = await startPublisher(`rtmp://127.0.0.1:${server.ports.rtmp}/live/tx`, {
+    fixture: { videoCodec: 'flv1', audioCodec: 'mp3' },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -77,7 +80,11 @@ function parseParts(text: string): Part[] {
   return text
     .split('\n')
     .filter((l) => l.startsWith('#EXT-X-PART:'))
-    .map((l) => ({ uri: /URI="([^"]+)"/.exec(l)![1], duration: Number(/DURATION=([\d.]+)/.exec(l)![1]), independent: l.includes('INDEPENDENT=YES') }));
+    .map((l) => ({
+      uri: /URI="([^"]+)"/.exec(l)![1],
+      duration: Number(/DURATION=([\d.]+)/.exec(l)![1]),
+      independent: l.includes('INDEPENDENT=YES'),
+    }));
 }
 
 function attr(text: string, tag: string, name: string): string | undefined {
@@ -111,7 +118,9 @@ describe('LL-HLS from the CMAF timeline (origin)', () => {
     });
     expect(master).toContain('#EXT-X-MEDIA:TYPE=AUDIO');
     expect(master).toContain('URI="chunklist_sfm4s_audio.m3u8"');
-    expect(master).toMatch(/#EXT-X-STREAM-INF:BANDWIDTH=\d+,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",RESOLUTION=320x180,AUDIO="audio"\nchunklist_sfm4s_video\.m3u8/);
+    expect(master).toMatch(
+      /#EXT-X-STREAM-INF:BANDWIDTH=\d+,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",RESOLUTION=320x180,AUDIO="audio"\nchunklist_sfm4s_video\.m3u8/,
+    );
   }, 40_000);
 
   it('media playlists carry the LL-HLS tags, every part within PART-TARGET, INDEPENDENT exactly on key frames', async () => {
@@ -119,7 +128,14 @@ describe('LL-HLS from the CMAF timeline (origin)', () => {
       const t = (await get(`${origin}${BASE}/chunklist_sfm4s_video.m3u8`)).body.toString();
       return (t.match(/#EXTINF/g)?.length ?? 0) >= 2 ? t : undefined;
     });
-    for (const tag of ['#EXT-X-PART-INF:PART-TARGET=0.500', '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.500,CAN-SKIP-UNTIL=12.0', '#EXT-X-PRELOAD-HINT:TYPE=PART', '#EXT-X-PROGRAM-DATE-TIME:', '#EXT-X-MAP:URI="init_sfm4s_video_0.mp4"', '#EXT-X-TARGETDURATION:2']) {
+    for (const tag of [
+      '#EXT-X-PART-INF:PART-TARGET=0.500',
+      '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.500,CAN-SKIP-UNTIL=12.0',
+      '#EXT-X-PRELOAD-HINT:TYPE=PART',
+      '#EXT-X-PROGRAM-DATE-TIME:',
+      '#EXT-X-MAP:URI="init_sfm4s_video_0.mp4"',
+      '#EXT-X-TARGETDURATION:2',
+    ]) {
       expect(video, tag).toContain(tag);
     }
     const pdt = Date.parse(/#EXT-X-PROGRAM-DATE-TIME:(\S+)/.exec(video)![1]);
@@ -195,7 +211,11 @@ describe('LL-HLS from the CMAF timeline (origin)', () => {
       // A part that does not start with a key frame decodes after the parts before it.
       const parts = parseParts(text);
       const from = parts.map((p) => p.independent).lastIndexOf(true);
-      for (let i = from; i < parts.length; i++) await decodes(parts.slice(from, i + 1).map((p) => p.uri), `${track}-part-${i}.mp4`);
+      for (let i = from; i < parts.length; i++)
+        await decodes(
+          parts.slice(from, i + 1).map((p) => p.uri),
+          `${track}-part-${i}.mp4`,
+        );
     }
   }, 60_000);
 
@@ -209,7 +229,7 @@ describe('LL-HLS from the CMAF timeline (origin)', () => {
 });
 
 describe('DASH from the same timeline', () => {
-  it('serves a dynamic MPD that ffmpeg\'s dash demuxer opens, with separate video and audio', async () => {
+  it("serves a dynamic MPD that ffmpeg's dash demuxer opens, with separate video and audio", async () => {
     const mpd = await get(`${origin}${BASE}/manifest_sfm4s.mpd`);
     expect(mpd.status).toBe(200);
     expect(mpd.headers.get('content-type')).toMatch(/^application\/dash\+xml/);
@@ -234,9 +254,15 @@ describe('a stream that is transcoded (not H.264/AAC)', () => {
     });
     expect(master).toMatch(/CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
     const text = (await get(`${origin}/live/tx/chunklist_sfm4s_video.m3u8`)).body.toString();
-    const seg = text.split('\n').filter((l) => l.startsWith('seg_')).at(-1)!;
+    const seg = text
+      .split('\n')
+      .filter((l) => l.startsWith('seg_'))
+      .at(-1)!;
     const file = path.join(dataDir, 'tx.mp4');
-    fs.writeFileSync(file, Buffer.concat([(await get(`${origin}/live/tx/init_sfm4s_video_0.mp4`)).body, (await get(`${origin}/live/tx/${seg}`)).body]));
+    fs.writeFileSync(
+      file,
+      Buffer.concat([(await get(`${origin}/live/tx/init_sfm4s_video_0.mp4`)).body, (await get(`${origin}/live/tx/${seg}`)).body]),
+    );
     const probe = await ffprobe(file, ['-count_frames']);
     expect(probe.streams[0]).toMatchObject({ codec_name: 'h264' });
     expect(Number((probe.streams[0] as { nb_read_frames?: string }).nb_read_frames)).toBeGreaterThan(0);
@@ -246,7 +272,10 @@ describe('a stream that is transcoded (not H.264/AAC)', () => {
 describe('through the edge', () => {
   it('parts, segments, init and playlists resolve through the edge, byte for byte', async () => {
     const text = (await get(`${origin}${BASE}/chunklist_sfm4s_video.m3u8`)).body.toString();
-    const seg = text.split('\n').filter((l) => l.startsWith('seg_')).at(-1)!;
+    const seg = text
+      .split('\n')
+      .filter((l) => l.startsWith('seg_'))
+      .at(-1)!;
     const part = parseParts(text).at(-1)!.uri;
     for (const uri of ['playlist_sfm4s.m3u8', 'init_sfm4s_video_0.mp4', seg, part]) {
       const [viaEdge, direct] = [await get(`${edge}${BASE}/${uri}`), await get(`${origin}${BASE}/${uri}`)];
@@ -259,7 +288,9 @@ describe('through the edge', () => {
 
 describe('/api/streams', () => {
   it('lists the LL-HLS and DASH URLs of every family, and they resolve', async () => {
-    const body = (await (await fetch(`${origin}/api/streams`)).json()) as { streams: Array<{ id: string; paths: Record<string, Record<string, string>> }> };
+    const body = (await (await fetch(`${origin}/api/streams`)).json()) as {
+      streams: Array<{ id: string; paths: Record<string, Record<string, string>> }>;
+    };
     const s = body.streams.find((x) => x.id === 'live/ll')!;
     expect(s.paths.wowza.llhls).toBe('/live/ll/playlist_sfm4s.m3u8');
     expect(s.paths.wowza.dash).toBe('/live/ll/manifest_sfm4s.mpd');
@@ -270,7 +301,7 @@ describe('/api/streams', () => {
 });
 
 describe('a packager restart', () => {
-  it('continues the same playlists after EXT-X-DISCONTINUITY with the new run\'s init segment', async () => {
+  it("continues the same playlists after EXT-X-DISCONTINUITY with the new run's init segment", async () => {
     const [pid] = ffmpegReadersOf(process.pid, `rtmp://127.0.0.1:${server.ports.rtmp}/live/ll`);
     expect(pid).toBeDefined();
     const before = lastPartOf((await get(`${origin}${BASE}/chunklist_sfm4s_video.m3u8`)).body.toString());
@@ -284,10 +315,12 @@ describe('a packager restart', () => {
     // Numbering continues across the restart: no part or segment name is reused.
     expect(lastPartOf(after).msn).toBeGreaterThanOrEqual(before.msn);
     expect((await get(`${origin}${BASE}/init_sfm4s_video_1.mp4`)).status).toBe(200);
-    const mpd = (await waitFor('a second period', async () => {
-      const x = (await get(`${origin}${BASE}/manifest_sfm4s.mpd`)).body.toString();
-      return x.includes('<Period id="p1"') ? x : undefined;
-    })).toString();
+    const mpd = (
+      await waitFor('a second period', async () => {
+        const x = (await get(`${origin}${BASE}/manifest_sfm4s.mpd`)).body.toString();
+        return x.includes('<Period id="p1"') ? x : undefined;
+      })
+    ).toString();
     expect(mpd).toContain('init_sfm4s_video_1.mp4');
   }, 40_000);
 });

@@ -5,53 +5,94 @@ import { ConnectionGate, gateServer } from '../../src/net/connection-gate.js';
 type Step = ['admit', string, true | 'total' | 'per-address'] | ['release', string];
 
 describe('ConnectionGate: caps in total and per address', () => {
-  const cases: { name: string; limits: { maxConnections: number; maxPerAddress: number }; steps: Step[]; open: number; from: Record<string, number> }[] = [
+  const cases: {
+    name: string;
+    limits: { maxConnections: number; maxPerAddress: number };
+    steps: Step[];
+    open: number;
+    from: Record<string, number>;
+  }[] = [
     {
       name: 'no caps admit everything',
       limits: { maxConnections: 0, maxPerAddress: 0 },
-      steps: [['admit', '1.1.1.1', true], ['admit', '1.1.1.1', true], ['admit', '2.2.2.2', true]],
+      steps: [
+        ['admit', '1.1.1.1', true],
+        ['admit', '1.1.1.1', true],
+        ['admit', '2.2.2.2', true],
+      ],
       open: 3,
       from: { '1.1.1.1': 2, '2.2.2.2': 1 },
     },
     {
       name: 'total cap',
       limits: { maxConnections: 2, maxPerAddress: 0 },
-      steps: [['admit', '1.1.1.1', true], ['admit', '2.2.2.2', true], ['admit', '3.3.3.3', 'total'], ['release', '1.1.1.1'], ['admit', '3.3.3.3', true]],
+      steps: [
+        ['admit', '1.1.1.1', true],
+        ['admit', '2.2.2.2', true],
+        ['admit', '3.3.3.3', 'total'],
+        ['release', '1.1.1.1'],
+        ['admit', '3.3.3.3', true],
+      ],
       open: 2,
       from: { '1.1.1.1': 0, '2.2.2.2': 1, '3.3.3.3': 1 },
     },
     {
       name: 'per-address cap; other addresses unaffected',
       limits: { maxConnections: 10, maxPerAddress: 2 },
-      steps: [['admit', '1.1.1.1', true], ['admit', '1.1.1.1', true], ['admit', '1.1.1.1', 'per-address'], ['admit', '2.2.2.2', true]],
+      steps: [
+        ['admit', '1.1.1.1', true],
+        ['admit', '1.1.1.1', true],
+        ['admit', '1.1.1.1', 'per-address'],
+        ['admit', '2.2.2.2', true],
+      ],
       open: 3,
       from: { '1.1.1.1': 2, '2.2.2.2': 1 },
     },
     {
       name: 'spellings of one peer share a count',
       limits: { maxConnections: 0, maxPerAddress: 2 },
-      steps: [['admit', '10.0.0.1', true], ['admit', '::ffff:10.0.0.1', true], ['admit', '10.0.0.1:5555', 'per-address'], ['admit', '2001:DB8::1', true], ['admit', '2001:db8:0::1', true], ['admit', '[2001:db8::1]:9', 'per-address']],
+      steps: [
+        ['admit', '10.0.0.1', true],
+        ['admit', '::ffff:10.0.0.1', true],
+        ['admit', '10.0.0.1:5555', 'per-address'],
+        ['admit', '2001:DB8::1', true],
+        ['admit', '2001:db8:0::1', true],
+        ['admit', '[2001:db8::1]:9', 'per-address'],
+      ],
       open: 4,
       from: { '10.0.0.1': 2, '::ffff:10.0.0.1': 2, '2001:db8::1': 2 },
     },
     {
       name: 'the total cap is checked before the per-address one',
       limits: { maxConnections: 1, maxPerAddress: 1 },
-      steps: [['admit', '1.1.1.1', true], ['admit', '1.1.1.1', 'total']],
+      steps: [
+        ['admit', '1.1.1.1', true],
+        ['admit', '1.1.1.1', 'total'],
+      ],
       open: 1,
       from: { '1.1.1.1': 1 },
     },
     {
       name: 'a refused admit counts nothing; a release without an admit changes nothing',
       limits: { maxConnections: 1, maxPerAddress: 0 },
-      steps: [['admit', '1.1.1.1', true], ['admit', '2.2.2.2', 'total'], ['release', '2.2.2.2'], ['release', '3.3.3.3']],
+      steps: [
+        ['admit', '1.1.1.1', true],
+        ['admit', '2.2.2.2', 'total'],
+        ['release', '2.2.2.2'],
+        ['release', '3.3.3.3'],
+      ],
       open: 1,
       from: { '1.1.1.1': 1, '2.2.2.2': 0 },
     },
     {
       name: 'release frees the per-address slot',
       limits: { maxConnections: 0, maxPerAddress: 1 },
-      steps: [['admit', '::1', true], ['admit', '::1', 'per-address'], ['release', '[::1]:4'], ['admit', '::1', true]],
+      steps: [
+        ['admit', '::1', true],
+        ['admit', '::1', 'per-address'],
+        ['release', '[::1]:4'],
+        ['admit', '::1', true],
+      ],
       open: 1,
       from: { '::1': 1 },
     },
@@ -77,7 +118,11 @@ describe('ConnectionGate: caps in total and per address', () => {
     for (const [addr, n] of Object.entries(from)) expect(gate.openFrom(addr)).toBe(n);
   });
 
-  it.each([{ maxConnections: -1, maxPerAddress: 0 }, { maxConnections: 1.5, maxPerAddress: 0 }, { maxConnections: 0, maxPerAddress: Number.NaN }])('rejects bad limits %j', (limits) => {
+  it.each([
+    { maxConnections: -1, maxPerAddress: 0 },
+    { maxConnections: 1.5, maxPerAddress: 0 },
+    { maxConnections: 0, maxPerAddress: Number.NaN },
+  ])('rejects bad limits %j', (limits) => {
     expect(() => new ConnectionGate(limits)).toThrow(/whole number/);
   });
 });

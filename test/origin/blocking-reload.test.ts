@@ -9,11 +9,17 @@ describe('LL-HLS query parameters', () => {
   it.each([
     [{}, { ok: true, value: { msn: undefined, part: undefined, skip: false } }],
     [{ msn: '12' }, { ok: true, value: { msn: 12, part: undefined, skip: false } }],
-    [{ msn: '12', part: '3', skip: 'YES' }, { ok: true, value: { msn: 12, part: 3, skip: true } }],
+    [
+      { msn: '12', part: '3', skip: 'YES' },
+      { ok: true, value: { msn: 12, part: 3, skip: true } },
+    ],
     [{ part: '3' }, { ok: false, reason: '_HLS_part without _HLS_msn' }],
     [{ msn: '-1' }, { ok: false, reason: '_HLS_msn must be a decimal integer' }],
     [{ msn: '1e3' }, { ok: false, reason: '_HLS_msn must be a decimal integer' }],
-    [{ msn: '1', part: 'x' }, { ok: false, reason: '_HLS_part must be a decimal integer' }],
+    [
+      { msn: '1', part: 'x' },
+      { ok: false, reason: '_HLS_part must be a decimal integer' },
+    ],
     [{ msn: '9999999999999999' }, { ok: false, reason: '_HLS_msn must be a decimal integer' }],
     [{ skip: 'NO' }, { ok: false, reason: '_HLS_skip must be YES' }],
   ])('%o → %o', (raw, expected) => {

@@ -19,11 +19,40 @@ let frags: Buffer[];
 
 beforeAll(() => {
   // 30 fps, 1 s GOP, 6 s: fragments of 0.467/0.467/0.067 s.
-  const r = spawnSync(process.env.FFMPEG_PATH || 'ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=30', '-t', '6',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-    '-f', 'mp4', '-movflags', 'cmaf+empty_moov+default_base_moof+frag_keyframe', '-frag_duration', String(cmafFragmentMicros(0.5)), 'pipe:1',
-  ], { maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(
+    process.env.FFMPEG_PATH || 'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x90:rate=30',
+      '-t',
+      '6',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      '30',
+      '-keyint_min',
+      '30',
+      '-sc_threshold',
+      '0',
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'mp4',
+      '-movflags',
+      'cmaf+empty_moov+default_base_moof+frag_keyframe',
+      '-frag_duration',
+      String(cmafFragmentMicros(0.5)),
+      'pipe:1',
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
   if (r.status !== 0) throw new Error(r.stderr.toString());
   const events = new Fmp4Splitter().push(r.stdout);
   init = events.flatMap((e) => (e.type === 'init' ? [e.bytes] : []))[0]!;
@@ -74,7 +103,10 @@ async function startOrigin(overrides: Record<string, unknown> = {}): Promise<Ori
 
 function settled<T>(p: Promise<T>): () => boolean {
   let done = false;
-  void p.then(() => (done = true), () => (done = true));
+  void p.then(
+    () => (done = true),
+    () => (done = true),
+  );
   return () => done;
 }
 
@@ -201,7 +233,12 @@ describe('CMAF routes on a timeline fed by the test', () => {
     const o = await startOrigin();
     o.feed(1);
     const next = o.stream.track('video')!.nextPartSeq;
-    for (const uri of [`part_sfm4s_video_${next + 1}.m4s`, `part_sfm4s_audio_${next}.m4s`, 'seg_sfm4s_video_1.m4s', 'init_sfm4s_video_7.mp4']) {
+    for (const uri of [
+      `part_sfm4s_video_${next + 1}.m4s`,
+      `part_sfm4s_audio_${next}.m4s`,
+      'seg_sfm4s_video_1.m4s',
+      'init_sfm4s_video_7.mp4',
+    ]) {
       const r = await fetch(`${o.base}/${uri}`);
       expect(r.status, uri).toBe(404);
       expect(r.headers.get('cache-control'), uri).toBe('max-age=1');

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { dashManifest, type MpdSource } from '../../src/origin/dash-mpd.js';
 import { AUDIO_INIT, feed, pattern, VIDEO_INIT, type Feed } from '../timeline/fixture.js';
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['Period', 'AdaptationSet', 'S'].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  isArray: (name) => ['Period', 'AdaptationSet', 'S'].includes(name),
+});
 
 /** The fixtures' tracks as a stream (what StreamTimeline.input builds from ffmpeg). */
 function streamOf(...feeds: Feed[]): MpdSource {
@@ -36,7 +40,14 @@ describe('DASH manifest', () => {
     expect(video.contentType).toBe('video');
     expect(audio.contentType).toBe('audio');
     const tpl = video.SegmentTemplate;
-    expect(tpl).toMatchObject({ timescale: '90000', startNumber: '0', media: 'seg_sfm4s_video_$Number$.m4s', initialization: 'init_sfm4s_video_0.mp4', availabilityTimeOffset: '1.500', availabilityTimeComplete: 'false' });
+    expect(tpl).toMatchObject({
+      timescale: '90000',
+      startNumber: '0',
+      media: 'seg_sfm4s_video_$Number$.m4s',
+      initialization: 'init_sfm4s_video_0.mp4',
+      availabilityTimeOffset: '1.500',
+      availabilityTimeComplete: 'false',
+    });
     // Only complete segments: two of 2 s.
     expect(tpl.SegmentTimeline.S).toEqual([{ t: '0', d: '180000' }, { d: '180000' }]);
     expect(video.Representation).toMatchObject({ id: 'video', codecs: 'avc1.4d401f', width: '1280', height: '720' });

@@ -23,7 +23,11 @@ describe('media playlist', () => {
 
   it('lists complete segments with EXTINF and PDT, the open one as parts only, and a preload hint', () => {
     expect(lines(text, '#EXTINF')).toEqual(['#EXTINF:2.00000,', '#EXTINF:2.00000,', '#EXTINF:2.00000,']);
-    expect(text.split('\n').filter((l) => l.startsWith('seg_'))).toEqual(['seg_sfm4s_video_0.m4s', 'seg_sfm4s_video_1.m4s', 'seg_sfm4s_video_2.m4s']);
+    expect(text.split('\n').filter((l) => l.startsWith('seg_'))).toEqual([
+      'seg_sfm4s_video_0.m4s',
+      'seg_sfm4s_video_1.m4s',
+      'seg_sfm4s_video_2.m4s',
+    ]);
     expect(lines(text, '#EXT-X-PROGRAM-DATE-TIME')).toEqual([
       '#EXT-X-PROGRAM-DATE-TIME:2026-12-01T10:00:00.000Z',
       '#EXT-X-PROGRAM-DATE-TIME:2026-12-01T10:00:02.000Z',
@@ -117,8 +121,12 @@ describe('master playlist', () => {
 
   it('one video variant with the audio as an EXT-X-MEDIA rendition', () => {
     const text = masterPlaylist(tracks(VIDEO_INIT, AUDIO_INIT));
-    expect(text).toContain('#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="chunklist_sfm4s_audio.m3u8"\n');
-    expect(text).toMatch(/#EXT-X-STREAM-INF:BANDWIDTH=\d+,CODECS="avc1\.4d401f,mp4a\.40\.2",RESOLUTION=1280x720,AUDIO="audio"\nchunklist_sfm4s_video\.m3u8\n/);
+    expect(text).toContain(
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="chunklist_sfm4s_audio.m3u8"\n',
+    );
+    expect(text).toMatch(
+      /#EXT-X-STREAM-INF:BANDWIDTH=\d+,CODECS="avc1\.4d401f,mp4a\.40\.2",RESOLUTION=1280x720,AUDIO="audio"\nchunklist_sfm4s_video\.m3u8\n/,
+    );
   });
 
   it('an audio-only stream is a single audio variant', () => {

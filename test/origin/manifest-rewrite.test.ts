@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { rewriteF4mManifest, rewriteHlsPlaylist, rewriteSmoothManifest, smoothIndexesWithoutStart } from '../../src/origin/manifest-rewrite.js';
+import {
+  rewriteF4mManifest,
+  rewriteHlsPlaylist,
+  rewriteSmoothManifest,
+  smoothIndexesWithoutStart,
+} from '../../src/origin/manifest-rewrite.js';
 import { highestListedSegment, isSegmentReady } from '../../src/origin/hls-readiness.js';
 import { hlsSegmentNumber } from '../../src/timeline/output-layout.js';
 
@@ -96,7 +101,9 @@ describe('Smooth manifest', () => {
       { type: 'video', bitrate: '300000' },
       { type: 'audio', bitrate: '64000' },
     ]);
-    const out = rewriteSmoothManifest(FINAL_ISM, (type, bitrate) => (type === 'video' && bitrate === '300000' ? 213333 : type === 'audio' ? 0 : undefined));
+    const out = rewriteSmoothManifest(FINAL_ISM, (type, bitrate) =>
+      type === 'video' && bitrate === '300000' ? 213333 : type === 'audio' ? 0 : undefined,
+    );
     expect(out).toContain('<c t="213333" n="0" d="10000000" />\n<c n="1" d="10000000" />');
     expect(out).toContain('<c t="0" n="0" d="10239999" />\n<c n="1" d="10026667" />');
     expect(out.replace(' t="213333"', '').replace(' t="0"', '')).toBe(FINAL_ISM);

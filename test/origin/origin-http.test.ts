@@ -15,7 +15,8 @@ import { rawRequest } from './raw-http.js';
 
 const SECRET = 'TOP-SECRET-7f3a9c';
 const demo = { app: 'live', name: 'demo' };
-const PLAYLIST = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1\n#EXTINF:2.0,\nseg_00001.ts\n#EXTINF:2.0,\nseg_00002.ts\n';
+const PLAYLIST =
+  '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1\n#EXTINF:2.0,\nseg_00001.ts\n#EXTINF:2.0,\nseg_00002.ts\n';
 
 let root: string;
 let origin: OriginHandle;
@@ -31,7 +32,10 @@ beforeAll(async () => {
   const hds = formatDir(dataDir, demo, 'hds');
   await fs.mkdir(hls, { recursive: true });
   await fs.mkdir(hds, { recursive: true });
-  await fs.writeFile(path.join(streamDir(dataDir, demo), STREAM_INFO_FILE), JSON.stringify({ app: 'live', name: 'demo', startedAt: new Date().toISOString() }));
+  await fs.writeFile(
+    path.join(streamDir(dataDir, demo), STREAM_INFO_FILE),
+    JSON.stringify({ app: 'live', name: 'demo', startedAt: new Date().toISOString() }),
+  );
   await fs.writeFile(path.join(hls, HLS_FILES.playlist), PLAYLIST);
   await fs.writeFile(path.join(hls, HLS_FILES.segment(1)), Buffer.alloc(1880, 0x47));
   // On disk but not yet in the playlist: still being written as far as the origin can tell.
@@ -198,7 +202,10 @@ describe('API, health and player', () => {
 
   it('serves the demo player and hls.js with a short max-age', async () => {
     const playerDir = path.resolve('player');
-    const hasPlayer = await fs.stat(path.join(playerDir, 'index.html')).then(() => true, () => false);
+    const hasPlayer = await fs.stat(path.join(playerDir, 'index.html')).then(
+      () => true,
+      () => false,
+    );
     for (const p of ['/', '/index.html']) {
       const res = await fetch(base + p);
       expect(res.status).toBe(200);

@@ -64,7 +64,10 @@ async function expectServed(url: string, type: string, cacheControl: string): Pr
 }
 
 function m3u8Uris(text: string): string[] {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
 /** Fetches an HLS playlist and every segment it lists, resolved against the playlist URL. */
@@ -112,7 +115,10 @@ async function checkSmooth(manifestPath: string, live = true): Promise<string[]>
   for (const si of text.matchAll(/<StreamIndex\b([^>]*)>([\s\S]*?)<\/StreamIndex>/g)) {
     const template = /Url="([^"]+)"/.exec(si[1])![1];
     const bitrate = /<QualityLevel\b[^>]*Bitrate="(\d+)"/.exec(si[2])![1];
-    const chunks = [...si[2].matchAll(/<c\b([^>]*)>/g)].map((m) => ({ t: /\bt="(\d+)"/.exec(m[1])?.[1], d: Number(/\bd="(\d+)"/.exec(m[1])![1]) }));
+    const chunks = [...si[2].matchAll(/<c\b([^>]*)>/g)].map((m) => ({
+      t: /\bt="(\d+)"/.exec(m[1])?.[1],
+      d: Number(/\bd="(\d+)"/.exec(m[1])![1]),
+    }));
     expect(chunks.length).toBeGreaterThanOrEqual(1);
     expect(chunks[0].t, 'first chunk has a start time').toBeDefined();
     let next = 0;
@@ -218,7 +224,11 @@ describe('while the stream is live', () => {
   });
 
   it('livepkgr URLs need the event the stream was published with', async () => {
-    for (const p of ['/hls-live/livepkgr/_definst_/other/alpha.m3u8', '/hds-live/livepkgr/_definst_/other/alpha.f4m', '/hls-live/live/_definst_/ev1/talk.m3u8']) {
+    for (const p of [
+      '/hls-live/livepkgr/_definst_/other/alpha.m3u8',
+      '/hds-live/livepkgr/_definst_/other/alpha.f4m',
+      '/hls-live/live/_definst_/ev1/talk.m3u8',
+    ]) {
       const res = await get(p);
       expect(res.status, p).toBe(404);
       expect(res.headers.get('cache-control')).toBe('max-age=1');
@@ -292,14 +302,18 @@ describe('after the packager stops (q on stdin)', () => {
   it('ffmpeg exits cleanly and HLS ends with #EXT-X-ENDLIST in every family', async () => {
     const code = await packager.stop(5000);
     expect(code, packager.stderr()).toBe(0);
-    for (const p of ['/live/talk/playlist.m3u8', '/talk.isml/manifest(format=m3u8-aapl).m3u8', '/hls-live/livepkgr/_definst_/ev1/alpha.m3u8']) {
+    for (const p of [
+      '/live/talk/playlist.m3u8',
+      '/talk.isml/manifest(format=m3u8-aapl).m3u8',
+      '/hls-live/livepkgr/_definst_/ev1/alpha.m3u8',
+    ]) {
       const text = await (await get(p)).text();
       expect(text.trimEnd().endsWith('#EXT-X-ENDLIST'), p).toBe(true);
     }
     // Served from disk: the registry forgetting the stream does not stop the files being served.
     registry.remove(TALK.key);
     await checkHls('/live/talk/playlist.m3u8');
-    expect((await (await get('/live/talk/manifest.f4m')).text())).toContain('<streamType>recorded</streamType>');
+    expect(await (await get('/live/talk/manifest.f4m')).text()).toContain('<streamType>recorded</streamType>');
   });
 
   it('the final Smooth manifest gets its real start time, so every fragment it names resolves', async () => {
@@ -325,7 +339,9 @@ describe('after the packager stops (q on stdin)', () => {
       ['/hds-live/livepkgr/_definst_/ev1/beta/stream0Seg1-Frag1', TYPES.f4f, 'max-age=60'],
     ];
     const level = (await fs.readdir(formatDir(dataDir, TALK.key, 'mss'))).find((d) => d === SMOOTH_FILES.level(300000))!;
-    const frag = (await fs.readdir(path.join(formatDir(dataDir, TALK.key, 'mss'), level))).find((f) => parseSmoothFragment(f)?.type === 'video')!;
+    const frag = (await fs.readdir(path.join(formatDir(dataDir, TALK.key, 'mss'), level))).find(
+      (f) => parseSmoothFragment(f)?.type === 'video',
+    )!;
     table.push([`/live/talk/${level}/${frag}`, TYPES.ismc, 'max-age=60']);
     for (const [p, type, cc] of table) await expectServed(p, type, cc);
   });
@@ -393,23 +409,39 @@ describe('after the packager stops (q on stdin)', () => {
     expect(headManifest.headers.get('accept-ranges')).toBe('bytes');
   });
 
-  it.skipIf(!hasYtDlp)('yt-dlp downloads the HLS (Wowza and livepkgr), the HDS and the Smooth stream through the origin', async () => {
-    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'sf-ytdlp-'));
-    try {
-      for (const [name, p] of [
-        ['wowza-hls', '/live/talk/playlist.m3u8'],
-        ['pkgr-hls', '/hls-live/livepkgr/_definst_/ev1/beta.m3u8'],
-        ['wowza-hds', '/cfx/st/cam/manifest.f4m'],
-        ['iis-smooth', '/talk.isml/manifest'],
-      ] as const) {
-        await run('yt-dlp', ['--no-cache-dir', '--no-part', '--no-progress', '--quiet', '-o', path.join(out, `${name}.%(ext)s`), base + p], { timeout: 60_000 });
-        const files = (await fs.readdir(out)).filter((f) => f.startsWith(`${name}.`));
-        expect(files.length, name).toBe(1);
-        const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', path.join(out, files[0])]);
-        expect(probe.stdout.split('\n').filter(Boolean).sort(), name).toEqual(['aac', 'h264']);
+  it.skipIf(!hasYtDlp)(
+    'yt-dlp downloads the HLS (Wowza and livepkgr), the HDS and the Smooth stream through the origin',
+    async () => {
+      const out = await fs.mkdtemp(path.join(os.tmpdir(), 'sf-ytdlp-'));
+      try {
+        for (const [name, p] of [
+          ['wowza-hls', '/live/talk/playlist.m3u8'],
+          ['pkgr-hls', '/hls-live/livepkgr/_definst_/ev1/beta.m3u8'],
+          ['wowza-hds', '/cfx/st/cam/manifest.f4m'],
+          ['iis-smooth', '/talk.isml/manifest'],
+        ] as const) {
+          await run(
+            'yt-dlp',
+            ['--no-cache-dir', '--no-part', '--no-progress', '--quiet', '-o', path.join(out, `${name}.%(ext)s`), base + p],
+            { timeout: 60_000 },
+          );
+          const files = (await fs.readdir(out)).filter((f) => f.startsWith(`${name}.`));
+          expect(files.length, name).toBe(1);
+          const probe = await run('ffprobe', [
+            '-v',
+            'error',
+            '-show_entries',
+            'stream=codec_name',
+            '-of',
+            'csv=p=0',
+            path.join(out, files[0]),
+          ]);
+          expect(probe.stdout.split('\n').filter(Boolean).sort(), name).toEqual(['aac', 'h264']);
+        }
+      } finally {
+        await fs.rm(out, { recursive: true, force: true });
       }
-    } finally {
-      await fs.rm(out, { recursive: true, force: true });
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

@@ -30,7 +30,12 @@ export async function startPackagerOutput(dataDir: string, streams: FixtureStrea
     const hds = formatDir(dataDir, s.key, 'hds');
     const mss = formatDir(dataDir, s.key, 'mss');
     await Promise.all([hls, hds, mss].map((d) => fs.mkdir(d, { recursive: true })));
-    const info: StreamInfoFile = { app: s.key.app, name: s.key.name, startedAt: new Date().toISOString(), ...(s.event ? { event: s.event } : {}) };
+    const info: StreamInfoFile = {
+      app: s.key.app,
+      name: s.key.name,
+      startedAt: new Date().toISOString(),
+      ...(s.event ? { event: s.event } : {}),
+    };
     await fs.writeFile(path.join(streamDir(dataDir, s.key), STREAM_INFO_FILE), JSON.stringify(info));
     // tee slave options are `:`-separated; the paths here contain no `:`, `|`, `[` or `]`.
     const us = FRAGMENT_SECONDS * 1_000_000;
@@ -42,17 +47,56 @@ export async function startPackagerOutput(dataDir: string, streams: FixtureStrea
   }
   const fps = 25;
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-nostats',
-    '-re', '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=${fps}`,
-    '-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000',
-    '-t', String(seconds),
-    '-map', '0:v', '-map', '1:a',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
-    '-b:v', '300k', '-g', String(fps), '-keyint_min', String(fps), '-sc_threshold', '0',
-    '-c:a', 'aac', '-b:a', '64k', '-ac', '2',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostats',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=320x180:rate=${fps}`,
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=1000:sample_rate=48000',
+    '-t',
+    String(seconds),
+    '-map',
+    '0:v',
+    '-map',
+    '1:a',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-profile:v',
+    'baseline',
+    '-pix_fmt',
+    'yuv420p',
+    '-b:v',
+    '300k',
+    '-g',
+    String(fps),
+    '-keyint_min',
+    String(fps),
+    '-sc_threshold',
+    '0',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '64k',
+    '-ac',
+    '2',
     // tee needs global headers so the Smooth/HDS muxers get codec private data.
-    '-flags', '+global_header',
-    '-f', 'tee', slaves.join('|'),
+    '-flags',
+    '+global_header',
+    '-f',
+    'tee',
+    slaves.join('|'),
   ];
   const child = spawn(process.env.FFMPEG_PATH ?? 'ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
   let err = '';

@@ -32,6 +32,12 @@ export function rawRequest(port: number, target: string, method = 'GET', extraHe
     const extra = Object.entries(extraHeaders)
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join('');
-    socket.write(Buffer.concat([Buffer.from(`${method} `, 'latin1'), Buffer.from(target, 'latin1'), Buffer.from(` HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}Connection: close\r\n\r\n`, 'latin1')]));
+    socket.write(
+      Buffer.concat([
+        Buffer.from(`${method} `, 'latin1'),
+        Buffer.from(target, 'latin1'),
+        Buffer.from(` HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}Connection: close\r\n\r\n`, 'latin1'),
+      ]),
+    );
   });
 }

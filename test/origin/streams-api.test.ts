@@ -15,12 +15,23 @@ function stream(app: string, name: string, extra: Partial<LiveStream> = {}): Liv
 }
 
 describe('/api/streams body', () => {
-  const base = apiBase({ hostHeader: 'example.test:8080', protocol: 'http', fallbackHost: '127.0.0.1', fallbackPort: 8080, rtmpPort: 1935 });
+  const base = apiBase({
+    hostHeader: 'example.test:8080',
+    protocol: 'http',
+    fallbackHost: '127.0.0.1',
+    fallbackPort: 8080,
+    rtmpPort: 1935,
+  });
 
   it('lists every family with absolute URLs and root-relative paths', () => {
     const body = describeStreams(
       [
-        stream('livepkgr', 'livestream', { event: 'liveevent', video: { codec: 'h264', width: 1280, height: 720 }, audio: { codec: 'aac' }, bitrateKbps: 2100 }),
+        stream('livepkgr', 'livestream', {
+          event: 'liveevent',
+          video: { codec: 'h264', width: 1280, height: 720 },
+          audio: { codec: 'aac' },
+          bitrateKbps: 2100,
+        }),
         stream('cfx/st', 'cam'),
       ],
       base,
@@ -54,7 +65,9 @@ describe('/api/streams body', () => {
   });
 
   it('prefers publicBaseUrl and never reflects a hostile Host header', () => {
-    expect(apiBase({ publicBaseUrl: 'https://d123.cloudfront.net/', protocol: 'http', fallbackHost: 'h', fallbackPort: 1, rtmpPort: 1935 })).toEqual({
+    expect(
+      apiBase({ publicBaseUrl: 'https://d123.cloudfront.net/', protocol: 'http', fallbackHost: 'h', fallbackPort: 1, rtmpPort: 1935 }),
+    ).toEqual({
       baseUrl: 'https://d123.cloudfront.net',
       rtmpHost: 'd123.cloudfront.net',
       rtmpPort: 1935,

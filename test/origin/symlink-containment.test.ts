@@ -48,7 +48,8 @@ const FILES: Record<string, (marker: string) => string> = {
   [formatRelative('hls', HLS_FILES.segment(0))]: (m) => `segment ${m}`,
   [formatRelative('hds', HDS_FILES.manifest)]: (m) => `<manifest xmlns="http://ns.adobe.com/f4m/1.0"><id>${m}</id></manifest>`,
   [formatRelative('hds', HDS_FILES.fragment('stream0', 1))]: (m) => `fragment ${m}`,
-  [formatRelative('mss', SMOOTH_FILES.manifest)]: (m) => `<SmoothStreamingMedia MajorVersion="2" MinorVersion="0" Duration="0"><!-- ${m} --></SmoothStreamingMedia>`,
+  [formatRelative('mss', SMOOTH_FILES.manifest)]: (m) =>
+    `<SmoothStreamingMedia MajorVersion="2" MinorVersion="0" Duration="0"><!-- ${m} --></SmoothStreamingMedia>`,
 };
 
 /** Every URL the origin serves for one stream, by family and kind. */
@@ -66,7 +67,14 @@ let outside: string;
 const servers: Array<{ close(): Promise<void> }> = [];
 
 async function startPair(dataDir: string): Promise<{ origin: OriginHandle; edge: EdgeInternals }> {
-  const config = defaultConfig({ host: '127.0.0.1', originPort: 0, edgePort: 0, edgeHttpsPort: 0, dataDir, edge: { logs: { enabled: false } } });
+  const config = defaultConfig({
+    host: '127.0.0.1',
+    originPort: 0,
+    edgePort: 0,
+    edgeHttpsPort: 0,
+    dataDir,
+    edge: { logs: { enabled: false } },
+  });
   const origin = await startOrigin({ config, registry: new LiveRegistry(), log: silentLogger() });
   servers.push(origin);
   const edge = await startEdge({ config, log: silentLogger(), originUrl: `http://127.0.0.1:${origin.port}` });

@@ -39,7 +39,12 @@ describe('Wowza family (SPEC ING-03)', () => {
     ],
     [
       '/livecf/myStream/QualityLevels(128000)/Fragments(audio=460000)',
-      { family: 'wowza', key: { app: 'livecf', name: 'myStream' }, kind: 'smooth-fragment', name: 'QualityLevels(128000)/Fragments(audio=460000)' },
+      {
+        family: 'wowza',
+        key: { app: 'livecf', name: 'myStream' },
+        kind: 'smooth-fragment',
+        name: 'QualityLevels(128000)/Fragments(audio=460000)',
+      },
     ],
     ['/cfx/st/cam/playlist.m3u8', { family: 'wowza', key: cfx, kind: 'hls-playlist' }],
     ['/cfx/st/cam/seg_00007.ts', { family: 'wowza', key: cfx, kind: 'hls-segment', name: 'seg_00007.ts' }],
@@ -49,7 +54,10 @@ describe('Wowza family (SPEC ING-03)', () => {
     ],
     // An ordinary app `cfx` with a stream `st` still works where the two-level reading fails.
     ['/cfx/st/playlist.m3u8', { family: 'wowza', key: { app: 'cfx', name: 'st' }, kind: 'hls-playlist' }],
-    ['/cfx/st/QualityLevels(1)/Fragments(video=0)', { family: 'wowza', key: { app: 'cfx', name: 'st' }, kind: 'smooth-fragment', name: 'QualityLevels(1)/Fragments(video=0)' }],
+    [
+      '/cfx/st/QualityLevels(1)/Fragments(video=0)',
+      { family: 'wowza', key: { app: 'cfx', name: 'st' }, kind: 'smooth-fragment', name: 'QualityLevels(1)/Fragments(video=0)' },
+    ],
     // Encoded parentheses and `=` decode to the same route (SPEC ING-02).
     [
       '/live/talk/QualityLevels%282000000%29/Fragments%28video%3D670000%29',
@@ -121,10 +129,12 @@ describe('IIS family (SPEC ING-02)', () => {
     expect(route(path)).toEqual(expected);
   });
 
-  it.each(['/talk.isml/manifest.f4m', '/talk.isml/stream0Seg1-Frag1', '/a/b/talk.isml/manifest', '/talk.isml/manifest(format=mpd-time-csf)'])(
-    'refuses %s',
-    (path) => expect(status(path)).toBe(404),
-  );
+  it.each([
+    '/talk.isml/manifest.f4m',
+    '/talk.isml/stream0Seg1-Frag1',
+    '/a/b/talk.isml/manifest',
+    '/talk.isml/manifest(format=mpd-time-csf)',
+  ])('refuses %s', (path) => expect(status(path)).toBe(404));
 });
 
 describe('bad names and traversal vectors', () => {
@@ -200,7 +210,13 @@ describe('both directions', () => {
       for (const family of ['wowza', 'iis', 'livepkgr'] as const) {
         if (family === 'livepkgr' && !s.event) continue;
         for (const kind of FAMILY_KINDS[family]) {
-          const r: MediaRoute = { family, key: s.key, kind, ...(media[kind] ? { name: media[kind] } : {}), ...(family === 'livepkgr' ? { event: s.event } : {}) };
+          const r: MediaRoute = {
+            family,
+            key: s.key,
+            kind,
+            ...(media[kind] ? { name: media[kind] } : {}),
+            ...(family === 'livepkgr' ? { event: s.event } : {}),
+          };
           const path = mediaPath(r);
           expect(route(path), path).toEqual(r);
           n++;

@@ -61,7 +61,13 @@ describe('packagingInvocation', () => {
     expect(opt(hls, '-hls_time')).toBe('2');
     expect(opt(hls, '-hls_list_size')).toBe('6');
     expect(opt(hls, '-hls_delete_threshold')).toBe('3');
-    expect(opt(hls, '-hls_flags')!.split('+').sort()).toEqual(['delete_segments', 'independent_segments', 'omit_endlist', 'program_date_time', 'temp_file']);
+    expect(opt(hls, '-hls_flags')!.split('+').sort()).toEqual([
+      'delete_segments',
+      'independent_segments',
+      'omit_endlist',
+      'program_date_time',
+      'temp_file',
+    ]);
   });
 
   it('HLS continuation appends to the playlist (discontinuity, continuous media sequence)', () => {
@@ -180,7 +186,12 @@ describe('the CMAF output (LL-HLS and DASH)', () => {
   });
 
   it('when re-encoding: the fMP4 tracks are tee slaves selecting one stream each (one encode)', () => {
-    const inv = packagingInvocation({ ...plan, transcodeVideo: true, transcodeAudio: true, cmaf: { partSeconds: 0.5, tracks: ['video', 'audio'] } });
+    const inv = packagingInvocation({
+      ...plan,
+      transcodeVideo: true,
+      transcodeAudio: true,
+      cmaf: { partSeconds: 0.5, tracks: ['video', 'audio'] },
+    });
     expect(inv.outputs).toHaveLength(1);
     const slaves = inv.outputs[0]!.target.split('|');
     expect(slaves.slice(3)).toEqual([

@@ -31,7 +31,9 @@ describe('startPackager ffmpeg check', () => {
 
   it('fails clearly when a muxer is missing', async () => {
     const fake = path.join(dir, 'fake-ffmpeg');
-    fs.writeFileSync(fake, '#!/bin/sh\nif [ "$2" = "-version" ]; then echo "ffmpeg version 0.0-fake"; else printf " E hls  HLS\\n"; fi\n', { mode: 0o755 });
+    fs.writeFileSync(fake, '#!/bin/sh\nif [ "$2" = "-version" ]; then echo "ffmpeg version 0.0-fake"; else printf " E hls  HLS\\n"; fi\n', {
+      mode: 0o755,
+    });
     await expect(start(fake)).rejects.toThrow('ffmpeg at "' + fake + '" (version 0.0-fake) lacks the muxer(s) hds, smoothstreaming, mp4');
   });
 });

@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe, syntheticFlv } from '../helpers/media.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import type { StreamKey } from '../../src/streams/stream-key.js';
-import { HDS_FILES, HLS_FILES, isSmoothLevelName, parseSmoothFragment, SMOOTH_FILES, STREAM_INFO_FILE } from '../../src/timeline/output-layout.js';
+import {
+  HDS_FILES,
+  HLS_FILES,
+  isSmoothLevelName,
+  parseSmoothFragment,
+  SMOOTH_FILES,
+  STREAM_INFO_FILE,
+} from '../../src/timeline/output-layout.js';
 import { packagerPids, playlistWithSegments, readText, segmentNames, startStack, waitFor, type Stack } from './stack.js';
 
 let stack: Stack;
@@ -15,8 +22,18 @@ const publishers: Publisher[] = [];
 const FORMS: Array<{ label: string; path: string; key: StreamKey; event?: string }> = [
   { label: 'Wowza live/<stream> (ING-03)', path: 'live/talk', key: { app: 'live', name: 'talk' } },
   { label: 'Wowza livecf/<stream> (ING-03)', path: 'livecf/myStream', key: { app: 'livecf', name: 'myStream' } },
-  { label: 'livepkgr ?adbe-live-event (ING-01)', path: 'livepkgr/livestream?adbe-live-event=liveevent', key: { app: 'livepkgr', name: 'livestream' }, event: 'liveevent' },
-  { label: 'livepkgr record mode (ING-01)', path: 'livepkgr/rec?adbe-live-event=ev2&adbe-record-mode=record', key: { app: 'livepkgr', name: 'rec' }, event: 'ev2' },
+  {
+    label: 'livepkgr ?adbe-live-event (ING-01)',
+    path: 'livepkgr/livestream?adbe-live-event=liveevent',
+    key: { app: 'livepkgr', name: 'livestream' },
+    event: 'liveevent',
+  },
+  {
+    label: 'livepkgr record mode (ING-01)',
+    path: 'livepkgr/rec?adbe-live-event=ev2&adbe-record-mode=record',
+    key: { app: 'livepkgr', name: 'rec' },
+    event: 'ev2',
+  },
   { label: 'CloudFront cfx/st/<stream> (RTMP-10)', path: 'cfx/st/cfstream', key: { app: 'cfx/st', name: 'cfstream' } },
 ];
 
@@ -84,7 +101,9 @@ describe.each(FORMS)('$label', (form) => {
     expect(manifest).toContain('FourCC="AACL"');
     const levels = fs.readdirSync(mssDir).filter(isSmoothLevelName);
     expect(levels.length).toBe(2);
-    const video = levels.map((l) => path.join(mssDir, l)).find((d) => fs.readdirSync(d).some((f) => parseSmoothFragment(f)?.type === 'video'))!;
+    const video = levels
+      .map((l) => path.join(mssDir, l))
+      .find((d) => fs.readdirSync(d).some((f) => parseSmoothFragment(f)?.type === 'video'))!;
     const frag = fs.readdirSync(video).find((f) => parseSmoothFragment(f)?.type === 'video')!;
     const bytes = fs.readFileSync(path.join(video, frag));
     expect(bytes.subarray(4, 8).toString('latin1')).toBe('moof');

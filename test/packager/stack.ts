@@ -47,7 +47,12 @@ export async function startStack(overrides: Record<string, unknown> = {}, withPa
   };
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -67,10 +72,14 @@ export function readText(file: string): string | null {
 
 /** Playlist text once it lists at least `n` segments. */
 export function playlistWithSegments(hlsDir: string, n = 1): Promise<string> {
-  return waitFor(`${n} segment(s) in ${path.join(hlsDir, HLS_FILES.playlist)}`, () => {
-    const t = readText(path.join(hlsDir, HLS_FILES.playlist));
-    return t !== null && (t.match(/#EXTINF/g)?.length ?? 0) >= n ? t : null;
-  }, 20_000);
+  return waitFor(
+    `${n} segment(s) in ${path.join(hlsDir, HLS_FILES.playlist)}`,
+    () => {
+      const t = readText(path.join(hlsDir, HLS_FILES.playlist));
+      return t !== null && (t.match(/#EXTINF/g)?.length ?? 0) >= n ? t : null;
+    },
+    20_000,
+  );
 }
 
 export function mediaSequence(playlist: string): number {

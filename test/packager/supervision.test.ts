@@ -8,7 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe, syntheticFlv } from '../helpers/media.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { HDS_FILES, HLS_FILES, SMOOTH_FILES, STREAM_INFO_FILE } from '../../src/timeline/output-layout.js';
-import { mediaSequence, packagerPids, playlistWithSegments, procInfo, readText, segmentNames, startStack, waitFor, type Stack } from './stack.js';
+import {
+  mediaSequence,
+  packagerPids,
+  playlistWithSegments,
+  procInfo,
+  readText,
+  segmentNames,
+  startStack,
+  waitFor,
+  type Stack,
+} from './stack.js';
 
 const CLEANUP_S = 6;
 let stack: Stack;
@@ -31,7 +41,9 @@ function segNumbers(playlist: string): number[] {
 
 beforeAll(async () => {
   await Promise.all([syntheticFlv(), syntheticFlv({ videoCodec: 'flv1', audioCodec: 'mp3' })]);
-  stack = await startStack({ packager: { segmentSeconds: 1, windowSegments: 5, extraWindowSegments: 2, cleanupDelaySeconds: CLEANUP_S, restartMinSeconds: 0.5 } });
+  stack = await startStack({
+    packager: { segmentSeconds: 1, windowSegments: 5, extraWindowSegments: 2, cleanupDelaySeconds: CLEANUP_S, restartMinSeconds: 0.5 },
+  });
 });
 
 afterAll(async () => {
@@ -49,15 +61,23 @@ describe('ffmpeg SIGKILLed while the publisher is live', () => {
     const lastBefore = Math.max(...segNumbers(before));
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
-    const newPid = await waitFor('restarted packager', () => {
-      const p = pidFor('crash');
-      return p && p !== pid ? p : null;
-    }, 10_000);
+    const newPid = await waitFor(
+      'restarted packager',
+      () => {
+        const p = pidFor('crash');
+        return p && p !== pid ? p : null;
+      },
+      10_000,
+    );
     expect(procInfo(pid)).toBeNull();
-    const after = await waitFor('a new segment after the restart', () => {
-      const t = readText(path.join(hls, HLS_FILES.playlist));
-      return t && t.includes('#EXT-X-DISCONTINUITY') && Math.max(...segNumbers(t)) > lastBefore + 1 ? t : null;
-    }, 10_000);
+    const after = await waitFor(
+      'a new segment after the restart',
+      () => {
+        const t = readText(path.join(hls, HLS_FILES.playlist));
+        return t && t.includes('#EXT-X-DISCONTINUITY') && Math.max(...segNumbers(t)) > lastBefore + 1 ? t : null;
+      },
+      10_000,
+    );
     const resumedMs = Date.now() - killedAt;
     expect(newPid).not.toBe(pid);
     expect(resumedMs).toBeLessThan(3000 + 1000); // target 3 s; +1 s for the shared 2-core test machine
@@ -100,10 +120,14 @@ describe('publisher leaves and comes back', () => {
     const lastBefore = Math.max(...segNumbers(firstEnd));
     await publish('live/rep');
     const hls = stack.dir(key, 'hls');
-    const cont = await waitFor('continued playlist', () => {
-      const t = readText(path.join(hls, HLS_FILES.playlist));
-      return t && !t.includes('#EXT-X-ENDLIST') && Math.max(...segNumbers(t)) > lastBefore ? t : null;
-    }, 15_000);
+    const cont = await waitFor(
+      'continued playlist',
+      () => {
+        const t = readText(path.join(hls, HLS_FILES.playlist));
+        return t && !t.includes('#EXT-X-ENDLIST') && Math.max(...segNumbers(t)) > lastBefore ? t : null;
+      },
+      15_000,
+    );
     expect(cont).toContain('#EXT-X-DISCONTINUITY');
     const nums = segNumbers(cont);
     expect(nums).toEqual(nums.map((_, i) => nums[0]! + i));
@@ -123,10 +147,14 @@ describe('record mode (SPEC ING-01)', () => {
     const old = fs.readdirSync(hls).filter((n) => n.endsWith('.ts'));
     expect(old.length).toBeGreaterThanOrEqual(3);
     await publish(url);
-    const fresh = await waitFor('new playlist', () => {
-      const t = readText(path.join(hls, HLS_FILES.playlist));
-      return t && !t.includes('#EXT-X-ENDLIST') && t.includes('#EXTINF') ? t : null;
-    }, 15_000);
+    const fresh = await waitFor(
+      'new playlist',
+      () => {
+        const t = readText(path.join(hls, HLS_FILES.playlist));
+        return t && !t.includes('#EXT-X-ENDLIST') && t.includes('#EXTINF') ? t : null;
+      },
+      15_000,
+    );
     expect(mediaSequence(fresh)).toBe(0);
     expect(fresh).not.toContain('#EXT-X-DISCONTINUITY');
     expect(segNumbers(fresh)[0]).toBe(0);
@@ -134,7 +162,10 @@ describe('record mode (SPEC ING-01)', () => {
     const newest = Math.max(...segNumbers(fresh));
     const maxOld = Math.max(...old.map((n) => Number(/(\d+)/.exec(n)![1])));
     expect(maxOld).toBeGreaterThan(newest + 1);
-    const onDisk = fs.readdirSync(hls).filter((n) => n.endsWith('.ts')).map((n) => Number(/(\d+)/.exec(n)![1]));
+    const onDisk = fs
+      .readdirSync(hls)
+      .filter((n) => n.endsWith('.ts'))
+      .map((n) => Number(/(\d+)/.exec(n)![1]));
     expect(Math.max(...onDisk)).toBeLessThanOrEqual(newest + 1);
   });
 });
@@ -187,7 +218,10 @@ describe('close()', () => {
     await stack.packager!.close();
     for (const pid of pids) expect(procInfo(pid), `ffmpeg ${pid}`).toBeNull();
     expect(packagerPids(stack.ingest.port)).toEqual([]);
-    for (const key of [{ app: 'live', name: 'c1' }, { app: 'cfx/st', name: 'c2' }]) {
+    for (const key of [
+      { app: 'live', name: 'c1' },
+      { app: 'cfx/st', name: 'c2' },
+    ]) {
       expect(readText(path.join(stack.dir(key, 'hls'), HLS_FILES.playlist))).toContain('#EXT-X-ENDLIST');
       expect(fs.statSync(path.join(stack.dir(key, 'hds'), HDS_FILES.manifest)).size).toBeGreaterThan(100);
     }

@@ -59,7 +59,10 @@ export async function readHook(page: Page): Promise<PlayerHook> {
 
 /** Time-code samples shown after `sinceMs` (wall clock): [shown at, latency ms]. */
 export async function glassSamplesSince(page: Page, sinceMs: number): Promise<Array<[number, number]>> {
-  return page.evaluate((since) => (window as unknown as { __player: PlayerHook }).__player.glassSamples.filter(([t]) => t >= since), sinceMs);
+  return page.evaluate(
+    (since) => (window as unknown as { __player: PlayerHook }).__player.glassSamples.filter(([t]) => t >= since),
+    sinceMs,
+  );
 }
 
 /** Polls the page until `pred` holds; the error names the last state seen. */

@@ -52,9 +52,15 @@ describe('vendored player libraries', () => {
     expect((await fetch(base + p, { headers: { 'if-none-match': etag! } })).status).toBe(304);
   });
 
-  it.each(['/vendor/dash.all.js', '/vendor/', '/vendor/../package.json', '/vendor/hls.min.js/x', '/vendor/DASH.ALL.MIN.JS', '/vendor/dashjs'])(
-    '%s is not served', async (p) => {
-      const res = await fetch(base + p);
-      expect([400, 404]).toContain(res.status);
-    });
+  it.each([
+    '/vendor/dash.all.js',
+    '/vendor/',
+    '/vendor/../package.json',
+    '/vendor/hls.min.js/x',
+    '/vendor/DASH.ALL.MIN.JS',
+    '/vendor/dashjs',
+  ])('%s is not served', async (p) => {
+    const res = await fetch(base + p);
+    expect([400, 404]).toContain(res.status);
+  });
 });

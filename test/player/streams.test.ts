@@ -61,10 +61,16 @@ describe('parseStreamParam (deep link /?stream=<app>/<stream>)', () => {
     ['?stream=livepkgr/livestream&x=1', { app: 'livepkgr', name: 'livestream', id: 'livepkgr/livestream' }],
   ])('%s', (search, want) => expect(parseStreamParam(search)).toEqual(want));
 
-  it.each(['', '?stream=', '?stream=demo', '?stream=/demo', '?stream=live/', '?stream=../x/demo', '?stream=live/de%20mo', '?stream=live/<b>'])(
-    'rejects %j',
-    (search) => expect(parseStreamParam(search)).toBeNull(),
-  );
+  it.each([
+    '',
+    '?stream=',
+    '?stream=demo',
+    '?stream=/demo',
+    '?stream=live/',
+    '?stream=../x/demo',
+    '?stream=live/de%20mo',
+    '?stream=live/<b>',
+  ])('rejects %j', (search) => expect(parseStreamParam(search)).toBeNull());
 });
 
 describe('classifyUrl (SPEC 2.1–2.3 URL families)', () => {
@@ -103,7 +109,10 @@ describe('playbackUrls / hlsUrl', () => {
   });
 
   it("keeps the API's RTMP port and replaces a loopback/wildcard host by the page's host", () => {
-    const rows = playbackUrls({ app: 'live', name: 'demo', rtmp: ['rtmp://0.0.0.0:19350/live/demo', 'rtmp://0.0.0.0:19350/cfx/st/demo'] }, 'http://media.example.com/');
+    const rows = playbackUrls(
+      { app: 'live', name: 'demo', rtmp: ['rtmp://0.0.0.0:19350/live/demo', 'rtmp://0.0.0.0:19350/cfx/st/demo'] },
+      'http://media.example.com/',
+    );
     expect(rows.filter((r) => r.url.startsWith('rtmp')).map((r) => r.url)).toEqual([
       'rtmp://media.example.com:19350/live/demo',
       'rtmp://media.example.com:19350/cfx/st/demo',
@@ -131,7 +140,14 @@ describe('playbackUrls / hlsUrl', () => {
     );
     const families = rows.map((r) => r.family);
     expect(families).toEqual([
-      'HLS', 'HDS', 'Smooth Streaming', 'HLS (Adobe livepkgr)', 'HDS (Adobe livepkgr)', 'Smooth (IIS)', 'RTMP', 'RTMP (CloudFront-style cfx/st)',
+      'HLS',
+      'HDS',
+      'Smooth Streaming',
+      'HLS (Adobe livepkgr)',
+      'HDS (Adobe livepkgr)',
+      'Smooth (IIS)',
+      'RTMP',
+      'RTMP (CloudFront-style cfx/st)',
     ]);
     expect(new Set(rows.map((r) => r.url)).size).toBe(rows.length);
   });
@@ -205,13 +221,30 @@ describe("against the origin's real /api/streams body (src/origin/streams-api.ts
     expect(hlsUrl(s!, 'http://localhost:8000/')).toBe('http://localhost:8000/livepkgr/livestream/playlist.m3u8');
     const rows = playbackUrls(s!, 'http://media.example.com/');
     expect(rows.map((r) => r.family)).toEqual([
-      'LL-HLS (CMAF)', 'DASH (CMAF)', 'HLS', 'HDS', 'Smooth Streaming', 'HLS (Adobe livepkgr)', 'HDS (Adobe livepkgr)', 'Smooth (IIS)', 'HLS (IIS alias)',
-      'LL-HLS (Adobe livepkgr)', 'DASH (Adobe livepkgr)', 'LL-HLS (IIS alias)', 'DASH (IIS alias)', 'RTMP', 'RTMP (CloudFront-style cfx/st)',
+      'LL-HLS (CMAF)',
+      'DASH (CMAF)',
+      'HLS',
+      'HDS',
+      'Smooth Streaming',
+      'HLS (Adobe livepkgr)',
+      'HDS (Adobe livepkgr)',
+      'Smooth (IIS)',
+      'HLS (IIS alias)',
+      'LL-HLS (Adobe livepkgr)',
+      'DASH (Adobe livepkgr)',
+      'LL-HLS (IIS alias)',
+      'DASH (IIS alias)',
+      'RTMP',
+      'RTMP (CloudFront-style cfx/st)',
     ]);
-    expect(rows.map((r) => r.url)).toContain('http://media.example.com/hls-live/livepkgr/_definst_/liveevent/livestream/playlist_sfm4s.m3u8');
+    expect(rows.map((r) => r.url)).toContain(
+      'http://media.example.com/hls-live/livepkgr/_definst_/liveevent/livestream/playlist_sfm4s.m3u8',
+    );
     expect(rows.map((r) => r.url)).toContain('http://media.example.com/hls-live/livepkgr/_definst_/liveevent/livestream.m3u8');
     expect(rows.map((r) => r.url)).toContain('rtmp://media.example.com:1935/cfx/st/livestream');
-    expect(rows.every((r) => r.url.startsWith('http://media.example.com/') || r.url.startsWith('rtmp://media.example.com:1935/'))).toBe(true);
+    expect(rows.every((r) => r.url.startsWith('http://media.example.com/') || r.url.startsWith('rtmp://media.example.com:1935/'))).toBe(
+      true,
+    );
   });
 });
 
@@ -226,12 +259,27 @@ describe('playback modes: LL-HLS by default, classic HLS and DASH by switch, fro
   const urlsOnly = { app: 'live', name: 'demo', urls: { wowza: { llhls: 'http://127.0.0.1:8080/live/demo/playlist_sfm4s.m3u8' } } };
 
   it.each([
-    ['both CMAF outputs listed', withCmaf, { llhls: `${page}/live/demo/playlist_sfm4s.m3u8`, hls: `${page}/live/demo/playlist.m3u8`, dash: `${page}/live/demo/manifest_sfm4s.mpd` }],
+    [
+      'both CMAF outputs listed',
+      withCmaf,
+      {
+        llhls: `${page}/live/demo/playlist_sfm4s.m3u8`,
+        hls: `${page}/live/demo/playlist.m3u8`,
+        dash: `${page}/live/demo/manifest_sfm4s.mpd`,
+      },
+    ],
     ["today's server (classic HLS only)", classicOnly, { llhls: null, hls: `${page}/live/demo/playlist.m3u8`, dash: null }],
-    ['absolute urls, moved onto the page origin', urlsOnly, { llhls: `${page}/live/demo/playlist_sfm4s.m3u8`, hls: `${page}/live/demo/playlist.m3u8`, dash: null }],
+    [
+      'absolute urls, moved onto the page origin',
+      urlsOnly,
+      { llhls: `${page}/live/demo/playlist_sfm4s.m3u8`, hls: `${page}/live/demo/playlist.m3u8`, dash: null },
+    ],
     ['nothing listed: the Wowza default', { app: 'cfx/st', name: 'x' }, { llhls: null, hls: `${page}/cfx/st/x/playlist.m3u8`, dash: null }],
-    ['a protocol-relative or non-HTTP value is ignored', { app: 'live', name: 'demo', paths: { wowza: { llhls: '//evil.example/x.m3u8', dash: 'javascript:alert(1)' } } },
-      { llhls: null, hls: `${page}/live/demo/playlist.m3u8`, dash: null }],
+    [
+      'a protocol-relative or non-HTTP value is ignored',
+      { app: 'live', name: 'demo', paths: { wowza: { llhls: '//evil.example/x.m3u8', dash: 'javascript:alert(1)' } } },
+      { llhls: null, hls: `${page}/live/demo/playlist.m3u8`, dash: null },
+    ],
   ])('%s', (_what, stream, expected) => {
     expect(playbackModes(stream, page)).toEqual(expected);
   });
@@ -287,7 +335,10 @@ describe('manifestState', () => {
     ['#EXTM3U\n#EXT-X-TARGETDURATION:2\n', 'empty'],
     ['<html>404</html>', 'empty'],
     ['', 'empty'],
-    ['<?xml version="1.0"?><MPD type="dynamic"><Period><AdaptationSet><SegmentTemplate media="$Number$.m4s"/></AdaptationSet></Period></MPD>', 'live'],
+    [
+      '<?xml version="1.0"?><MPD type="dynamic"><Period><AdaptationSet><SegmentTemplate media="$Number$.m4s"/></AdaptationSet></Period></MPD>',
+      'live',
+    ],
     ['<MPD type="static" mediaPresentationDuration="PT10S"><Period/></MPD>', 'ended'],
     ['<MPD type="dynamic"><Period/></MPD>', 'empty'],
   ])('%j → %s', (text, state) => expect(manifestState(text)).toBe(state));
@@ -323,5 +374,10 @@ describe('programDateLatency and formatLatency', () => {
     [new Date(NaN), 1, null],
     [0, 1, null],
   ])('%s at %i → %s', (d, now, s) => expect(programDateLatency(d as Date | number | null, now)).toBe(s));
-  it.each([[1.234, '1.23 s'], [null, '–'], [NaN, '–'], [12, '12.00 s']])('%s → %s', (v, t) => expect(formatLatency(v as number)).toBe(t));
+  it.each([
+    [1.234, '1.23 s'],
+    [null, '–'],
+    [NaN, '–'],
+    [12, '12.00 s'],
+  ])('%s → %s', (v, t) => expect(formatLatency(v as number)).toBe(t));
 });

@@ -3,8 +3,26 @@
 import type { InitInfo } from '../../src/timeline/mp4-boxes.js';
 import { TrackTimeline, type CutRule, type TrackOptions } from '../../src/timeline/track-timeline.js';
 
-export const VIDEO_INIT: InitInfo = { kind: 'video', trackId: 1, timescale: 90000, codec: 'avc1.4d401f', width: 1280, height: 720, defaultSampleDuration: 0, defaultSampleFlags: 0 };
-export const AUDIO_INIT: InitInfo = { kind: 'audio', trackId: 1, timescale: 48000, codec: 'mp4a.40.2', sampleRate: 48000, channels: 2, defaultSampleDuration: 0, defaultSampleFlags: 0 };
+export const VIDEO_INIT: InitInfo = {
+  kind: 'video',
+  trackId: 1,
+  timescale: 90000,
+  codec: 'avc1.4d401f',
+  width: 1280,
+  height: 720,
+  defaultSampleDuration: 0,
+  defaultSampleFlags: 0,
+};
+export const AUDIO_INIT: InitInfo = {
+  kind: 'audio',
+  trackId: 1,
+  timescale: 48000,
+  codec: 'mp4a.40.2',
+  sampleRate: 48000,
+  channels: 2,
+  defaultSampleDuration: 0,
+  defaultSampleFlags: 0,
+};
 
 export const OPTS: TrackOptions = { segmentSeconds: 2, partTargetSeconds: 0.5, keepSegments: 9 };
 

@@ -6,14 +6,53 @@ import { cmafFragmentMicros } from '../../src/packager/ffmpeg-args.js';
 import { Fmp4Splitter, readBoxHeader, type SplitEvent } from '../../src/timeline/mp4-boxes.js';
 
 function fmp4(select: 'v' | 'a', extra: string[] = []): Buffer {
-  const r = spawnSync(process.env.FFMPEG_PATH || 'ffmpeg', [
-    '-hide_banner', '-loglevel', 'error',
-    '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '3',
-    '-map', select === 'v' ? '0:v' : '1:a',
-    ...(select === 'v' ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-profile:v', 'main', '-pix_fmt', 'yuv420p'] : ['-c:a', 'aac', '-ac', '2']),
-    ...extra,
-    '-f', 'mp4', '-movflags', 'cmaf+empty_moov+default_base_moof+frag_keyframe', '-frag_duration', String(cmafFragmentMicros(0.5)), 'pipe:1',
-  ], { maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(
+    process.env.FFMPEG_PATH || 'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x90:rate=30',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-t',
+      '3',
+      '-map',
+      select === 'v' ? '0:v' : '1:a',
+      ...(select === 'v'
+        ? [
+            '-c:v',
+            'libx264',
+            '-preset',
+            'ultrafast',
+            '-g',
+            '30',
+            '-keyint_min',
+            '30',
+            '-sc_threshold',
+            '0',
+            '-profile:v',
+            'main',
+            '-pix_fmt',
+            'yuv420p',
+          ]
+        : ['-c:a', 'aac', '-ac', '2']),
+      ...extra,
+      '-f',
+      'mp4',
+      '-movflags',
+      'cmaf+empty_moov+default_base_moof+frag_keyframe',
+      '-frag_duration',
+      String(cmafFragmentMicros(0.5)),
+      'pipe:1',
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
   if (r.status !== 0) throw new Error(r.stderr.toString());
   return r.stdout;
 }
@@ -36,7 +75,13 @@ describe('Fmp4Splitter on ffmpeg CMAF output', () => {
   it.each([1, 7, 188, 4096, 1 << 20])('video in %i-byte chunks: init, then fragments that tile the track', (chunk) => {
     const events = split(video, chunk);
     const init = events.find((e) => e.type === 'init');
-    expect(init?.type === 'init' && init.info).toMatchObject({ kind: 'video', timescale: expect.any(Number), codec: expect.stringMatching(/^avc1\.[0-9a-f]{6}$/), width: 160, height: 90 });
+    expect(init?.type === 'init' && init.info).toMatchObject({
+      kind: 'video',
+      timescale: expect.any(Number),
+      codec: expect.stringMatching(/^avc1\.[0-9a-f]{6}$/),
+      width: 160,
+      height: 90,
+    });
     const frags = events.flatMap((e) => (e.type === 'fragment' ? [e] : []));
     const ts = init?.type === 'init' ? init.info.timescale : 1;
     // Contiguous: each fragment starts where the previous ended; 3 s in all.
@@ -62,7 +107,13 @@ describe('Fmp4Splitter on ffmpeg CMAF output', () => {
   it('audio: every fragment is independent and within the part target', () => {
     const events = split(audio, 1000);
     const init = events.find((e) => e.type === 'init');
-    expect(init?.type === 'init' && init.info).toMatchObject({ kind: 'audio', codec: 'mp4a.40.2', sampleRate: 48000, channels: 2, timescale: 48000 });
+    expect(init?.type === 'init' && init.info).toMatchObject({
+      kind: 'audio',
+      codec: 'mp4a.40.2',
+      sampleRate: 48000,
+      channels: 2,
+      timescale: 48000,
+    });
     const frags = events.flatMap((e) => (e.type === 'fragment' ? [e.info] : []));
     expect(frags.length).toBeGreaterThanOrEqual(6);
     expect(frags.every((f) => f.startsWithKey && f.duration / 48000 <= 0.5)).toBe(true);

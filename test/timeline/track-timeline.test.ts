@@ -7,9 +7,21 @@ describe('startsNewSegment (pure cutting rule)', () => {
   const key = (startSeconds: number) => ({ startSeconds, durationSeconds: 0.5, independent: true });
   it.each([
     ['no open segment: always', undefined, key(0), { kind: 'keyframes' as const }, true],
-    ['a non-key part never cuts', { startSeconds: 0 }, { startSeconds: 4, durationSeconds: 0.5, independent: false }, { kind: 'keyframes' as const }, false],
+    [
+      'a non-key part never cuts',
+      { startSeconds: 0 },
+      { startSeconds: 4, durationSeconds: 0.5, independent: false },
+      { kind: 'keyframes' as const },
+      false,
+    ],
     ['key frame 1 s in: too early', { startSeconds: 0 }, key(1), { kind: 'keyframes' as const }, false],
-    ['key frame 1 s in, open segment began without one', { startSeconds: 0, independent: false }, key(1), { kind: 'keyframes' as const }, true],
+    [
+      'key frame 1 s in, open segment began without one',
+      { startSeconds: 0, independent: false },
+      key(1),
+      { kind: 'keyframes' as const },
+      true,
+    ],
     ['key frame at the target', { startSeconds: 0 }, key(2), { kind: 'keyframes' as const }, true],
     ['key frame within half a part of the target', { startSeconds: 0 }, key(1.8), { kind: 'keyframes' as const }, true],
     ['key frame well before the target', { startSeconds: 0 }, key(1.7), { kind: 'keyframes' as const }, false],
@@ -45,7 +57,12 @@ describe('TrackTimeline: segments cut at key frames', () => {
     f.add(pattern('Kppp Kppp Kp'));
     const [a, b, c] = f.track.segments;
     expect([a.msn, b.msn, c.msn]).toEqual([0, 1, 2]);
-    expect(b.parts.map((p) => [p.seq, p.msn, p.index])).toEqual([[4, 1, 0], [5, 1, 1], [6, 1, 2], [7, 1, 3]]);
+    expect(b.parts.map((p) => [p.seq, p.msn, p.index])).toEqual([
+      [4, 1, 0],
+      [5, 1, 1],
+      [6, 1, 2],
+      [7, 1, 3],
+    ]);
     expect(a.duration / 90000).toBe(2);
     expect(f.track.nextPartSeq).toBe(10);
     expect(f.track.part(6)).toBe(b.parts[2]);
@@ -79,7 +96,11 @@ describe('TrackTimeline: segments cut at key frames', () => {
     const ingest = Date.UTC(2026, 11, 1, 10, 0, 0);
     const ts = VIDEO_INIT.timescale;
     const part = (i: number, arrivedMs: number) =>
-      track.addPart(Buffer.alloc(1), { sequence: i, baseTime: i * ts * 0.5, duration: ts * 0.5, sampleCount: 1, startsWithKey: i % 4 === 0 }, arrivedMs);
+      track.addPart(
+        Buffer.alloc(1),
+        { sequence: i, baseTime: i * ts * 0.5, duration: ts * 0.5, sampleCount: 1, startsWithKey: i % 4 === 0 },
+        arrivedMs,
+      );
     // Three parts (1.5 s) arrive at once 2 s after ingest began (the RTMP server's GOP cache) ...
     for (let i = 0; i < 3; i++) part(i, ingest + 2000);
     expect(track.pdtMs(0, 0)).toBe(ingest + 500);
@@ -153,7 +174,13 @@ describe('TrackTimeline: segments cut at key frames', () => {
 
   it('tracks the longest part and segment (PART-TARGET / TARGETDURATION never shrink)', () => {
     const f = feed();
-    f.add([[0.5, true], [0.7, false], [0.5, false], [0.5, false], [0.5, true]]);
+    f.add([
+      [0.5, true],
+      [0.7, false],
+      [0.5, false],
+      [0.5, false],
+      [0.5, true],
+    ]);
     expect(f.track.longestPartSeconds).toBeCloseTo(0.7);
     expect(f.track.longestSegmentSeconds).toBeCloseTo(2.2);
   });

@@ -28,7 +28,10 @@ function sameSecret(given: string, want: string): boolean {
  */
 export function preAuthenticate(authorization: string | undefined, c: Credentials): Result<AuthScheme> {
   if (authorization === undefined || authorization === '') {
-    return fail('the request carries no credentials: sign it with SigV4 (AWS CLI/SDK) or send Authorization: Bearer <token>', 'AccessDenied');
+    return fail(
+      'the request carries no credentials: sign it with SigV4 (AWS CLI/SDK) or send Authorization: Bearer <token>',
+      'AccessDenied',
+    );
   }
   const bearer = /^Bearer\s+(.*)$/i.exec(authorization);
   if (bearer) {
@@ -39,7 +42,8 @@ export function preAuthenticate(authorization: string | undefined, c: Credential
     if (c.secrets.size === 0) return fail('SigV4 is not accepted: edge.accessKeys is empty', 'AccessDenied');
     const parsed = parseAuthorization(authorization);
     if (!parsed.ok) return parsed;
-    if (!c.secrets.has(parsed.value.accessKeyId)) return fail('the security token included in the request is invalid', 'InvalidClientTokenId');
+    if (!c.secrets.has(parsed.value.accessKeyId))
+      return fail('the security token included in the request is invalid', 'InvalidClientTokenId');
     return ok('sigv4');
   }
   return fail(`unsupported Authorization scheme; use ${ALGORITHM} or Bearer`, 'AccessDenied');

@@ -61,7 +61,9 @@ interface Answer {
 }
 
 function etagOf(f: DistributionFacts): string {
-  const digest = createHash('sha256').update(JSON.stringify([f.cfg, f.origins])).digest();
+  const digest = createHash('sha256')
+    .update(JSON.stringify([f.cfg, f.origins]))
+    .digest();
   let out = '';
   for (let i = 0; i < 13; i++) out += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[digest[i]! % 32];
   return `E${out}`;
@@ -96,7 +98,8 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
 function maxItemsOf(params: URLSearchParams): number {
   const given = params.get('MaxItems');
   if (given === null) return MAX_LIST_ITEMS;
-  if (!/^\d{1,9}$/.test(given) || Number(given) < 1) throw new HttpError(400, 'InvalidArgument', `MaxItems must be a positive integer, got "${given}"`);
+  if (!/^\d{1,9}$/.test(given) || Number(given) < 1)
+    throw new HttpError(400, 'InvalidArgument', `MaxItems must be a positive integer, got "${given}"`);
   return Math.min(Number(given), MAX_LIST_ITEMS);
 }
 
@@ -104,7 +107,10 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
   const { cfg, log } = deps;
   const now = deps.now ?? Date.now;
   const startedAt = now();
-  const creds: Credentials = { adminToken: cfg.adminToken, secrets: new Map(cfg.accessKeys.map((k) => [k.accessKeyId, k.secretAccessKey])) };
+  const creds: Credentials = {
+    adminToken: cfg.adminToken,
+    secrets: new Map(cfg.accessKeys.map((k) => [k.accessKeyId, k.secretAccessKey])),
+  };
   const books = new Map<string, InvalidationBook>();
   const byId = new Map<string, ControlDistribution>();
   for (const d of deps.distributions) {
@@ -131,7 +137,11 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
     for (const t of batch.targets) {
       const pathOnly = t.match.split('?')[0]!;
       if (!t.wildcard && deps.isSmoothStreamingPath(d.id, pathOnly)) {
-        throw new HttpError(400, 'InvalidArgument', `${t.given} is served by a Smooth Streaming behaviour and cannot be invalidated (SPEC INV-01)`);
+        throw new HttpError(
+          400,
+          'InvalidArgument',
+          `${t.given} is served by a Smooth Streaming behaviour and cannot be invalidated (SPEC INV-01)`,
+        );
       }
     }
     const book = books.get(d.id)!;
@@ -142,7 +152,10 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
       // INV-01 also holds for wildcards: they pass over what Smooth behaviours serve.
       const removed = deps.removeFromCache(d.id, (p) => matches(p) && !deps.isSmoothStreamingPath(d.id, p.split('?')[0]!));
       deps.onInvalidated?.(d.id, record.paths.length);
-      log.info({ distribution: d.id, invalidation: record.id, paths: record.paths.length, wildcards: record.wildcardPaths, removed }, 'invalidation');
+      log.info(
+        { distribution: d.id, invalidation: record.id, paths: record.paths.length, wildcards: record.wildcardPaths, removed },
+        'invalidation',
+      );
     }
     const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const location = `${scheme}://${hostOf(req.headers.host)}/${v}/distribution/${d.id}/invalidation/${record.id}`;
@@ -186,7 +199,15 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
         const marker = params.get('Marker') ?? '';
         const t = now();
         const page = book.page(marker, maxItems);
-        return { status: 200, body: invalidationListXml(v, { items: page.items.map((r) => ({ r, status: book.status(r, t) })), marker, maxItems, nextMarker: page.nextMarker }) };
+        return {
+          status: 200,
+          body: invalidationListXml(v, {
+            items: page.items.map((r) => ({ r, status: book.status(r, t) })),
+            marker,
+            maxItems,
+            nextMarker: page.nextMarker,
+          }),
+        };
       }
     }
   }
@@ -209,13 +230,23 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
       res.end(req.method === 'HEAD' ? undefined : b);
     };
     const refuse = (status: number, code: string, message: string, closeConnection = false) =>
-      send({ status, body: errorXml(v, status, code, message, requestId), headers: closeConnection && !req.complete ? { Connection: 'close' } : undefined });
+      send({
+        status,
+        body: errorXml(v, status, code, message, requestId),
+        headers: closeConnection && !req.complete ? { Connection: 'close' } : undefined,
+      });
     try {
-      if (!apiEnabled(creds)) return refuse(403, 'AccessDenied', 'the control API is off: set edge.accessKeys (SigV4) or edge.adminToken (Bearer)', true);
+      if (!apiEnabled(creds))
+        return refuse(403, 'AccessDenied', 'the control API is off: set edge.accessKeys (SigV4) or edge.adminToken (Bearer)', true);
       const pre = preAuthenticate(req.headers.authorization, creds);
       if (!pre.ok) return refuse(AUTH_STATUS[pre.code ?? 'AccessDenied'] ?? 403, pre.code ?? 'AccessDenied', pre.reason, true);
       const body = await readBody(req, MAX_BODY_BYTES);
-      const auth = authenticate(pre.value, { method: req.method ?? 'GET', rawPath, rawQuery, rawHeaders: req.rawHeaders, payloadHash: sha256Hex(body) }, creds, now());
+      const auth = authenticate(
+        pre.value,
+        { method: req.method ?? 'GET', rawPath, rawQuery, rawHeaders: req.rawHeaders, payloadHash: sha256Hex(body) },
+        creds,
+        now(),
+      );
       if (!auth.ok) return refuse(AUTH_STATUS[auth.code ?? 'AccessDenied'] ?? 403, auth.code ?? 'AccessDenied', auth.reason);
       send(answer(v, routeOf(req.method ?? 'GET', rawPath), body, req, rawQuery));
     } catch (err) {
@@ -231,7 +262,12 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
       if (res.headersSent) return void res.destroy();
       const v = requestApiVersion((req.url ?? '/').split('?')[0]!) ?? '2020-05-31';
       const b = Buffer.from(errorXml(v, 500, 'InternalError', 'the edge could not complete the request', requestId));
-      res.writeHead(500, { 'Content-Type': 'text/xml', 'Content-Length': String(b.length), 'x-amz-request-id': requestId, Connection: 'close' });
+      res.writeHead(500, {
+        'Content-Type': 'text/xml',
+        'Content-Length': String(b.length),
+        'x-amz-request-id': requestId,
+        Connection: 'close',
+      });
       res.end(b);
     });
   };

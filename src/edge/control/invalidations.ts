@@ -52,7 +52,10 @@ export function parseInvalidationBatch(xml: string): { callerReference: string; 
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new HttpError(400, 'MalformedInput', 'document type declarations are not accepted');
   let doc: Record<string, unknown>;
   try {
-    doc = new XMLParser({ isArray: (name) => name === 'Path', parseTagValue: false, trimValues: true, processEntities: true }).parse(xml, true);
+    doc = new XMLParser({ isArray: (name) => name === 'Path', parseTagValue: false, trimValues: true, processEntities: true }).parse(
+      xml,
+      true,
+    );
   } catch (err) {
     throw new HttpError(400, 'MalformedInput', `body is not well-formed XML: ${(err as Error).message}`);
   }
@@ -150,7 +153,10 @@ export class InvalidationBook {
    * INV-04 limits. A repeated CallerReference with the same paths returns the existing record
    * (`created: false`); with other paths it is refused, as CloudFront does.
    */
-  create(batch: { callerReference: string; targets: readonly InvalidationTarget[] }, now: number): { record: InvalidationRecord; created: boolean } {
+  create(
+    batch: { callerReference: string; targets: readonly InvalidationTarget[] },
+    now: number,
+  ): { record: InvalidationRecord; created: boolean } {
     const paths = batch.targets.map((t) => t.given);
     const same = this.byCaller.get(batch.callerReference);
     if (same) {
@@ -165,11 +171,19 @@ export class InvalidationBook {
     const inProgress = this.inProgress(now);
     const pathsInProgress = inProgress.reduce((n, r) => n + r.paths.length, 0);
     if (pathsInProgress + paths.length > maxPathsInProgress) {
-      throw new HttpError(400, 'TooManyInvalidationsInProgress', `more than ${maxPathsInProgress} paths would be in progress (SPEC INV-04)`);
+      throw new HttpError(
+        400,
+        'TooManyInvalidationsInProgress',
+        `more than ${maxPathsInProgress} paths would be in progress (SPEC INV-04)`,
+      );
     }
     const wildcardsInProgress = inProgress.reduce((n, r) => n + r.wildcardPaths, 0);
     if (wildcardsInProgress + wildcardPaths > maxWildcardPathsInProgress) {
-      throw new HttpError(400, 'TooManyInvalidationsInProgress', `more than ${maxWildcardPathsInProgress} wildcard paths would be in progress`);
+      throw new HttpError(
+        400,
+        'TooManyInvalidationsInProgress',
+        `more than ${maxWildcardPathsInProgress} wildcard paths would be in progress`,
+      );
     }
     if (maxRequestsInProgress > 0 && inProgress.length >= maxRequestsInProgress) {
       throw new HttpError(400, 'TooManyInvalidationsInProgress', `at most ${maxRequestsInProgress} invalidations in progress`);

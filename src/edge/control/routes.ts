@@ -58,7 +58,8 @@ export function routeOf(method: string, rawPath: string): Operation {
       if (method === 'POST') return { op: 'CreateInvalidation', distributionId };
       return allow('GET', { op: 'ListInvalidations', distributionId });
     }
-    if (parts.length === 4 && parts[2] === 'invalidation') return allow('GET', { op: 'GetInvalidation', distributionId, invalidationId: idSegment(parts[3]!) });
+    if (parts.length === 4 && parts[2] === 'invalidation')
+      return allow('GET', { op: 'GetInvalidation', distributionId, invalidationId: idSegment(parts[3]!) });
   }
   throw new HttpError(
     404,

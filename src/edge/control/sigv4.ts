@@ -140,7 +140,8 @@ export function parseAuthorization(header: string): Result<ParsedAuthorization, 
   const credential = fields.get('Credential');
   const signed = fields.get('SignedHeaders');
   const signature = fields.get('Signature');
-  if (!credential || !signed || !signature) return fail('Authorization needs Credential, SignedHeaders and Signature', 'IncompleteSignature');
+  if (!credential || !signed || !signature)
+    return fail('Authorization needs Credential, SignedHeaders and Signature', 'IncompleteSignature');
   const scope = credential.split('/');
   if (scope.length !== 5 || scope.some((s) => s === '') || scope[4] !== 'aws4_request') {
     return fail('Credential must be <key>/<yyyymmdd>/<region>/<service>/aws4_request', 'IncompleteSignature');
@@ -183,14 +184,18 @@ export function verifySigV4(r: SignedRequest, opts: SigV4Options): Result<{ acce
   const a = parsed.value;
   const secret = opts.secrets.get(a.accessKeyId);
   if (secret === undefined) return fail('the security token included in the request is invalid', 'InvalidClientTokenId');
-  if (a.service !== opts.service) return fail(`credential should be scoped to service '${opts.service}', not '${a.service}'`, 'SignatureDoesNotMatch');
+  if (a.service !== opts.service)
+    return fail(`credential should be scoped to service '${opts.service}', not '${a.service}'`, 'SignatureDoesNotMatch');
   const amzDate = headerOf(r.rawHeaders, 'x-amz-date');
   if (amzDate === undefined) return fail('X-Amz-Date is required', 'IncompleteSignature');
   const at = parseAmzDate(amzDate.trim());
   if (at === undefined) return fail('X-Amz-Date must be yyyymmddThhmmssZ', 'IncompleteSignature');
   if (amzDate.trim().slice(0, 8) !== a.date) return fail('the Credential date does not match X-Amz-Date', 'SignatureDoesNotMatch');
   if (Math.abs(opts.now - at) > MAX_SKEW_MS) {
-    return fail(`Signature expired or not yet valid: ${amzDate.trim()} is more than 15 minutes from ${new Date(opts.now).toISOString()}`, 'SignatureDoesNotMatch');
+    return fail(
+      `Signature expired or not yet valid: ${amzDate.trim()} is more than 15 minutes from ${new Date(opts.now).toISOString()}`,
+      'SignatureDoesNotMatch',
+    );
   }
   const declared = headerOf(r.rawHeaders, 'x-amz-content-sha256');
   if (declared !== undefined && declared.trim() !== r.payloadHash) {
@@ -200,10 +205,15 @@ export function verifySigV4(r: SignedRequest, opts: SigV4Options): Result<{ acce
   if (!creq.ok) return fail(creq.reason, 'SignatureDoesNotMatch');
   const scope = `${a.date}/${a.region}/${a.service}/aws4_request`;
   const stringToSign = `${ALGORITHM}\n${amzDate.trim()}\n${scope}\n${sha256Hex(creq.value)}`;
-  const expected = createHmac('sha256', signingKey(secret, a.date, a.region, a.service)).update(stringToSign).digest();
+  const expected = createHmac('sha256', signingKey(secret, a.date, a.region, a.service))
+    .update(stringToSign)
+    .digest();
   const given = Buffer.from(a.signature, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return fail('the request signature we calculated does not match the signature you provided; check your AWS secret access key and signing method', 'SignatureDoesNotMatch');
+    return fail(
+      'the request signature we calculated does not match the signature you provided; check your AWS secret access key and signing method',
+      'SignatureDoesNotMatch',
+    );
   }
   return ok({ accessKeyId: a.accessKeyId, region: a.region });
 }

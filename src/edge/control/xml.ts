@@ -31,7 +31,11 @@ function text(c: Content): string {
 const node = (name: string, ...content: Content[]) => new Fragment(`<${name}>${content.map(text).join('')}</${name}>`);
 /** CloudFront's list shape: `<Name><Quantity>n</Quantity><Items>…</Items></Name>`, Items only when n > 0. */
 const list = (name: string, itemName: string, items: (string | Fragment)[]) =>
-  node(name, node('Quantity', items.length), items.length ? node('Items', ...items.map((i) => (i instanceof Fragment ? i : node(itemName, i)))) : undefined);
+  node(
+    name,
+    node('Quantity', items.length),
+    items.length ? node('Items', ...items.map((i) => (i instanceof Fragment ? i : node(itemName, i)))) : undefined,
+  );
 
 function doc(v: ApiVersion, root: string, ...content: Content[]): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${namespaceOf(v)}">${content.map(text).join('')}</${root}>\n`;
@@ -67,7 +71,12 @@ export function invalidationListXml(
     node('IsTruncated', page.nextMarker !== undefined),
     node('Quantity', page.items.length),
     page.items.length
-      ? node('Items', ...page.items.map(({ r, status }) => node('InvalidationSummary', node('Id', r.id), node('CreateTime', iso(r.createdAt)), node('Status', status))))
+      ? node(
+          'Items',
+          ...page.items.map(({ r, status }) =>
+            node('InvalidationSummary', node('Id', r.id), node('CreateTime', iso(r.createdAt)), node('Status', status)),
+          ),
+        )
       : undefined,
   );
 }
@@ -123,7 +132,11 @@ function behaviourXml(v: ApiVersion, name: 'DefaultCacheBehavior' | 'CacheBehavi
   const forwarded = node(
     'ForwardedValues',
     node('QueryString', b.forwardQueryString),
-    node('Cookies', node('Forward', b.cookies.forward), b.cookies.forward === 'whitelist' ? list('WhitelistedNames', 'Name', b.cookies.whitelist) : undefined),
+    node(
+      'Cookies',
+      node('Forward', b.cookies.forward),
+      b.cookies.forward === 'whitelist' ? list('WhitelistedNames', 'Name', b.cookies.whitelist) : undefined,
+    ),
     list('Headers', 'Name', b.headers.forward === 'all' ? ['*'] : b.headers.forward === 'whitelist' ? b.headers.whitelist : []),
     is2020(v) ? list('QueryStringCacheKeys', 'Name', []) : undefined,
   );
@@ -132,11 +145,21 @@ function behaviourXml(v: ApiVersion, name: 'DefaultCacheBehavior' | 'CacheBehavi
     b.pathPattern !== undefined ? node('PathPattern', b.pathPattern) : undefined,
     node('TargetOriginId', b.targetOriginId ?? firstOriginId),
     v === '2014-10-21' ? forwarded : undefined,
-    node('TrustedSigners', node('Enabled', signers.length > 0), node('Quantity', signers.length), signers.length ? node('Items', ...signers.map((s) => node('AwsAccountNumber', s))) : undefined),
+    node(
+      'TrustedSigners',
+      node('Enabled', signers.length > 0),
+      node('Quantity', signers.length),
+      signers.length ? node('Items', ...signers.map((s) => node('AwsAccountNumber', s))) : undefined,
+    ),
     is2020(v) ? node('TrustedKeyGroups', node('Enabled', false), node('Quantity', 0)) : undefined,
     node('ViewerProtocolPolicy', b.viewerProtocolPolicy),
     v === '2014-10-21' ? node('MinTTL', b.minTtl) : undefined,
-    node('AllowedMethods', node('Quantity', METHODS_OF[b.allowedMethods].length), node('Items', ...METHODS_OF[b.allowedMethods].map((m) => node('Method', m))), list('CachedMethods', 'Method', cached)),
+    node(
+      'AllowedMethods',
+      node('Quantity', METHODS_OF[b.allowedMethods].length),
+      node('Items', ...METHODS_OF[b.allowedMethods].map((m) => node('Method', m))),
+      list('CachedMethods', 'Method', cached),
+    ),
     node('SmoothStreaming', b.smoothStreaming),
     is2020(v) ? node('Compress', false) : undefined,
     is2020(v) ? list('LambdaFunctionAssociations', 'LambdaFunctionAssociation', []) : undefined,
@@ -192,13 +215,27 @@ function configContent(v: ApiVersion, f: DistributionFacts): Content[] {
     node('CallerReference', `streamfront-${cfg.id}`),
     aliasesXml(cfg),
     node('DefaultRootObject', cfg.defaultRootObject),
-    list('Origins', 'Origin', f.origins.map((o) => originXml(v, o))),
+    list(
+      'Origins',
+      'Origin',
+      f.origins.map((o) => originXml(v, o)),
+    ),
     is2020(v) ? list('OriginGroups', 'OriginGroup', []) : undefined,
     behaviourXml(v, 'DefaultCacheBehavior', cfg.defaultBehavior, first),
-    list('CacheBehaviors', 'CacheBehavior', cfg.behaviors.map((b) => behaviourXml(v, 'CacheBehavior', b, first))),
+    list(
+      'CacheBehaviors',
+      'CacheBehavior',
+      cfg.behaviors.map((b) => behaviourXml(v, 'CacheBehavior', b, first)),
+    ),
     customErrorsXml(cfg),
     node('Comment', ''),
-    node('Logging', node('Enabled', f.logging.enabled), node('IncludeCookies', f.logging.includeCookies), node('Bucket', ''), node('Prefix', f.logging.prefix)),
+    node(
+      'Logging',
+      node('Enabled', f.logging.enabled),
+      node('IncludeCookies', f.logging.includeCookies),
+      node('Bucket', ''),
+      node('Prefix', f.logging.prefix),
+    ),
     node('PriceClass', 'PriceClass_All'),
     node('Enabled', cfg.enabled),
     certificateXml(v),
@@ -226,7 +263,12 @@ export function distributionXml(v: ApiVersion, f: DistributionFacts): string {
     node('LastModifiedTime', iso(f.lastModified)),
     node('InProgressInvalidationBatches', f.inProgressInvalidations),
     node('DomainName', f.cfg.domainName),
-    node('ActiveTrustedSigners', node('Enabled', signers.length > 0), node('Quantity', signers.length), signers.length ? node('Items', ...signers.map((s) => node('Signer', node('AwsAccountNumber', s)))) : undefined),
+    node(
+      'ActiveTrustedSigners',
+      node('Enabled', signers.length > 0),
+      node('Quantity', signers.length),
+      signers.length ? node('Items', ...signers.map((s) => node('Signer', node('AwsAccountNumber', s)))) : undefined,
+    ),
     is2020(v) ? node('ActiveTrustedKeyGroups', node('Enabled', false), node('Quantity', 0)) : undefined,
     node('DistributionConfig', ...configContent(v, f)),
   );
@@ -247,10 +289,18 @@ function summaryXml(v: ApiVersion, f: DistributionFacts): Fragment {
     node('LastModifiedTime', iso(f.lastModified)),
     node('DomainName', cfg.domainName),
     aliasesXml(cfg),
-    list('Origins', 'Origin', f.origins.map((o) => originXml(v, o))),
+    list(
+      'Origins',
+      'Origin',
+      f.origins.map((o) => originXml(v, o)),
+    ),
     is2020(v) ? list('OriginGroups', 'OriginGroup', []) : undefined,
     behaviourXml(v, 'DefaultCacheBehavior', cfg.defaultBehavior, first),
-    list('CacheBehaviors', 'CacheBehavior', cfg.behaviors.map((b) => behaviourXml(v, 'CacheBehavior', b, first))),
+    list(
+      'CacheBehaviors',
+      'CacheBehavior',
+      cfg.behaviors.map((b) => behaviourXml(v, 'CacheBehavior', b, first)),
+    ),
     customErrorsXml(cfg),
     node('Comment', ''),
     node('PriceClass', 'PriceClass_All'),
@@ -264,7 +314,10 @@ function summaryXml(v: ApiVersion, f: DistributionFacts): Fragment {
   );
 }
 
-export function distributionListXml(v: ApiVersion, page: { items: DistributionFacts[]; marker: string; maxItems: number; nextMarker?: string }): string {
+export function distributionListXml(
+  v: ApiVersion,
+  page: { items: DistributionFacts[]; marker: string; maxItems: number; nextMarker?: string },
+): string {
   return doc(
     v,
     'DistributionList',
@@ -281,5 +334,10 @@ export function distributionListXml(v: ApiVersion, page: { items: DistributionFa
 
 /** CloudFront's error document: Sender for 4xx, Receiver for 5xx. */
 export function errorXml(v: ApiVersion, status: number, code: string, message: string, requestId: string): string {
-  return doc(v, 'ErrorResponse', node('Error', node('Type', status >= 500 ? 'Receiver' : 'Sender'), node('Code', code), node('Message', message)), node('RequestId', requestId));
+  return doc(
+    v,
+    'ErrorResponse',
+    node('Error', node('Type', status >= 500 ? 'Receiver' : 'Sender'), node('Code', code), node('Message', message)),
+    node('RequestId', requestId),
+  );
 }

@@ -55,7 +55,10 @@ describe('@aws-sdk/client-cloudfront against the edge', () => {
     }
     const cf = client();
     const created = await cf.send(
-      new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: `sdk-${Date.now()}`, Paths: { Quantity: 1, Items: ['/live/*'] } } }),
+      new CreateInvalidationCommand({
+        DistributionId: DIST,
+        InvalidationBatch: { CallerReference: `sdk-${Date.now()}`, Paths: { Quantity: 1, Items: ['/live/*'] } },
+      }),
     );
     expect(created.$metadata.httpStatusCode).toBe(201);
     expect(created.Location).toBe(`${endpoint}/2020-05-31/distribution/${DIST}/invalidation/${created.Invalidation!.Id}`);
@@ -68,7 +71,10 @@ describe('@aws-sdk/client-cloudfront against the edge', () => {
     const got = await cf.send(new GetInvalidationCommand({ DistributionId: DIST, Id: created.Invalidation!.Id }));
     expect(got.Invalidation!.Status).toBe('InProgress');
     const t0 = Date.now();
-    const waited = await waitUntilInvalidationCompleted({ client: cf, maxWaitTime: 20, minDelay: 1, maxDelay: 1 }, { DistributionId: DIST, Id: created.Invalidation!.Id });
+    const waited = await waitUntilInvalidationCompleted(
+      { client: cf, maxWaitTime: 20, minDelay: 1, maxDelay: 1 },
+      { DistributionId: DIST, Id: created.Invalidation!.Id },
+    );
     expect(waited.state).toBe('SUCCESS');
     expect(Date.now() - t0).toBeGreaterThan(500); // it had to poll at least once more
   });
@@ -76,12 +82,19 @@ describe('@aws-sdk/client-cloudfront against the edge', () => {
   it('ListInvalidations pages with MaxItems/Marker; GetDistribution (ETag, Deployed), GetDistributionConfig, ListDistributions', async () => {
     const cf = client();
     for (let i = 0; i < 2; i++) {
-      await cf.send(new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: `page-${i}-${Date.now()}`, Paths: { Quantity: 1, Items: [`/p${i}`] } } }));
+      await cf.send(
+        new CreateInvalidationCommand({
+          DistributionId: DIST,
+          InvalidationBatch: { CallerReference: `page-${i}-${Date.now()}`, Paths: { Quantity: 1, Items: [`/p${i}`] } },
+        }),
+      );
     }
     const first = await cf.send(new ListInvalidationsCommand({ DistributionId: DIST, MaxItems: 2 }));
     expect(first.InvalidationList!.IsTruncated).toBe(true);
     expect(first.InvalidationList!.Items!.length).toBe(2);
-    const second = await cf.send(new ListInvalidationsCommand({ DistributionId: DIST, MaxItems: 2, Marker: first.InvalidationList!.NextMarker }));
+    const second = await cf.send(
+      new ListInvalidationsCommand({ DistributionId: DIST, MaxItems: 2, Marker: first.InvalidationList!.NextMarker }),
+    );
     expect(second.InvalidationList!.IsTruncated).toBe(false);
     expect(second.InvalidationList!.Items!.map((s) => s.Id)).not.toContain(first.InvalidationList!.Items![0]!.Id);
     const d = await cf.send(new GetDistributionCommand({ Id: DIST }));
@@ -94,7 +107,9 @@ describe('@aws-sdk/client-cloudfront against the edge', () => {
     expect(c.ETag).toBe(d.ETag);
     expect(c.DistributionConfig!.Enabled).toBe(true);
     const all = await cf.send(new ListDistributionsCommand({}));
-    expect(all.DistributionList!.Items!.map((s) => [s.Id, s.Status, s.DomainName])).toEqual([[DIST, 'Deployed', 'd111111abcdef8.cloudfront.net']]);
+    expect(all.DistributionList!.Items!.map((s) => [s.Id, s.Status, s.DomainName])).toEqual([
+      [DIST, 'Deployed', 'd111111abcdef8.cloudfront.net'],
+    ]);
   });
 
   it('any region in the scope is accepted; the 2014-10-21 paths take the same SigV4 signatures', async () => {
@@ -109,28 +124,56 @@ describe('@aws-sdk/client-cloudfront against the edge', () => {
       },
       { step: 'build', name: 'use-2014-10-21' },
     );
-    const created = await old.send(new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: `old-${Date.now()}`, Paths: { Quantity: 1, Items: ['/old'] } } }));
+    const created = await old.send(
+      new CreateInvalidationCommand({
+        DistributionId: DIST,
+        InvalidationBatch: { CallerReference: `old-${Date.now()}`, Paths: { Quantity: 1, Items: ['/old'] } },
+      }),
+    );
     expect(created.Location).toContain('/2014-10-21/');
     const same = await client().send(new GetInvalidationCommand({ DistributionId: DIST, Id: created.Invalidation!.Id }));
     expect(same.Invalidation!.InvalidationBatch!.Paths!.Items).toEqual(['/old']);
   });
 
   it('a wrong secret is SignatureDoesNotMatch (403); an unknown key InvalidClientTokenId; errors carry their codes', async () => {
-    const wrong = await client('wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY').send(new GetDistributionCommand({ Id: DIST })).catch((e: unknown) => e);
+    const wrong = await client('wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY')
+      .send(new GetDistributionCommand({ Id: DIST }))
+      .catch((e: unknown) => e);
     expect((wrong as Error).name).toBe('SignatureDoesNotMatch');
     expect((wrong as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(403);
-    const stranger = new CloudFrontClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDSTRANGER', secretAccessKey: KEY.secretAccessKey }, maxAttempts: 1 });
-    expect(((await stranger.send(new GetDistributionCommand({ Id: DIST })).catch((e: unknown) => e)) as Error).name).toBe('InvalidClientTokenId');
-    const missing = await client().send(new GetDistributionCommand({ Id: 'ENOSUCH' })).catch((e: unknown) => e);
+    const stranger = new CloudFrontClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDSTRANGER', secretAccessKey: KEY.secretAccessKey },
+      maxAttempts: 1,
+    });
+    expect(((await stranger.send(new GetDistributionCommand({ Id: DIST })).catch((e: unknown) => e)) as Error).name).toBe(
+      'InvalidClientTokenId',
+    );
+    const missing = await client()
+      .send(new GetDistributionCommand({ Id: 'ENOSUCH' }))
+      .catch((e: unknown) => e);
     expect((missing as Error).name).toBe('NoSuchDistribution');
-    const noInv = await client().send(new GetInvalidationCommand({ DistributionId: DIST, Id: 'INOSUCH' })).catch((e: unknown) => e);
+    const noInv = await client()
+      .send(new GetInvalidationCommand({ DistributionId: DIST, Id: 'INOSUCH' }))
+      .catch((e: unknown) => e);
     expect((noInv as Error).name).toBe('NoSuchInvalidation');
     const bad = await client()
-      .send(new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: `bad-${Date.now()}`, Paths: { Quantity: 1, Items: ['/a%zz'] } } }))
+      .send(
+        new CreateInvalidationCommand({
+          DistributionId: DIST,
+          InvalidationBatch: { CallerReference: `bad-${Date.now()}`, Paths: { Quantity: 1, Items: ['/a%zz'] } },
+        }),
+      )
       .catch((e: unknown) => e);
     expect((bad as Error).name).toBe('InvalidArgument');
     const qty = await client()
-      .send(new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: `qty-${Date.now()}`, Paths: { Quantity: 2, Items: ['/a'] } } }))
+      .send(
+        new CreateInvalidationCommand({
+          DistributionId: DIST,
+          InvalidationBatch: { CallerReference: `qty-${Date.now()}`, Paths: { Quantity: 2, Items: ['/a'] } },
+        }),
+      )
       .catch((e: unknown) => e);
     expect((qty as Error).name).toBe('InconsistentQuantities');
   });
@@ -153,7 +196,10 @@ describe.skipIf(!AWS_CLI)("Debian's AWS CLI against the edge", () => {
     AWS_EC2_METADATA_DISABLED: 'true',
   });
   const aws = async (args: string[], secret?: string) => {
-    const { stdout } = await run(AWS_CLI!, ['cloudfront', ...args, '--endpoint-url', endpoint, '--output', 'json'], { env: env(secret), timeout: 60_000 });
+    const { stdout } = await run(AWS_CLI!, ['cloudfront', ...args, '--endpoint-url', endpoint, '--output', 'json'], {
+      env: env(secret),
+      timeout: 60_000,
+    });
     return stdout.trim() ? JSON.parse(stdout) : {};
   };
   afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -173,7 +219,9 @@ describe.skipIf(!AWS_CLI)("Debian's AWS CLI against the edge", () => {
     // The CLI's waiter polls every 20 s; once the record is Completed it returns on the first poll.
     await sleep(1600);
     await aws(['wait', 'invalidation-completed', '--distribution-id', DIST, '--id', created.Invalidation.Id]);
-    expect((await aws(['get-invalidation', '--distribution-id', DIST, '--id', created.Invalidation.Id])).Invalidation.Status).toBe('Completed');
+    expect((await aws(['get-invalidation', '--distribution-id', DIST, '--id', created.Invalidation.Id])).Invalidation.Status).toBe(
+      'Completed',
+    );
     const d = await aws(['get-distribution', '--id', DIST]);
     expect(d.ETag).toMatch(/^E[A-Z2-7]{13}$/);
     expect(d.Distribution.Status).toBe('Deployed');
@@ -183,7 +231,10 @@ describe.skipIf(!AWS_CLI)("Debian's AWS CLI against the edge", () => {
   });
 
   it('a wrong secret fails with SignatureDoesNotMatch', async () => {
-    const err = (await aws(['get-distribution', '--id', DIST], 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY').catch((e: unknown) => e)) as { code: number; stderr: string };
+    const err = (await aws(['get-distribution', '--id', DIST], 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY').catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
     expect(err.code).not.toBe(0);
     expect(err.stderr).toContain('SignatureDoesNotMatch');
   });

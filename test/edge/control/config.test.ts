@@ -7,7 +7,9 @@ const issuesOf = (edge: unknown): string[] => {
     defaultConfig({ edge });
     return [];
   } catch (err) {
-    return (JSON.parse((err as Error).message) as { path: (string | number)[]; message: string }[]).map((i) => `${i.path.join('.')}: ${i.message}`);
+    return (JSON.parse((err as Error).message) as { path: (string | number)[]; message: string }[]).map(
+      (i) => `${i.path.join('.')}: ${i.message}`,
+    );
   }
 };
 
@@ -16,8 +18,17 @@ describe('control API config', () => {
     const e = defaultConfig({}).edge;
     expect(e.accessKeys).toEqual([]);
     expect(e.adminToken).toBeUndefined();
-    expect(e.invalidation).toEqual({ maxPathsInProgress: 3000, maxRequestsInProgress: 0, reportInProgressSeconds: 2, maxWildcardPathsInProgress: 15, historyLimit: 100 });
-    expect(defaultConfig({ edge: { invalidation: { historyLimit: 7 } } }).edge.invalidation).toMatchObject({ historyLimit: 7, maxWildcardPathsInProgress: 15 });
+    expect(e.invalidation).toEqual({
+      maxPathsInProgress: 3000,
+      maxRequestsInProgress: 0,
+      reportInProgressSeconds: 2,
+      maxWildcardPathsInProgress: 15,
+      historyLimit: 100,
+    });
+    expect(defaultConfig({ edge: { invalidation: { historyLimit: 7 } } }).edge.invalidation).toMatchObject({
+      historyLimit: 7,
+      maxWildcardPathsInProgress: 15,
+    });
   });
 
   it.each([

@@ -10,7 +10,10 @@ const DIST = 'EDFDVBD6EXAMPLE';
 const VERSIONS = ['2014-10-21', '2020-05-31'] as const;
 const api = (v: string) => `/${v}/distribution/${DIST}/invalidation`;
 const auth = { Authorization: `Bearer ${TOKEN}` };
-const parser = new XMLParser({ isArray: (n) => n === 'Path' || n === 'InvalidationSummary' || n === 'DistributionSummary', ignoreAttributes: false });
+const parser = new XMLParser({
+  isArray: (n) => n === 'Path' || n === 'InvalidationSummary' || n === 'DistributionSummary',
+  ignoreAttributes: false,
+});
 const parse = (b: Buffer) => parser.parse(b.toString());
 const code = (b: Buffer) => parse(b).ErrorResponse.Error.Code as string;
 
@@ -34,7 +37,12 @@ beforeAll(async () => {
     adminToken: TOKEN,
     invalidation: { maxPathsInProgress: 5, maxWildcardPathsInProgress: 3, reportInProgressSeconds: 0.4, historyLimit: 4 },
     distributions: [
-      { behaviors: [{ pathPattern: '/smooth/*', smoothStreaming: true }, { pathPattern: '/qs/*', forwardQueryString: true }] },
+      {
+        behaviors: [
+          { pathPattern: '/smooth/*', smoothStreaming: true },
+          { pathPattern: '/qs/*', forwardQueryString: true },
+        ],
+      },
       { id: 'E2SECONDEXAMPLE', domainName: 'd2222222abcdef8.cloudfront.net', aliases: ['second.example.com'] },
     ],
   });
@@ -96,7 +104,13 @@ describe('control API: invalidations', () => {
       expect((await get(edge.port, '/inv/a.txt', h)).headers['x-cache']).toBe('Hit from cloudfront');
     }
     await get(edge.port, '/inv/keep.txt');
-    const r = await get(edge.port, api('2020-05-31'), { ...auth, 'Content-Type': 'text/xml' }, 'POST', batch(['inv/a.txt', '/inv/missing.txt']));
+    const r = await get(
+      edge.port,
+      api('2020-05-31'),
+      { ...auth, 'Content-Type': 'text/xml' },
+      'POST',
+      batch(['inv/a.txt', '/inv/missing.txt']),
+    );
     expect(r.status).toBe(201);
     expect(parse(r.body).Invalidation['@_xmlns']).toBe('http://cloudfront.amazonaws.com/doc/2020-05-31/');
     const inv = parse(r.body).Invalidation;
@@ -146,7 +160,8 @@ describe('control API: invalidations', () => {
     for (const p of objects) await get(edge.port, p);
     for (const p of objects) expect(await cached(p)).toBe('Hit from cloudfront');
     expect((await get(edge.port, api('2020-05-31'), auth, 'POST', batch(['/live/*', '/qs/y*', '/other/*.ts']))).status).toBe(201);
-    for (const p of ['/live/a/1.ts', '/live/a/2.ts', '/live/b.m3u8', '/qs/y?v=1', '/qs/y?v=2']) expect(await cached(p), p).toBe('Miss from cloudfront');
+    for (const p of ['/live/a/1.ts', '/live/a/2.ts', '/live/b.m3u8', '/qs/y?v=1', '/qs/y?v=2'])
+      expect(await cached(p), p).toBe('Miss from cloudfront');
     for (const p of ['/lively.txt', '/other/1.ts', '/qs/z?v=1']) expect(await cached(p), p).toBe('Hit from cloudfront');
     await sleep(450);
     expect((await get(edge.port, api('2014-10-21'), auth, 'POST', batch(['/*']))).status).toBe(201);
@@ -165,7 +180,18 @@ describe('control API: invalidations', () => {
   it('bad paths are InvalidArgument (400), never an internal error, and nothing is invalidated', async () => {
     await sleep(450);
     await get(edge.port, '/bad/keep.txt');
-    for (const p of ['/bad/%zz', '/bad/%', '/bad/%4', '/bad/%2F', '/bad/%00', '/bad/../keep.txt', '/bad/%2e%2e/x', '/bad/a%4*', 'a b', '']) {
+    for (const p of [
+      '/bad/%zz',
+      '/bad/%',
+      '/bad/%4',
+      '/bad/%2F',
+      '/bad/%00',
+      '/bad/../keep.txt',
+      '/bad/%2e%2e/x',
+      '/bad/a%4*',
+      'a b',
+      '',
+    ]) {
       const body = p === '' ? batch(['/ok']).replace('<Path>/ok</Path>', '<Path></Path>') : batch(['/bad/keep.txt', p]);
       const r = await get(edge.port, api('2020-05-31'), auth, 'POST', body);
       expect(r.status, p).toBe(400);
@@ -215,7 +241,10 @@ describe('control API: invalidations', () => {
     await sleep(450);
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
-      ids.push(parse((await get(edge.port, `/2020-05-31/distribution/E2SECONDEXAMPLE/invalidation`, auth, 'POST', batch([`/h${i}`]))).body).Invalidation.Id);
+      ids.push(
+        parse((await get(edge.port, `/2020-05-31/distribution/E2SECONDEXAMPLE/invalidation`, auth, 'POST', batch([`/h${i}`]))).body)
+          .Invalidation.Id,
+      );
       await sleep(450); // completed, so it may be pruned
     }
     const list = (q: string) => get(edge.port, `/2020-05-31/distribution/E2SECONDEXAMPLE/invalidation${q}`, auth);

@@ -24,19 +24,32 @@ describe('invalidationTarget', () => {
     expect(invalidationTarget(raw)).toEqual({ given, match, wildcard });
   });
 
-  it.each(['', '/a%zz', '/a%', '/a%4', '/a%4*', '/a%2F', '/a%5C', '/a%00', '/a/../b', '/a/./b', '/a/%2e%2e/b', '/a b', '/a\tb', '/é', `/${'x'.repeat(4000)}`])(
-    '%j is InvalidArgument (400)',
-    (raw) => {
-      let err: unknown;
-      try {
-        invalidationTarget(raw);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(HttpError);
-      expect([(err as HttpError).status, (err as HttpError).code]).toEqual([400, 'InvalidArgument']);
-    },
-  );
+  it.each([
+    '',
+    '/a%zz',
+    '/a%',
+    '/a%4',
+    '/a%4*',
+    '/a%2F',
+    '/a%5C',
+    '/a%00',
+    '/a/../b',
+    '/a/./b',
+    '/a/%2e%2e/b',
+    '/a b',
+    '/a\tb',
+    '/é',
+    `/${'x'.repeat(4000)}`,
+  ])('%j is InvalidArgument (400)', (raw) => {
+    let err: unknown;
+    try {
+      invalidationTarget(raw);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HttpError);
+    expect([(err as HttpError).status, (err as HttpError).code]).toEqual([400, 'InvalidArgument']);
+  });
 });
 
 describe('batchMatcher', () => {
@@ -57,7 +70,13 @@ describe('batchMatcher', () => {
 });
 
 describe('InvalidationBook', () => {
-  const limits = { maxPathsInProgress: 10, maxWildcardPathsInProgress: 2, maxRequestsInProgress: 0, reportInProgressSeconds: 1, historyLimit: 3 };
+  const limits = {
+    maxPathsInProgress: 10,
+    maxWildcardPathsInProgress: 2,
+    maxRequestsInProgress: 0,
+    reportInProgressSeconds: 1,
+    historyLimit: 3,
+  };
   const batch = (ref: string, ...paths: string[]) => ({ callerReference: ref, targets: paths.map(invalidationTarget) });
 
   it('keeps the newest completed records up to the limit, and every one in progress', () => {
@@ -84,7 +103,12 @@ describe('InvalidationBook', () => {
 
   it.each([
     ['too many paths in one batch', [batch('a', ...Array.from({ length: 11 }, (_, i) => `/x${i}`))], 413, 'BatchTooLarge'],
-    ['paths in progress over the limit', [batch('a', ...Array.from({ length: 6 }, (_, i) => `/x${i}`)), batch('b', ...Array.from({ length: 5 }, (_, i) => `/y${i}`))], 400, 'TooManyInvalidationsInProgress'],
+    [
+      'paths in progress over the limit',
+      [batch('a', ...Array.from({ length: 6 }, (_, i) => `/x${i}`)), batch('b', ...Array.from({ length: 5 }, (_, i) => `/y${i}`))],
+      400,
+      'TooManyInvalidationsInProgress',
+    ],
     ['wildcards in progress over the limit', [batch('a', '/a/*', '/b/*'), batch('b', '/c/*')], 400, 'TooManyInvalidationsInProgress'],
     ['a CallerReference reused with other paths', [batch('a', '/a'), batch('a', '/b')], 409, 'InvalidationBatchAlreadyExists'],
   ] as const)('%s → %i %s', (_name, batches, status, code) => {
@@ -142,23 +166,44 @@ describe('isControlApiPath', () => {
 });
 
 describe('parseInvalidationBatch', () => {
-  const doc = (inner: string) => `<?xml version="1.0"?><InvalidationBatch xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">${inner}</InvalidationBatch>`;
+  const doc = (inner: string) =>
+    `<?xml version="1.0"?><InvalidationBatch xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">${inner}</InvalidationBatch>`;
   it('reads Paths/Items/Path and CallerReference; entities in a path are decoded', () => {
-    const b = parseInvalidationBatch(doc('<Paths><Quantity>2</Quantity><Items><Path>/a?x=1&amp;y=2</Path><Path>b/*</Path></Items></Paths><CallerReference>r1</CallerReference>'));
+    const b = parseInvalidationBatch(
+      doc(
+        '<Paths><Quantity>2</Quantity><Items><Path>/a?x=1&amp;y=2</Path><Path>b/*</Path></Items></Paths><CallerReference>r1</CallerReference>',
+      ),
+    );
     expect(b.callerReference).toBe('r1');
-    expect(b.targets.map((t) => [t.given, t.wildcard])).toEqual([['/a?x=1&y=2', false], ['/b/*', true]]);
+    expect(b.targets.map((t) => [t.given, t.wildcard])).toEqual([
+      ['/a?x=1&y=2', false],
+      ['/b/*', true],
+    ]);
   });
   it.each([
     ['', 400, 'MissingBody'],
     ['   ', 400, 'MissingBody'],
     ['<InvalidationBatch>', 400, 'MalformedInput'],
     ['<Other/>', 400, 'MalformedInput'],
-    ['<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' + doc('<Paths><Quantity>1</Quantity><Items><Path>/&a;</Path></Items></Paths><CallerReference>r</CallerReference>'), 400, 'MalformedInput'],
+    [
+      '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' +
+        doc('<Paths><Quantity>1</Quantity><Items><Path>/&a;</Path></Items></Paths><CallerReference>r</CallerReference>'),
+      400,
+      'MalformedInput',
+    ],
     [doc('<Paths><Quantity>1</Quantity><Items><Path>/a</Path></Items></Paths>'), 400, 'InvalidArgument'],
     [doc('<Paths><Quantity>0</Quantity></Paths><CallerReference>r</CallerReference>'), 400, 'InvalidArgument'],
-    [doc('<Paths><Quantity>2</Quantity><Items><Path>/a</Path></Items></Paths><CallerReference>r</CallerReference>'), 400, 'InconsistentQuantities'],
+    [
+      doc('<Paths><Quantity>2</Quantity><Items><Path>/a</Path></Items></Paths><CallerReference>r</CallerReference>'),
+      400,
+      'InconsistentQuantities',
+    ],
     [doc('<Paths><Items><Path>/a</Path></Items></Paths><CallerReference>r</CallerReference>'), 400, 'InconsistentQuantities'],
-    [doc('<Paths><Quantity>one</Quantity><Items><Path>/a</Path></Items></Paths><CallerReference>r</CallerReference>'), 400, 'InconsistentQuantities'],
+    [
+      doc('<Paths><Quantity>one</Quantity><Items><Path>/a</Path></Items></Paths><CallerReference>r</CallerReference>'),
+      400,
+      'InconsistentQuantities',
+    ],
   ])('%j → %i %s', (xml, status, code) => {
     let err: unknown;
     try {
