@@ -124,6 +124,10 @@ async function refreshList() {
   }
   hook.listRefreshes++;
   renderList();
+  // A stream that left the list while its playback stopped advancing has ended, whatever the
+  // player saw of it (an LL-HLS master never carries #EXT-X-ENDLIST, and a last part that ends one
+  // track before the other can leave MSE waiting instead of firing 'ended').
+  if (hook.url && current && hook.state !== 'ended' && !hook.listError && !entryFor(current.id) && playbackStalled()) ended();
 }
 
 function renderList() {
