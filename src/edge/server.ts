@@ -4,7 +4,6 @@
 // (deliver.ts: every answer and CloudFront's headers) → log (log-stage.ts). The control API and
 // /_edge endpoints are routed apart from the viewer path.
 import http from 'node:http';
-import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { EdgeConfig } from '../config/edge.js';
 import { behaviourFor, hostRouter, type HostRoute, geoTable, type RuntimeDistribution } from './distribution.js';
@@ -37,6 +36,7 @@ import { DistributionStats } from './stats.js';
 import { newRequestId } from './request-id.js';
 import { fullGcHint } from './gc-hint.js';
 import { viewerSchemeOf } from './viewer-protocol.js';
+import { normalizeAddress } from '../net/address.js';
 import { createControlApi, type ControlApi } from './control/index.js';
 import { apiVersionOf } from './control/routes.js';
 
@@ -144,7 +144,7 @@ export class EdgeServer {
       bytesReadAtStart: socket.bytesRead,
       headerBytes: requestHeaderBytes(req),
       requestId: newRequestId(),
-      viewerIp: viewerIpOf(socket),
+      viewerIp: normalizeAddress(socket.remoteAddress),
       method: req.method ?? 'GET',
       path: q < 0 ? url : url.slice(0, q),
       rawQuery: q < 0 ? '' : url.slice(q + 1),
@@ -389,8 +389,3 @@ export class EdgeServer {
 }
 
 // ---- small helpers --------------------------------------------------------------------------
-
-function viewerIpOf(socket: Socket): string {
-  const a = socket.remoteAddress ?? '';
-  return a.startsWith('::ffff:') ? a.slice(7) : a;
-}

@@ -208,13 +208,11 @@ const certificateXml = (v: ApiVersion) =>
     is2020(v) ? node('CertificateSource', 'cloudfront') : undefined,
   );
 
-function configContent(v: ApiVersion, f: DistributionFacts): Content[] {
+/** Origins, behaviours and error responses: the part DistributionConfig and DistributionSummary share. */
+function routingContent(v: ApiVersion, f: DistributionFacts): Content[] {
   const { cfg } = f;
   const first = f.origins[0]?.id ?? 'default';
   return [
-    node('CallerReference', `streamfront-${cfg.id}`),
-    aliasesXml(cfg),
-    node('DefaultRootObject', cfg.defaultRootObject),
     list(
       'Origins',
       'Origin',
@@ -228,6 +226,16 @@ function configContent(v: ApiVersion, f: DistributionFacts): Content[] {
       cfg.behaviors.map((b) => behaviourXml(v, 'CacheBehavior', b, first)),
     ),
     customErrorsXml(cfg),
+  ];
+}
+
+function configContent(v: ApiVersion, f: DistributionFacts): Content[] {
+  const { cfg } = f;
+  return [
+    node('CallerReference', `streamfront-${cfg.id}`),
+    aliasesXml(cfg),
+    node('DefaultRootObject', cfg.defaultRootObject),
+    ...routingContent(v, f),
     node('Comment', ''),
     node(
       'Logging',
@@ -280,7 +288,6 @@ export function distributionConfigXml(v: ApiVersion, f: DistributionFacts): stri
 
 function summaryXml(v: ApiVersion, f: DistributionFacts): Fragment {
   const { cfg } = f;
-  const first = f.origins[0]?.id ?? 'default';
   return node(
     'DistributionSummary',
     node('Id', cfg.id),
@@ -289,19 +296,7 @@ function summaryXml(v: ApiVersion, f: DistributionFacts): Fragment {
     node('LastModifiedTime', iso(f.lastModified)),
     node('DomainName', cfg.domainName),
     aliasesXml(cfg),
-    list(
-      'Origins',
-      'Origin',
-      f.origins.map((o) => originXml(v, o)),
-    ),
-    is2020(v) ? list('OriginGroups', 'OriginGroup', []) : undefined,
-    behaviourXml(v, 'DefaultCacheBehavior', cfg.defaultBehavior, first),
-    list(
-      'CacheBehaviors',
-      'CacheBehavior',
-      cfg.behaviors.map((b) => behaviourXml(v, 'CacheBehavior', b, first)),
-    ),
-    customErrorsXml(cfg),
+    ...routingContent(v, f),
     node('Comment', ''),
     node('PriceClass', 'PriceClass_All'),
     node('Enabled', cfg.enabled),
