@@ -5,14 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { startTestPattern, type TestPattern } from '../../src/demo/test-pattern.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
-import { launchChromium, readHook, until, type PlayerHook } from '../player/chromium.js';
+import { launchChromium, until, type PlayerHook } from '../player/chromium.js';
 
 interface Seekable {
   start: number;
@@ -61,11 +61,10 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 }, 60_000);
 
-async function hookOf(page: Page): Promise<Hook> {
-  return (await readHook(page)) as Hook;
-}
-
 describe('the seek bar moves hls.js back into the DVR window', () => {
+  // DASH is left out: dash.js 5.2 on manifest_sfm4s.mpd of a stream running a minute starts ~44 s
+  // behind live and stalls, with or without the DVR window (the open defect player-modes.test.ts
+  // keeps skipped); the MPD's timeShiftBufferDepth is checked in test/integration/dvr-window.test.ts.
   it.each(['hls', 'llhls'] as const)(
     'mode %s',
     async (mode) => {
