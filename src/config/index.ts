@@ -59,7 +59,8 @@ export const packagerConfigSchema = z
      * this much of the stream, so players can seek back (start-over). Disk per stream is about
      * this window of TS plus CMAF (README: bytes per minute); memory holds only the live edge.
      */
-    dvrWindowSeconds: z.number().min(4).max(86400).default(1800),
+    // At most 10 h: at 1-s segments the TS playlist stays under the origin's 4 MiB manifest bound.
+    dvrWindowSeconds: z.number().min(4).max(36000).default(1800),
     /** Newest complete CMAF segments per track kept in memory; older ones in the DVR window are read back from the store. */
     dvrMemorySegments: z.number().int().min(3).max(100).default(6),
     /** Files of a finished stream are removed this long after the publisher leaves. */
