@@ -74,7 +74,7 @@ export class DvrArchive {
     const out = held.slice(0, Math.max(0, held.length - memorySegments));
     const written = this.#written.get(track.id) ?? [];
     this.#written.set(track.id, written);
-    for (const s of out) {
+    for (const [i, s] of out.entries()) {
       if (this.#disposed) return;
       const body = Buffer.concat(s.parts.map((p) => p.bytes));
       try {
@@ -84,14 +84,13 @@ export class DvrArchive {
         this.#failures = 0;
       } catch (err) {
         this.#failures++;
-        // Kept in memory and tried again at the next segment; past twice the live edge the bytes
-        // go (the segment is then answered 404) so a failing store never grows memory unbounded.
-        if (held.length - out.indexOf(s) > 2 * memorySegments + 2) {
-          track.release(s.msn);
-          log?.error({ track: track.id, msn: s.msn, err: (err as Error).message }, 'DVR store failing: segment dropped from memory');
-        } else if (this.#failures === 1) {
-          log?.warn({ track: track.id, msn: s.msn, err: (err as Error).message }, 'DVR store write failed: kept in memory, retrying');
-        }
+        // Kept in memory and tried again at the next segment; past twice the live edge the oldest
+        // bytes go (those segments are then answered 404), so a failing store never grows memory.
+        const drop = Math.max(0, held.length - i - (2 * memorySegments + 2));
+        for (const d of out.slice(i, i + drop)) track.release(d.msn);
+        const why = { track: track.id, msn: s.msn, err: (err as Error).message };
+        if (drop > 0) log?.error({ ...why, dropped: drop }, 'DVR store failing: segment dropped from memory');
+        else if (this.#failures === 1) log?.warn(why, 'DVR store write failed: kept in memory, retrying');
         break;
       }
     }
