@@ -144,9 +144,12 @@ describe('a run three times the DVR window', () => {
     for (const track of ['video', 'audio'] as const) {
       const ll = (await get(`${origin}${BASE}/chunklist_sfm4s_${track}.m3u8`)).text;
       const init = (await get(`${origin}${BASE}/${/#EXT-X-MAP:URI="([^"]+)"/.exec(ll)![1]}`)).body;
-      const oldest = listed(ll, /^seg_sfm4s_/)[0]!;
+      const all = listed(ll, /^seg_sfm4s_/);
+      const oldest = all[0]!;
       const dvrFiles = files(path.join(streamDir(), 'dvr')).map((f) => f.name);
       expect(dvrFiles, 'the oldest listed segment is one the store holds').toContain(oldest);
+      // Memory holds only the live edge: every listed segment but the newest few is in the store.
+      expect(all.filter((n) => !dvrFiles.includes(n)).length).toBeLessThanOrEqual(MEMORY + 1);
       const seg = await get(`${origin}${BASE}/${oldest}`);
       expect(seg.status).toBe(200);
       expect(seg.headers.get('cache-control')).toMatch(/max-age=60/);
@@ -180,6 +183,10 @@ describe('start= and dvr_window_length= on every format', () => {
     }
     const short = await get(`${origin}${BASE}/playlist.m3u8?dvr_window_length=4`);
     expect(listed(short.text, /^seg_/)).toEqual(segs.slice(-2));
+    // The same in the IIS family (app live): its playlist is the same file, cut the same way.
+    const iis = await get(`${origin}/dv.isml/manifest(format=m3u8-aapl).m3u8?start=${String(inThird / 1000)}`);
+    expect(iis.status).toBe(200);
+    expect(listed(iis.text, /seg_/)[0]).toMatch(new RegExp(`${segs[2]!.replace('.', '\\.')}$`));
   });
 
   it('LL-HLS and DASH: start= begins at that segment; the master carries the parameters to its media playlists', async () => {
