@@ -79,7 +79,10 @@ export function dashManifest(stream: MpdSource, opts: MpdOptions): string | unde
   for (const epochId of periods) {
     // One AdaptationSet per kind; an ABR ladder's video tracks are Representations of one set, each
     // with its own SegmentTemplate (its numbers and timeline are its own).
-    const byKind = new Map<string, { id: number; kind: string; entries: Array<{ template: string; rep: string; open: string }> }>();
+    const byKind = new Map<
+      string,
+      { id: number; kind: string; entries: Array<{ template: string; shared: string; rep: string; open: string }> }
+    >();
     let periodStartMs: number | undefined;
     for (const [i, t] of tracks.entries()) {
       const epoch = t.epoch(epochId);
@@ -102,12 +105,12 @@ export function dashManifest(stream: MpdSource, opts: MpdOptions): string | unde
         info.kind === 'audio' && info.channels
           ? `<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${info.channels}"/>`
           : '';
-      const template =
+      const templateOf = (id: string) =>
         `<SegmentTemplate timescale="${ts}" presentationTimeOffset="${pto}" startNumber="${segs[0].msn}"${ato}` +
-        ` initialization="${esc(prefix + cmafNames.init(t.id, epochId))}" media="${esc(prefix + cmafNames.segmentTemplate(t.id))}">` +
+        ` initialization="${esc(prefix + cmafNames.init(id, epochId))}" media="${esc(prefix + cmafNames.segmentTemplate(id))}">` +
         `<SegmentTimeline>${segmentTimeline(segs)}</SegmentTimeline></SegmentTemplate>`;
       const group = byKind.get(info.kind) ?? { id: i, kind: info.kind, entries: [] };
-      group.entries.push({ template, rep: inner, open });
+      group.entries.push({ template: templateOf(t.id), shared: templateOf('$RepresentationID$'), rep: inner, open });
       byKind.set(info.kind, group);
     }
     const sets: string[] = [];
@@ -117,6 +120,11 @@ export function dashManifest(stream: MpdSource, opts: MpdOptions): string | unde
         const e = g.entries[0]!;
         const rep = e.rep ? `${e.open}>${e.rep}</Representation>` : g.kind === 'video' ? `${e.open}/>` : `${e.open}></Representation>`;
         sets.push(`${head}${e.template}${rep}</AdaptationSet>`);
+      } else if (g.entries.every((e) => e.shared === g.entries[0]!.shared)) {
+        // An aligned ladder (same numbers, same timeline): one template naming each Representation,
+        // the form players handle best.
+        const reps = g.entries.map((e) => (e.rep ? `${e.open}>${e.rep}</Representation>` : `${e.open}/>`)).join('');
+        sets.push(`${head}${g.entries[0]!.shared}${reps}</AdaptationSet>`);
       } else {
         sets.push(`${head}${g.entries.map((e) => `${e.open}>${e.template}${e.rep}</Representation>`).join('')}</AdaptationSet>`);
       }
