@@ -12,6 +12,7 @@ import {
   HDS_FILES,
   HLS_FILES,
   SMOOTH_FILES,
+  cmafVideoTrackId,
   STREAM_INFO_FILE,
   streamDir,
   type StreamInfoFile,
@@ -279,6 +280,14 @@ export class StreamSupervisor {
     this.#d.registry.update(key, { rungs: abr ? rungInfo : undefined });
     // Each CMAF pipe feeds one track of the stream's timeline; a run is one epoch of it.
     const timeline = cmafTracks.length ? this.#d.timelines!.open(streamId(key), this.#timelineOptions()) : undefined;
+    // ABR rung tracks of an earlier run that this run does not produce (the source's own `video`
+    // and `audio` continue across runs as before).
+    if (timeline) {
+      const stale = timeline.tracks
+        .map((t) => t.id)
+        .filter((id) => !cmafTracks.includes(id) && id !== cmafVideoTrackId(0) && id !== 'audio');
+      if (stale.length) timeline.dropTracks(stale);
+    }
     const sinks = cmafTracks.map((t) => timeline!.input(t));
     let child: FfmpegChild | undefined = undefined;
     const onPipeData = (i: number, chunk: Buffer) => {
