@@ -1,6 +1,6 @@
 // The ABR ladder in a real player: headless Chromium plays a laddered stream through the edge, and
 // when DevTools network emulation (CDP Network.emulateNetworkConditions) throttles the page below
-// the top rung's bitrate, hls.js (classic HLS) and dash.js (DASH) switch to a lower rung; the
+// the top rung's bitrate, hls.js (classic HLS and LL-HLS) and dash.js (DASH) switch to a lower rung; the
 // page's rendition picker pins one. A small custom ladder keeps the encode cheap on a shared
 // machine; the default preset is covered by test/integration/abr-ladder.test.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -105,6 +105,7 @@ afterAll(async () => {
 // (ABR_E2E_DASH=1) until that is fixed; it fails today with the same stall.
 const ENGINES = [
   ['hls.js (classic HLS)', 'hls'],
+  ['hls.js (LL-HLS, rendition reports)', 'llhls'],
   ...(process.env.ABR_E2E_DASH === '1' ? [['dash.js (DASH)', 'dash'] as const] : []),
 ] as const;
 
