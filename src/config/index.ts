@@ -44,8 +44,49 @@ export const cmafConfigSchema = z
   })
   .strict();
 
+/** A rung name: what its files and URLs are called (`index_480p.m3u8`), so only these characters. */
+export const RUNG_NAME_RE = /^[a-z0-9]{1,16}$/;
+
+/** One transcoded rung of the ABR ladder; bitrates in kbit/s. */
+export const ladderRungSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(RUNG_NAME_RE, 'a rung name is 1 to 16 lower-case letters or digits')
+      .refine((n) => n !== 'source', 'the rung name "source" is the copied source rung'),
+    /** Output height in pixels (even); the width follows the source's aspect ratio. */
+    height: z
+      .number()
+      .int()
+      .min(64)
+      .max(4320)
+      .refine((h) => h % 2 === 0, 'a rung height must be even (4:2:0 video)'),
+    videoBitrate: z.number().int().min(64).max(50_000),
+    audioBitrate: z.number().int().min(16).max(512),
+  })
+  .strict();
+
+/**
+ * `source`: the source only, copied (`-c copy`, no ABR). `default`: source + 480p + 360p + 240p.
+ * A list: the source rung plus these transcoded rungs (see src/packager/abr-ladder.ts).
+ */
+export const ladderSchema = z.union([
+  z.enum(['source', 'default']),
+  z
+    .array(ladderRungSchema)
+    .max(8)
+    .refine((l) => new Set(l.map((r) => r.name)).size === l.length, 'rung names must be unique')
+    .refine((l) => new Set(l.map((r) => r.height)).size === l.length, 'rung heights must be unique')
+    .refine(
+      (l) => new Set(l.map((r) => r.videoBitrate)).size === l.length,
+      'rung video bitrates must be unique (Smooth names a level by it)',
+    ),
+]);
+
 export const packagerConfigSchema = z
   .object({
+    /** The ABR ladder; `source` (default) keeps one copied rendition, today's cost. */
+    ladder: ladderSchema.default('source'),
     /** ffmpeg binary; default: FFMPEG_PATH or `ffmpeg` on PATH. */
     ffmpegPath: z.string().min(1).optional(),
     /** HLS target duration / HDS and Smooth fragment length, seconds. Segments follow key frames. */
@@ -143,6 +184,8 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type IngestConfig = Config['ingest'];
 export type PackagerConfig = Config['packager'];
+export type LadderConfig = PackagerConfig['ladder'];
+export type LadderRungConfig = z.infer<typeof ladderRungSchema>;
 export type OriginConfig = Config['origin'];
 export type CacheControlConfig = OriginConfig['cacheControl'];
 export type { EdgeConfig } from './edge.js';

@@ -269,7 +269,15 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
       if (ready === undefined || signal.aborted) return;
       if (!ready) return unavailable(res, `part ${q.part ?? '-'} of segment ${q.msn} did not appear in time`);
     }
-    const body = Buffer.from(mediaPlaylist(track, { window: dvr.value.window, skip: q.skip }));
+    // With an ABR ladder (several video tracks) every media playlist reports the other renditions.
+    const abr = stream.tracksOf('video').length > 1;
+    const body = Buffer.from(
+      mediaPlaylist(track, {
+        window: dvr.value.window,
+        skip: q.skip,
+        ...(abr ? { renditionReports: stream.tracks.filter((t) => t !== track) } : {}),
+      }),
+    );
     const blocking = q.msn !== undefined || q.skip;
     const cc = blocking ? maxAgeHeader(cache.llhlsBlockingMaxAge) : maxAgeHeader(cache.m3u8MaxAge);
     return sendEntity(req, res, body, contentEtag(body), 'application/vnd.apple.mpegurl', cc);

@@ -81,7 +81,12 @@ export function dashManifest(stream: MpdSource, opts: MpdOptions): string | unde
   /** Program date-time of the first listed segment: the time-shift buffer reaches back to it. */
   let firstListedMs = Infinity;
   for (const epochId of periods) {
-    const sets: string[] = [];
+    // One AdaptationSet per kind; an ABR ladder's video tracks are Representations of one set, each
+    // with its own SegmentTemplate (its numbers and timeline are its own).
+    const byKind = new Map<
+      string,
+      { id: number; kind: string; entries: Array<{ template: string; shared: string; rep: string; open: string }> }
+    >();
     let periodStartMs: number | undefined;
     for (const [i, t] of tracks.entries()) {
       const epoch = t.epoch(epochId);
@@ -97,20 +102,37 @@ export function dashManifest(stream: MpdSource, opts: MpdOptions): string | unde
       const pto = live ? epoch.firstStart : segs[0].start;
       const bw = t.peakBitrate() || (info.kind === 'video' ? 2_000_000 : 128_000);
       const ato = live ? ` availabilityTimeOffset="${Math.max(0, td - part).toFixed(3)}" availabilityTimeComplete="false"` : '';
-      const rep =
+      const open =
         info.kind === 'video'
-          ? `<Representation id="${esc(t.id)}" codecs="${esc(info.codec)}" bandwidth="${bw}"${info.width ? ` width="${info.width}" height="${info.height}"` : ''}/>`
-          : `<Representation id="${esc(t.id)}" codecs="${esc(info.codec)}" bandwidth="${bw}"${info.sampleRate ? ` audioSamplingRate="${info.sampleRate}"` : ''}>` +
-            (info.channels
-              ? `<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${info.channels}"/>`
-              : '') +
-            '</Representation>';
-      sets.push(
-        `<AdaptationSet id="${i}" contentType="${info.kind}" mimeType="${info.kind}/mp4" segmentAlignment="true" startWithSAP="1">` +
-          `<SegmentTemplate timescale="${ts}" presentationTimeOffset="${pto}" startNumber="${segs[0].msn}"${ato}` +
-          ` initialization="${esc(prefix + cmafNames.init(t.id, epochId))}" media="${esc(prefix + cmafNames.segmentTemplate(t.id))}">` +
-          `<SegmentTimeline>${segmentTimeline(segs)}</SegmentTimeline></SegmentTemplate>${rep}</AdaptationSet>`,
-      );
+          ? `<Representation id="${esc(t.id)}" codecs="${esc(info.codec)}" bandwidth="${bw}"${info.width ? ` width="${info.width}" height="${info.height}"` : ''}`
+          : `<Representation id="${esc(t.id)}" codecs="${esc(info.codec)}" bandwidth="${bw}"${info.sampleRate ? ` audioSamplingRate="${info.sampleRate}"` : ''}`;
+      const inner =
+        info.kind === 'audio' && info.channels
+          ? `<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${info.channels}"/>`
+          : '';
+      const templateOf = (id: string) =>
+        `<SegmentTemplate timescale="${ts}" presentationTimeOffset="${pto}" startNumber="${segs[0].msn}"${ato}` +
+        ` initialization="${esc(prefix + cmafNames.init(id, epochId))}" media="${esc(prefix + cmafNames.segmentTemplate(id))}">` +
+        `<SegmentTimeline>${segmentTimeline(segs)}</SegmentTimeline></SegmentTemplate>`;
+      const group = byKind.get(info.kind) ?? { id: i, kind: info.kind, entries: [] };
+      group.entries.push({ template: templateOf(t.id), shared: templateOf('$RepresentationID$'), rep: inner, open });
+      byKind.set(info.kind, group);
+    }
+    const sets: string[] = [];
+    for (const g of byKind.values()) {
+      const head = `<AdaptationSet id="${g.id}" contentType="${g.kind}" mimeType="${g.kind}/mp4" segmentAlignment="true" startWithSAP="1">`;
+      if (g.entries.length === 1) {
+        const e = g.entries[0]!;
+        const rep = e.rep ? `${e.open}>${e.rep}</Representation>` : g.kind === 'video' ? `${e.open}/>` : `${e.open}></Representation>`;
+        sets.push(`${head}${e.template}${rep}</AdaptationSet>`);
+      } else if (g.entries.every((e) => e.shared === g.entries[0]!.shared)) {
+        // An aligned ladder (same numbers, same timeline): one template naming each Representation,
+        // the form players handle best.
+        const reps = g.entries.map((e) => (e.rep ? `${e.open}>${e.rep}</Representation>` : `${e.open}/>`)).join('');
+        sets.push(`${head}${g.entries[0]!.shared}${reps}</AdaptationSet>`);
+      } else {
+        sets.push(`${head}${g.entries.map((e) => `${e.open}>${e.template}${e.rep}</Representation>`).join('')}</AdaptationSet>`);
+      }
     }
     if (periodStartMs === undefined) continue;
     firstStartMs ??= periodStartMs;

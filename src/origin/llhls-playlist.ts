@@ -30,6 +30,22 @@ export interface MediaPlaylistOptions {
   window: DvrSelection;
   /** `_HLS_skip=YES`: replace old segments by EXT-X-SKIP. */
   skip?: boolean;
+  /** The stream's other renditions (an ABR ladder): each gets an EXT-X-RENDITION-REPORT. */
+  renditionReports?: readonly TrackTimeline[];
+}
+
+/**
+ * `#EXT-X-RENDITION-REPORT` of another rendition (RFC 8216bis §4.4.5.4): its newest part, so a
+ * player switching rungs can issue its first blocking reload right away. Undefined before it has one.
+ */
+export function renditionReport(track: TrackTimeline): string | undefined {
+  const segs = track.segments;
+  for (let i = segs.length - 1; i >= 0; i--) {
+    const s = segs[i]!;
+    if (s.parts.length > 0)
+      return `#EXT-X-RENDITION-REPORT:URI="${cmafNames.playlist(track.id)}",LAST-MSN=${s.msn},LAST-PART=${s.parts.length - 1}`;
+  }
+  return undefined;
 }
 
 function round3(n: number): number {
@@ -112,6 +128,10 @@ export function mediaPlaylist(track: TrackTimeline, opts: MediaPlaylistOptions):
   }
   if (track.ended) lines.push('#EXT-X-ENDLIST');
   else lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${cmafNames.part(id, track.nextPartSeq)}"`);
+  for (const other of opts.renditionReports ?? []) {
+    const report = other === track ? undefined : renditionReport(other);
+    if (report) lines.push(report);
+  }
   return `${lines.join('\n')}\n`;
 }
 

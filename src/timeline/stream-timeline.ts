@@ -111,6 +111,17 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
     };
   }
 
+  /**
+   * Removes tracks a new packager run no longer produces (an ABR ladder shrinks on a republish
+   * from a smaller source), so no master playlist or MPD lists a rendition nobody feeds.
+   */
+  dropTracks(ids: readonly TrackId[]): void {
+    for (const id of ids) {
+      this.#tracks.delete(id);
+      this.#growing.delete(id);
+    }
+  }
+
   #trackFor(trackId: TrackId): TrackTimeline {
     let track = this.#tracks.get(trackId);
     if (!track) {

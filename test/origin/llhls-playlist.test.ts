@@ -137,3 +137,24 @@ describe('master playlist', () => {
     expect(text).toMatch(/#EXT-X-STREAM-INF:BANDWIDTH=\d+,CODECS="mp4a\.40\.2"\nchunklist_sfm4s_audio\.m3u8\n/);
   });
 });
+
+describe('EXT-X-RENDITION-REPORT (ABR ladder)', () => {
+  it('each media playlist reports every other rendition at its newest part, never itself', () => {
+    const v = feed(VIDEO_INIT);
+    const v1 = feed({ ...VIDEO_INIT, width: 640, height: 360 }, undefined, undefined, 'video1');
+    const a = feed(AUDIO_INIT);
+    v.add(pattern('Kppp Kppp Kp'));
+    v1.add(pattern('Kppp Kppp K'));
+    a.add(pattern('KKKK KKKK'));
+    const all = [v.track, v1.track, a.track];
+    const text = mediaPlaylist(v1.track, { window: { windowSeconds: 12 }, renditionReports: all });
+    const reports = text.split('\n').filter((l) => l.startsWith('#EXT-X-RENDITION-REPORT:'));
+    const msn = (t: typeof v.track) => t.segments.at(-1)!.msn;
+    expect(reports).toEqual([
+      `#EXT-X-RENDITION-REPORT:URI="chunklist_sfm4s_video.m3u8",LAST-MSN=${msn(v.track)},LAST-PART=1`,
+      `#EXT-X-RENDITION-REPORT:URI="chunklist_sfm4s_audio.m3u8",LAST-MSN=${msn(a.track)},LAST-PART=3`,
+    ]);
+    // Without a ladder nothing changes.
+    expect(mediaPlaylist(v.track, { window: { windowSeconds: 12 } })).not.toContain('RENDITION-REPORT');
+  });
+});
