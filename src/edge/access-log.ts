@@ -50,8 +50,11 @@ export const LOG_FIELDS = [
 
 export const LOG_HEADER = `#Version: 1.0\n#Fields: ${LOG_FIELDS.join(' ')}\n`;
 
-/** LOG-04 x-edge-result-type values. */
-export type ResultType = 'Hit' | 'RefreshHit' | 'Miss' | 'LimitExceeded' | 'CapacityExceeded' | 'Error';
+/**
+ * LOG-04 x-edge-result-type values, and `Redirect`, which CloudFront logs today for its own
+ * HTTP-to-HTTPS redirect (TLS-01).
+ */
+export type ResultType = 'Hit' | 'RefreshHit' | 'Miss' | 'LimitExceeded' | 'CapacityExceeded' | 'Error' | 'Redirect';
 
 export interface AccessLogRecord {
   /** When the edge finished with the request (ms since epoch; LOG-04 `time`). */
