@@ -5,6 +5,7 @@
 // (log-stage.ts). This file only wires them; the control API and /_edge endpoints are routed apart
 // from the viewer path.
 import type http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { EdgeConfig } from '../config/edge.js';
 import { behaviourFor, hostRouter, type HostRoute, geoTable, type RuntimeDistribution } from './distribution.js';
@@ -142,7 +143,7 @@ export class EdgeServer {
       bytesReadAtStart: socket.bytesRead,
       headerBytes: requestHeaderBytes(req),
       requestId: newRequestId(),
-      viewerIp: normalizeAddress(socket.remoteAddress),
+      viewerIp: viewerIpOf(socket),
       method: req.method ?? 'GET',
       path: q < 0 ? url : url.slice(0, q),
       rawQuery: q < 0 ? '' : url.slice(q + 1),
@@ -255,6 +256,25 @@ export class EdgeServer {
   private observe(v: Viewer): void {
     // deliver.ts notes the head's facts into v.response as it writes it (see Deliver.head).
     if (v.rec?.accessLog || this.realtime) v.response = {};
-    v.res.once('close', () => logAndCount(v, this.deliver.pop, this.cfg.logs.includeCookies, this.realtime));
+    // One listener function for every response, with the context on the response itself: no
+    // closure (or once() wrapper) is made per request.
+    (v.res as ObservedResponse)[CONTEXT] = v;
+    v.res.on('close', this.onResponseClose);
   }
+
+  private readonly onResponseClose = ((server: EdgeServer) =>
+    function (this: ObservedResponse): void {
+      const v = this[CONTEXT];
+      if (v !== undefined) logAndCount(v, server.deliver.pop, server.cfg.logs.includeCookies, server.realtime);
+    })(this);
 }
+
+/** The peer address of a connection in canonical form, worked out once per connection (keep-alive viewers send many requests). */
+function viewerIpOf(socket: Socket & { [VIEWER_IP]?: string }): string {
+  return (socket[VIEWER_IP] ??= normalizeAddress(socket.remoteAddress));
+}
+const VIEWER_IP = Symbol('viewer address');
+
+/** The request context a response carries until it closes (read by the log stage). */
+const CONTEXT = Symbol('edge request context');
+type ObservedResponse = http.ServerResponse & { [CONTEXT]?: RequestContext };
