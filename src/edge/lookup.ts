@@ -2,7 +2,7 @@
 // headers, cookies), the cache key, the store, and the decision every later stage follows — a hit
 // answered from the stored copy, a miss that joins (or starts) the collapsed fetch, or a pass
 // straight to the origin for what is never cached. Nothing here writes to the viewer.
-import type http from 'node:http';
+import type { RequestContext } from './context.js';
 import { HttpError } from '../result.js';
 import { cacheKey, invalidationPath } from './cache-key.js';
 import { behaviourFor, type RuntimeDistribution } from './distribution.js';
@@ -24,17 +24,6 @@ export type LookupDecision =
   /** The URL the edge would build is over ORG-03's limit (414). */
   | { kind: 'refuse'; error: HttpError };
 
-/** The request facts lookup reads (all from the canonical request and the viewer's own headers). */
-export interface LookupRequest {
-  req: http.IncomingMessage;
-  /** The distribution recv routed the request to. */
-  dist: RuntimeDistribution;
-  method: string;
-  viewerIp: string;
-  requestId: string;
-  scheme: ViewerScheme;
-}
-
 export class Lookup {
   constructor(
     private readonly store: ObjectStore,
@@ -42,8 +31,9 @@ export class Lookup {
     private readonly maxUrlBytes: number,
   ) {}
 
-  decide(r: LookupRequest, pass: ViewerPass): LookupDecision {
-    const { req, method } = r;
+  /** `v` is read, never written: the viewer's own headers, method, address and request id. */
+  decide(v: Readonly<RequestContext>, d: RuntimeDistribution, scheme: ViewerScheme, pass: ViewerPass): LookupDecision {
+    const { req, method } = v;
     const { beh, path, ownQuery, country } = pass;
     const query = beh.cfg.forwardQueryString ? ownQuery : '';
     const originPath = query ? `${path}?${query}` : path;
@@ -55,16 +45,15 @@ export class Lookup {
       method,
       rawHeaders: req.rawHeaders,
       rules: beh.rules,
-      viewerIp: r.viewerIp,
-      cfId: r.requestId,
+      viewerIp: v.viewerIp,
+      cfId: v.requestId,
       originHost: beh.origin.hostHeader,
       viewerCountry: country,
       cacheable,
-      viewerScheme: r.scheme,
+      viewerScheme: scheme,
     });
     if (cookies.length) originHeaders['cookie'] = cookieHeaderOf(cookies);
     if (!cacheable) return { kind: 'pass', originPath, originHeaders };
-    const d = r.dist;
     const key = cacheKey({
       distributionId: d.id,
       behaviourIndex: beh.index,
@@ -93,7 +82,7 @@ export class Lookup {
       originPath,
       originHeaders,
       requestCookieNames: new Set(parseCookieHeader(req.headers.cookie).map(([n]) => n)),
-      viewerScheme: r.scheme,
+      viewerScheme: scheme,
     };
     return { kind: 'miss', spec, stale: obj && !obj.isError ? obj : undefined };
   }

@@ -148,6 +148,11 @@ export class EdgeServer {
       path: q < 0 ? url : url.slice(0, q),
       rawQuery: q < 0 ? '' : url.slice(q + 1),
       result: 'Miss',
+      // Every field a later stage sets is declared here, so each context keeps one shape from the start.
+      creq: undefined,
+      rec: undefined,
+      ttl: undefined,
+      response: undefined,
     };
     // Stage 1 (recv): limits, Host, the canonical request. A refusal is answered here, never forwarded.
     try {
@@ -208,7 +213,7 @@ export class EdgeServer {
       return this.deliver.edgeMade(v, 301, [['Location', check.location]], '');
     }
     // Stage 3: lookup (cache key, store, collapsing) → hit / miss / pass.
-    const found = this.lookup.decide({ req, dist: c.dist, method: v.method, viewerIp: v.viewerIp, requestId: v.requestId, scheme }, check);
+    const found = this.lookup.decide(v, c.dist, scheme, check);
     switch (found.kind) {
       case 'hit':
         return this.serveObject(v, found.obj, found.result, found.stale);
