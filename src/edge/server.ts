@@ -33,7 +33,7 @@ import { fullGcHint } from './gc-hint.js';
 import { viewerSchemeOf } from './viewer-protocol.js';
 import { normalizeAddress } from '../net/address.js';
 import { createControlApi, type ControlApi } from './control/index.js';
-import { apiVersionOf } from './control/routes.js';
+import { isApiVersionPrefix } from './control/routes.js';
 
 type Viewer = RequestContext;
 
@@ -181,9 +181,9 @@ export class EdgeServer {
       );
     }
     // Control API paths are never viewer requests, whatever follows the version. `path` is
-    // already canonical, so the version is read from it directly (isControlApiPath would
-    // canonicalise it a second time on every hit).
-    if (apiVersionOf(path) !== undefined) return this.control(req, res);
+    // already canonical, so the version prefix is compared directly (isControlApiPath would
+    // canonicalise it a second time on every hit, apiVersionOf split it).
+    if (isApiVersionPrefix(path)) return this.control(req, res);
     this.observe(v);
     try {
       this.viewerRequest(v, v.creq);
