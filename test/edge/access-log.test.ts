@@ -240,7 +240,7 @@ describe('the writer queues records and formats them in batches off the request 
   // [what, records added in one synchronous run, then in a second one after the loop turned]
   it.each([
     ['fewer than a batch', 10, 0],
-    ['several batches queued while the loop is busy', 1500, 0],
+    ['several batches queued while the loop is busy', 3000, 0],
     ['more than the queue bound in one run (drained at once)', 10_000, 0],
     ['a batch, the loop turns, then more', 1500, 1500],
   ])('%s: every record is written once, in order', async (_what, first, second) => {
