@@ -29,7 +29,7 @@ import { Deliver, errorPage } from './deliver.js';
 import { ObjectStore, type StoredObject } from './store.js';
 import { OriginClient } from './origin-client.js';
 import type { FetchHead, FetchSubscriber, SharedFetch } from './shared-fetch.js';
-import { loadSigningKey, type SigningKey } from './signed-urls.js';
+import { signingKeysOf, type SigningKeys } from './signing/keys.js';
 import { AccessLogWriter, type ResultType } from './access-log.js';
 import { RealtimeLogWriter } from './realtime-log.js';
 import { DistributionStats } from './stats.js';
@@ -70,7 +70,7 @@ export class EdgeServer {
   private readonly deliver: Deliver;
   /** `host:port` names of the edge's own listener (set once it listens): they name the first distribution. */
   localAuthorities: string[] = [];
-  private readonly keys: Map<string, SigningKey>;
+  private readonly keys: SigningKeys;
   private readonly geo: { match: (ip: string) => boolean; country: string }[];
   private readonly cfg: EdgeConfig;
   private readonly log: Logger;
@@ -83,7 +83,7 @@ export class EdgeServer {
     this.route = hostRouter(opts.distributions, () => this.localAuthorities);
     this.rangeOptions = { multipart: true, maxRanges: opts.cfg.limits.maxRanges };
     this.recvLimits = { maxRequestBytes: opts.cfg.limits.maxRequestBytes, maxHeaderCount: opts.cfg.limits.maxHeaderCount };
-    this.keys = new Map(opts.cfg.keyPairs.map((k) => [k.id, loadSigningKey(k)]));
+    this.keys = signingKeysOf(opts.cfg);
     this.geo = geoTable(opts.cfg);
     this.deliver = new Deliver(opts.cfg.edgeLocation, this.rangeOptions);
     for (const d of opts.distributions) {
@@ -200,18 +200,22 @@ export class EdgeServer {
     const check = viewerChecks(c, v.viewerIp, headerText(req.headers.host), req.url ?? '/', {
       geo: this.geo,
       keys: this.keys,
+      cookieHeader: req.headers.cookie,
       now: Math.floor(Date.now() / 1000),
       scheme,
       httpsPort: this.opts.httpsPort ?? 0,
     });
-    if (check.kind === 'refuse') return this.edgeError(v, check.error.status, check.error.message);
+    if (check.kind === 'refuse') {
+      this.log.debug({ url: req.url, code: check.error.code, reason: check.error.message }, 'viewer refused');
+      return this.edgeError(v, check.error.status, check.error.message, false, check.body);
+    }
     if (check.kind === 'redirect') return this.deliver.edgeMade(v, 301, [['Location', check.location]], '');
-    const { beh, path, ownQuery, country } = check;
+    const { beh, path, ownQuery, cookieHeader, country } = check;
     // Stage 3: lookup (cache key, store, collapsing).
     const query = beh.cfg.forwardQueryString ? ownQuery : '';
     const originPath = query ? `${path}?${query}` : path;
     if (beh.origin.basePath.length + originPath.length > this.cfg.limits.maxUrlBytes) return this.edgeError(v, 414, 'URL too long', true);
-    const cookies = forwardedCookies(req.headers.cookie, beh.rules.cookies, beh.isCookieWhitelisted);
+    const cookies = forwardedCookies(cookieHeader, beh.rules.cookies, beh.isCookieWhitelisted);
     const cacheable = beh.cachedMethods.has(v.method);
     const originHeaders = originRequestHeaders({
       method: v.method,
@@ -261,7 +265,7 @@ export class EdgeServer {
       invPath: invalidationPath(path, query),
       originPath,
       originHeaders,
-      requestCookieNames: new Set(parseCookieHeader(req.headers.cookie).map(([n]) => n)),
+      requestCookieNames: new Set(parseCookieHeader(cookieHeader).map(([n]) => n)),
       viewerScheme: scheme,
     };
     this.fetcher.join(spec, obj && !obj.isError ? obj : undefined, this.viewerSubscriber(v));
@@ -359,13 +363,22 @@ export class EdgeServer {
     });
   }
 
-  /** An error made by the edge itself (403, 413, 414, 502, 504 …), through custom error pages (ERR-05). */
-  private edgeError(v: Viewer, status: number, message: string, closeConnection = false): void {
+  /**
+   * An error made by the edge itself (403, 413, 414, 502, 504 …), through custom error pages (ERR-05);
+   * CloudFront's HTML page unless `body` gives another (the XML of a refused signature).
+   */
+  private edgeError(
+    v: Viewer,
+    status: number,
+    message: string,
+    closeConnection = false,
+    body?: { contentType: string; text: string },
+  ): void {
     v.result = 'Error';
     const send = () => {
-      const headers: [string, string][] = [['Content-Type', 'text/html']];
+      const headers: [string, string][] = [['Content-Type', body?.contentType ?? 'text/html']];
       if (closeConnection) headers.push(['Connection', 'close']);
-      this.deliver.edgeMade(v, status, headers, errorPage(status, message));
+      this.deliver.edgeMade(v, status, headers, body?.text ?? errorPage(status, message));
     };
     if (v.rec?.dist.customErrors.get(status)?.pagePath) return this.guard(v, this.customErrorPage(v, status, send));
     send();
