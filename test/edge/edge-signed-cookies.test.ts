@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
 import { getSignedCookies, getSignedUrl } from '@aws-sdk/cloudfront-signer';
+import { CloudFrontClient, GetDistributionConfigCommand } from '@aws-sdk/client-cloudfront';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, startTestEdge, get, type Got, type TestOrigin } from './test-origin.js';
 import type { EdgeInternals } from '../../src/edge/index.js';
@@ -72,6 +73,7 @@ beforeAll(async () => {
   const protectedLive = { pathPattern: '/live/*', trustedKeyGroups: ['kg-live'], forwardQueryString: true, cookies: { forward: 'all' } };
   edge = await startTestEdge(origin.url, {
     ...signing,
+    accessKeys: [{ accessKeyId: 'AKIASIGNINGTEST1', secretAccessKey: 'signing-test-secret' }],
     distributions: [
       {
         aliases: ['video.example.com'],
@@ -298,5 +300,25 @@ describe('IPv6 viewers (AWS:SourceIp through the one CIDR matcher)', () => {
     expect(await get6('/live/v6/a.ts', cookieHeader(liveCookies(resource, { IpAddress: { 'AWS:SourceIp': '::1/128' } })))).toBe(200);
     expect(await get6('/live/v6/a.ts', cookieHeader(liveCookies(resource, { IpAddress: { 'AWS:SourceIp': '2001:db8::/32' } })))).toBe(403);
     expect(await get6('/live/v6/a.ts', cookieHeader(liveCookies(resource, { IpAddress: { 'AWS:SourceIp': '127.0.0.1/32' } })))).toBe(403);
+  });
+});
+
+describe('GetDistributionConfig (2020-05-31) through @aws-sdk/client-cloudfront', () => {
+  it('lists the key groups each behaviour trusts', async () => {
+    const client = new CloudFrontClient({
+      endpoint: base,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIASIGNINGTEST1', secretAccessKey: 'signing-test-secret' },
+      maxAttempts: 1,
+    });
+    const got = await client.send(new GetDistributionConfigCommand({ Id: 'EDFDVBD6EXAMPLE' }));
+    const behaviours = got.DistributionConfig!.CacheBehaviors!.Items!;
+    expect(behaviours.map((b) => [b.PathPattern, b.TrustedKeyGroups])).toEqual([
+      ['/live/*', { Enabled: true, Quantity: 1, Items: ['kg-live'] }],
+      ['/other/*', { Enabled: true, Quantity: 1, Items: ['kg-other'] }],
+      ['/open/*', { Enabled: false, Quantity: 0 }],
+    ]);
+    expect(got.DistributionConfig!.DefaultCacheBehavior!.TrustedKeyGroups).toEqual({ Enabled: false, Quantity: 0 });
+    client.destroy();
   });
 });

@@ -151,7 +151,14 @@ function behaviourXml(v: ApiVersion, name: 'DefaultCacheBehavior' | 'CacheBehavi
       node('Quantity', signers.length),
       signers.length ? node('Items', ...signers.map((s) => node('AwsAccountNumber', s))) : undefined,
     ),
-    is2020(v) ? node('TrustedKeyGroups', node('Enabled', false), node('Quantity', 0)) : undefined,
+    is2020(v)
+      ? node(
+          'TrustedKeyGroups',
+          node('Enabled', b.trustedKeyGroups.length > 0),
+          node('Quantity', b.trustedKeyGroups.length),
+          b.trustedKeyGroups.length ? node('Items', ...b.trustedKeyGroups.map((g) => node('KeyGroup', g))) : undefined,
+        )
+      : undefined,
     node('ViewerProtocolPolicy', b.viewerProtocolPolicy),
     v === '2014-10-21' ? node('MinTTL', b.minTtl) : undefined,
     node(
