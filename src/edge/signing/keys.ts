@@ -4,6 +4,7 @@
 // (so a bad key is a config error naming its field) and for the runtime key table.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { fail, ok, type Result } from '../../result.js';
+import { VerifiedSignatures } from './verified-signatures.js';
 
 /** SPKI (`BEGIN PUBLIC KEY`, CloudFront's EncodedKey) or PKCS#1 (`BEGIN RSA PUBLIC KEY`), nothing around it. */
 const PUBLIC_PEM_RE = /^\s*-----BEGIN (RSA )?PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END \1PUBLIC KEY-----\s*$/;
@@ -49,6 +50,8 @@ export interface SigningKeys {
   publicKeys: ReadonlyMap<string, KeyObject>;
   /** Key group id → the ids of its public keys. */
   keyGroups: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Signatures these keys have verified already (by key id, so per key table). */
+  verified: VerifiedSignatures;
 }
 
 /** What a cache behaviour trusts (SPEC SIG-01 signers, and today's key groups). */
@@ -61,7 +64,7 @@ export interface SigningTrust {
  * The runtime key table. Throws `config: edge.<field>: …` for a key that does not parse, so a
  * configuration built without the schema still fails at start-up, before anything listens.
  */
-export function signingKeysOf(cfg: KeyConfig): SigningKeys {
+export function signingKeysOf(cfg: KeyConfig, verifiedCapacity?: number): SigningKeys {
   const keyPairs = new Map<string, { signer: string; active: boolean; key: KeyObject }>();
   cfg.keyPairs.forEach((k, i) => {
     keyPairs.set(k.id, {
@@ -75,7 +78,7 @@ export function signingKeysOf(cfg: KeyConfig): SigningKeys {
     publicKeys.set(k.id, parsedOrThrow(rsaPublicKeyFromPem(k.encodedKey, KEY_GROUP_RSA_BITS), `publicKeys.${i}.encodedKey`));
   });
   const keyGroups = new Map<string, ReadonlySet<string>>(cfg.keyGroups.map((g) => [g.id, new Set(g.items)]));
-  return { keyPairs, publicKeys, keyGroups };
+  return { keyPairs, publicKeys, keyGroups, verified: new VerifiedSignatures(verifiedCapacity) };
 }
 
 function parsedOrThrow(r: Result<KeyObject>, field: string): KeyObject {

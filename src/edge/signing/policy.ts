@@ -43,7 +43,7 @@ export interface PolicyContext {
 }
 
 /** One statement, as read: every field known and of the right type. */
-interface Statement {
+export interface Statement {
   resource?: (url: string) => boolean;
   dateLessThan: number;
   dateGreaterThan?: number;
@@ -106,11 +106,11 @@ function statementOf(st: unknown): Result<Statement> {
 }
 
 /**
- * SIG-03: a decoded custom policy holds when some statement's every condition holds. A policy that
- * is not exactly the documented shape (an unknown field anywhere, a wrong type, a Resource not
- * starting with `http://`, `https://` or `*`, a malformed CIDR) is refused as a whole.
+ * SIG-03: the statements of a decoded custom policy, or why it is refused: a policy that is not
+ * exactly the documented shape (an unknown field anywhere, a wrong type, a Resource not starting
+ * with `http://`, `https://` or `*`, a malformed CIDR) is refused as a whole.
  */
-export function checkCustomPolicy(policy: unknown, ctx: PolicyContext): Result {
+export function readPolicy(policy: unknown): Result<Statement[]> {
   if (!isObject(policy)) return fail('policy is not a JSON object');
   const extra = unknownKey(policy, ['Statement']);
   if (extra !== undefined) return fail(`policy has an unknown field "${extra}"`);
@@ -121,6 +121,11 @@ export function checkCustomPolicy(policy: unknown, ctx: PolicyContext): Result {
     if (!st.ok) return st;
     statements.push(st.value);
   }
+  return ok(statements);
+}
+
+/** SIG-03: the policy holds when some statement's every condition holds for this request. */
+export function policyHolds(statements: readonly Statement[], ctx: PolicyContext): Result {
   let reason = 'no statement matches';
   for (const st of statements) {
     // An absent Resource covers everything the key may sign (SIG-03).
@@ -143,4 +148,10 @@ export function checkCustomPolicy(policy: unknown, ctx: PolicyContext): Result {
     return ok();
   }
   return fail(reason);
+}
+
+/** SIG-03: a decoded custom policy, read strictly and checked against this request. */
+export function checkCustomPolicy(policy: unknown, ctx: PolicyContext): Result {
+  const statements = readPolicy(policy);
+  return statements.ok ? policyHolds(statements.value, ctx) : statements;
 }

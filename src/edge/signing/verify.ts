@@ -5,7 +5,7 @@ import { verify } from 'node:crypto';
 import { fail, ok, type Result } from '../../result.js';
 import type { Credentials } from './credentials.js';
 import { trustedKeyFor, type SigningKeys, type SigningTrust } from './keys.js';
-import { cannedPolicy, checkCustomPolicy, strictUrlSafeBase64, type PolicyContext } from './policy.js';
+import { cannedPolicy, policyHolds, readPolicy, strictUrlSafeBase64, type PolicyContext } from './policy.js';
 
 export type SigningCode = 'MissingKey' | 'AccessDenied';
 
@@ -31,25 +31,43 @@ export function verifySignedRequest(input: SignedRequest): Result<undefined, Sig
   const sig = strictUrlSafeBase64(signature);
   if (!sig) return denied('Signature is not URL-safe base64 (SIG-04)');
   if (f.Policy !== undefined && f.Expires !== undefined) return denied('both Expires and Policy are given');
+  // A signature verified before (same key, algorithm, signature and policy bytes) needs no second
+  // RSA check; the conditions are still checked against this request.
+  const memo = input.keys.verified;
+  const memoKey = `${keyId}\u0000${algorithm}\u0000${signature}\u0000`;
   if (f.Policy === undefined) {
     const expiresText = f.Expires;
     if (!expiresText || !/^\d{1,15}$/.test(expiresText)) return denied('missing or malformed Expires (or Policy)');
     const expires = Number(expiresText);
-    const signed = input.resources.some((r) => verify(algorithm, Buffer.from(cannedPolicy(r, expires)), key, sig));
+    const signed = input.resources.some((r) => {
+      const policy = cannedPolicy(r, expires);
+      if (memo.get(memoKey + policy) === true) return true;
+      if (!verify(algorithm, Buffer.from(policy), key, sig)) return false;
+      memo.set(memoKey + policy, true);
+      return true;
+    });
     if (!signed) return denied('signature does not match the canned policy');
     if (!(input.now < expires)) return denied('expired');
     return ok();
   }
-  const policyBytes = strictUrlSafeBase64(f.Policy);
-  if (!policyBytes) return denied('Policy is not URL-safe base64 (SIG-04)');
-  if (!verify(algorithm, policyBytes, key, sig)) return denied('signature does not match the policy');
-  let policy: unknown;
-  try {
-    policy = JSON.parse(policyBytes.toString('utf8'));
-  } catch {
-    return denied('policy is not JSON');
+  const known = memo.get(memoKey + f.Policy);
+  let statements = known === true ? undefined : known;
+  if (statements === undefined) {
+    const policyBytes = strictUrlSafeBase64(f.Policy);
+    if (!policyBytes) return denied('Policy is not URL-safe base64 (SIG-04)');
+    if (!verify(algorithm, policyBytes, key, sig)) return denied('signature does not match the policy');
+    let policy: unknown;
+    try {
+      policy = JSON.parse(policyBytes.toString('utf8'));
+    } catch {
+      return denied('policy is not JSON');
+    }
+    const read = readPolicy(policy);
+    if (!read.ok) return denied(read.reason);
+    statements = read.value;
+    memo.set(memoKey + f.Policy, statements);
   }
-  const held = checkCustomPolicy(policy, input);
+  const held = policyHolds(statements, input);
   return held.ok ? ok() : denied(held.reason);
 }
 

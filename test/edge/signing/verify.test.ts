@@ -8,6 +8,7 @@ import { presentedCredentials, type Credentials } from '../../../src/edge/signin
 import { signingKeysOf } from '../../../src/edge/signing/keys.js';
 import { cannedPolicy, toUrlSafeBase64 } from '../../../src/edge/signing/policy.js';
 import { signingErrorBody, verifySignedRequest } from '../../../src/edge/signing/verify.js';
+import { VerifiedSignatures } from '../../../src/edge/signing/verified-signatures.js';
 
 const rsa = () =>
   generateKeyPairSync('rsa', {
@@ -298,5 +299,85 @@ describe('signingErrorBody', () => {
     expect(signingErrorBody(code)).toBe(
       `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
     );
+  });
+});
+
+describe('verified signatures are remembered, conditions are not', () => {
+  const fresh = () =>
+    signingKeysOf({
+      keyPairs: [],
+      publicKeys: [
+        { id: 'KA1', encodedKey: groupA.publicKey },
+        { id: 'KB1', encodedKey: groupB.publicKey },
+      ],
+      keyGroups: [
+        { id: 'kg-a', items: ['KA1'] },
+        { id: 'kg-b', items: ['KB1'] },
+      ],
+    });
+  const check = (
+    k: ReturnType<typeof fresh>,
+    fields: Fields,
+    over: Partial<{ now: number; viewerIp: string; trustedKeyGroups: string[] }> = {},
+  ) =>
+    verifySignedRequest({
+      credentials: { via: 'cookie', fields },
+      resources: [RESOURCE],
+      viewerIp: over.viewerIp ?? '192.0.2.7',
+      now: over.now ?? NOW,
+      trust: { trustedSigners: [], trustedKeyGroups: over.trustedKeyGroups ?? ['kg-a'] },
+      keys: k,
+    });
+  it('a custom policy: kept once verified; expiry, address and trust still checked on each request', () => {
+    const k = fresh();
+    const fields = custom('KA1', A, { ...until(NOW + 60), IpAddress: { 'AWS:SourceIp': '192.0.2.0/24' } });
+    expect(check(k, fields).ok).toBe(true);
+    expect(k.verified.size).toBe(1);
+    expect(check(k, fields).ok).toBe(true);
+    expect(k.verified.size).toBe(1);
+    expect(check(k, fields, { now: NOW + 60 })).toMatchObject({ ok: false, reason: 'expired' });
+    expect(check(k, fields, { viewerIp: '198.51.100.1' })).toMatchObject({ ok: false, reason: 'viewer IP outside AWS:SourceIp' });
+    expect(check(k, fields, { trustedKeyGroups: ['kg-b'] })).toMatchObject({ ok: false, code: 'AccessDenied' });
+  });
+  it('a canned policy: kept per resource and expiry', () => {
+    const k = fresh();
+    const fields = canned('KA1', A);
+    expect(check(k, fields).ok).toBe(true);
+    expect(k.verified.size).toBe(1);
+    expect(check(k, { ...fields, Expires: String(NOW + 61) }).ok).toBe(false);
+    expect(check(k, fields, { now: NOW + 60 })).toMatchObject({ ok: false, reason: 'expired' });
+  });
+  it('failures are never kept: forged and tampered signatures leave it empty', () => {
+    const k = fresh();
+    expect(check(k, canned('KA1', stranger.privateKey)).ok).toBe(false);
+    expect(check(k, custom('KA1', stranger.privateKey, until())).ok).toBe(false);
+    expect(check(k, { ...custom('KA1', A, until()), Policy: b64('{}') }).ok).toBe(false);
+    expect(k.verified.size).toBe(0);
+  });
+  it('the same policy under another signature is verified on its own', () => {
+    const k = fresh();
+    const good = custom('KA1', A, until());
+    expect(check(k, good).ok).toBe(true);
+    expect(check(k, { ...good, Signature: sign(b64(good.Policy!), A) }).ok).toBe(false);
+  });
+});
+
+describe('VerifiedSignatures', () => {
+  it('keeps at most its capacity, dropping the least recently used', () => {
+    const m = new VerifiedSignatures(2);
+    m.set('a', true);
+    m.set('b', true);
+    expect(m.get('a')).toBe(true); // a is now the most recent
+    m.set('c', true);
+    expect([m.get('a'), m.get('b'), m.get('c')]).toEqual([true, undefined, true]);
+    expect(m.size).toBe(2);
+  });
+  it('keeps nothing over 4096 characters, and nothing at capacity 0', () => {
+    const m = new VerifiedSignatures(4);
+    m.set('x'.repeat(4097), true);
+    expect(m.size).toBe(0);
+    const off = new VerifiedSignatures(0);
+    off.set('a', true);
+    expect(off.get('a')).toBeUndefined();
   });
 });
