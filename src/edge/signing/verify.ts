@@ -28,31 +28,32 @@ export function verifySignedRequest(input: SignedRequest): Result<undefined, Sig
   const hash = f['Hash-Algorithm'];
   if (hash !== undefined && hash !== 'SHA1' && hash !== 'SHA256') return denied('unknown Hash-Algorithm');
   const algorithm = hash === 'SHA256' ? 'RSA-SHA256' : 'RSA-SHA1';
-  const sig = strictUrlSafeBase64(signature);
-  if (!sig) return denied('Signature is not URL-safe base64 (SIG-04)');
   if (f.Policy !== undefined && f.Expires !== undefined) return denied('both Expires and Policy are given');
   // A signature verified before (same key, algorithm, signature and policy bytes) needs no second
-  // RSA check; the conditions are still checked against this request.
+  // decoding nor RSA check; the conditions are still checked against this request.
   const memo = input.keys.verified;
   const memoKey = `${keyId}\u0000${algorithm}\u0000${signature}\u0000`;
+  const badSignature = 'Signature is not URL-safe base64 (SIG-04)';
   if (f.Policy === undefined) {
     const expiresText = f.Expires;
     if (!expiresText || !/^\d{1,15}$/.test(expiresText)) return denied('missing or malformed Expires (or Policy)');
     const expires = Number(expiresText);
-    const signed = input.resources.some((r) => {
-      const policy = cannedPolicy(r, expires);
-      if (memo.get(memoKey + policy) === true) return true;
-      if (!verify(algorithm, Buffer.from(policy), key, sig)) return false;
-      memo.set(memoKey + policy, true);
-      return true;
-    });
-    if (!signed) return denied('signature does not match the canned policy');
+    const policies = input.resources.map((r) => cannedPolicy(r, expires));
+    if (!policies.some((policy) => memo.get(memoKey + policy) === true)) {
+      const sig = strictUrlSafeBase64(signature);
+      if (!sig) return denied(badSignature);
+      const signed = policies.find((policy) => verify(algorithm, Buffer.from(policy), key, sig));
+      if (signed === undefined) return denied('signature does not match the canned policy');
+      memo.set(memoKey + signed, true);
+    }
     if (!(input.now < expires)) return denied('expired');
     return ok();
   }
   const known = memo.get(memoKey + f.Policy);
   let statements = known === true ? undefined : known;
   if (statements === undefined) {
+    const sig = strictUrlSafeBase64(signature);
+    if (!sig) return denied(badSignature);
     const policyBytes = strictUrlSafeBase64(f.Policy);
     if (!policyBytes) return denied('Policy is not URL-safe base64 (SIG-04)');
     if (!verify(algorithm, policyBytes, key, sig)) return denied('signature does not match the policy');
