@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
 import { getSignedCookies, getSignedUrl } from '@aws-sdk/cloudfront-signer';
-import { CloudFrontClient, GetDistributionConfigCommand } from '@aws-sdk/client-cloudfront';
+import { CloudFrontClient, GetDistributionCommand, GetDistributionConfigCommand } from '@aws-sdk/client-cloudfront';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, startTestEdge, get, type Got, type TestOrigin } from './test-origin.js';
 import type { EdgeInternals } from '../../src/edge/index.js';
@@ -303,8 +303,8 @@ describe('IPv6 viewers (AWS:SourceIp through the one CIDR matcher)', () => {
   });
 });
 
-describe('GetDistributionConfig (2020-05-31) through @aws-sdk/client-cloudfront', () => {
-  it('lists the key groups each behaviour trusts', async () => {
+describe('GetDistributionConfig and GetDistribution (2020-05-31) through @aws-sdk/client-cloudfront', () => {
+  it('list the key groups each behaviour trusts, and their keys', async () => {
     const client = new CloudFrontClient({
       endpoint: base,
       region: 'us-east-1',
@@ -319,6 +319,16 @@ describe('GetDistributionConfig (2020-05-31) through @aws-sdk/client-cloudfront'
       ['/open/*', { Enabled: false, Quantity: 0 }],
     ]);
     expect(got.DistributionConfig!.DefaultCacheBehavior!.TrustedKeyGroups).toEqual({ Enabled: false, Quantity: 0 });
+    // GetDistribution: the active key groups with the Key-Pair-Ids viewers may sign with.
+    const dist = await client.send(new GetDistributionCommand({ Id: 'EDFDVBD6EXAMPLE' }));
+    expect(dist.Distribution!.ActiveTrustedKeyGroups).toEqual({
+      Enabled: true,
+      Quantity: 2,
+      Items: [
+        { KeyGroupId: 'kg-live', KeyPairIds: { Quantity: 1, Items: ['K2LIVE'] } },
+        { KeyGroupId: 'kg-other', KeyPairIds: { Quantity: 1, Items: ['K2OTHER'] } },
+      ],
+    });
     client.destroy();
   });
 });
