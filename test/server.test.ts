@@ -43,6 +43,16 @@ describe('startServer', () => {
     for (const port of [cfg.rtmpPort, cfg.originPort, cfg.edgePort]) expect(await isFree(port)).toBe(true);
   });
 
+  it('refuses a signing key that does not parse before any port listens, naming the key', async () => {
+    // Built without the schema (which would refuse it first): the start-up check still names the field.
+    const cfg = await config({});
+    cfg.edge.publicKeys = [{ id: 'K1', encodedKey: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' }];
+    await expect(startServer({ config: cfg, log: silentLogger(), roles: { ingest: true, origin: true, edge: true } })).rejects.toThrow(
+      /^config: edge\.publicKeys\.0\.encodedKey: the PEM does not decode to a public key/,
+    );
+    for (const port of [cfg.rtmpPort, cfg.originPort, cfg.edgePort]) expect(await isFree(port)).toBe(true);
+  });
+
   it('refuses a missing ffmpeg before the RTMP port listens', async () => {
     const cfg = await config({ packager: { ffmpegPath: '/nonexistent/ffmpeg' } });
     await expect(startServer({ config: cfg, log: silentLogger(), roles: { ingest: true, origin: true, edge: false } })).rejects.toThrow(

@@ -4,6 +4,8 @@
 // bad configuration fails at start-up with a message whose path names the field.
 import { z } from 'zod';
 import { DEFAULT_REALTIME_FIELDS, REALTIME_FIELDS } from '../edge/realtime-fields.js';
+import { compileCidr } from '../net/cidr.js';
+import { KEY_GROUP_RSA_BITS, rsaPublicKeyFromPem } from '../edge/signing/keys.js';
 import { EDGE_HTTP_LIMITS, httpServerLimitsSchema } from './http-limits.js';
 
 const seconds = z.number().min(0);
@@ -93,8 +95,10 @@ const behaviourFields = {
   forwardQueryString: z.boolean().default(false),
   cookies: cookiesSchema.default(() => cookiesSchema.parse({})),
   headers: headersSchema.default(() => headersSchema.parse({})),
-  /** SPEC SIG-01: names of trusted signers (≤5); any request then needs a valid signed URL. */
+  /** SPEC SIG-01: names of trusted signers (≤5); any request then needs a valid signed URL or signed cookies. */
   trustedSigners: z.array(z.string().min(1)).max(5).default([]),
+  /** Ids of `edge.keyGroups` whose public keys may sign (today's CloudFront; beside or instead of `trustedSigners`). */
+  trustedKeyGroups: z.array(z.string().min(1)).max(4).default([]),
   /** SPEC VOD-01 / INV-01: Smooth Streaming flag; its paths cannot be invalidated. */
   smoothStreaming: z.boolean().default(false),
 };
@@ -238,12 +242,22 @@ export const distributionSchema = z
     });
   });
 
+/** A PEM RSA public key, checked here so a bad key is a config error naming its field, before anything listens. */
+const rsaPublicKeyPem = (bits?: number) =>
+  z.string().superRefine((pem, ctx) => {
+    const key = rsaPublicKeyFromPem(pem, bits);
+    if (!key.ok) ctx.addIssue({ code: 'custom', message: key.reason });
+  });
+
+/** A Key-Pair-Id: a 2014 key pair id or a public key id. */
+const KEY_ID_RE = /^[A-Za-z0-9]{1,64}$/;
+
 const keyPairSchema = z
   .object({
     /** Key-Pair-Id, e.g. APKA9ONS7QCOWEXAMPLE. */
-    id: z.string().regex(/^[A-Za-z0-9]{1,64}$/),
+    id: z.string().regex(KEY_ID_RE, 'key pair id: 1-64 letters and digits'),
     /** RSA public key, PEM (SPKI or PKCS#1). */
-    publicKey: z.string().includes('-----BEGIN'),
+    publicKey: rsaPublicKeyPem(),
     /** The trusted signer (account) this key pair belongs to; behaviours name signers. */
     signer: z.string().min(1).default('self'),
     /** SIG-01: only active key pairs are accepted (two may be active during rotation). */
@@ -251,10 +265,40 @@ const keyPairSchema = z
   })
   .strict();
 
+/** Today's CloudFront public key (PublicKeyConfig): its id is the `Key-Pair-Id` signed URLs and cookies name. */
+const publicKeySchema = z
+  .object({
+    /** The public key id, e.g. K2JCJMDEHXQW5F. */
+    id: z.string().regex(KEY_ID_RE, 'public key id: 1-64 letters and digits'),
+    name: z.string().min(1).max(128).optional(),
+    /** CloudFront's EncodedKey: the PEM of a 2048-bit RSA public key (`-----BEGIN PUBLIC KEY-----`). */
+    encodedKey: rsaPublicKeyPem(KEY_GROUP_RSA_BITS),
+    comment: z.string().max(128).optional(),
+  })
+  .strict();
+
+/** Today's CloudFront key group (KeyGroupConfig): behaviours trust it by id in `trustedKeyGroups`. */
+const keyGroupSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9-]{1,128}$/, 'key group id: letters, digits and -'),
+    name: z.string().min(1).max(128).optional(),
+    /** Ids of `edge.publicKeys` (CloudFront allows up to 5 per group). */
+    items: z.array(z.string().min(1)).min(1).max(5),
+    comment: z.string().max(128).optional(),
+  })
+  .strict();
+
 const ipCountrySchema = z
   .object({
-    /** IPv4 CIDR (`a.b.c.d/n`) or a single IPv4 address. */
-    cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/),
+    /** IPv4 or IPv6 CIDR (`192.0.2.0/24`, `2001:db8::/32`) or a single address. */
+    cidr: z.string().refine((c) => {
+      try {
+        compileCidr(c);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'an IPv4 or IPv6 CIDR (a.b.c.d/n, x:y::/n) or a single address'),
     country: z.string().regex(/^[A-Z]{2}$/),
   })
   .strict();
@@ -330,8 +374,12 @@ export const edgeConfigSchema = z
       .array(distributionSchema)
       .min(1)
       .default(() => [distributionSchema.parse({})]),
-    /** Key pairs for signed URLs (SPEC 4.12). */
+    /** 2014 account key pairs for signed URLs and cookies (SPEC 4.12), named by behaviours' `trustedSigners`. */
     keyPairs: z.array(keyPairSchema).default([]),
+    /** Public keys for signed URLs and cookies (today's CloudFront), grouped in `keyGroups`. */
+    publicKeys: z.array(publicKeySchema).default([]),
+    /** Key groups of `publicKeys`, named by behaviours' `trustedKeyGroups`. */
+    keyGroups: z.array(keyGroupSchema).default([]),
     /** Static IP→country table for geo restriction and CloudFront-Viewer-Country (SPEC GEO-01). */
     ipCountries: z.array(ipCountrySchema).default([]),
     /** x-edge-location / X-Amz-Cf-Pop value (airport code + number). */
@@ -426,6 +474,7 @@ export const edgeConfigSchema = z
   })
   .strict()
   .superRefine((e, ctx) => {
+    checkSigningReferences(e, ctx);
     const ids = new Set<string>();
     const hosts = new Set<string>();
     e.distributions.forEach((d, i) => {
@@ -454,6 +503,66 @@ export const edgeConfigSchema = z
       });
     });
   });
+
+/**
+ * The signing cross-references: unique key ids (a `Key-Pair-Id` names one key, whether a key pair
+ * or a public key), key groups that list existing public keys, behaviours that trust existing key
+ * groups. Each problem names its path.
+ */
+function checkSigningReferences(
+  e: {
+    keyPairs: { id: string }[];
+    publicKeys: { id: string }[];
+    keyGroups: { id: string; items: string[] }[];
+    distributions: DistributionConfig[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const keyIds = new Set<string>();
+  e.keyPairs.forEach((k, i) => {
+    if (keyIds.has(k.id)) ctx.addIssue({ code: 'custom', path: ['keyPairs', i, 'id'], message: `duplicate key id "${k.id}"` });
+    keyIds.add(k.id);
+  });
+  e.publicKeys.forEach((k, i) => {
+    if (keyIds.has(k.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publicKeys', i, 'id'],
+        message: `duplicate key id "${k.id}" (key pairs and public keys share Key-Pair-Id)`,
+      });
+    keyIds.add(k.id);
+  });
+  const publicKeyIds = new Set(e.publicKeys.map((k) => k.id));
+  const groupIds = new Set<string>();
+  e.keyGroups.forEach((g, i) => {
+    if (groupIds.has(g.id)) ctx.addIssue({ code: 'custom', path: ['keyGroups', i, 'id'], message: `duplicate key group id "${g.id}"` });
+    groupIds.add(g.id);
+    g.items.forEach((item, j) => {
+      if (!publicKeyIds.has(item))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['keyGroups', i, 'items', j],
+          message: `no public key with id "${item}" (add it under edge.publicKeys)`,
+        });
+    });
+  });
+  e.distributions.forEach((d, i) => {
+    const behaviours: [BehaviourConfig, (string | number)[]][] = [
+      ...d.behaviors.map((b, j): [BehaviourConfig, (string | number)[]] => [b, ['distributions', i, 'behaviors', j]]),
+      [d.defaultBehavior, ['distributions', i, 'defaultBehavior']],
+    ];
+    for (const [b, path] of behaviours) {
+      b.trustedKeyGroups.forEach((g, k) => {
+        if (!groupIds.has(g))
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'trustedKeyGroups', k],
+            message: `no key group with id "${g}" (add it under edge.keyGroups)`,
+          });
+      });
+    }
+  });
+}
 
 export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
 export type DistributionConfig = z.infer<typeof distributionSchema>;

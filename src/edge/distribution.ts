@@ -6,7 +6,7 @@ import { compilePathPattern, matchBehaviour } from './path-pattern.js';
 import { cookieWhitelistMatcher, type ForwardingRules } from './forwarding.js';
 import { originTransport, type OriginTarget, type OriginTransportConfig } from './origin-client.js';
 import type { TtlSettings } from './freshness.js';
-import { compileCidr } from './ip-match.js';
+import { compileCidr } from '../net/cidr.js';
 
 export interface RuntimeBehaviour {
   /** -1 for the default behaviour. */

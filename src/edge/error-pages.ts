@@ -31,12 +31,18 @@ export class ErrorPages {
   }
 
   /** An error made by the edge itself (403, 413, 414, 502, 504 …), through custom error pages (ERR-05). */
-  edgeError(v: RequestContext, status: number, message: string, closeConnection = false): void {
+  edgeError(
+    v: RequestContext,
+    status: number,
+    message: string,
+    closeConnection = false,
+    body?: { contentType: string; text: string },
+  ): void {
     v.result = 'Error';
     const send = () => {
-      const headers: [string, string][] = [['Content-Type', 'text/html']];
+      const headers: [string, string][] = [['Content-Type', body?.contentType ?? 'text/html']];
       if (closeConnection) headers.push(['Connection', 'close']);
-      this.deps.deliver.edgeMade(v, status, headers, errorPage(status, message));
+      this.deps.deliver.edgeMade(v, status, headers, body?.text ?? errorPage(status, message));
     };
     if (this.has(v, status)) return this.send(v, status, send);
     send();

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { buildDistribution } from './distribution.js';
 import { connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
 import { EdgeServer } from './server.js';
+import { signingKeysOf } from './signing/keys.js';
 import { viewerTls } from './tls.js';
 import { listenHttps, type HttpsListener } from './https-listener.js';
 
@@ -41,6 +42,7 @@ function buildDistributions(config: Config, originUrl: string | undefined) {
 /** Checks the edge configuration against an origin URL without listening (start-up validation). */
 export function checkEdgeConfig(config: Config, originUrl: string | undefined): void {
   buildDistributions(config, originUrl ?? config.edge.origin);
+  signingKeysOf(config.edge); // a key that does not parse names its field
 }
 
 export async function startEdge(opts: { config: Config; log: Logger; originUrl?: string }): Promise<EdgeInternals> {

@@ -39,7 +39,7 @@ export class Lookup {
     const originPath = query ? `${path}?${query}` : path;
     if (beh.origin.basePath.length + originPath.length > this.maxUrlBytes)
       return { kind: 'refuse', error: new HttpError(414, 'UrlTooLong', 'URL too long') };
-    const cookies = forwardedCookies(req.headers.cookie, beh.rules.cookies, beh.isCookieWhitelisted);
+    const cookies = forwardedCookies(pass.cookieHeader, beh.rules.cookies, beh.isCookieWhitelisted);
     const cacheable = beh.cachedMethods.has(method);
     const originHeaders = originRequestHeaders({
       method,
@@ -81,7 +81,7 @@ export class Lookup {
       invPath: invalidationPath(path, query),
       originPath,
       originHeaders,
-      requestCookieNames: new Set(parseCookieHeader(req.headers.cookie).map(([n]) => n)),
+      requestCookieNames: new Set(parseCookieHeader(pass.cookieHeader).map(([n]) => n)),
       viewerScheme: scheme,
     };
     return { kind: 'miss', spec, stale: obj && !obj.isError ? obj : undefined };

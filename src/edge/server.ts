@@ -24,7 +24,7 @@ import { ErrorPages } from './error-pages.js';
 import { ObjectStore, type StoredObject } from './store.js';
 import { OriginClient } from './origin-client.js';
 import type { FetchSubscriber, SharedFetch } from './shared-fetch.js';
-import { loadSigningKey, type SigningKey } from './signed-urls.js';
+import { signingKeysOf, type SigningKeys } from './signing/keys.js';
 import { AccessLogWriter, type ResultType } from './access-log.js';
 import { RealtimeLogWriter } from './realtime-log.js';
 import { DistributionStats } from './stats.js';
@@ -67,7 +67,7 @@ export class EdgeServer {
   private readonly pages: ErrorPages;
   /** `host:port` names of the edge's own listener (set once it listens): they name the first distribution. */
   localAuthorities: string[] = [];
-  private readonly keys: Map<string, SigningKey>;
+  private readonly keys: SigningKeys;
   private readonly geo: { match: (ip: string) => boolean; country: string }[];
   private readonly cfg: EdgeConfig;
   private readonly log: Logger;
@@ -80,7 +80,7 @@ export class EdgeServer {
     this.route = hostRouter(opts.distributions, () => this.localAuthorities);
     this.rangeOptions = { multipart: true, maxRanges: opts.cfg.limits.maxRanges };
     this.recvLimits = { maxRequestBytes: opts.cfg.limits.maxRequestBytes, maxHeaderCount: opts.cfg.limits.maxHeaderCount };
-    this.keys = new Map(opts.cfg.keyPairs.map((k) => [k.id, loadSigningKey(k)]));
+    this.keys = signingKeysOf(opts.cfg);
     this.geo = geoTable(opts.cfg);
     this.deliver = new Deliver(opts.cfg.edgeLocation, this.rangeOptions);
     for (const d of opts.distributions) {
@@ -203,11 +203,15 @@ export class EdgeServer {
     const check = viewerChecks(c, v.viewerIp, headerText(req.headers.host), req.url ?? '/', {
       geo: this.geo,
       keys: this.keys,
+      cookieHeader: req.headers.cookie,
       now: Math.floor(Date.now() / 1000),
       scheme,
       httpsPort: this.opts.httpsPort ?? 0,
     });
-    if (check.kind === 'refuse') return this.pages.edgeError(v, check.error.status, check.error.message);
+    if (check.kind === 'refuse') {
+      this.log.debug({ url: req.url, code: check.error.code, reason: check.error.message }, 'viewer refused');
+      return this.pages.edgeError(v, check.error.status, check.error.message, false, check.body);
+    }
     if (check.kind === 'redirect') {
       v.result = 'Redirect'; // TLS-01: logged as CloudFront logs it
       return this.deliver.edgeMade(v, 301, [['Location', check.location]], '');

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHost } from '../../src/edge/recv.js';
 import { canonicalQuery, queryPairs } from '../../src/http/canonical-path.js';
-import { strictUrlSafeBase64, toUrlSafeBase64 } from '../../src/edge/signed-urls.js';
+import { strictUrlSafeBase64, toUrlSafeBase64 } from '../../src/edge/signing/policy.js';
 import { keyedHeadersOf, originRequestHeaders, type ForwardingRules } from '../../src/edge/forwarding.js';
 import { canonicalInvalidationPath } from '../../src/edge/cache-key.js';
 

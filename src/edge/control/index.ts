@@ -124,6 +124,7 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
     logging: { enabled: cfg.logs.enabled, includeCookies: cfg.logs.includeCookies, prefix: cfg.logs.prefix },
     lastModified: startedAt,
     inProgressInvalidations: books.get(d.id)!.inProgress(now()).length,
+    keyGroups: cfg.keyGroups,
   });
 
   const distribution = (id: string): ControlDistribution => {

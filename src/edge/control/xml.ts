@@ -91,6 +91,8 @@ export interface DistributionFacts {
   logging: { enabled: boolean; includeCookies: boolean; prefix: string };
   lastModified: number;
   inProgressInvalidations: number;
+  /** edge.keyGroups: the public key ids of the key groups behaviours trust (ActiveTrustedKeyGroups). */
+  keyGroups?: readonly { id: string; items: readonly string[] }[];
 }
 
 const is2020 = (v: ApiVersion) => v === '2020-05-31';
@@ -151,7 +153,14 @@ function behaviourXml(v: ApiVersion, name: 'DefaultCacheBehavior' | 'CacheBehavi
       node('Quantity', signers.length),
       signers.length ? node('Items', ...signers.map((s) => node('AwsAccountNumber', s))) : undefined,
     ),
-    is2020(v) ? node('TrustedKeyGroups', node('Enabled', false), node('Quantity', 0)) : undefined,
+    is2020(v)
+      ? node(
+          'TrustedKeyGroups',
+          node('Enabled', b.trustedKeyGroups.length > 0),
+          node('Quantity', b.trustedKeyGroups.length),
+          b.trustedKeyGroups.length ? node('Items', ...b.trustedKeyGroups.map((g) => node('KeyGroup', g))) : undefined,
+        )
+      : undefined,
     node('ViewerProtocolPolicy', b.viewerProtocolPolicy),
     v === '2014-10-21' ? node('MinTTL', b.minTtl) : undefined,
     node(
@@ -277,8 +286,22 @@ export function distributionXml(v: ApiVersion, f: DistributionFacts): string {
       node('Quantity', signers.length),
       signers.length ? node('Items', ...signers.map((s) => node('Signer', node('AwsAccountNumber', s)))) : undefined,
     ),
-    is2020(v) ? node('ActiveTrustedKeyGroups', node('Enabled', false), node('Quantity', 0)) : undefined,
+    is2020(v) ? activeKeyGroupsXml(f) : undefined,
     node('DistributionConfig', ...configContent(v, f)),
+  );
+}
+
+/** The key groups some behaviour trusts, each with its public key ids (the `Key-Pair-Id`s viewers may send). */
+function activeKeyGroupsXml(f: DistributionFacts): Fragment {
+  const ids = [...new Set([f.cfg.defaultBehavior, ...f.cfg.behaviors].flatMap((b) => b.trustedKeyGroups))];
+  const items = (id: string) => f.keyGroups?.find((g) => g.id === id)?.items ?? [];
+  return node(
+    'ActiveTrustedKeyGroups',
+    node('Enabled', ids.length > 0),
+    node('Quantity', ids.length),
+    ids.length
+      ? node('Items', ...ids.map((id) => node('KeyGroup', node('KeyGroupId', id), list('KeyPairIds', 'KeyPairId', [...items(id)]))))
+      : undefined,
   );
 }
 
