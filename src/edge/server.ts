@@ -9,7 +9,6 @@ import type { EdgeConfig } from '../config/edge.js';
 import { behaviourFor, hostRouter, type HostRoute, geoTable, type RuntimeDistribution } from './distribution.js';
 import { cacheKey, invalidationPath } from './cache-key.js';
 import {
-  acceptsGzip,
   forwardedCookies,
   cookieHeaderOf,
   dropConnectionNominated,
@@ -39,6 +38,7 @@ import { viewerSchemeOf } from './viewer-protocol.js';
 import { normalizeAddress } from '../net/address.js';
 import { createControlApi, type ControlApi } from './control/index.js';
 import { apiVersionOf } from './control/routes.js';
+import { isPreflight } from './policies/response-headers.js';
 
 type Viewer = RequestContext;
 
@@ -207,9 +207,18 @@ export class EdgeServer {
     if (check.kind === 'refuse') return this.edgeError(v, check.error.status, check.error.message);
     if (check.kind === 'redirect') return this.deliver.edgeMade(v, 301, [['Location', check.location]], '');
     const { beh, path, ownQuery, country } = check;
-    // Stage 3: lookup (cache key, store, collapsing).
-    const query = beh.cfg.forwardQueryString ? ownQuery : '';
-    const originPath = query ? `${path}?${query}` : path;
+    v.headersPolicy = beh.responseHeaders;
+    if (
+      beh.responseHeaders?.corsConfig &&
+      isPreflight(v.method, headerText(req.headers.origin), headerText(req.headers['access-control-request-method']))
+    ) {
+      v.result = 'Hit'; // answered by the edge's response headers policy, never by the origin
+      return this.deliver.edgeMade(v, 200, [], '');
+    }
+    // Stage 3: lookup (cache key, store, collapsing). The plan says what is forwarded and what keyed.
+    const query = beh.query.keyed(ownQuery);
+    const originQuery = beh.query.forwarded(ownQuery);
+    const originPath = originQuery ? `${path}?${originQuery}` : path;
     if (beh.origin.basePath.length + originPath.length > this.cfg.limits.maxUrlBytes) return this.edgeError(v, 414, 'URL too long', true);
     const cookies = forwardedCookies(req.headers.cookie, beh.rules.cookies, beh.isCookieWhitelisted);
     const cacheable = beh.cachedMethods.has(v.method);
@@ -230,14 +239,16 @@ export class EdgeServer {
         v,
         this.fetcher.pass(v, beh, originPath, originHeaders, (status) => this.edgeError(v, status, 'the origin could not be reached')),
       );
+    const coding = originHeaders['accept-encoding'];
     const key = cacheKey({
       distributionId: d.id,
       behaviourIndex: beh.index,
       path,
       query,
-      cookies,
+      cookies: beh.rules.policy ? cookies.filter(([n]) => beh.isCookieKeyed(n)) : cookies,
       headers: keyedHeadersOf(originHeaders, beh.rules),
-      gzip: acceptsGzip(req.headers['accept-encoding']),
+      gzip: coding !== undefined && coding.includes('gzip'),
+      brotli: coding !== undefined && coding.startsWith('br'),
       method: v.method,
     });
     const obj = this.store.get(key);
@@ -271,7 +282,7 @@ export class EdgeServer {
 
   /** Stage deliver for a viewer of a (collapsed) fetch; custom error pages and edge errors stay with the server. */
   private viewerSubscriber(v: Viewer): FetchSubscriber & { fetch?: SharedFetch } {
-    return this.deliver.subscriber(v, {
+    const sub = this.deliver.subscriber(v, {
       object: (obj, result, stale) => this.serveObject(v, obj, result, stale),
       errorPage: (status) => {
         if (!v.rec!.dist.customErrors.get(status)?.pagePath) return false;
@@ -283,6 +294,12 @@ export class EdgeServer {
       },
       brokeOff: () => this.edgeError(v, 502, 'the origin transfer broke off'),
     });
+    const head = sub.head;
+    sub.head = (h) => {
+      if (sub.fetch?.failedOver) v.failover = true; // an origin group's secondary answered (log, stats)
+      head(h);
+    };
+    return sub;
   }
 
   /** A hit (or RefreshHit, stale copy, cached error) from a complete stored object; cached errors may have a page (ERR-05). */

@@ -39,6 +39,8 @@ export class DistributionStats {
   incompleteGets = 0;
   usage = { staticRequests: 0, dynamicRequests: 0, proxyRequests: 0, staticBytes: 0, dynamicBytes: 0, proxyBytes: 0 };
   originRequests = 0;
+  /** Requests an origin group's secondary answered because the primary failed (origin failover). */
+  originFailovers = 0;
   invalidationPathsThisMonth = 0;
   private invalidationMonth = '';
   private readonly objects = new Map<string, ObjectCounters>();
@@ -129,6 +131,7 @@ export class DistributionStats {
       incompleteGetsPercent: pct(this.incompleteGets),
       usage: { ...this.usage },
       originRequests: this.originRequests,
+      originFailovers: this.originFailovers,
       invalidationPathsThisMonth: this.invalidationPathsThisMonth,
       // MET-03
       topObjects: [...this.objects.entries()]
