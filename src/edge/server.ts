@@ -204,8 +204,12 @@ export class EdgeServer {
       scheme,
       httpsPort: this.opts.httpsPort ?? 0,
     });
-    if (check.kind === 'refuse') return this.edgeError(v, check.error.status, check.error.message);
-    if (check.kind === 'redirect') return this.deliver.edgeMade(v, 301, [['Location', check.location]], '');
+    if (check.kind !== 'pass') {
+      // A refusal or redirect is an answer of the behaviour the path matches: its response headers policy applies.
+      v.headersPolicy = behaviourFor(d, c.path).responseHeaders;
+      if (check.kind === 'refuse') return this.edgeError(v, check.error.status, check.error.message);
+      return this.deliver.edgeMade(v, 301, [['Location', check.location]], '');
+    }
     const { beh, path, ownQuery, country } = check;
     v.headersPolicy = beh.responseHeaders;
     if (
