@@ -212,10 +212,16 @@ const behaviourSchema = eitherPolicyOrLegacy(
     .strict(),
 );
 
-/** The default distribution's behaviours: manifests keyed with their query string. */
+/**
+ * The default distribution's behaviours: manifests under the managed cache policy
+ * UseOriginCacheControlHeaders-QueryStrings, so the whole query (LL-HLS `_HLS_msn`/`_HLS_part`/
+ * `_HLS_skip`, DVR `start`/`dvr_window_length`) is forwarded and keyed and the origin's
+ * Cache-Control alone sets the TTL (DefaultTTL 0: a manifest without one is revalidated, never
+ * kept for a day).
+ */
 const MANIFEST_BEHAVIOURS = [
-  { pathPattern: '*.m3u8', forwardQueryString: true },
-  { pathPattern: '*.mpd', forwardQueryString: true },
+  { pathPattern: '*.m3u8', cachePolicyId: 'UseOriginCacheControlHeaders-QueryStrings' },
+  { pathPattern: '*.mpd', cachePolicyId: 'UseOriginCacheControlHeaders-QueryStrings' },
 ];
 
 // ---- 2020 policies (the API's shapes with camelCase keys; Quantity/Items lists are plain arrays) ----
@@ -544,10 +550,10 @@ export const distributionSchema = z
       .default([]),
     /**
      * SPEC EDGE-04: ordered behaviours; the first match wins; the default behaviour is tried last.
-     * Default: manifests (`*.m3u8`, `*.mpd`) forward their query string, so LL-HLS blocking
-     * reloads (`_HLS_msn`, `_HLS_part`, `_HLS_skip`) and DVR parameters (`dvr_window_length`,
-     * `start`) reach the origin and are part of the cache key (QS-01); everything else is keyed
-     * without it.
+     * Default: manifests (`*.m3u8`, `*.mpd`) use the cache policy
+     * UseOriginCacheControlHeaders-QueryStrings, so LL-HLS blocking reloads (`_HLS_msn`,
+     * `_HLS_part`, `_HLS_skip`) and DVR parameters (`dvr_window_length`, `start`) reach the origin
+     * and are part of the cache key; everything else is keyed without the query (QS-01).
      */
     behaviors: z.array(behaviourSchema).default(() => MANIFEST_BEHAVIOURS.map((b) => behaviourSchema.parse(b))),
     /** The fixed `*` behaviour. */

@@ -305,7 +305,7 @@ export class Fetcher {
       const origin = await this.deps.client.request(beh.origin, r, deadlineMs);
       const status = origin.res.statusCode ?? 502;
       if (!failsOver(group, r.method, { kind: 'status', status })) return { origin, failedOver: false };
-      origin.res.resume(); // the primary's answer is not used
+      origin.req.destroy(); // the primary's answer is not used: its body is not read, however long
       attempts = origin.attempts;
       why = `status ${status}`;
     } catch (err) {
