@@ -94,7 +94,7 @@ const originSchema = z
     /** SPEC ORG-02: retries after a failed attempt (CloudFront: 2, so 3 attempts in all). */
     retries: z.number().int().min(0).max(10).default(2),
     /**
-     * Origin custom headers (CloudFront `CustomHeaders`), sent on every request to this origin and
+     * Origin custom headers (CloudFront `CustomHeaders`, SPEC POL-07), sent on every request to this origin and
      * replacing a viewer's header of the same name, e.g. `{ "Authorization": "Bearer <secret>" }`
      * for an origin that only accepts its CDN. At most 10; CloudFront's disallowed names are refused.
      */
@@ -224,7 +224,7 @@ const MANIFEST_BEHAVIOURS = [
   { pathPattern: '*.mpd', cachePolicyId: 'UseOriginCacheControlHeaders-QueryStrings' },
 ];
 
-// ---- 2020 policies (the API's shapes with camelCase keys; Quantity/Items lists are plain arrays) ----
+// ---- 2020 policies (SPEC POL-01..06; the API's shapes with camelCase keys; Quantity/Items lists are plain arrays) ----
 
 const POLICY_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const POLICY_NAME_RE = /^[A-Za-z0-9_-]{1,128}$/;

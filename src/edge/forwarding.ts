@@ -22,7 +22,7 @@ export interface ForwardingRules {
   originOwned?: ReadonlySet<string>;
 }
 
-/** The header part of a 2020 cache policy plus origin request policy. */
+/** The header part of a 2020 cache policy plus origin request policy (SPEC POL-02/03). */
 export interface PolicyHeaderRules {
   /** Viewer headers (lower case) sent to the origin: the cache policy's and the origin request policy's. No others are. */
   forwarded: (name: string) => boolean;

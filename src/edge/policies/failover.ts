@@ -1,4 +1,4 @@
-// Origin groups (CloudFront origin failover): when a request to the primary origin goes to the
+// Origin groups (CloudFront origin failover, SPEC POL-08): when a request to the primary origin goes to the
 // secondary. Pure.
 
 export interface FailoverRule {

@@ -1,6 +1,6 @@
 // CloudFront's managed policies (2020 API) as data: the cache, origin request and response headers
-// policies every account has, by the names and ids AWS publishes (docs/cloudfront-rules.md, "Managed
-// policies", says where they come from). A behaviour names one by its name or its id; the shapes are
+// policies every account has, by the names and ids AWS publishes (SPEC POL-04..06 say where they
+// come from). A behaviour names one by its name or its id; the shapes are
 // the config file's (camelCase keys, plain arrays for the API's Quantity/Items lists).
 
 export type CacheHeaderBehavior = 'none' | 'whitelist';

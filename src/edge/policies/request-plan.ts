@@ -1,5 +1,6 @@
 // One behaviour → what is keyed and what is forwarded. The 2014 forwarding settings (SPEC QS-01,
-// CK-01..04, HDR-01..03, TTL-01..05) and the 2020 cache and origin request policies both come out
+// CK-01..04, HDR-01..03, TTL-01..05) and the 2020 cache and origin request policies (SPEC
+// POL-01..03) both come out
 // of requestPlan() in the same shape, and the lookup and fetch stages read only that shape, so the
 // two ways of configuring a behaviour cannot drift apart. Pure.
 import { queryPairs } from '../../http/canonical-path.js';
@@ -73,11 +74,21 @@ function nameRule(behaviour: 'none' | 'whitelist' | 'allExcept' | 'all', names: 
 const cookieRule = (c: CookiesConfig) => nameRule(c.cookieBehavior, c.cookies, false);
 const queryRule = (q: QueryStringsConfig) => nameRule(q.queryStringBehavior, q.queryStrings, false);
 
-function queryOf(forward: (n: string) => boolean, key: (n: string) => boolean, forwardAll: boolean, keyAll: boolean): QueryRule {
-  return {
-    forwarded: (q) => (forwardAll ? q : filterQuery(q, forward)),
-    keyed: (q) => (keyAll ? q : filterQuery(q, key)),
-  };
+type QueryScope = 'none' | 'all' | ((name: string) => boolean);
+
+/** `none` and `all` never look inside the query (the hit path of a behaviour that keys no query stays a constant). */
+function scoped(scope: QueryScope): (q: string) => string {
+  if (scope === 'none') return () => '';
+  if (scope === 'all') return (q) => q;
+  return (q) => filterQuery(q, scope);
+}
+
+function queryOf(forward: QueryScope, key: QueryScope): QueryRule {
+  return { forwarded: scoped(forward), keyed: scoped(key) };
+}
+
+function scopeOf(c: QueryStringsConfig): QueryScope {
+  return c.queryStringBehavior === 'none' || c.queryStringBehavior === 'all' ? c.queryStringBehavior : queryRule(c);
 }
 
 function cachedMethodsOf(cacheOptions: boolean, forwardsAllHeaders: boolean): ReadonlySet<string> {
@@ -99,12 +110,7 @@ function legacyPlan(b: LegacySettings): RequestPlan {
     },
     isCookieWhitelisted,
     isCookieKeyed: (n) => all || isCookieWhitelisted(n),
-    query: queryOf(
-      () => q,
-      () => q,
-      q,
-      q,
-    ),
+    query: queryOf(q ? 'all' : 'none', q ? 'all' : 'none'),
     ttl: { minTtl: b.minTtl, defaultTtl: b.defaultTtl, maxTtl: b.maxTtl },
     cachedMethods: cachedMethodsOf(b.cacheOptions, b.headers.forward === 'all'),
   };
@@ -146,10 +152,16 @@ function policyPlan(cp: CachePolicy, orp: OriginRequestPolicy | undefined, cache
     : cookieBehaviours.every((c) => c === 'none')
       ? 'none'
       : 'whitelist';
-  const keyedQuery = queryRule(k.queryStringsConfig);
-  const orpQuery = orp ? queryRule(orp.queryStringsConfig) : () => false;
-  const keyAllQuery = k.queryStringsConfig.queryStringBehavior === 'all';
-  const forwardAllQuery = keyAllQuery || orp?.queryStringsConfig.queryStringBehavior === 'all';
+  const keyScope = scopeOf(k.queryStringsConfig);
+  const orpScope: QueryScope = orp ? scopeOf(orp.queryStringsConfig) : 'none';
+  const forwardScope: QueryScope =
+    keyScope === 'all' || orpScope === 'all'
+      ? 'all'
+      : keyScope === 'none'
+        ? orpScope
+        : orpScope === 'none'
+          ? keyScope
+          : (n) => (keyScope as (n: string) => boolean)(n) || (orpScope as (n: string) => boolean)(n);
   return {
     rules: {
       headers: 'none',
@@ -166,7 +178,7 @@ function policyPlan(cp: CachePolicy, orp: OriginRequestPolicy | undefined, cache
     },
     isCookieWhitelisted: (n) => keyedCookie(n) || orpCookie(n),
     isCookieKeyed: keyedCookie,
-    query: queryOf((n) => keyedQuery(n) || orpQuery(n), keyedQuery, forwardAllQuery, keyAllQuery),
+    query: queryOf(forwardScope, keyScope),
     ttl: { minTtl: cp.minTtl, defaultTtl: cp.defaultTtl, maxTtl: cp.maxTtl },
     cachedMethods: cachedMethodsOf(cacheOptions, false),
   };

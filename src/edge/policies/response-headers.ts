@@ -1,4 +1,4 @@
-// Response headers policies (2020 API): CORS (with preflights answered by the edge), security
+// Response headers policies (2020 API, SPEC POL-06): CORS (with preflights answered by the edge), security
 // headers, custom and removed headers, Server-Timing. Applied to every answer the edge writes,
 // through one call in deliver.ts's head writer. Pure apart from the sampling coin.
 import type { ResponseHeadersPolicy } from './managed.js';
