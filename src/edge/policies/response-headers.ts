@@ -128,16 +128,39 @@ export function serverTiming(a: AnswerContext): string {
   return parts.join(',');
 }
 
+interface CompiledPolicy {
+  removed?: ReadonlySet<string>;
+  /** Custom then security headers, as [name, value, override]. */
+  set: readonly [string, string, boolean][];
+}
+const COMPILED = new WeakMap<ResponseHeadersPolicy, CompiledPolicy>();
+
+/** What does not depend on the request, worked out once per policy (answers are written on the hit path). */
+function compiled(p: ResponseHeadersPolicy): CompiledPolicy {
+  let c = COMPILED.get(p);
+  if (!c) {
+    const items = p.removeHeadersConfig?.items ?? [];
+    c = {
+      removed: items.length ? new Set(items.map((i) => i.header.toLowerCase())) : undefined,
+      set: [
+        ...(p.customHeadersConfig?.items ?? []).map((i) => [i.header, i.value, i.override] as [string, string, boolean]),
+        ...(p.securityHeadersConfig ? securityHeaders(p.securityHeadersConfig) : []),
+      ],
+    };
+    COMPILED.set(p, c);
+  }
+  return c;
+}
+
 /**
  * The head of an answer with the policy applied, in CloudFront's order: removed headers go first
  * (so a custom header of the same name can then be set), then custom, security and CORS headers,
  * then Server-Timing. Returns a new list when anything changes; `headers` is never modified.
  */
 export function applyResponseHeadersPolicy(p: ResponseHeadersPolicy, headers: HeaderList, a: AnswerContext): HeaderList {
-  const removed = p.removeHeadersConfig?.items.length ? new Set(p.removeHeadersConfig.items.map((i) => i.header.toLowerCase())) : undefined;
-  let h = removed ? without(headers, (n) => removed.has(n)) : headers.slice();
-  for (const c of p.customHeadersConfig?.items ?? []) h = put(h, c.header, c.value, c.override);
-  if (p.securityHeadersConfig) for (const [n, v, o] of securityHeaders(p.securityHeadersConfig)) h = put(h, n, v, o);
+  const c = compiled(p);
+  let h = c.removed ? without(headers, (n) => c.removed!.has(n)) : headers.slice();
+  for (const [n, v, o] of c.set) h = put(h, n, v, o);
   if (p.corsConfig) h = cors(p.corsConfig, h, a);
   const st = p.serverTimingHeadersConfig;
   if (st?.enabled && a.coin < st.samplingRate) h.push('Server-Timing', serverTiming(a));
