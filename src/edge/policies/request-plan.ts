@@ -35,7 +35,7 @@ export interface RequestPlan {
   isCookieKeyed: (name: string) => boolean;
   query: QueryRule;
   ttl: TtlSettings;
-  /** GET/HEAD, plus OPTIONS when cacheOptions (ORG-05); nothing when all headers are forwarded (TTL-05). */
+  /** GET/HEAD, plus OPTIONS when cacheOptions (ORG-05); nothing when all headers are forwarded (TTL-05) or MaxTTL is 0. */
   cachedMethods: ReadonlySet<string>;
 }
 
@@ -180,7 +180,9 @@ function policyPlan(cp: CachePolicy, orp: OriginRequestPolicy | undefined, cache
     isCookieKeyed: keyedCookie,
     query: queryOf(forwardScope, keyScope),
     ttl: { minTtl: cp.minTtl, defaultTtl: cp.defaultTtl, maxTtl: cp.maxTtl },
-    cachedMethods: cachedMethodsOf(cacheOptions, false),
+    // MaxTTL 0 (CachingDisabled): nothing is stored, so every request is relayed as it comes, with its
+    // conditionals, rather than kept at TTL 0 for revalidation (the 2014 reading of SPEC §9.15).
+    cachedMethods: cachedMethodsOf(cacheOptions, cp.maxTtl === 0),
   };
 }
 

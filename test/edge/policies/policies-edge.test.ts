@@ -80,6 +80,25 @@ describe('cache and origin request policies through the edge', () => {
   });
 });
 
+describe('CachingDisabled', () => {
+  it('relays every request with its conditionals and stores nothing', async () => {
+    const edge = await startTestEdge(origin.url, {
+      distributions: [{ defaultBehavior: { cachePolicyId: 'CachingDisabled', originRequestPolicyId: 'AllViewer' } }],
+    });
+    try {
+      const before = origin.count('/seg.ts');
+      expect((await get(edge.port, '/seg.ts?nc')).headers['x-cache']).toBe('Miss from cloudfront');
+      const again = await get(edge.port, '/seg.ts?nc', { 'If-None-Match': '"v1"' });
+      expect(again.headers['x-cache']).toBe('Miss from cloudfront');
+      expect(seen(again.body).headers['if-none-match']).toBe('"v1"');
+      expect(origin.count('/seg.ts') - before).toBe(2);
+      expect(edge.server.store.size).toBe(0);
+    } finally {
+      await edge.close();
+    }
+  });
+});
+
 describe('origin custom headers', () => {
   it('are sent on every origin request and replace the viewer’s header of the same name, which is not keyed', async () => {
     const edge = await startTestEdge(origin.url, {

@@ -284,9 +284,10 @@ describe('requestPlan: keyed and forwarded, 2014 settings and 2020 policies', ()
     expect(() => requestPlan(legacy(), undefined, orp('AllViewer'))).toThrow(/needs a cache policy/);
   });
 
-  it('2014 forward-all headers caches nothing (TTL-05); policies cache GET/HEAD (+OPTIONS when cacheOptions)', () => {
+  it('2014 forward-all headers caches nothing (TTL-05); policies cache GET/HEAD (+OPTIONS when cacheOptions), CachingDisabled nothing', () => {
     expect([...requestPlan(legacy({ headers: { forward: 'all', whitelist: [] } })).cachedMethods]).toEqual([]);
     expect([...requestPlan(legacy({ cacheOptions: true }), cp('CachingOptimized')).cachedMethods]).toEqual(['GET', 'HEAD', 'OPTIONS']);
+    expect([...requestPlan(legacy(), cp('CachingDisabled')).cachedMethods]).toEqual([]); // MaxTTL 0: relayed, never stored
   });
 });
 
