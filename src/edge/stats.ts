@@ -191,6 +191,12 @@ export function prometheusText(snaps: DistributionSnapshot[], cache: CacheFigure
     snaps.map((s) => [d(s), s.originRequests]),
   );
   metric(
+    'origin_failovers_total',
+    'counter',
+    'Requests an origin group answered from its secondary origin (SPEC POL-08).',
+    snaps.map((s) => [d(s), s.originFailovers]),
+  );
+  metric(
     'results_total',
     'counter',
     'Requests by x-edge-result-type (LOG-04).',

@@ -296,6 +296,8 @@ describe('origin groups', () => {
       const stats = JSON.parse((await get(edge.port, '/_edge/stats')).body.toString());
       expect(stats.distributions[0].originFailovers).toBe(1);
       expect(stats.distributions[0].originRequests).toBe(2); // primary + secondary
+      const prom = (await get(edge.port, '/_edge/stats?format=prometheus')).body.toString();
+      expect(prom).toContain('streamfront_edge_origin_failovers_total{distribution="EDFDVBD6EXAMPLE"} 1');
     } finally {
       await edge.close();
     }
