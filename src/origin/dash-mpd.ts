@@ -6,9 +6,11 @@
 import type { TimelineSegment, TrackTimeline } from '../timeline/track-timeline.js';
 import { cmafNames } from '../timeline/output-layout.js';
 import { listedSegments, targetDuration } from './llhls-playlist.js';
+import type { DvrSelection } from '../timeline/dvr-window.js';
 
 export interface MpdOptions {
-  windowSegments: number;
+  /** What is listed: the DVR window, shortened or started later by the request (timeline/dvr-window.ts). */
+  window: DvrSelection;
   /** URL (absolute or root-relative) of the origin's clock, for UTCTiming. */
   utcTimingUrl: string;
   /** Latency the player should aim for, ms (ServiceDescription). */
@@ -44,9 +46,9 @@ export function availabilityStart(stream: MpdSource): number | undefined {
 }
 
 /** Epoch ids present in the listed window of any track, oldest first. */
-function periodIds(tracks: TrackTimeline[], windowSegments: number): number[] {
+function periodIds(tracks: TrackTimeline[], window: DvrSelection): number[] {
   const ids = new Set<number>();
-  for (const t of tracks) for (const s of listedSegments(t, windowSegments)) if (s.complete) ids.add(s.epoch);
+  for (const t of tracks) for (const s of listedSegments(t, window)) if (s.complete) ids.add(s.epoch);
   return [...ids].sort((a, b) => a - b);
 }
 
@@ -66,7 +68,7 @@ export function dashManifest(stream: MpdSource, opts: MpdOptions): string | unde
   if (ast === undefined) return undefined;
   const tracks = stream.tracks.filter((t) => t.currentEpoch);
   const live = !stream.ended;
-  const periods = periodIds(tracks, opts.windowSegments);
+  const periods = periodIds(tracks, opts.window);
   if (periods.length === 0) return undefined;
   const prefix = opts.prefix ?? '';
   const anyTrack = tracks[0];
@@ -76,18 +78,21 @@ export function dashManifest(stream: MpdSource, opts: MpdOptions): string | unde
   const periodXml: string[] = [];
   let lastEndMs = ast;
   let firstStartMs: number | undefined;
+  /** Program date-time of the first listed segment: the time-shift buffer reaches back to it. */
+  let firstListedMs = Infinity;
   for (const epochId of periods) {
     const sets: string[] = [];
     let periodStartMs: number | undefined;
     for (const [i, t] of tracks.entries()) {
       const epoch = t.epoch(epochId);
       if (!epoch || epoch.wallAnchorMs === undefined || epoch.firstStart === undefined) continue;
-      const segs = listedSegments(t, opts.windowSegments).filter((s) => s.complete && s.epoch === epochId);
+      const segs = listedSegments(t, opts.window).filter((s) => s.complete && s.epoch === epochId);
       if (segs.length === 0) continue;
       periodStartMs = Math.min(periodStartMs ?? Infinity, epoch.wallAnchorMs);
       const info = epoch.info;
       const ts = info.timescale;
       const last = segs.at(-1)!;
+      firstListedMs = Math.min(firstListedMs, t.pdtMs(epochId, segs[0].start));
       lastEndMs = Math.max(lastEndMs, epoch.wallAnchorMs + ((last.start + last.duration - epoch.firstStart) / ts) * 1000);
       const pto = live ? epoch.firstStart : segs[0].start;
       const bw = t.peakBitrate() || (info.kind === 'video' ? 2_000_000 : 128_000);
@@ -115,7 +120,9 @@ export function dashManifest(stream: MpdSource, opts: MpdOptions): string | unde
   }
   if (periodXml.length === 0) return undefined;
 
-  const window = opts.windowSegments * td;
+  // What is listed, plus one target duration: the oldest listed segment stays available until the
+  // next MPD update (minimumUpdatePeriod) lists the window's new start.
+  const window = Number.isFinite(firstListedMs) ? (lastEndMs - firstListedMs) / 1000 + td : td;
   const head = live
     ? `type="dynamic" availabilityStartTime="${iso(ast)}" publishTime="${iso(opts.nowMs)}" minimumUpdatePeriod="${duration(td)}"` +
       ` timeShiftBufferDepth="${duration(window)}" maxSegmentDuration="${duration(td)}" minBufferTime="${duration(Math.min(2, td))}"`
