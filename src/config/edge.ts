@@ -7,8 +7,51 @@ import { DEFAULT_REALTIME_FIELDS, REALTIME_FIELDS } from '../edge/realtime-field
 import { compileCidr } from '../net/cidr.js';
 import { KEY_GROUP_RSA_BITS, rsaPublicKeyFromPem } from '../edge/signing/keys.js';
 import { EDGE_HTTP_LIMITS, httpServerLimitsSchema } from './http-limits.js';
+import {
+  MANAGED_CACHE_POLICIES,
+  MANAGED_ORIGIN_REQUEST_POLICIES,
+  MANAGED_RESPONSE_HEADERS_POLICIES,
+  findPolicy,
+} from '../edge/policies/managed.js';
 
 const seconds = z.number().min(0);
+
+/** RFC 9110 §5.1 field name (token) and field value (visible characters, spaces and tabs). */
+const HEADER_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Headers CloudFront refuses as origin custom headers (its own, framing, conditionals, hop-by-hop). */
+const CUSTOM_HEADER_DISALLOWED = new Set([
+  'cache-control',
+  'connection',
+  'content-length',
+  'cookie',
+  'host',
+  'if-match',
+  'if-modified-since',
+  'if-none-match',
+  'if-range',
+  'if-unmodified-since',
+  'max-forwards',
+  'pragma',
+  'proxy-authorization',
+  'proxy-connection',
+  'range',
+  'request-range',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'via',
+  'x-real-ip',
+  'x-forwarded-for',
+  'accept-encoding',
+]);
+function customHeaderAllowed(lower: string): boolean {
+  return (
+    !CUSTOM_HEADER_DISALLOWED.has(lower) && !lower.startsWith('x-amz-') && !lower.startsWith('x-edge-') && !lower.startsWith('cloudfront-')
+  );
+}
 
 /** SPEC ERR-01: the only status codes CloudFront caches as errors. */
 export const CACHED_ERROR_CODES = [400, 403, 404, 405, 414, 500, 501, 502, 503, 504] as const;
@@ -21,6 +64,9 @@ export const METHOD_SETS = {
   'GET,HEAD,OPTIONS': ['GET', 'HEAD', 'OPTIONS'],
   'GET,HEAD,OPTIONS,PUT,POST,PATCH,DELETE': ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
 } as const;
+
+/** The status codes CloudFront can fail over on (an origin group's FailoverCriteria). */
+export const FAILOVER_CODES = [400, 403, 404, 416, 500, 502, 503, 504] as const;
 
 /** SPEC EDGE-05 pattern characters (plus `?`, the one-character wildcard). */
 const PATTERN_RE = /^[A-Za-z0-9_\-.*$/~"'@:+&?]+$/;
@@ -49,6 +95,29 @@ const originSchema = z
     responseTimeoutSeconds: z.number().positive().default(30),
     /** SPEC ORG-02: retries after a failed attempt (CloudFront: 2, so 3 attempts in all). */
     retries: z.number().int().min(0).max(10).default(2),
+    /**
+     * Origin custom headers (CloudFront `CustomHeaders`, SPEC POL-07), sent on every request to this origin and
+     * replacing a viewer's header of the same name, e.g. `{ "Authorization": "Bearer <secret>" }`
+     * for an origin that only accepts its CDN. At most 10; CloudFront's disallowed names are refused.
+     */
+    customHeaders: z
+      .record(
+        z.string().regex(HEADER_NAME_RE, 'header name: token characters only'),
+        z.string().max(1783).regex(HEADER_VALUE_RE, 'header value: no control characters'),
+      )
+      .default({})
+      .superRefine((h, ctx) => {
+        const names = Object.keys(h);
+        if (names.length > 10) ctx.addIssue({ code: 'custom', message: 'at most 10 custom headers per origin' });
+        const seen = new Set<string>();
+        for (const n of names) {
+          const lower = n.toLowerCase();
+          if (seen.has(lower)) ctx.addIssue({ code: 'custom', path: [n], message: 'header named twice (names are case-insensitive)' });
+          seen.add(lower);
+          if (!customHeaderAllowed(lower))
+            ctx.addIssue({ code: 'custom', path: [n], message: `CloudFront cannot add ${n} to origin requests` });
+        }
+      }),
   })
   .strict();
 
@@ -101,26 +170,284 @@ const behaviourFields = {
   trustedKeyGroups: z.array(z.string().min(1)).max(4).default([]),
   /** SPEC VOD-01 / INV-01: Smooth Streaming flag; its paths cannot be invalidated. */
   smoothStreaming: z.boolean().default(false),
+  /**
+   * A cache policy (its id or name in `edge.cachePolicies`, or a managed one by name or AWS id):
+   * TTLs and the cache key. Replaces the 2014 settings `minTtl`, `defaultTtl`, `maxTtl`,
+   * `forwardQueryString`, `cookies` and `headers`, which may then not be given.
+   */
+  cachePolicyId: z.string().min(1).optional(),
+  /** An origin request policy (id or name; managed ones too): forwarded to the origin, not keyed. Needs a cache policy. */
+  originRequestPolicyId: z.string().min(1).optional(),
+  /** A response headers policy (id or name; managed ones too): CORS, security, custom and removed headers, Server-Timing. */
+  responseHeadersPolicyId: z.string().min(1).optional(),
 };
 
-const defaultBehaviourSchema = z.object(behaviourFields).strict();
-const behaviourSchema = z
+/** The 2014 settings a cache policy replaces. */
+const LEGACY_CACHE_KEYS = ['minTtl', 'defaultTtl', 'maxTtl', 'forwardQueryString', 'cookies', 'headers'] as const;
+
+/** A behaviour uses either a cache policy or the 2014 settings: both at once is refused, naming the 2014 field. */
+function eitherPolicyOrLegacy<T extends z.ZodType>(schema: T) {
+  return z.preprocess((raw, ctx) => {
+    if (raw && typeof raw === 'object' && (raw as Record<string, unknown>).cachePolicyId !== undefined) {
+      for (const k of LEGACY_CACHE_KEYS)
+        if ((raw as Record<string, unknown>)[k] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [k],
+            message: `${k} is a 2014 setting: a behaviour with a cachePolicyId takes it from the policy`,
+          });
+    }
+    return raw;
+  }, schema);
+}
+
+const defaultBehaviourSchema = eitherPolicyOrLegacy(z.object(behaviourFields).strict());
+const behaviourSchema = eitherPolicyOrLegacy(
+  z
+    .object({
+      /** SPEC EDGE-05: `*` any run of characters (including `/`), `?` one character; case-sensitive; ≤255 chars. */
+      pathPattern: z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(PATTERN_RE, 'path pattern may only use A-Z a-z 0-9 _ - . * $ / ~ " \' @ : + & ? (SPEC EDGE-05)'),
+      ...behaviourFields,
+    })
+    .strict(),
+);
+
+/**
+ * The default distribution's behaviours: manifests under the managed cache policy
+ * UseOriginCacheControlHeaders-QueryStrings, so the whole query (LL-HLS `_HLS_msn`/`_HLS_part`/
+ * `_HLS_skip`, DVR `start`/`dvr_window_length`) is forwarded and keyed and the origin's
+ * Cache-Control alone sets the TTL (DefaultTTL 0: a manifest without one is revalidated, never
+ * kept for a day).
+ */
+const MANIFEST_BEHAVIOURS = [
+  { pathPattern: '*.m3u8', cachePolicyId: 'UseOriginCacheControlHeaders-QueryStrings' },
+  { pathPattern: '*.mpd', cachePolicyId: 'UseOriginCacheControlHeaders-QueryStrings' },
+];
+
+// ---- 2020 policies (SPEC POL-01..06; the API's shapes with camelCase keys; Quantity/Items lists are plain arrays) ----
+
+const POLICY_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+const POLICY_NAME_RE = /^[A-Za-z0-9_-]{1,128}$/;
+const policyIdentity = {
+  /** What behaviours name (besides the name); AWS makes these UUIDs, any letters, digits, `-`, `_` do here. */
+  id: z.string().regex(POLICY_ID_RE, 'policy id: letters, digits, "-" and "_"'),
+  name: z.string().regex(POLICY_NAME_RE, 'policy name: letters, digits, "-" and "_"'),
+  comment: z.string().max(1000).optional(),
+};
+const headerNames = z.array(z.string().regex(HEADER_NAME_RE, 'header name: token characters only')).default([]);
+const plainNames = z.array(z.string().min(1).max(256)).default([]);
+
+/** Headers that have their own settings in a cache policy (or can never be keyed, SPEC HDR-02). */
+const NOT_IN_CACHE_KEY = new Set([
+  'accept-encoding',
+  'connection',
+  'cookie',
+  'proxy-authorization',
+  'te',
+  'upgrade',
+  'content-length',
+  'transfer-encoding',
+]);
+
+const cookiesConfigSchema = z
   .object({
-    /** SPEC EDGE-05: `*` any run of characters (including `/`), `?` one character; case-sensitive; ≤255 chars. */
-    pathPattern: z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(PATTERN_RE, 'path pattern may only use A-Z a-z 0-9 _ - . * $ / ~ " \' @ : + & ? (SPEC EDGE-05)'),
-    ...behaviourFields,
+    cookieBehavior: z.enum(['none', 'whitelist', 'allExcept', 'all']).default('none'),
+    /** Cookie names for `whitelist` / `allExcept` (exact, case-sensitive). */
+    cookies: plainNames,
+  })
+  .strict();
+const queryStringsConfigSchema = z
+  .object({
+    queryStringBehavior: z.enum(['none', 'whitelist', 'allExcept', 'all']).default('none'),
+    /** Parameter names for `whitelist` / `allExcept` (exact, case-sensitive, as decoded). */
+    queryStrings: plainNames,
   })
   .strict();
 
-/** The default distribution's behaviours: manifests keyed with their query string. */
-const MANIFEST_BEHAVIOURS = [
-  { pathPattern: '*.m3u8', forwardQueryString: true },
-  { pathPattern: '*.mpd', forwardQueryString: true },
-];
+const cachePolicySchema = z
+  .object({
+    ...policyIdentity,
+    /** Seconds; the same table as the 2014 TTLs (SPEC TTL-04). AWS's defaults: 1 / 86400 / 31536000. */
+    minTtl: seconds.default(1),
+    defaultTtl: seconds.default(86400),
+    maxTtl: seconds.default(31536000),
+    parametersInCacheKeyAndForwardedToOrigin: z
+      .object({
+        /** Accept-Encoding normalised to gzip / brotli and put in the key (and sent to the origin). */
+        enableAcceptEncodingGzip: z.boolean().default(false),
+        enableAcceptEncodingBrotli: z.boolean().default(false),
+        headersConfig: z
+          .object({
+            /** CloudFront allows only `none` and `whitelist` for a cache policy's headers. */
+            headerBehavior: z.enum(['none', 'whitelist']).default('none'),
+            headers: headerNames
+              .refine((l) => l.length <= 10, 'at most 10 headers in a cache key')
+              .refine(
+                (l) => l.every((h) => !NOT_IN_CACHE_KEY.has(h.toLowerCase())),
+                'Accept-Encoding, Cookie, Connection, Proxy-Authorization, TE, Upgrade and framing headers cannot be keyed (use the encoding and cookie settings)',
+              ),
+          })
+          .strict()
+          .default(() => ({ headerBehavior: 'none' as const, headers: [] })),
+        cookiesConfig: cookiesConfigSchema.default(() => ({ cookieBehavior: 'none' as const, cookies: [] })),
+        queryStringsConfig: queryStringsConfigSchema.default(() => ({ queryStringBehavior: 'none' as const, queryStrings: [] })),
+      })
+      .strict()
+      .default(() => ({
+        enableAcceptEncodingGzip: false,
+        enableAcceptEncodingBrotli: false,
+        headersConfig: { headerBehavior: 'none' as const, headers: [] },
+        cookiesConfig: { cookieBehavior: 'none' as const, cookies: [] },
+        queryStringsConfig: { queryStringBehavior: 'none' as const, queryStrings: [] },
+      })),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (!(p.minTtl <= p.defaultTtl && p.defaultTtl <= p.maxTtl))
+      ctx.addIssue({ code: 'custom', path: ['defaultTtl'], message: 'need minTtl <= defaultTtl <= maxTtl' });
+  });
+
+const originRequestPolicySchema = z
+  .object({
+    ...policyIdentity,
+    headersConfig: z
+      .object({
+        headerBehavior: z.enum(['none', 'whitelist', 'allViewer', 'allViewerAndWhitelistCloudFront', 'allExcept']).default('none'),
+        headers: headerNames.refine(
+          (l) => l.every((h) => h.toLowerCase() !== 'authorization'),
+          'Authorization cannot be in an origin request policy (put it in the cache policy)',
+        ),
+      })
+      .strict()
+      .default(() => ({ headerBehavior: 'none' as const, headers: [] })),
+    cookiesConfig: cookiesConfigSchema.default(() => ({ cookieBehavior: 'none' as const, cookies: [] })),
+    queryStringsConfig: queryStringsConfigSchema.default(() => ({ queryStringBehavior: 'none' as const, queryStrings: [] })),
+  })
+  .strict();
+
+const override = z.boolean().default(false);
+/** Response headers a policy may not remove or set: the edge's framing and its own CloudFront headers. */
+const RESPONSE_HEADERS_KEPT = new Set([
+  'connection',
+  'content-encoding',
+  'content-length',
+  'expect',
+  'host',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'via',
+  'warning',
+  'x-cache',
+  'age',
+]);
+const responseHeaderAllowed = (h: string) => {
+  const l = h.toLowerCase();
+  return !RESPONSE_HEADERS_KEPT.has(l) && !l.startsWith('x-amz-cf-') && !l.startsWith('x-edge-');
+};
+const CORS_METHODS = ['GET', 'POST', 'OPTIONS', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'ALL'] as const;
+const REFERRER_POLICIES = [
+  'no-referrer',
+  'no-referrer-when-downgrade',
+  'origin',
+  'origin-when-cross-origin',
+  'same-origin',
+  'strict-origin',
+  'strict-origin-when-cross-origin',
+  'unsafe-url',
+] as const;
+
+const responseHeadersPolicySchema = z
+  .object({
+    ...policyIdentity,
+    /** CORS headers on responses to requests with an Origin; preflights (OPTIONS) are answered by the edge. */
+    corsConfig: z
+      .object({
+        /** Origins (`https://app.example`) or `*`. */
+        accessControlAllowOrigins: z.array(z.string().min(1)).min(1),
+        accessControlAllowHeaders: z.array(z.string().min(1)).default([]),
+        accessControlAllowMethods: z.array(z.enum(CORS_METHODS)).min(1),
+        accessControlAllowCredentials: z.boolean().default(false),
+        accessControlExposeHeaders: z.array(z.string().min(1)).default([]),
+        accessControlMaxAgeSec: z.number().int().min(0).optional(),
+        /** The policy's CORS headers replace the origin's (false: an origin's own CORS answer wins). */
+        originOverride: z.boolean(),
+      })
+      .strict()
+      .refine((c) => !(c.accessControlAllowCredentials && c.accessControlAllowOrigins.includes('*')), {
+        message: 'credentials cannot be allowed for origin "*" (the Fetch standard forbids it)',
+        path: ['accessControlAllowCredentials'],
+      })
+      .optional(),
+    securityHeadersConfig: z
+      .object({
+        strictTransportSecurity: z
+          .object({
+            accessControlMaxAgeSec: z.number().int().min(0),
+            includeSubdomains: z.boolean().default(false),
+            preload: z.boolean().default(false),
+            override,
+          })
+          .strict()
+          .optional(),
+        contentTypeOptions: z.object({ override }).strict().optional(),
+        frameOptions: z
+          .object({ frameOption: z.enum(['DENY', 'SAMEORIGIN']), override })
+          .strict()
+          .optional(),
+        referrerPolicy: z
+          .object({ referrerPolicy: z.enum(REFERRER_POLICIES), override })
+          .strict()
+          .optional(),
+        contentSecurityPolicy: z
+          .object({ contentSecurityPolicy: z.string().min(1).max(1783).regex(HEADER_VALUE_RE), override })
+          .strict()
+          .optional(),
+        xssProtection: z
+          .object({ protection: z.boolean(), modeBlock: z.boolean().default(false), reportUri: z.string().url().optional(), override })
+          .strict()
+          .refine((x) => !(x.modeBlock && x.reportUri), { message: 'modeBlock and reportUri exclude each other', path: ['reportUri'] })
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    customHeadersConfig: z
+      .object({
+        items: z.array(
+          z
+            .object({
+              header: z.string().regex(HEADER_NAME_RE).refine(responseHeaderAllowed, 'the edge owns this header'),
+              value: z.string().max(1783).regex(HEADER_VALUE_RE, 'header value: no control characters'),
+              override,
+            })
+            .strict(),
+        ),
+      })
+      .strict()
+      .optional(),
+    removeHeadersConfig: z
+      .object({
+        items: z.array(
+          z.object({ header: z.string().regex(HEADER_NAME_RE).refine(responseHeaderAllowed, 'the edge owns this header') }).strict(),
+        ),
+      })
+      .strict()
+      .optional(),
+    /** Server-Timing with the edge's figures on this percentage of responses (0–100). */
+    serverTimingHeadersConfig: z
+      .object({ enabled: z.boolean(), samplingRate: z.number().min(0).max(100) })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
 const customErrorSchema = z
   .object({
@@ -201,11 +528,36 @@ export const distributionSchema = z
     /** SPEC EDGE-01: up to 10 origins. Empty: one origin `default` from `edge.origin` / the `--origin` URL. */
     origins: z.array(originSchema).max(10).default([]),
     /**
+     * Origin groups (CloudFront failover): a behaviour whose `targetOriginId` names a group asks the
+     * primary, and for GET/HEAD/OPTIONS asks the secondary when the primary answers one of
+     * `failoverStatusCodes`, times out or refuses the connection.
+     */
+    originGroups: z
+      .array(
+        z
+          .object({
+            id: z.string().min(1).max(128),
+            /** `[primaryOriginId, secondaryOriginId]`. */
+            members: z.tuple([z.string().min(1), z.string().min(1)]),
+            failoverStatusCodes: z
+              .array(
+                z
+                  .number()
+                  .int()
+                  .refine((c) => (FAILOVER_CODES as readonly number[]).includes(c), `must be one of ${FAILOVER_CODES.join(', ')}`),
+              )
+              .min(1)
+              .default([500, 502, 503, 504]),
+          })
+          .strict(),
+      )
+      .default([]),
+    /**
      * SPEC EDGE-04: ordered behaviours; the first match wins; the default behaviour is tried last.
-     * Default: manifests (`*.m3u8`, `*.mpd`) forward their query string, so LL-HLS blocking
-     * reloads (`_HLS_msn`, `_HLS_part`, `_HLS_skip`) and DVR parameters (`dvr_window_length`,
-     * `start`) reach the origin and are part of the cache key (QS-01); everything else is keyed
-     * without it.
+     * Default: manifests (`*.m3u8`, `*.mpd`) use the cache policy
+     * UseOriginCacheControlHeaders-QueryStrings, so LL-HLS blocking reloads (`_HLS_msn`,
+     * `_HLS_part`, `_HLS_skip`) and DVR parameters (`dvr_window_length`, `start`) reach the origin
+     * and are part of the cache key; everything else is keyed without the query (QS-01).
      */
     behaviors: z.array(behaviourSchema).default(() => MANIFEST_BEHAVIOURS.map((b) => behaviourSchema.parse(b))),
     /** The fixed `*` behaviour. */
@@ -218,11 +570,33 @@ export const distributionSchema = z
   .superRefine((d, ctx) => {
     const ids = new Set(d.origins.map((o) => o.id));
     if (ids.size !== d.origins.length) ctx.addIssue({ code: 'custom', path: ['origins'], message: 'origin ids must be unique' });
+    const groupIds = new Set<string>();
+    d.originGroups.forEach((g, i) => {
+      if (ids.has(g.id) || groupIds.has(g.id))
+        ctx.addIssue({ code: 'custom', path: ['originGroups', i, 'id'], message: `id "${g.id}" is already an origin or a group` });
+      groupIds.add(g.id);
+      g.members.forEach((m, j) => {
+        if (!ids.has(m)) ctx.addIssue({ code: 'custom', path: ['originGroups', i, 'members', j], message: `no origin with id "${m}"` });
+      });
+      if (g.members[0] === g.members[1])
+        ctx.addIssue({ code: 'custom', path: ['originGroups', i, 'members'], message: 'primary and secondary must differ' });
+    });
     const checkBehaviour = (b: z.infer<typeof defaultBehaviourSchema>, path: (string | number)[]) => {
-      if (b.targetOriginId !== undefined && d.origins.length > 0 && !ids.has(b.targetOriginId)) {
-        ctx.addIssue({ code: 'custom', path: [...path, 'targetOriginId'], message: `no origin with id "${b.targetOriginId}"` });
+      if (b.targetOriginId !== undefined && d.origins.length > 0 && !ids.has(b.targetOriginId) && !groupIds.has(b.targetOriginId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'targetOriginId'],
+          message: `no origin with id "${b.targetOriginId}"`,
+        });
       }
-      if (!(b.minTtl <= b.defaultTtl && b.defaultTtl <= b.maxTtl)) {
+      if (b.originRequestPolicyId !== undefined && b.cachePolicyId === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'originRequestPolicyId'],
+          message: 'an origin request policy needs a cachePolicyId',
+        });
+      }
+      if (b.cachePolicyId === undefined && !(b.minTtl <= b.defaultTtl && b.defaultTtl <= b.maxTtl)) {
         ctx.addIssue({ code: 'custom', path: [...path, 'defaultTtl'], message: 'need minTtl <= defaultTtl <= maxTtl' });
       }
       if (b.headers.forward === 'all' && b.minTtl !== 0) {
@@ -374,6 +748,12 @@ export const edgeConfigSchema = z
       .array(distributionSchema)
       .min(1)
       .default(() => [distributionSchema.parse({})]),
+    /** Cache policies behaviours name by `cachePolicyId` (id or name); the managed ones need no entry. */
+    cachePolicies: z.array(cachePolicySchema).default([]),
+    /** Origin request policies behaviours name by `originRequestPolicyId`; the managed ones need no entry. */
+    originRequestPolicies: z.array(originRequestPolicySchema).default([]),
+    /** Response headers policies behaviours name by `responseHeadersPolicyId`; the managed ones need no entry. */
+    responseHeadersPolicies: z.array(responseHeadersPolicySchema).default([]),
     /** 2014 account key pairs for signed URLs and cookies (SPEC 4.12), named by behaviours' `trustedSigners`. */
     keyPairs: z.array(keyPairSchema).default([]),
     /** Public keys for signed URLs and cookies (today's CloudFront), grouped in `keyGroups`. */
@@ -475,6 +855,7 @@ export const edgeConfigSchema = z
   .strict()
   .superRefine((e, ctx) => {
     checkSigningReferences(e, ctx);
+    checkPolicyCatalogue(e, ctx);
     const ids = new Set<string>();
     const hosts = new Set<string>();
     e.distributions.forEach((d, i) => {
@@ -564,7 +945,53 @@ function checkSigningReferences(
   });
 }
 
+/** Policy ids and names are unique per kind (managed names included), and every behaviour's reference resolves. */
+function checkPolicyCatalogue(
+  e: {
+    cachePolicies: { id: string; name: string }[];
+    originRequestPolicies: { id: string; name: string }[];
+    responseHeadersPolicies: { id: string; name: string }[];
+    distributions: DistributionConfig[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const kinds = [
+    ['cachePolicies', 'cachePolicyId', e.cachePolicies, MANAGED_CACHE_POLICIES],
+    ['originRequestPolicies', 'originRequestPolicyId', e.originRequestPolicies, MANAGED_ORIGIN_REQUEST_POLICIES],
+    ['responseHeadersPolicies', 'responseHeadersPolicyId', e.responseHeadersPolicies, MANAGED_RESPONSE_HEADERS_POLICIES],
+  ] as const;
+  for (const [list, field, own, managed] of kinds) {
+    const seen = new Set<string>();
+    own.forEach((p, i) => {
+      for (const [k, v] of [
+        ['id', p.id],
+        ['name', p.name],
+      ] as const) {
+        if (seen.has(v) || managed.some((m) => m.id === v || m.name === v))
+          ctx.addIssue({ code: 'custom', path: [list, i, k], message: `"${v}" already names a policy (managed ones included)` });
+        seen.add(v);
+      }
+    });
+    e.distributions.forEach((d, i) => {
+      [...d.behaviors, d.defaultBehavior].forEach((b, j) => {
+        const ref = b[field];
+        if (ref === undefined || findPolicy(ref, own, managed)) return;
+        const at = j < d.behaviors.length ? ['behaviors', j] : ['defaultBehavior'];
+        ctx.addIssue({
+          code: 'custom',
+          path: ['distributions', i, ...at, field],
+          message: `no policy "${ref}" in edge.${list} or the managed ones`,
+        });
+      });
+    });
+  }
+}
+
 export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
+export type CachePolicyConfig = z.infer<typeof cachePolicySchema>;
+export type OriginRequestPolicyConfig = z.infer<typeof originRequestPolicySchema>;
+export type ResponseHeadersPolicyConfig = z.infer<typeof responseHeadersPolicySchema>;
+export type OriginGroupConfig = DistributionConfig['originGroups'][number];
 export type DistributionConfig = z.infer<typeof distributionSchema>;
 export type BehaviourConfig = z.infer<typeof defaultBehaviourSchema> & { pathPattern?: string };
 export type EdgeOriginConfig = z.infer<typeof originSchema>;

@@ -182,9 +182,12 @@ export function loggedResultType(result: ResultType, status: number): ResultType
   return status >= 400 ? 'Error' : result;
 }
 
-/** x-edge-detailed-result-type: the result type, or why an Error happened when the edge knows. */
-export function detailedResultType(result: ResultType, viewerLeft: boolean): string {
-  return viewerLeft ? 'ClientCommError' : result;
+/**
+ * x-edge-detailed-result-type: the result type, or why an Error happened when the edge knows;
+ * `OriginFailover` when an origin group's secondary answered because the primary failed.
+ */
+export function detailedResultType(result: ResultType, viewerLeft: boolean, failedOver = false): string {
+  return viewerLeft ? 'ClientCommError' : failedOver ? 'OriginFailover' : result;
 }
 
 /** What the access log needs from a response's headers, whichever form they were written in. */

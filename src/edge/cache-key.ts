@@ -16,13 +16,16 @@ export interface CacheKeyParts {
   headers: readonly [string, string][];
   /** The viewer accepts gzip (GZ-01/02: compressed and plain copies are cached apart). */
   gzip: boolean;
+  /** A cache policy with brotli enabled, for a viewer that accepts it: brotli and gzip copies are cached apart too. */
+  brotli?: boolean;
   /** ORG-05: cached OPTIONS responses are their own objects (GET and HEAD share one). */
   method?: string;
 }
 
 /** The cache key. Separators are control characters, which cannot occur in a request line or header. */
 export function cacheKey(p: CacheKeyParts): string {
-  let key = `${p.distributionId}\u0001${p.behaviourIndex}\u0001${p.gzip ? 'gz' : 'id'}\u0001${p.path}`;
+  const coding = p.brotli ? (p.gzip ? 'brgz' : 'br') : p.gzip ? 'gz' : 'id';
+  let key = `${p.distributionId}\u0001${p.behaviourIndex}\u0001${coding}\u0001${p.path}`;
   if (p.method === 'OPTIONS') key = `OPTIONS\u0001${key}`;
   if (p.query) key += `?${p.query}`;
   if (p.cookies.length) key += `\u0001c:${p.cookies.map(([n, v]) => `${n}=${v}`).join('\u0002')}`;

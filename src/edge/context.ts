@@ -6,6 +6,7 @@ import type { AccessLogWriter, ResponseFacts, ResultType } from './access-log.js
 import type { RuntimeDistribution } from './distribution.js';
 import type { CanonicalRequest } from './recv.js';
 import type { DistributionStats } from './stats.js';
+import type { ResponseHeadersPolicy } from './policies/managed.js';
 
 /** One viewer request on its way through the stages (recv → viewer checks → lookup → fetch → deliver → log). */
 export interface RequestContext {
@@ -31,6 +32,10 @@ export interface RequestContext {
   ttl?: number;
   /** What the response's head said and when it was written (for the access log). */
   response?: ResponseFacts;
+  /** The behaviour's response headers policy, applied by deliver to every head it writes. */
+  headersPolicy?: ResponseHeadersPolicy;
+  /** An origin group's secondary answered this request (origin failover). */
+  failover?: boolean;
 }
 
 /** Everything the edge keeps for one distribution. */

@@ -8,6 +8,7 @@ import type { RequestContext } from './context.js';
 import type { StoredObject } from './store.js';
 import type { FetchHead, FetchSubscriber, SharedFetch } from './shared-fetch.js';
 import { pairsOf } from '../http/headers.js';
+import { policyHeaders } from './policies/answer-headers.js';
 
 /** What the server decides for a subscriber: stored objects and error pages (ERR-05) go through it. */
 export interface SubscriberHooks {
@@ -49,6 +50,7 @@ export class Deliver {
    * from the very list written, with no wrapper around the response.
    */
   private head(v: RequestContext, status: number, headers: HeaderList): void {
+    if (v.headersPolicy !== undefined) headers = policyHeaders(v, headers, this.pop);
     if (v.response !== undefined) noteResponseHead(v.response, headers);
     v.res.writeHead(status, headers);
   }

@@ -3,10 +3,31 @@
 // rules (GEO-01) and Host routing (CN-01).
 import { METHOD_SETS, type BehaviourConfig, type DistributionConfig, type EdgeConfig } from '../config/edge.js';
 import { compilePathPattern, matchBehaviour } from './path-pattern.js';
-import { cookieWhitelistMatcher, type ForwardingRules } from './forwarding.js';
+import type { ForwardingRules } from './forwarding.js';
 import { originTransport, type OriginTarget, type OriginTransportConfig } from './origin-client.js';
 import type { TtlSettings } from './freshness.js';
 import { compileCidr } from '../net/cidr.js';
+import { requestPlan, type QueryRule } from './policies/request-plan.js';
+import {
+  findPolicy,
+  MANAGED_CACHE_POLICIES,
+  MANAGED_ORIGIN_REQUEST_POLICIES,
+  MANAGED_RESPONSE_HEADERS_POLICIES,
+  type CachePolicy,
+  type OriginRequestPolicy,
+  type ResponseHeadersPolicy,
+} from './policies/managed.js';
+import type { FailoverRule } from './policies/failover.js';
+
+/** The policies behaviours may name (the config's own; the managed ones are always there). */
+export interface PolicyCatalogue {
+  cachePolicies: readonly CachePolicy[];
+  originRequestPolicies: readonly OriginRequestPolicy[];
+  responseHeadersPolicies: readonly ResponseHeadersPolicy[];
+}
+const NO_POLICIES: PolicyCatalogue = { cachePolicies: [], originRequestPolicies: [], responseHeadersPolicies: [] };
+
+export type RuntimeOrigin = OriginTarget & { id: string };
 
 export interface RuntimeBehaviour {
   /** -1 for the default behaviour. */
@@ -18,8 +39,17 @@ export interface RuntimeBehaviour {
   /** GET/HEAD, plus OPTIONS when cacheOptions (ORG-05); nothing when all headers are forwarded (TTL-05). */
   cachedMethods: ReadonlySet<string>;
   rules: ForwardingRules;
+  /** Cookies forwarded to the origin. */
   isCookieWhitelisted: (name: string) => boolean;
+  /** Cookies in the cache key (a subset of the forwarded ones). */
+  isCookieKeyed: (name: string) => boolean;
+  /** The query parts forwarded and keyed (policies/request-plan.ts). */
+  query: QueryRule;
   ttl: TtlSettings;
+  /** The behaviour's response headers policy, applied to every answer (deliver.ts). */
+  responseHeaders?: ResponseHeadersPolicy;
+  /** Set when `targetOriginId` names an origin group: `origin` is its primary. */
+  failover?: FailoverRule & { secondary: RuntimeOrigin };
 }
 
 export interface CustomErrorPage {
@@ -45,12 +75,13 @@ export function originTarget(
   url: string,
   timeoutSeconds: number,
   retries: number,
-  transport: OriginTransportConfig = {},
+  transport: OriginTransportConfig & { customHeaders?: Record<string, string> } = {},
 ): OriginTarget & { id: string } {
   const u = new URL(url);
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
     throw new Error(`edge origin ${id}: only http:// and https:// origins are supported (got ${url})`);
   const t = originTransport(u, transport);
+  const custom = Object.entries(transport.customHeaders ?? {}).map(([n, v]) => [n.toLowerCase(), v] as [string, string]);
   const urlSchemePort = u.protocol === 'https:' ? t.httpsPort : t.httpPort;
   const port = t.protocolPolicy === 'http-only' ? t.httpPort : t.protocolPolicy === 'https-only' ? t.httpsPort : urlSchemePort;
   return {
@@ -62,49 +93,89 @@ export function originTarget(
     hostHeader: u.host,
     timeoutMs: timeoutSeconds * 1000,
     retries,
+    customHeaders: custom.length ? custom : undefined,
   };
+}
+
+interface OriginsOf {
+  origins: Map<string, RuntimeOrigin>;
+  groups: Map<string, { primary: RuntimeOrigin; secondary: RuntimeOrigin; statusCodes: ReadonlySet<number> }>;
+  first: RuntimeOrigin;
+}
+
+function policyOf<P extends { id: string; name: string }>(
+  ref: string | undefined,
+  own: readonly P[],
+  managed: readonly P[],
+  what: string,
+): P | undefined {
+  if (ref === undefined) return undefined;
+  const p = findPolicy(ref, own, managed);
+  if (!p) throw new Error(`edge: no ${what} "${ref}"`);
+  return p;
 }
 
 function runtimeBehaviour(
   index: number,
   pathPattern: string,
   cfg: BehaviourConfig,
-  origins: Map<string, OriginTarget & { id: string }>,
-  firstOrigin: OriginTarget & { id: string },
+  o: OriginsOf,
+  catalogue: PolicyCatalogue,
 ): RuntimeBehaviour {
-  const origin = cfg.targetOriginId ? origins.get(cfg.targetOriginId) : firstOrigin;
+  const group = cfg.targetOriginId ? o.groups.get(cfg.targetOriginId) : undefined;
+  const origin = group ? group.primary : cfg.targetOriginId ? o.origins.get(cfg.targetOriginId) : o.first;
   if (!origin) throw new Error(`edge behaviour ${pathPattern}: no origin with id "${cfg.targetOriginId}"`);
   const allowed = new Set<string>(METHOD_SETS[cfg.allowedMethods]);
-  const cached = new Set<string>(cfg.headers.forward === 'all' ? [] : cfg.cacheOptions ? ['GET', 'HEAD', 'OPTIONS'] : ['GET', 'HEAD']);
+  const plan = requestPlan(
+    cfg,
+    policyOf(cfg.cachePolicyId, catalogue.cachePolicies, MANAGED_CACHE_POLICIES, 'cache policy'),
+    policyOf(cfg.originRequestPolicyId, catalogue.originRequestPolicies, MANAGED_ORIGIN_REQUEST_POLICIES, 'origin request policy'),
+  );
+  // A viewer's header that an origin of this behaviour sets itself is neither forwarded nor keyed.
+  const owned = new Set([...(origin.customHeaders ?? []), ...(group?.secondary.customHeaders ?? [])].map(([n]) => n));
   return {
     index,
     pathPattern,
     cfg,
     origin,
     allowedMethods: allowed,
-    cachedMethods: cached,
-    rules: {
-      headers: cfg.headers.forward,
-      headerWhitelist: new Set(cfg.headers.forward === 'whitelist' ? cfg.headers.whitelist.map((h) => h.toLowerCase()) : []),
-      cookies: cfg.cookies.forward,
-      cookieWhitelist: cfg.cookies.whitelist,
-      cacheOptions: cfg.cacheOptions,
-    },
-    isCookieWhitelisted: cookieWhitelistMatcher(cfg.cookies.whitelist),
-    ttl: { minTtl: cfg.minTtl, defaultTtl: cfg.defaultTtl, maxTtl: cfg.maxTtl },
+    cachedMethods: plan.cachedMethods,
+    rules: owned.size ? { ...plan.rules, originOwned: owned } : plan.rules,
+    isCookieWhitelisted: plan.isCookieWhitelisted,
+    isCookieKeyed: plan.isCookieKeyed,
+    query: plan.query,
+    ttl: plan.ttl,
+    responseHeaders: policyOf(
+      cfg.responseHeadersPolicyId,
+      catalogue.responseHeadersPolicies,
+      MANAGED_RESPONSE_HEADERS_POLICIES,
+      'response headers policy',
+    ),
+    failover: group ? { groupId: cfg.targetOriginId!, statusCodes: group.statusCodes, secondary: group.secondary } : undefined,
   };
 }
 
 /** Builds one distribution; `defaultOriginUrl` is used when it lists no origins. */
-export function buildDistribution(cfg: DistributionConfig, defaultOriginUrl: string | undefined): RuntimeDistribution {
-  const origins = new Map<string, OriginTarget & { id: string }>();
+export function buildDistribution(
+  cfg: DistributionConfig,
+  defaultOriginUrl: string | undefined,
+  catalogue: PolicyCatalogue = NO_POLICIES,
+): RuntimeDistribution {
+  const origins = new Map<string, RuntimeOrigin>();
   if (cfg.origins.length === 0) {
     if (!defaultOriginUrl) throw new Error(`edge distribution ${cfg.id}: no origins configured and no edge.origin / --origin URL given`);
     origins.set('default', originTarget('default', defaultOriginUrl, 30, 2));
   }
   for (const o of cfg.origins) origins.set(o.id, originTarget(o.id, o.url, o.responseTimeoutSeconds, o.retries, o));
   const first = origins.values().next().value!;
-  const behaviours = cfg.behaviors.map((b, i) => runtimeBehaviour(i, b.pathPattern, b, origins, first));
+  const groups: OriginsOf['groups'] = new Map();
+  for (const g of cfg.originGroups) {
+    const [primary, secondary] = g.members.map((m) => origins.get(m));
+    if (!primary || !secondary) throw new Error(`edge origin group ${g.id}: members must be origins of the distribution`);
+    groups.set(g.id, { primary, secondary, statusCodes: new Set(g.failoverStatusCodes) });
+  }
+  const o: OriginsOf = { origins, groups, first };
+  const behaviours = cfg.behaviors.map((b, i) => runtimeBehaviour(i, b.pathPattern, b, o, catalogue));
   const customErrors = new Map<number, CustomErrorPage>();
   for (const c of cfg.customErrorResponses) {
     customErrors.set(c.errorCode, { pagePath: c.responsePagePath, responseCode: c.responseCode, minTtl: c.errorCachingMinTtl });
@@ -114,7 +185,7 @@ export function buildDistribution(cfg: DistributionConfig, defaultOriginUrl: str
     id: cfg.id,
     domainName: cfg.domainName,
     behaviours,
-    defaultBehaviour: runtimeBehaviour(-1, '*', cfg.defaultBehavior, origins, first),
+    defaultBehaviour: runtimeBehaviour(-1, '*', cfg.defaultBehavior, o, catalogue),
     matchers: behaviours.map((b) => compilePathPattern(b.pathPattern)),
     customErrors,
     keyPrefix: `${cfg.id}\u0001`,

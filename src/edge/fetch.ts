@@ -10,7 +10,8 @@ import { splitResponseHeaders, updateStoredHeaders } from './forwarding.js';
 import { viewerSchemeOf } from './viewer-protocol.js';
 import { behaviourTtl, errorTtl, forbidsCachingSetCookie, isCachedErrorStatus, originPolicy, staleOnErrorAllowed } from './freshness.js';
 import { chargeOf, type ObjectStore, type StoredObject } from './store.js';
-import { OriginFailure, type OriginClient } from './origin-client.js';
+import { OriginFailure, type OriginClient, type OriginRequest, type OriginResponse } from './origin-client.js';
+import { failsOver } from './policies/failover.js';
 import type { RequestContext } from './context.js';
 import { SharedFetch, type FetchSubscriber } from './shared-fetch.js';
 import { headerText, headerValue, type HeaderList } from '../http/headers.js';
@@ -92,11 +93,14 @@ export class Fetcher {
     try {
       // With a stale copy to fall back on, viewers wait at most one response timeout (then ERR-04
       // serves the copy), not the three attempts of ORG-02.
-      origin = await this.deps.client.request(
-        beh.origin,
+      const asked = await this.ask(
+        beh,
         { method: spec.method, path: spec.originPath, headers, viewerScheme: spec.viewerScheme },
+        stats,
         stale ? beh.origin.timeoutMs : undefined,
       );
+      origin = asked.origin;
+      f.failedOver = asked.failedOver;
     } catch (err) {
       stats.originRequests += this.deps.client.attempts - before;
       if (!(err instanceof OriginFailure)) throw err;
@@ -282,6 +286,46 @@ export class Fetcher {
     return obj;
   }
 
+  /**
+   * One origin answer for a behaviour. For an origin group the primary is asked first, and the
+   * secondary when policies/failover.ts says so (a listed status, a timeout, a refused or broken
+   * connection; GET/HEAD/OPTIONS without a body only). The secondary gets its own Host (unless the
+   * viewer's is forwarded) and its own custom headers; `attempts` counts both origins.
+   */
+  private async ask(
+    beh: RuntimeBehaviour,
+    r: OriginRequest,
+    stats: DistributionStats,
+    deadlineMs?: number,
+  ): Promise<{ origin: OriginResponse; failedOver: boolean }> {
+    const group = r.body ? undefined : beh.failover;
+    let attempts: number;
+    let why: string;
+    try {
+      const origin = await this.deps.client.request(beh.origin, r, deadlineMs);
+      const status = origin.res.statusCode ?? 502;
+      if (!failsOver(group, r.method, { kind: 'status', status })) return { origin, failedOver: false };
+      origin.req.destroy(); // the primary's answer is not used: its body is not read, however long
+      attempts = origin.attempts;
+      why = `status ${status}`;
+    } catch (err) {
+      if (!(err instanceof OriginFailure) || !failsOver(group, r.method, { kind: 'failure', status: err.status })) throw err;
+      attempts = err.attempts;
+      why = err.message;
+    }
+    const secondary = group!.secondary;
+    stats.originFailovers++;
+    this.deps.log.warn({ group: group!.groupId, primary: beh.origin.id, secondary: secondary.id, path: r.path }, `origin failover: ${why}`);
+    const headers = r.headers['host'] === beh.origin.hostHeader ? { ...r.headers, host: secondary.hostHeader } : r.headers;
+    try {
+      const origin = await this.deps.client.request(secondary, { ...r, headers }, deadlineMs);
+      return { origin: { ...origin, attempts: attempts + origin.attempts }, failedOver: true };
+    } catch (err) {
+      if (err instanceof OriginFailure) throw new OriginFailure(err.status, attempts + err.attempts, err.message);
+      throw err;
+    }
+  }
+
   /** Methods that are not cached (POST, PUT, …, OPTIONS unless cached, forward-all headers, HEAD misses): relayed as they are. */
   async pass(
     v: RequestContext,
@@ -306,13 +350,13 @@ export class Fetcher {
     let origin;
     const before = this.deps.client.attempts;
     try {
-      origin = await this.deps.client.request(beh.origin, {
-        method: v.method,
-        path: originPath,
-        headers,
-        body: hasBody ? v.req : undefined,
-        viewerScheme: viewerSchemeOf(v.req),
-      });
+      const asked = await this.ask(
+        beh,
+        { method: v.method, path: originPath, headers, body: hasBody ? v.req : undefined, viewerScheme: viewerSchemeOf(v.req) },
+        stats,
+      );
+      origin = asked.origin;
+      if (asked.failedOver) v.failover = true;
     } catch (err) {
       stats.originRequests += this.deps.client.attempts - before;
       if (!(err instanceof OriginFailure)) throw err;

@@ -13,6 +13,24 @@ export interface ForwardingRules {
   cookieWhitelist: readonly string[];
   /** ORG-05: OPTIONS responses are cached (then Authorization is removed from OPTIONS, HDR-03). */
   cacheOptions: boolean;
+  /** Set when the behaviour uses a 2020 cache policy (policies/request-plan.ts); the 2014 fields above are then unused for headers. */
+  policy?: PolicyHeaderRules;
+  /**
+   * Lower-case names the origin sets itself (its custom headers): a viewer's header of the same
+   * name is neither forwarded nor keyed, whatever the other rules say.
+   */
+  originOwned?: ReadonlySet<string>;
+}
+
+/** The header part of a 2020 cache policy plus origin request policy (SPEC POL-02/03). */
+export interface PolicyHeaderRules {
+  /** Viewer headers (lower case) sent to the origin: the cache policy's and the origin request policy's. No others are. */
+  forwarded: (name: string) => boolean;
+  /** Viewer headers in the cache key: the cache policy's only. */
+  keyed: (name: string) => boolean;
+  /** Accept-Encoding normalised to these codings (EnableAcceptEncodingGzip / Brotli); neither: not forwarded. */
+  gzip: boolean;
+  brotli: boolean;
 }
 
 /** HDR-03 "Removed" unless whitelisted. */
@@ -158,7 +176,9 @@ export interface OriginRequestInput {
  */
 export function originRequestHeaders(input: OriginRequestInput): Record<string, string> {
   const { rules } = input;
+  const policy = rules.policy;
   const all = rules.headers === 'all';
+  const owned = rules.originOwned;
   // The edge's own Host goes first, before anything the viewer sent (an origin that stops reading
   // header lines at some count must still see it): its slot is made first and filled below (the
   // viewer's Host never reaches `out` in the loop), so the list is built once, not copied.
@@ -176,6 +196,7 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
     if (name.charCodeAt(0) === 58) continue;
     if (HOP_BY_HOP.has(name) && name !== 'transfer-encoding') continue;
     if (nominated.has(name)) continue; // RFC 9110 §7.6.1
+    if (owned !== undefined && owned.has(name)) continue; // the origin's custom header replaces it
     if (name === 'host') {
       viewerHost = value;
       continue;
@@ -194,6 +215,15 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
       continue;
     }
     if (CLOUDFRONT_COMPUTED.has(name) || name === 'x-amz-cf-id' || EDGE_OWNED.has(name)) continue;
+    if (policy !== undefined) {
+      // 2020 policies: only what a policy names reaches the origin; Authorization on GET/HEAD only
+      // when the cache policy keys it (an origin request policy cannot name it).
+      if (!policy.forwarded(name)) continue;
+      if (name === 'authorization' && !authorizationForwarded(input.method, rules.cacheOptions) && !policy.keyed(name)) continue;
+      if (input.cacheable && CONDITIONALS.has(name)) continue;
+      out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
+      continue;
+    }
     // HDR-03 says what happens to a header that is not whitelisted; a whitelisted Authorization is
     // forwarded (and keyed, HDR-01), and RFC 9111 §3.5 then limits reuse of the response (freshness.ts).
     if (
@@ -208,15 +238,19 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
     if (input.cacheable && !all && isBrowserContext(name) && !rules.headerWhitelist.has(name)) continue;
     out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
   }
-  const hostForwarded = all || rules.headerWhitelist.has('host');
-  out.host = hostForwarded && viewerHost ? viewerHost : input.originHost;
-  // GZ-01 / SPEC §9.12: only gzip is forwarded (whether or not the object is cacheable).
-  if (acceptsGzip(acceptEncoding)) out['accept-encoding'] = 'gzip';
-  out['user-agent'] = (all || rules.headerWhitelist.has('user-agent')) && userAgent !== undefined ? userAgent : 'Amazon CloudFront';
+  const want = policy !== undefined ? policy.forwarded : (h: string) => all || rules.headerWhitelist.has(h);
+  out.host = want('host') && viewerHost ? viewerHost : input.originHost;
+  if (policy === undefined) {
+    // GZ-01 / SPEC §9.12: only gzip is forwarded (whether or not the object is cacheable).
+    if (acceptsGzip(acceptEncoding)) out['accept-encoding'] = 'gzip';
+  } else {
+    const coding = normalisedAcceptEncoding(acceptEncoding, policy.gzip, policy.brotli);
+    if (coding) out['accept-encoding'] = coding;
+  }
+  out['user-agent'] = want('user-agent') && userAgent !== undefined ? userAgent : 'Amazon CloudFront';
   out['connection'] = 'keep-alive';
   out['x-forwarded-for'] = xff ? `${xff}, ${input.viewerIp}` : input.viewerIp;
   out['x-amz-cf-id'] = input.cfId;
-  const want = (h: string) => all || rules.headerWhitelist.has(h);
   if (want('cloudfront-forwarded-proto')) out['cloudfront-forwarded-proto'] = input.viewerScheme ?? 'http';
   if (want('cloudfront-viewer-country') && input.viewerCountry) out['cloudfront-viewer-country'] = input.viewerCountry;
   if (want('cloudfront-is-desktop-viewer') || want('cloudfront-is-mobile-viewer') || want('cloudfront-is-tablet-viewer')) {
@@ -238,12 +272,48 @@ export function originRequestHeaders(input: OriginRequestInput): Record<string, 
  */
 export function keyedHeadersOf(forwarded: Readonly<Record<string, string>>, rules: ForwardingRules): [string, string][] {
   const out: [string, string][] = [];
+  const policy = rules.policy;
+  if (policy !== undefined) {
+    // 2020: the cache policy's headers only (Accept-Encoding is keyed as its normalised coding).
+    for (const name in forwarded) if (policy.keyed(name) && !POLICY_UNKEYED.has(name)) out.push([name, forwarded[name]!]);
+    return out;
+  }
   for (const name in forwarded) {
     if (FORWARDED_UNKEYED.has(name)) continue;
     if (EDGE_WRITTEN.has(name) && !rules.headerWhitelist.has(name)) continue;
     out.push([name, forwarded[name]!]);
   }
   return out;
+}
+
+/** Edge-written headers a cache policy cannot key by name (the encodings are keyed by their own flags). */
+const POLICY_UNKEYED = new Set(['accept-encoding', 'connection', 'cookie', 'x-forwarded-for', 'x-amz-cf-id']);
+
+/** Content codings an Accept-Encoding accepts (lower case; `q=0` refuses one). */
+export function acceptedCodings(acceptEncoding: string | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!acceptEncoding) return out;
+  for (const member of acceptEncoding.split(',')) {
+    const [coding, ...params] = member.split(';').map((t) => t.trim().toLowerCase());
+    if (!coding) continue;
+    const q = params.find((p) => p.startsWith('q='));
+    if (q !== undefined && Number(q.slice(2)) === 0) continue;
+    out.add(coding);
+  }
+  return out;
+}
+
+/**
+ * A cache policy's Accept-Encoding normalisation: the viewer's header reduced to the enabled
+ * codings it accepts (`br,gzip`, `br`, `gzip`), or nothing. The result is both what the origin
+ * gets and what the key holds, so every viewer that accepts the same codings shares one object.
+ */
+export function normalisedAcceptEncoding(acceptEncoding: string | undefined, gzip: boolean, brotli: boolean): string | undefined {
+  if (!gzip && !brotli) return undefined;
+  const accepted = acceptedCodings(acceptEncoding);
+  const br = brotli && accepted.has('br');
+  const gz = gzip && accepted.has('gzip');
+  return br && gz ? 'br,gzip' : br ? 'br' : gz ? 'gzip' : undefined;
 }
 
 /** GZ-01: the viewer accepts gzip (the only encoding CloudFront forwards and keys on). */

@@ -32,7 +32,7 @@ export interface EdgeInternals extends EdgeHandle {
 function buildDistributions(config: Config, originUrl: string | undefined) {
   return config.edge.distributions.map((d, i) => {
     try {
-      return buildDistribution(d, originUrl);
+      return buildDistribution(d, originUrl, config.edge);
     } catch (err) {
       throw new Error(`edge.distributions[${i}]: ${(err as Error).message}`);
     }

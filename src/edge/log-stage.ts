@@ -52,7 +52,7 @@ export function logAndCount(v: RequestContext, edgeLocation: string, includeCook
     protocolVersion: PROTOCOL_VERSIONS[req.httpVersion] ?? `HTTP/${req.httpVersion}`,
     clientPort: v.socket.remotePort,
     timeToFirstByte: v.response?.firstByteAt === undefined ? undefined : (v.response.firstByteAt - v.startedAt) / 1000,
-    detailedResultType: detailedResultType(result, !done),
+    detailedResultType: detailedResultType(result, !done, v.failover),
     contentType: v.response?.contentType,
     contentLength: v.response?.contentLength,
     rangeStart: status === 206 ? v.response?.rangeStart : undefined,

@@ -7,7 +7,7 @@ import { HttpError } from '../result.js';
 import { cacheKey, invalidationPath } from './cache-key.js';
 import { behaviourFor, type RuntimeDistribution } from './distribution.js';
 import type { FetchSpec } from './fetch.js';
-import { acceptsGzip, cookieHeaderOf, forwardedCookies, keyedHeadersOf, originRequestHeaders, parseCookieHeader } from './forwarding.js';
+import { cookieHeaderOf, forwardedCookies, keyedHeadersOf, originRequestHeaders, parseCookieHeader } from './forwarding.js';
 import { newRequestId } from './request-id.js';
 import type { ObjectStore, StoredObject } from './store.js';
 import type { ViewerPass } from './viewer-checks.js';
@@ -35,8 +35,10 @@ export class Lookup {
   decide(v: Readonly<RequestContext>, d: RuntimeDistribution, scheme: ViewerScheme, pass: ViewerPass): LookupDecision {
     const { req, method } = v;
     const { beh, path, ownQuery, country } = pass;
-    const query = beh.cfg.forwardQueryString ? ownQuery : '';
-    const originPath = query ? `${path}?${query}` : path;
+    // The behaviour's plan (2014 settings or policies) says what is keyed and what is forwarded.
+    const query = beh.query.keyed(ownQuery);
+    const originQuery = beh.query.forwarded(ownQuery);
+    const originPath = originQuery ? `${path}?${originQuery}` : path;
     if (beh.origin.basePath.length + originPath.length > this.maxUrlBytes)
       return { kind: 'refuse', error: new HttpError(414, 'UrlTooLong', 'URL too long') };
     const cookies = forwardedCookies(pass.cookieHeader, beh.rules.cookies, beh.isCookieWhitelisted);
@@ -54,14 +56,16 @@ export class Lookup {
     });
     if (cookies.length) originHeaders['cookie'] = cookieHeaderOf(cookies);
     if (!cacheable) return { kind: 'pass', originPath, originHeaders };
+    const coding = originHeaders['accept-encoding'];
     const key = cacheKey({
       distributionId: d.id,
       behaviourIndex: beh.index,
       path,
       query,
-      cookies,
+      cookies: beh.rules.policy ? cookies.filter(([n]) => beh.isCookieKeyed(n)) : cookies,
       headers: keyedHeadersOf(originHeaders, beh.rules),
-      gzip: acceptsGzip(req.headers['accept-encoding']),
+      gzip: coding !== undefined && coding.includes('gzip'),
+      brotli: coding !== undefined && coding.startsWith('br'),
       method,
     });
     const obj = this.store.get(key);

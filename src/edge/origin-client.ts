@@ -63,6 +63,8 @@ export interface OriginTarget extends Partial<OriginTransport> {
   hostHeader: string;
   timeoutMs: number;
   retries: number;
+  /** Origin custom headers, lower-case names: sent on every request, replacing any header of the same name. */
+  customHeaders?: readonly [string, string][];
 }
 
 export class OriginFailure extends Error {
@@ -122,10 +124,16 @@ export class OriginClient {
     this.attempts++;
     const endpoint = originEndpoint(target, r.viewerScheme);
     // Host was set to the origin's own name (HDR-03); under match-viewer its port follows the endpoint.
-    const headers =
+    let headers =
       r.headers['host'] === target.hostHeader && endpoint.hostHeader !== target.hostHeader
         ? { ...r.headers, host: endpoint.hostHeader }
         : r.headers;
+    if (target.customHeaders) {
+      // Set here, per target, so each member of an origin group gets its own; the request's other
+      // headers were built without any viewer header of these names (ForwardingRules.originOwned).
+      headers = { ...headers };
+      for (const [n, v] of target.customHeaders) headers[n] = v;
+    }
     return new Promise((resolve, reject) => {
       const options = { host: target.hostname, port: endpoint.port, method: r.method, path: target.basePath + r.path, headers };
       const req =

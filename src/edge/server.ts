@@ -34,6 +34,7 @@ import { viewerSchemeOf } from './viewer-protocol.js';
 import { normalizeAddress } from '../net/address.js';
 import { createControlApi, type ControlApi } from './control/index.js';
 import { isApiVersionPrefix } from './control/routes.js';
+import { isPreflight } from './policies/response-headers.js';
 
 type Viewer = RequestContext;
 
@@ -208,13 +209,23 @@ export class EdgeServer {
       scheme,
       httpsPort: this.opts.httpsPort ?? 0,
     });
-    if (check.kind === 'refuse') {
-      this.log.debug({ url: req.url, code: check.error.code, reason: check.error.message }, 'viewer refused');
-      return this.pages.edgeError(v, check.error.status, check.error.message, false, check.body);
-    }
-    if (check.kind === 'redirect') {
+    if (check.kind !== 'pass') {
+      // A refusal or redirect is an answer of the behaviour the path matches: its response headers policy applies.
+      v.headersPolicy = behaviourFor(c.dist, c.path).responseHeaders;
+      if (check.kind === 'refuse') {
+        this.log.debug({ url: req.url, code: check.error.code, reason: check.error.message }, 'viewer refused');
+        return this.pages.edgeError(v, check.error.status, check.error.message, false, check.body);
+      }
       v.result = 'Redirect'; // TLS-01: logged as CloudFront logs it
       return this.deliver.edgeMade(v, 301, [['Location', check.location]], '');
+    }
+    v.headersPolicy = check.beh.responseHeaders;
+    if (
+      check.beh.responseHeaders?.corsConfig &&
+      isPreflight(v.method, headerText(req.headers.origin), headerText(req.headers['access-control-request-method']))
+    ) {
+      v.result = 'Hit'; // answered by the edge's response headers policy, never by the origin
+      return this.deliver.edgeMade(v, 200, [], '');
     }
     // Stage 3: lookup (cache key, store, collapsing) → hit / miss / pass.
     const found = this.lookup.decide(v, c.dist, scheme, check);
@@ -239,7 +250,7 @@ export class EdgeServer {
 
   /** Stage deliver for a viewer of a (collapsed) fetch; origin errors may have a custom page (ERR-05). */
   private viewerSubscriber(v: Viewer): FetchSubscriber & { fetch?: SharedFetch } {
-    return this.deliver.subscriber(v, {
+    const sub = this.deliver.subscriber(v, {
       object: (obj, result, stale) => this.serveObject(v, obj, result, stale),
       errorPage: (status) => {
         if (!this.pages.has(v, status)) return false;
@@ -248,6 +259,12 @@ export class EdgeServer {
       },
       brokeOff: () => this.pages.edgeError(v, 502, 'the origin transfer broke off'),
     });
+    const head = sub.head;
+    sub.head = (h) => {
+      if (sub.fetch?.failedOver) v.failover = true; // an origin group's secondary answered (log, stats)
+      head(h);
+    };
+    return sub;
   }
 
   /** A hit (or RefreshHit, stale copy, cached error) from a complete stored object; cached errors may have a page (ERR-05). */

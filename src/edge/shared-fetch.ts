@@ -46,6 +46,8 @@ export class SharedFetch {
   /** Called when the last viewer leaves before the end (ORG-07: then nothing is cached). */
   onAbandoned?: () => void;
   abandoned = false;
+  /** The answer came from an origin group's secondary (origin failover). */
+  failedOver = false;
 
   get subscriberCount(): number {
     return this.subs.size;

@@ -39,6 +39,8 @@ export class DistributionStats {
   incompleteGets = 0;
   usage = { staticRequests: 0, dynamicRequests: 0, proxyRequests: 0, staticBytes: 0, dynamicBytes: 0, proxyBytes: 0 };
   originRequests = 0;
+  /** Requests an origin group's secondary answered because the primary failed (origin failover). */
+  originFailovers = 0;
   invalidationPathsThisMonth = 0;
   private invalidationMonth = '';
   private readonly objects = new Map<string, ObjectCounters>();
@@ -129,6 +131,7 @@ export class DistributionStats {
       incompleteGetsPercent: pct(this.incompleteGets),
       usage: { ...this.usage },
       originRequests: this.originRequests,
+      originFailovers: this.originFailovers,
       invalidationPathsThisMonth: this.invalidationPathsThisMonth,
       // MET-03
       topObjects: [...this.objects.entries()]
@@ -186,6 +189,12 @@ export function prometheusText(snaps: DistributionSnapshot[], cache: CacheFigure
     'counter',
     'Requests sent to origins, retries included.',
     snaps.map((s) => [d(s), s.originRequests]),
+  );
+  metric(
+    'origin_failovers_total',
+    'counter',
+    'Requests an origin group answered from its secondary origin (SPEC POL-08).',
+    snaps.map((s) => [d(s), s.originFailovers]),
   );
   metric(
     'results_total',

@@ -84,6 +84,7 @@ describe('docs/ defines', () => {
       'ORG',
       'ORIGIN',
       'PC',
+      'POL',
       'QS',
       'RNG',
       'RSP',
@@ -94,7 +95,7 @@ describe('docs/ defines', () => {
       'TTL',
       'VOD',
     ]);
-    expect(defs.rules.size).toBe(115);
+    expect(defs.rules.size).toBe(123);
     for (let i = 1; i <= 28; i++) expect(defs.specSections.has(`9.${i}`), `§9.${i}`).toBe(true);
     for (let i = 1; i <= 12; i++) expect(defs.specSections.has(`4.${i}`), `§4.${i}`).toBe(true);
     expect([...defs.notes].sort()).toEqual(['F1', 'F2', 'N1', 'N2', 'N3', 'N4', 'N5', 'N6', 'N7']);

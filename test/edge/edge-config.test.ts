@@ -26,10 +26,10 @@ describe('edge config', () => {
     for (const c of ['502', '503', '504']) expect(d.errorCachingMinTtl[c]).toBe(1);
     expect(d.errorCachingMinTtl['500']).toBe(300);
     expect(d.errorCachingMinTtl['403']).toBe(300);
-    // LL-HLS / DVR parameters are keyed: manifests forward their query string.
-    expect(d.behaviors.map((b) => [b.pathPattern, b.forwardQueryString])).toEqual([
-      ['*.m3u8', true],
-      ['*.mpd', true],
+    // LL-HLS / DVR parameters are keyed: manifests use a cache policy that keys the whole query.
+    expect(d.behaviors.map((b) => [b.pathPattern, b.cachePolicyId])).toEqual([
+      ['*.m3u8', 'UseOriginCacheControlHeaders-QueryStrings'],
+      ['*.mpd', 'UseOriginCacheControlHeaders-QueryStrings'],
     ]);
     expect(d.errorCachingMinTtl['404']).toBe(1);
     expect(e.cache.maxBytes).toBe(512 * 1024 * 1024);

@@ -1,0 +1,248 @@
+// CloudFront's managed policies (2020 API) as data: the cache, origin request and response headers
+// policies every account has, by the names and ids AWS publishes (SPEC POL-04..06 say where they
+// come from). A behaviour names one by its name or its id; the shapes are
+// the config file's (camelCase keys, plain arrays for the API's Quantity/Items lists).
+
+export type CacheHeaderBehavior = 'none' | 'whitelist';
+export type CookieBehavior = 'none' | 'whitelist' | 'allExcept' | 'all';
+export type QueryStringBehavior = 'none' | 'whitelist' | 'allExcept' | 'all';
+export type OriginHeaderBehavior = 'none' | 'whitelist' | 'allViewer' | 'allViewerAndWhitelistCloudFront' | 'allExcept';
+
+export interface CookiesConfig {
+  cookieBehavior: CookieBehavior;
+  cookies: string[];
+}
+export interface QueryStringsConfig {
+  queryStringBehavior: QueryStringBehavior;
+  queryStrings: string[];
+}
+
+export interface CachePolicy {
+  id: string;
+  name: string;
+  minTtl: number;
+  defaultTtl: number;
+  maxTtl: number;
+  parametersInCacheKeyAndForwardedToOrigin: {
+    enableAcceptEncodingGzip: boolean;
+    enableAcceptEncodingBrotli: boolean;
+    headersConfig: { headerBehavior: CacheHeaderBehavior; headers: string[] };
+    cookiesConfig: CookiesConfig;
+    queryStringsConfig: QueryStringsConfig;
+  };
+}
+
+export interface OriginRequestPolicy {
+  id: string;
+  name: string;
+  headersConfig: { headerBehavior: OriginHeaderBehavior; headers: string[] };
+  cookiesConfig: CookiesConfig;
+  queryStringsConfig: QueryStringsConfig;
+}
+
+export type CorsMethod = 'GET' | 'POST' | 'OPTIONS' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD' | 'ALL';
+export type FrameOption = 'DENY' | 'SAMEORIGIN';
+export type ReferrerPolicy =
+  | 'no-referrer'
+  | 'no-referrer-when-downgrade'
+  | 'origin'
+  | 'origin-when-cross-origin'
+  | 'same-origin'
+  | 'strict-origin'
+  | 'strict-origin-when-cross-origin'
+  | 'unsafe-url';
+
+export interface ResponseHeadersPolicy {
+  id: string;
+  name: string;
+  corsConfig?: {
+    accessControlAllowOrigins: string[];
+    accessControlAllowHeaders: string[];
+    accessControlAllowMethods: CorsMethod[];
+    accessControlAllowCredentials: boolean;
+    accessControlExposeHeaders: string[];
+    accessControlMaxAgeSec?: number;
+    /** The policy's values replace the origin's CORS headers (false: the origin's win). */
+    originOverride: boolean;
+  };
+  securityHeadersConfig?: {
+    strictTransportSecurity?: { accessControlMaxAgeSec: number; includeSubdomains: boolean; preload: boolean; override: boolean };
+    contentTypeOptions?: { override: boolean };
+    frameOptions?: { frameOption: FrameOption; override: boolean };
+    referrerPolicy?: { referrerPolicy: ReferrerPolicy; override: boolean };
+    contentSecurityPolicy?: { contentSecurityPolicy: string; override: boolean };
+    xssProtection?: { protection: boolean; modeBlock: boolean; reportUri?: string; override: boolean };
+  };
+  customHeadersConfig?: { items: { header: string; value: string; override: boolean }[] };
+  removeHeadersConfig?: { items: { header: string }[] };
+  serverTimingHeadersConfig?: { enabled: boolean; samplingRate: number };
+}
+
+const noCookies: CookiesConfig = { cookieBehavior: 'none', cookies: [] };
+const allCookies: CookiesConfig = { cookieBehavior: 'all', cookies: [] };
+const noQuery: QueryStringsConfig = { queryStringBehavior: 'none', queryStrings: [] };
+const allQuery: QueryStringsConfig = { queryStringBehavior: 'all', queryStrings: [] };
+const YEAR = 31536000;
+/** The headers both UseOriginCacheControlHeaders policies put in the key. */
+const ORIGIN_CC_HEADERS = ['host', 'origin', 'x-http-method', 'x-http-method-override', 'x-method-override'];
+
+export const MANAGED_CACHE_POLICIES: readonly CachePolicy[] = [
+  {
+    id: '658327ea-f89d-4fab-a63d-7e88639e58f6',
+    name: 'CachingOptimized',
+    minTtl: 1,
+    defaultTtl: 86400,
+    maxTtl: YEAR,
+    parametersInCacheKeyAndForwardedToOrigin: {
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+      headersConfig: { headerBehavior: 'none', headers: [] },
+      cookiesConfig: noCookies,
+      queryStringsConfig: noQuery,
+    },
+  },
+  {
+    id: 'b2884449-e4de-46a7-ac36-70bc7f1ddd6d',
+    name: 'CachingOptimizedForUncompressedObjects',
+    minTtl: 1,
+    defaultTtl: 86400,
+    maxTtl: YEAR,
+    parametersInCacheKeyAndForwardedToOrigin: {
+      enableAcceptEncodingGzip: false,
+      enableAcceptEncodingBrotli: false,
+      headersConfig: { headerBehavior: 'none', headers: [] },
+      cookiesConfig: noCookies,
+      queryStringsConfig: noQuery,
+    },
+  },
+  {
+    id: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+    name: 'CachingDisabled',
+    minTtl: 0,
+    defaultTtl: 0,
+    maxTtl: 0,
+    parametersInCacheKeyAndForwardedToOrigin: {
+      enableAcceptEncodingGzip: false,
+      enableAcceptEncodingBrotli: false,
+      headersConfig: { headerBehavior: 'none', headers: [] },
+      cookiesConfig: noCookies,
+      queryStringsConfig: noQuery,
+    },
+  },
+  {
+    id: '83da9c7e-98b4-4e11-a168-04f0df8e2c65',
+    name: 'UseOriginCacheControlHeaders',
+    minTtl: 0,
+    defaultTtl: 0,
+    maxTtl: YEAR,
+    parametersInCacheKeyAndForwardedToOrigin: {
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+      headersConfig: { headerBehavior: 'whitelist', headers: ORIGIN_CC_HEADERS },
+      cookiesConfig: allCookies,
+      queryStringsConfig: noQuery,
+    },
+  },
+  {
+    id: '4cc15a8a-d715-48a4-82b8-cc0b614638fe',
+    name: 'UseOriginCacheControlHeaders-QueryStrings',
+    minTtl: 0,
+    defaultTtl: 0,
+    maxTtl: YEAR,
+    parametersInCacheKeyAndForwardedToOrigin: {
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+      headersConfig: { headerBehavior: 'whitelist', headers: ORIGIN_CC_HEADERS },
+      cookiesConfig: allCookies,
+      queryStringsConfig: allQuery,
+    },
+  },
+  {
+    id: '08627262-05a9-4f76-9ded-b50ca2e3a84f',
+    name: 'Elemental-MediaPackage',
+    minTtl: 0,
+    defaultTtl: 86400,
+    maxTtl: YEAR,
+    parametersInCacheKeyAndForwardedToOrigin: {
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: false,
+      headersConfig: { headerBehavior: 'whitelist', headers: ['origin'] },
+      cookiesConfig: noCookies,
+      queryStringsConfig: { queryStringBehavior: 'whitelist', queryStrings: ['aws.manifestfilter', 'end', 'm', 'start'] },
+    },
+  },
+];
+
+export const MANAGED_ORIGIN_REQUEST_POLICIES: readonly OriginRequestPolicy[] = [
+  {
+    id: '216adef6-5c7f-47e4-b989-5492eafa07d3',
+    name: 'AllViewer',
+    headersConfig: { headerBehavior: 'allViewer', headers: [] },
+    cookiesConfig: allCookies,
+    queryStringsConfig: allQuery,
+  },
+  {
+    id: '59781a5b-3903-41f3-afcb-af62929ccde1',
+    name: 'CORS-CustomOrigin',
+    headersConfig: { headerBehavior: 'whitelist', headers: ['origin'] },
+    cookiesConfig: noCookies,
+    queryStringsConfig: noQuery,
+  },
+  {
+    id: 'acba4595-bd28-49b8-b9fe-13317c0390fa',
+    name: 'UserAgentRefererHeaders',
+    headersConfig: { headerBehavior: 'whitelist', headers: ['user-agent', 'referer'] },
+    cookiesConfig: noCookies,
+    queryStringsConfig: noQuery,
+  },
+];
+
+const ANY_METHOD: CorsMethod[] = ['ALL'];
+
+export const MANAGED_RESPONSE_HEADERS_POLICIES: readonly ResponseHeadersPolicy[] = [
+  {
+    id: '60669652-455b-4ae9-85a4-c4c02393f86c',
+    name: 'SimpleCORS',
+    corsConfig: {
+      accessControlAllowOrigins: ['*'],
+      accessControlAllowHeaders: [],
+      accessControlAllowMethods: ['GET', 'HEAD'],
+      accessControlAllowCredentials: false,
+      accessControlExposeHeaders: [],
+      originOverride: false,
+    },
+  },
+  {
+    id: '5cc3b908-e619-4b99-88e5-2cf7f45965bd',
+    name: 'CORS-With-Preflight',
+    corsConfig: {
+      accessControlAllowOrigins: ['*'],
+      accessControlAllowHeaders: ['*'],
+      accessControlAllowMethods: ANY_METHOD,
+      accessControlAllowCredentials: false,
+      accessControlExposeHeaders: ['*'],
+      originOverride: false,
+    },
+  },
+  {
+    id: '67f7725c-6f97-4210-82d7-5512b31e9d03',
+    name: 'SecurityHeadersPolicy',
+    securityHeadersConfig: {
+      strictTransportSecurity: { accessControlMaxAgeSec: YEAR, includeSubdomains: false, preload: false, override: false },
+      contentTypeOptions: { override: true },
+      frameOptions: { frameOption: 'SAMEORIGIN', override: false },
+      referrerPolicy: { referrerPolicy: 'strict-origin-when-cross-origin', override: false },
+      xssProtection: { protection: true, modeBlock: true, override: false },
+    },
+  },
+];
+
+/** A policy by its id or its name (managed names also with CloudFront's `Managed-` prefix). */
+export function findPolicy<P extends { id: string; name: string }>(ref: string, own: readonly P[], managed: readonly P[]): P | undefined {
+  const bare = ref.startsWith('Managed-') ? ref.slice('Managed-'.length) : ref;
+  return (
+    own.find((p) => p.id === ref) ??
+    own.find((p) => p.name === ref) ??
+    managed.find((p) => p.id === ref || p.name === ref || p.name === bare)
+  );
+}
