@@ -20,6 +20,7 @@ import { needsAudioTranscode, needsVideoTranscode, packagingInvocation, rtmpInpu
 import { spawnFfmpeg, type FfmpegChild, type FfmpegExit } from './ffmpeg-process.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
 import { removeLiveOutput } from './leftovers.js';
+import { Recorder, type RecorderDeps } from '../recordings/recorder.js';
 
 export interface SupervisorDeps {
   key: StreamKey;
@@ -34,6 +35,8 @@ export interface SupervisorDeps {
   onRetired: () => void;
   /** Where the CMAF output goes (LL-HLS and DASH); absent: no CMAF output. */
   timelines?: TimelineStore;
+  /** What a recording needs (the store's upload queue…); absent: nothing is recorded. */
+  recordings?: RecorderDeps;
 }
 
 /** Pure: restart delay after `failures` consecutive early exits (0.5 s, 1 s, 2 s, … up to the max). */
@@ -89,6 +92,10 @@ export class StreamSupervisor {
   /** Serialises publish/unpublish/close so a republish waits for the previous ffmpeg's trailers. */
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
+  /** The stream's current recording, while it may still be continued. */
+  #recorder: Recorder | null = null;
+  /** Earlier recordings still building or uploading (stopped on close like the current one). */
+  readonly #earlierRecorders = new Set<Recorder>();
 
   constructor(deps: SupervisorDeps) {
     this.#d = deps;
@@ -148,6 +155,7 @@ export class StreamSupervisor {
       startedAt: stream.startedAt.toISOString(),
     };
     await writeJsonAtomic(path.join(dir, STREAM_INFO_FILE), info);
+    await this.#startRecording(stream);
     await this.#waitForCodecs(stream);
     if (this.#live !== stream || this.#closed) return;
     await this.#startChild();
@@ -159,6 +167,8 @@ export class StreamSupervisor {
       this.#live = null;
       await this.#stopChild();
       await this.#finalize();
+      // The VOD build runs beside the supervisor: a republish does not wait for it.
+      void this.#recorder?.finish();
       this.#scheduleCleanup();
     });
   }
@@ -172,7 +182,27 @@ export class StreamSupervisor {
     return this.#enqueue(async () => {
       await this.#stopChild();
       if (wasLive) await this.#finalize();
+      // A recording cut short by a shutdown is built at the next start (recoverRecordings).
+      await Promise.all([this.#recorder, ...this.#earlierRecorders].map((r) => r?.close()));
     });
+  }
+
+  /**
+   * `?record=1` (or packager.record): a record-mode publish, or the first, starts a new recording;
+   * a plain republish continues the current one, as the live playlist continues.
+   */
+  async #startRecording(stream: LiveStream): Promise<void> {
+    const deps = this.#d.recordings;
+    if (!deps || !(stream.record ?? this.#d.config.record)) return;
+    if (this.#recorder && !stream.recordMode) return this.#recorder.startCapture();
+    const earlier = this.#recorder;
+    this.#recorder = null;
+    if (earlier) {
+      this.#earlierRecorders.add(earlier);
+      void earlier.discard().finally(() => this.#earlierRecorders.delete(earlier));
+    }
+    this.#recorder = await Recorder.create(deps, this.#d.key, stream.startedAt);
+    this.#recorder.startCapture();
   }
 
   /** The pid of the running ffmpeg (tests and benchmarks). */
@@ -418,6 +448,12 @@ export class StreamSupervisor {
         if (this.#live || this.#closed) return;
         await removeLiveOutput(this.streamDir);
         this.#d.timelines?.delete(streamId(this.#d.key));
+        const done = this.#recorder;
+        this.#recorder = null;
+        if (done) {
+          this.#earlierRecorders.add(done);
+          void done.discard().finally(() => this.#earlierRecorders.delete(done));
+        }
         this.#log.info('finished stream files removed');
         this.#d.onRetired();
       });
