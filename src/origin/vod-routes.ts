@@ -132,5 +132,17 @@ export function createVodRoutes(deps: VodDeps): VodRoutes {
     sendJson(res, 405, { error: 'method not allowed' }, 'no-store');
   }
 
-  return { serve, api };
+  /** A store that cannot be reached (an S3 outage) is a 503 the edge may answer stale over, never a 500. */
+  const unavailable = (res: Response, err: unknown) => {
+    log.warn({ store: store.description, err: (err as Error).message }, 'store unavailable');
+    if (res.headersSent) return void res.destroy();
+    res.setHeader('Retry-After', '1');
+    for (const h of ['Content-Range', 'Content-Length', 'ETag', 'Last-Modified', 'Accept-Ranges']) res.removeHeader(h);
+    sendJson(res, 503, { error: 'recording store unavailable' }, 'no-store');
+  };
+
+  return {
+    serve: (req, res, segs) => serve(req, res, segs).catch((err: unknown) => unavailable(res, err)),
+    api: (req, res, id) => api(req, res, id).catch((err: unknown) => unavailable(res, err)),
+  };
 }

@@ -35,6 +35,6 @@ export function openUploadQueue(store: ObjectStore, config: Config, log: Logger)
       retryMinMs: s.retryMinSeconds * 1000,
       retryMaxMs: Math.max(s.retryMinSeconds, s.retryMaxSeconds) * 1000,
     },
-    log.child({ role: 'storage' }),
+    log,
   );
 }
