@@ -194,7 +194,10 @@ export class StreamSupervisor {
   async #startRecording(stream: LiveStream): Promise<void> {
     const deps = this.#d.recordings;
     if (!deps || !(stream.record ?? this.#d.config.record)) return;
-    if (this.#recorder && !stream.recordMode) return this.#recorder.startCapture();
+    if (this.#recorder && !stream.recordMode) {
+      this.#recorder.startCapture();
+      return this.#d.registry.update(stream.key, { recordingId: this.#recorder.id });
+    }
     const earlier = this.#recorder;
     this.#recorder = null;
     if (earlier) {
@@ -203,6 +206,7 @@ export class StreamSupervisor {
     }
     this.#recorder = await Recorder.create(deps, this.#d.key, stream.startedAt);
     this.#recorder.startCapture();
+    this.#d.registry.update(stream.key, { recordingId: this.#recorder.id });
   }
 
   /** The pid of the running ffmpeg (tests and benchmarks). */

@@ -56,10 +56,19 @@ describe('live-to-VOD recordings in the data directory', () => {
     const pub = await startPublisher(`${rtmp}/live/rec?record=1`);
     await playlistWithSegments(formatDir(dataDir, { app: 'live', name: 'rec' }, 'hls'), 4);
     expect(await listRecordings(origin)).toEqual([]); // nothing while it is live
+    // /api/streams names the recording-to-be, where the player links it once the stream has ended.
+    const streams = JSON.parse((await get(`${origin}/api/streams`)).body.toString('utf8')) as {
+      streams: Array<{ id: string; recording?: { id: string; url: string } }>;
+    };
+    const announced = streams.streams.find((s) => s.id === 'live/rec')?.recording;
+    expect(announced?.url).toMatch(/^\/vod\/live\/rec\/\d{8}T\d{6}Z-[0-9a-f]{8}\/recording\.mp4$/);
+    expect(streams.streams.find((s) => s.id === 'live/plain')?.recording).toBeUndefined();
     await Promise.all([pub.stop(), plain.stop()]);
     const rec = await waitForRecording(origin, 'live/rec');
     expect(rec).toMatchObject({ app: 'live', stream: 'rec' });
     expect(Date.parse(rec.end)).toBeGreaterThan(Date.parse(rec.start));
+    expect(rec.id).toBe(announced!.id);
+    expect(new URL(rec.urls.mp4).pathname).toBe(announced!.url);
     await expectPlayableRecording(rec);
     // The stream published without ?record=1 (and packager.record off) left no recording.
     await new Promise((r) => setTimeout(r, 1500));
