@@ -145,9 +145,16 @@ export class Recorder {
 
   /** Server shutdown: no new work; a build in progress is stopped (the capture is rebuilt at the next start). */
   async close(): Promise<void> {
-    this.#closed = true;
+    const capturing = this.#timer !== null;
     this.#stopTimer();
     this.#child?.kill();
+    // The live output is removed at the next start: take its last segments now (the supervisor
+    // has stopped ffmpeg before this), so the recording built then is the whole event.
+    if (capturing && !this.#closed) {
+      this.#state.endedAt = new Date().toISOString();
+      await (this.#polling = this.#polling.then(() => this.#poll())).catch(() => undefined);
+    }
+    this.#closed = true;
     await this.#polling.catch(() => undefined);
     await this.#saveState().catch(() => undefined);
   }

@@ -77,7 +77,34 @@ export class LocalStore implements ObjectStore {
     });
   }
 
+  /**
+   * On the same filesystem the file is hard-linked in (no copy of a recording's gigabytes), so the
+   * caller must not change it afterwards; elsewhere it is copied.
+   */
   async putFile(key: string, file: string, _contentType?: string, _options?: PutOptions): Promise<void> {
+    const dest = this.#path(key);
+    await this.#makeFolders(key);
+    const tmp = tempName(dest);
+    const linked = await fs.link(file, tmp).then(
+      () => true,
+      () => false,
+    );
+    if (linked) {
+      try {
+        const handle = await fs.open(tmp, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+        try {
+          if (!(await handle.stat()).isFile()) throw new Error(`${file} is not a regular file`);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await fs.rename(tmp, dest);
+        return;
+      } catch (err) {
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
+    }
     await this.#writeAtomic(key, async (handle) => {
       const src = await fs.open(file, fsConstants.O_RDONLY);
       try {
@@ -96,7 +123,7 @@ export class LocalStore implements ObjectStore {
   async #writeAtomic(key: string, write: (handle: fs.FileHandle) => Promise<void>): Promise<void> {
     const file = this.#path(key);
     await this.#makeFolders(key);
-    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    const tmp = tempName(file);
     try {
       // O_EXCL | O_NOFOLLOW: a file or link already at the temp name is never written through.
       const handle = await fs.open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o644);
@@ -169,6 +196,10 @@ export class LocalStore implements ObjectStore {
       await removeEmptyFolders(path.join(this.#root, ...dir.split('/')));
     }
   }
+}
+
+function tempName(file: string): string {
+  return `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 }
 
 function info(key: string, size: number, mtime: Date): StoredObjectInfo {

@@ -108,4 +108,20 @@ describe('live-to-VOD recordings in the data directory', () => {
     expect((await get(rec!.urls.mp4.replace(/^http:\/\/[^/]+/, origin))).status).toBe(404);
     await waitFor('the recording folder to go', () => !fs.existsSync(path.join(dataDir, 'vod', 'live', 'rec', rec!.id)), 5000);
   }, 60_000);
+
+  it('a server stopped mid-event stores what it recorded at its next start', async () => {
+    const pub = await startPublisher(`rtmp://127.0.0.1:${server.ports.rtmp}/live/cut?record=1`);
+    await playlistWithSegments(formatDir(dataDir, { app: 'live', name: 'cut' }, 'hls'), 3);
+    await server.close(); // shutdown while live: no build now, the capture stays
+    await pub.stop();
+    const captures = path.join(dataDir, 'streams', 'live', 'cut', 'recordings');
+    const [id] = fs.readdirSync(captures);
+    expect(fs.existsSync(path.join(captures, id!, 'capture.json'))).toBe(true);
+    expect(await listRecordings(origin).catch(() => 'origin stopped')).toBe('origin stopped');
+    await start();
+    const rec = await waitForRecording(origin, 'live/cut');
+    expect(rec.id).toBe(id);
+    await expectPlayableRecording(rec);
+    await waitFor('the capture folder to go', () => !fs.existsSync(path.join(captures, id!)), 10_000);
+  }, 120_000);
 });

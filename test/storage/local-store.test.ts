@@ -107,6 +107,20 @@ describe('LocalStore atomic writes', () => {
     expect(await fs.readdir(path.join(root, 'x'))).toEqual(['obj']);
   });
 
+  it('putFile links a file on the same filesystem instead of copying it, and never stores a symlink', async () => {
+    const store = new LocalStore(root);
+    const src = path.join(dir, 'big.mp4');
+    await fs.writeFile(src, 'bytes');
+    await store.putFile('vod/a/recording.mp4', src);
+    const st = await fs.stat(path.join(root, 'vod/a/recording.mp4'));
+    expect(st.ino).toBe((await fs.stat(src)).ino);
+    await fs.symlink(path.join(outside, 'secret.txt'), path.join(dir, 'link'));
+    await store.putFile('vod/a/link.mp4', path.join(dir, 'link')).catch(() => undefined);
+    const got = await store.get('vod/a/link.mp4');
+    if (got) expect(await text(got.body)).toBe('secret'); // copied as bytes at most, never a link in the store
+    expect((await fs.lstat(path.join(root, 'vod/a/link.mp4')).catch(() => undefined))?.isSymbolicLink() ?? false).toBe(false);
+  });
+
   it('deletePrefix removes the folders it emptied, and only those', async () => {
     const store = new LocalStore(root);
     await store.put('vod/live/talk/r1/a.ts', Buffer.from('1'), 'video/MP2T');
