@@ -85,6 +85,7 @@ export function createOriginApp(opts: OriginOptions): express.Express {
     answerConditionals,
     sendJson,
     baseUrl: (req) => baseOf(req).baseUrl,
+    isCapturing: (id) => registry.list().some((s) => s.recordingId === id),
   });
 
   const app = express();

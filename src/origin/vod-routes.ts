@@ -54,6 +54,8 @@ export interface VodDeps {
   sendJson: (res: Response, status: number, value: unknown, cacheControl: string) => void;
   /** Absolute base URL for the links in /api/recordings. */
   baseUrl: (req: Request) => string;
+  /** True while a live publish is being captured into this recording (it cannot be deleted then). */
+  isCapturing: (id: string) => boolean;
 }
 
 export interface VodRoutes {
@@ -115,6 +117,9 @@ export function createVodRoutes(deps: VodDeps): VodRoutes {
       if (!isRecordingId(id)) return sendJson(res, 400, { error: 'invalid recording id' }, 'no-store');
       const info = await findRecording(store, id);
       if (!info) return sendJson(res, 404, { error: 'no such recording' }, 'no-store');
+      // Its next end would store it again: a live recording is deleted once its publisher has left.
+      if (deps.isCapturing(id))
+        return sendJson(res, 409, { error: 'the recording is live: delete it once its publisher has left' }, 'no-store');
       await deleteRecording(store, info);
       log.info({ recording: id, stream: `${info.app}/${info.stream}`, ip: req.socket.remoteAddress }, 'recording deleted');
       res.status(204).setHeader('Cache-Control', 'no-store');

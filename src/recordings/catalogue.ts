@@ -53,7 +53,9 @@ export async function listRecordings(store: ObjectStore): Promise<RecordingInfo[
     const id = recordingIdOfIndexKey(o.key);
     if (id !== undefined) ids.push(id);
   }
-  const found = await Promise.all(ids.map((id) => findRecording(store, id)));
+  // A few reads at a time: a long list must not open a connection per recording at once.
+  const found: Array<RecordingInfo | undefined> = [];
+  for (let i = 0; i < ids.length; i += 16) found.push(...(await Promise.all(ids.slice(i, i + 16).map((id) => findRecording(store, id)))));
   return found.filter((r): r is RecordingInfo => r !== undefined).sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : 0));
 }
 

@@ -14,6 +14,7 @@ import { freePort } from '../helpers/ports.js';
 import { readText, waitFor } from '../packager/stack.js';
 import { decodeToEnd, listRecordings, type ListedRecording } from './recording-flow.js';
 
+const TOKEN = 'republish-admin-token';
 let server: RunningServer;
 let dataDir: string;
 let origin: string;
@@ -31,6 +32,7 @@ beforeAll(async () => {
     dataDir,
     logLevel: 'silent',
     packager: { record: true },
+    origin: { adminToken: TOKEN },
   });
   server = await startServer({
     config,
@@ -53,7 +55,7 @@ function lastSegment(): number {
 }
 
 /** Publishes `query` until the live playlist has `segments` more segments, then leaves. */
-async function publishFor(query: string, segments: number): Promise<void> {
+async function publishFor(query: string, segments: number, whileLive?: () => Promise<void>): Promise<void> {
   const from = lastSegment();
   const pub = await startPublisher(`${rtmp}/live/rp${query}`);
   // A record-mode republish restarts the numbering at 0.
@@ -65,6 +67,7 @@ async function publishFor(query: string, segments: number): Promise<void> {
     },
     30_000,
   );
+  await whileLive?.();
   await pub.stop();
 }
 
@@ -84,7 +87,11 @@ describe('recordings across republishes', () => {
     );
     await norec.stop();
 
-    await publishFor('', 3);
+    await publishFor('', 3, async () => {
+      // Being continued now: a delete would be undone by its next end.
+      const del = await fetch(`${origin}/api/recordings/${first!.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(del.status).toBe(409);
+    });
     const [continued] = await waitFor(
       'the recording to grow',
       async () => {
