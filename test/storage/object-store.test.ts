@@ -8,6 +8,8 @@ import { LocalStore } from '../../src/storage/local-store.js';
 import { isValidStoreKey, putFileInto, type ObjectStore } from '../../src/storage/object-store.js';
 import { parseS3Url, S3Store } from '../../src/storage/s3-store.js';
 import { startS3rver, type TestS3 } from '../helpers/s3rver.js';
+import { defaultConfig } from '../../src/config/index.js';
+import { openStore } from '../../src/storage/open-store.js';
 
 let s3: TestS3;
 let dir: string;
@@ -110,4 +112,38 @@ describe('store keys and S3 URLs', () => {
       expect(r.ok).toBe(false);
     },
   );
+});
+
+describe('S3 credentials', () => {
+  const configFor = (s3conf: Record<string, unknown>) =>
+    defaultConfig({ storage: { store: `s3://${s3.bucket}/creds`, s3: { endpoint: s3.endpoint, ...s3conf } } });
+
+  it('come from the standard AWS environment variables when neither flags nor file give them', async () => {
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    try {
+      process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+      process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+      const store = openStore(configFor({}));
+      await store.put('from-env.txt', Buffer.from('env'), 'text/plain');
+      expect(await store.head('from-env.txt')).toMatchObject({ size: 3 });
+      store.close?.();
+    } finally {
+      for (const [k, v] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  it('given ones are used (a wrong key is refused by the server)', async () => {
+    const good = openStore(configFor({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }));
+    await good.put('given.txt', Buffer.from('ok'), 'text/plain');
+    const bad = openStore(configFor({ accessKeyId: 'NOT-A-KEY', secretAccessKey: 'nope' }));
+    await expect(bad.put('given.txt', Buffer.from('x'), 'text/plain')).rejects.toThrow();
+    good.close?.();
+    bad.close?.();
+  });
 });
