@@ -106,6 +106,7 @@ export async function startPackager(opts: {
     queue,
     cache: config.origin.cacheControl,
     log,
+    active: new Set(),
   };
   const recovery = recoverRecordings(recordings);
 
@@ -131,6 +132,8 @@ export async function startPackager(opts: {
       await Promise.all([...supervisors.values()].map((s) => s.close()));
       supervisors.clear();
       await recovery.close();
+      // Recordings of retired streams may still be building or uploading: stopped, rebuilt at the next start.
+      await Promise.all([...recordings.active].map((r) => r.close()));
       queue.close();
       store.close?.();
       log.info('packager stopped');

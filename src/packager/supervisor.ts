@@ -94,8 +94,6 @@ export class StreamSupervisor {
   #closed = false;
   /** The stream's current recording, while it may still be continued. */
   #recorder: Recorder | null = null;
-  /** Earlier recordings still building or uploading (stopped on close like the current one). */
-  readonly #earlierRecorders = new Set<Recorder>();
 
   constructor(deps: SupervisorDeps) {
     this.#d = deps;
@@ -155,7 +153,10 @@ export class StreamSupervisor {
       startedAt: stream.startedAt.toISOString(),
     };
     await writeJsonAtomic(path.join(dir, STREAM_INFO_FILE), info);
-    await this.#startRecording(stream);
+    // A recording that cannot start (its folder unwritable) is logged; the live stream goes on.
+    await this.#startRecording(stream).catch((err: unknown) =>
+      this.#log.error({ err: (err as Error).message }, 'cannot record this stream'),
+    );
     await this.#waitForCodecs(stream);
     if (this.#live !== stream || this.#closed) return;
     await this.#startChild();
@@ -183,7 +184,8 @@ export class StreamSupervisor {
       await this.#stopChild();
       if (wasLive) await this.#finalize();
       // A recording cut short by a shutdown is built at the next start (recoverRecordings).
-      await Promise.all([this.#recorder, ...this.#earlierRecorders].map((r) => r?.close()));
+      // (Earlier recordings still building are stopped by the packager's close, RecorderDeps.active.)
+      await this.#recorder?.close();
     });
   }
 
@@ -193,20 +195,24 @@ export class StreamSupervisor {
    */
   async #startRecording(stream: LiveStream): Promise<void> {
     const deps = this.#d.recordings;
-    if (!deps || !(stream.record ?? this.#d.config.record)) return;
-    if (this.#recorder && !stream.recordMode) {
+    if (!deps) return;
+    // A record-mode publish starts the live numbering afresh: the current recording ends here, recorded or not.
+    if (this.#recorder && stream.recordMode) this.#retireRecorder();
+    if (!(stream.record ?? this.#d.config.record)) return;
+    if (this.#recorder) {
       this.#recorder.startCapture();
       return this.#d.registry.update(stream.key, { recordingId: this.#recorder.id });
-    }
-    const earlier = this.#recorder;
-    this.#recorder = null;
-    if (earlier) {
-      this.#earlierRecorders.add(earlier);
-      void earlier.discard().finally(() => this.#earlierRecorders.delete(earlier));
     }
     this.#recorder = await Recorder.create(deps, this.#d.key, stream.startedAt);
     this.#recorder.startCapture();
     this.#d.registry.update(stream.key, { recordingId: this.#recorder.id });
+  }
+
+  /** The current recording can no longer be continued: its capture goes once it is stored. */
+  #retireRecorder(): void {
+    const done = this.#recorder;
+    this.#recorder = null;
+    void done?.discard();
   }
 
   /** The pid of the running ffmpeg (tests and benchmarks). */
@@ -452,12 +458,7 @@ export class StreamSupervisor {
         if (this.#live || this.#closed) return;
         await removeLiveOutput(this.streamDir);
         this.#d.timelines?.delete(streamId(this.#d.key));
-        const done = this.#recorder;
-        this.#recorder = null;
-        if (done) {
-          this.#earlierRecorders.add(done);
-          void done.discard().finally(() => this.#earlierRecorders.delete(done));
-        }
+        this.#retireRecorder();
         this.#log.info('finished stream files removed');
         this.#d.onRetired();
       });

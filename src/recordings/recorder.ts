@@ -37,6 +37,8 @@ export interface RecorderDeps {
   queue: UploadQueue;
   cache: CacheControlConfig;
   log: Logger;
+  /** Every recording not yet discarded: the packager's close stops them all (no build outlives the server). */
+  active: Set<Recorder>;
 }
 
 /** How often a live recording looks for newly finished segments (well inside the live window's margin). */
@@ -66,6 +68,7 @@ export class Recorder {
     this.#state = state;
     this.#seen = new Set([...seen, ...state.segments.map((s) => s.from)]);
     this.#log = deps.log.child({ stream: streamId(key), recording: state.id });
+    deps.active.add(this);
   }
 
   /**
@@ -138,6 +141,7 @@ export class Recorder {
     this.#stopTimer();
     await this.#builds;
     if (this.#closed) return;
+    this.#d.active.delete(this);
     if (this.#state.segments.length > 0 && this.#state.builtSegments !== this.#state.segments.length) return; // kept for the next start
     await fs.rm(this.dir, { recursive: true, force: true });
     await fs.rmdir(path.dirname(this.dir)).catch(() => undefined); // `recordings/` when it is empty
@@ -147,7 +151,9 @@ export class Recorder {
   async close(): Promise<void> {
     const capturing = this.#timer !== null;
     this.#stopTimer();
-    this.#child?.kill();
+    const child = this.#child;
+    child?.kill();
+    await child?.exited;
     // The live output is removed at the next start: take its last segments now (the supervisor
     // has stopped ffmpeg before this), so the recording built then is the whole event.
     if (capturing && !this.#closed) {
@@ -155,6 +161,7 @@ export class Recorder {
       await (this.#polling = this.#polling.then(() => this.#poll())).catch(() => undefined);
     }
     this.#closed = true;
+    this.#d.active.delete(this);
     await this.#polling.catch(() => undefined);
     await this.#saveState().catch(() => undefined);
   }
