@@ -28,6 +28,8 @@ import {
   programDateLatency,
 } from './streams.js';
 import { decodeTimeCode, latencySummary, timeCodeGeometry, unwrapTimeCode } from './time-code.js';
+import { attachSeekBar } from './dvr-seek.js';
+import { attachDash, attachHls, createRenditionPicker } from './renditions.js';
 
 const LIST_REFRESH_MS = 3000;
 const PLAYLIST_POLL_MS = 1500;
@@ -50,11 +52,18 @@ const TIME_CODE_IDLE_FRAMES = 90;
 const $ = (id) => document.getElementById(id);
 const video = /** @type {HTMLVideoElement} */ ($('video'));
 const hits = createHitCounter();
+/** The seek bar over the DVR window (player/dvr-seek.js). */
+const seekBar = attachSeekBar(video, $('dvr'));
+/** The rendition picker (ABR rungs); `pick` applies a choice to the engine playing now. */
+let pick = null;
+const picker = createRenditionPicker($('rendition'), (choice) => pick?.(choice));
 
 /** Testing hook read by test/e2e/player.test.ts; also handy in the console. */
 const hook = {
   state: 'idle',
   stream: null,
+  /** The rungs the engine offers, the viewer's choice ('auto' or an index) and the one playing. */
+  renditions: picker.state,
   /** The mode asked for (switch or ?mode=) and the one playing; modeFallback says why they differ. */
   requestedMode: parseModeParam(location.search) ?? 'llhls',
   mode: null,
@@ -86,6 +95,8 @@ const hook = {
   recoveries: 0,
   listRefreshes: 0,
   listError: null,
+  /** The DVR seek bar's model: { start, end, window, position, behind, live } or null. */
+  seekable: null,
 };
 window.__player = hook;
 
@@ -348,6 +359,7 @@ function startHls(url, lowLatency, gen) {
       cmcd: { sessionId: cmcdSessionId, contentId: current.id, useHeaders: true },
     });
     wireHls(hls, Hls, gen);
+    pick = attachHls(hls, Hls, picker);
     hls.loadSource(url);
     hls.attachMedia(video);
   } else if (nativeHls) {
@@ -380,6 +392,7 @@ function startDash(url, gen) {
     },
   });
   const E = dashjs.MediaPlayer.events;
+  pick = attachDash(player, dashjs, picker);
   player.addResponseInterceptor?.((response) => {
     const reqUrl = String(response?.request?.url ?? '');
     if (gen === generation && !/\.mpd(\?|$)/.test(reqUrl) && !/init/i.test(reqUrl)) {
@@ -518,6 +531,8 @@ function responseHeader(details, name) {
 }
 
 function stopPlayback() {
+  pick = null;
+  picker.reset();
   if (hls) {
     hls.destroy();
     hls = null;
@@ -653,6 +668,7 @@ function updateStats() {
   hook.buffer = playing ? bufferAhead(video.buffered, video.currentTime) : null;
   hook.hitRatio = hits.ratio();
   hook.currentTime = video.currentTime;
+  hook.seekable = seekBar.update();
   const recent = hook.glassSamples.filter(([t]) => t > now - 1000).map(([, l]) => l / 1000);
   hook.glassLatency = playing ? latencySummary(recent).median : null;
 

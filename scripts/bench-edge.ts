@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fetchOnce, pinned, startBenchOrigin, startEdgeChild } from './bench-edge-common.js';
 import { helpOrArgs, numberArg } from './script-args.js';
 
@@ -34,6 +34,13 @@ const OBJECTS = [
   { name: '1 KiB object', path: '/obj/1024/small.js', target: 0.85 },
   { name: '500 KiB segment', path: '/obj/512000/segment.ts', target: 1.0 },
 ];
+
+/** The 1, 5 and 15 minute load averages, as uptime prints them. */
+function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
+}
 
 /** Median of a non-empty list (the mean of the middle two for an even count). */
 function median(xs: readonly number[]): number {
@@ -273,6 +280,7 @@ const rows: string[] = [];
 let failed = false;
 try {
   console.log(`edge pid ${edge.pid} on :${edge.port}, nginx (1 worker, proxy_cache) on :${nginx.port}, origin on :${origin.port}`);
+  console.log(`load average at the start: ${loadAverage()} (${cpus().length} CPUs; other work on the machine slows both servers alike)`);
   console.log(
     `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, median of ${ROUNDS} interleaved rounds, access logs ${LOGS ? 'on (both)' : 'off (both)'}; ` +
       (PIN ? 'wrk pinned to CPU 0, edge / nginx worker pinned to CPU 1' : 'no CPU pinning'),
@@ -371,6 +379,7 @@ try {
     );
   }
   console.log(`\nsummary\n  ${rows.join('\n  ')}`);
+  console.log(`load average at the end: ${loadAverage()}`);
 } finally {
   agent.destroy();
   const s = await edge.stop();

@@ -44,16 +44,66 @@ export const cmafConfigSchema = z
   })
   .strict();
 
+/** A rung name: what its files and URLs are called (`index_480p.m3u8`), so only these characters. */
+export const RUNG_NAME_RE = /^[a-z0-9]{1,16}$/;
+
+/** One transcoded rung of the ABR ladder; bitrates in kbit/s. */
+export const ladderRungSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(RUNG_NAME_RE, 'a rung name is 1 to 16 lower-case letters or digits')
+      .refine((n) => n !== 'source', 'the rung name "source" is the copied source rung'),
+    /** Output height in pixels (even); the width follows the source's aspect ratio. */
+    height: z
+      .number()
+      .int()
+      .min(64)
+      .max(4320)
+      .refine((h) => h % 2 === 0, 'a rung height must be even (4:2:0 video)'),
+    videoBitrate: z.number().int().min(64).max(50_000),
+    audioBitrate: z.number().int().min(16).max(512),
+  })
+  .strict();
+
+/**
+ * `source`: the source only, copied (`-c copy`, no ABR). `default`: source + 480p + 360p + 240p.
+ * A list: the source rung plus these transcoded rungs (see src/packager/abr-ladder.ts).
+ */
+export const ladderSchema = z.union([
+  z.enum(['source', 'default']),
+  z
+    .array(ladderRungSchema)
+    .max(8)
+    .refine((l) => new Set(l.map((r) => r.name)).size === l.length, 'rung names must be unique')
+    .refine((l) => new Set(l.map((r) => r.height)).size === l.length, 'rung heights must be unique')
+    .refine(
+      (l) => new Set(l.map((r) => r.videoBitrate)).size === l.length,
+      'rung video bitrates must be unique (Smooth names a level by it)',
+    ),
+]);
+
 export const packagerConfigSchema = z
   .object({
+    /** The ABR ladder; `source` (default) keeps one copied rendition, today's cost. */
+    ladder: ladderSchema.default('source'),
     /** ffmpeg binary; default: FFMPEG_PATH or `ffmpeg` on PATH. */
     ffmpegPath: z.string().min(1).optional(),
     /** HLS target duration / HDS and Smooth fragment length, seconds. Segments follow key frames. */
     segmentSeconds: z.number().min(1).max(30).default(2),
-    /** Segments listed in the live HLS playlist and kept in the HDS/Smooth windows. */
+    /** Segments kept in the HDS/Smooth live windows (HLS lists the DVR window below). */
     windowSegments: z.number().int().min(2).max(100).default(6),
     /** Extra segments kept on disk behind the window, so players a little behind do not get 404s. */
     extraWindowSegments: z.number().int().min(0).max(100).default(3),
+    /**
+     * The DVR window, seconds: the TS HLS playlist, the LL-HLS media playlists and the MPD list
+     * this much of the stream, so players can seek back (start-over). Disk per stream is about
+     * this window of TS plus CMAF (README: bytes per minute); memory holds only the live edge.
+     */
+    // At most 10 h: at 1-s segments the TS playlist stays under the origin's 4 MiB manifest bound.
+    dvrWindowSeconds: z.number().min(4).max(36000).default(1800),
+    /** Newest complete CMAF segments per track kept in memory; older ones in the DVR window are read back from the store. */
+    dvrMemorySegments: z.number().int().min(3).max(100).default(6),
     /** Files of a finished stream are removed this long after the publisher leaves. */
     cleanupDelaySeconds: seconds.default(60),
     /** Back-off bounds for restarting an ffmpeg that died while the publisher is live. */
@@ -178,6 +228,8 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type IngestConfig = Config['ingest'];
 export type PackagerConfig = Config['packager'];
+export type LadderConfig = PackagerConfig['ladder'];
+export type LadderRungConfig = z.infer<typeof ladderRungSchema>;
 export type OriginConfig = Config['origin'];
 export type StorageConfig = Config['storage'];
 export type CacheControlConfig = OriginConfig['cacheControl'];

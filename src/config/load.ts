@@ -72,6 +72,20 @@ export const OPTIONS: ReadonlyArray<{ flag: string; env: string; path: string[];
     help: 'HLS/HDS/Smooth segment length (default 2)',
   },
   {
+    flag: 'dvr-window',
+    env: 'STREAMFRONT_DVR_WINDOW',
+    path: ['packager', 'dvrWindowSeconds'],
+    kind: 'number',
+    help: 'DVR window the live manifests list, seconds (default 1800)',
+  },
+  {
+    flag: 'ladder',
+    env: 'STREAMFRONT_LADDER',
+    path: ['packager', 'ladder'],
+    kind: 'string',
+    help: 'ABR ladder: source (default, copy only) or default (source + 480p + 360p + 240p)',
+  },
+  {
     flag: 'part-seconds',
     env: 'STREAMFRONT_PART_SECONDS',
     path: ['packager', 'cmaf', 'partSeconds'],

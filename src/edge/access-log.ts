@@ -50,8 +50,11 @@ export const LOG_FIELDS = [
 
 export const LOG_HEADER = `#Version: 1.0\n#Fields: ${LOG_FIELDS.join(' ')}\n`;
 
-/** LOG-04 x-edge-result-type values. */
-export type ResultType = 'Hit' | 'RefreshHit' | 'Miss' | 'LimitExceeded' | 'CapacityExceeded' | 'Error';
+/**
+ * LOG-04 x-edge-result-type values, and `Redirect`, which CloudFront logs today for its own
+ * HTTP-to-HTTPS redirect (TLS-01).
+ */
+export type ResultType = 'Hit' | 'RefreshHit' | 'Miss' | 'LimitExceeded' | 'CapacityExceeded' | 'Error' | 'Redirect';
 
 export interface AccessLogRecord {
   /** When the edge finished with the request (ms since epoch; LOG-04 `time`). */
@@ -239,13 +242,25 @@ export function logFileName(prefix: string, distributionId: string, at: number, 
   return `${p}${distributionId}.${stamp}.${uniqueId}.gz`;
 }
 
-/** Lines batched before they go into the gzip stream (one small join, never a large one). */
-const BATCH_LINES = 256;
+/**
+ * Records queued before they are formatted: a small batch holds the event loop only briefly
+ * (~0.2 ms for 64 lines), so no viewer waits long behind it. The lines then gather into one long
+ * text before they go into the gzip stream: zlib costs less per line in long calls.
+ */
+const BATCH_LINES = 64;
+/** Characters of formatted lines handed to the gzip stream at once. */
+const GZIP_CHUNK_CHARS = 64 * 1024;
+/** A queue this long is drained at once, whatever the event loop is doing (the memory bound). */
+const MAX_QUEUED = 64 * BATCH_LINES;
 
 interface OpenLogFile {
   gz: Gzip;
   /** Records queued since the last batch: formatted only when the batch is written. */
   records: AccessLogRecord[];
+  /** A drain is scheduled for after the current turn of the event loop. */
+  draining: boolean;
+  /** Formatted lines not yet handed to the gzip stream (under GZIP_CHUNK_CHARS). */
+  text: string;
   failed: boolean;
   done: Promise<void>;
 }
@@ -270,11 +285,21 @@ export class AccessLogWriter {
     this.timer.unref();
   }
 
+  /**
+   * Queues a record as it is (plain values). A full batch is formatted after the current turn of
+   * the event loop, so no viewer's response waits on it; past MAX_QUEUED (a loop that never turns)
+   * it is formatted at once.
+   */
   add(r: AccessLogRecord): void {
     const hour = Math.floor(r.finishedAt / 3_600_000);
     const f = this.open.get(hour) ?? this.openFile(hour);
-    f.records.push(r); // queued; formatting waits for the batch (off the request's own path)
-    if (f.records.length >= BATCH_LINES) this.drain(f);
+    const n = f.records.push(r);
+    if (n < BATCH_LINES || f.draining) {
+      if (n >= MAX_QUEUED) this.drain(f);
+      return;
+    }
+    f.draining = true;
+    setImmediate(() => this.drain(f));
   }
 
   private openFile(hour: number): OpenLogFile {
@@ -283,7 +308,7 @@ export class AccessLogWriter {
       logFileName(this.prefix, this.distributionId, hour * 3_600_000, randomBytes(6).toString('hex').toUpperCase()),
     );
     const gz = createGzip({ level: 1 }); // fast: logs are highly compressible anyway
-    const f: OpenLogFile = { gz, records: [], failed: false, done: Promise.resolve() };
+    const f: OpenLogFile = { gz, records: [], draining: false, text: '', failed: false, done: Promise.resolve() };
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch (err) {
@@ -298,13 +323,20 @@ export class AccessLogWriter {
     return f;
   }
 
-  private drain(f: OpenLogFile): void {
+  /** Formats the queued records; the text goes to the gzip stream once it is long (or `final`, at flush). */
+  private drain(f: OpenLogFile, final = false): void {
+    f.draining = false;
     const records = f.records;
     f.records = [];
-    if (!records.length || f.failed) return;
-    let text = '';
+    // A file already completed by flush() has nothing left to write (flush drained it first).
+    if (f.failed || f.gz.writableEnded) return;
+    let text = f.text;
     for (const r of records) text += formatLogLine(r) + '\n';
-    f.gz.write(text);
+    if (text.length >= GZIP_CHUNK_CHARS || (final && text.length > 0)) {
+      f.gz.write(text);
+      text = '';
+    }
+    f.text = text;
   }
 
   /** Completes the open files; resolves when they are on disk. */
@@ -312,7 +344,7 @@ export class AccessLogWriter {
     const files = [...this.open.values()];
     this.open.clear();
     for (const f of files) {
-      this.drain(f);
+      this.drain(f, true);
       if (!f.failed) f.gz.end();
     }
     await Promise.all(files.map((f) => f.done));

@@ -28,6 +28,7 @@ const X_CACHE: Record<ResultType, string> = {
   Error: 'Error from cloudfront',
   LimitExceeded: 'Error from cloudfront',
   CapacityExceeded: 'Error from cloudfront',
+  Redirect: 'Redirect from cloudfront',
 };
 
 const STALE_WARNING = '110 - "Response is Stale"';

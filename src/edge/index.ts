@@ -69,7 +69,13 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   // Node keeps only this many header lines and silently drops the rest: well above the edge's
   // limit, so recv sees the whole request (its size for 413, its line count for 431).
   httpServer.maxHeadersCount = Math.max(2000, edge.limits.maxHeaderCount + 1);
-  // Caps on connections in total and per viewer address (one gate for every edge listener).
+  // Caps on connections in total and per viewer address (one gate for every edge listener). A
+  // connection over a cap is closed before the HTTP parser sees it, with no 503: to deliver one the
+  // edge would have to read the request first (closing a socket with unread bytes sends a reset,
+  // which can discard the 503 before the client reads it) and hold the socket until the client
+  // has it — the very descriptor and memory the cap exists to bound. An over-cap connection from
+  // one address is a client holding many already; nginx likewise drops a connection it has no
+  // worker_connections slot for.
   const gate = connectionGateFor(edge.http);
   gateHttpServer(httpServer, gate, log, 'edge');
   // ORG-03: a request larger than even Node's header limit would get Node's own 431, which

@@ -49,7 +49,7 @@ export function logAndCount(v: RequestContext, edgeLocation: string, includeCook
     sslProtocol: tls?.protocol,
     sslCipher: tls?.cipher,
     responseResultType: sent,
-    protocolVersion: `HTTP/${req.httpVersion}`,
+    protocolVersion: PROTOCOL_VERSIONS[req.httpVersion] ?? `HTTP/${req.httpVersion}`,
     clientPort: v.socket.remotePort,
     timeToFirstByte: v.response?.firstByteAt === undefined ? undefined : (v.response.firstByteAt - v.startedAt) / 1000,
     detailedResultType: detailedResultType(result, !done),
@@ -61,6 +61,9 @@ export function logAndCount(v: RequestContext, edgeLocation: string, includeCook
   writer?.add(record);
   realtime?.add({ record, distributionId: rec.dist.id, rawQuery: v.rawQuery, headers: h, headerCount: req.rawHeaders.length / 2 });
 }
+
+/** cs-protocol-version for the versions Node parses (one string each, not one per request). */
+const PROTOCOL_VERSIONS: Readonly<Record<string, string>> = { '1.1': 'HTTP/1.1', '2.0': 'HTTP/2.0', '1.0': 'HTTP/1.0' };
 
 /** ssl-protocol / ssl-cipher of a TLS viewer connection (undefined on plain HTTP). */
 function tlsOf(socket: Socket): { protocol?: string; cipher?: string } | undefined {

@@ -1,34 +1,29 @@
 // The edge's HTTP wiring, stage by stage over one RequestContext: recv (recv.ts: limits, Host,
-// the canonical request) → viewer checks (viewer-checks.ts) → lookup (cache key, store) →
-// hit / miss / pass → fetch (fetch.ts: collapsed origin fetch, stale on error) → deliver
-// (deliver.ts: every answer and CloudFront's headers) → log (log-stage.ts). The control API and
-// /_edge endpoints are routed apart from the viewer path.
-import http from 'node:http';
+// the canonical request) → viewer checks (viewer-checks.ts) → lookup (lookup.ts: cache key,
+// store → hit / miss / pass) → fetch (fetch.ts: collapsed origin fetch, stale on error) → deliver
+// (deliver.ts: every answer and CloudFront's headers; error-pages.ts: custom error pages) → log
+// (log-stage.ts). This file only wires them; the control API and /_edge endpoints are routed apart
+// from the viewer path.
+import type http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { EdgeConfig } from '../config/edge.js';
 import { behaviourFor, hostRouter, type HostRoute, geoTable, type RuntimeDistribution } from './distribution.js';
-import { cacheKey, invalidationPath } from './cache-key.js';
-import {
-  acceptsGzip,
-  forwardedCookies,
-  cookieHeaderOf,
-  dropConnectionNominated,
-  keyedHeadersOf,
-  originRequestHeaders,
-  parseCookieHeader,
-} from './forwarding.js';
+import { dropConnectionNominated } from './forwarding.js';
 import { recv, requestHeaderBytes, type CanonicalRequest, type ParsedHost, type RecvLimits } from './recv.js';
 import { HttpError } from '../result.js';
 import { viewerChecks } from './viewer-checks.js';
+import { Lookup } from './lookup.js';
 import { logAndCount } from './log-stage.js';
-import { Fetcher, type FetchSpec } from './fetch.js';
+import { Fetcher } from './fetch.js';
 import { serveEdgeEndpoint } from './edge-endpoints.js';
-import { headerText, replaceHeader } from '../http/headers.js';
+import { headerText } from '../http/headers.js';
 import type { DistributionRecord, RequestContext } from './context.js';
-import { Deliver, errorPage } from './deliver.js';
+import { Deliver } from './deliver.js';
+import { ErrorPages } from './error-pages.js';
 import { ObjectStore, type StoredObject } from './store.js';
 import { OriginClient } from './origin-client.js';
-import type { FetchHead, FetchSubscriber, SharedFetch } from './shared-fetch.js';
+import type { FetchSubscriber, SharedFetch } from './shared-fetch.js';
 import { loadSigningKey, type SigningKey } from './signed-urls.js';
 import { AccessLogWriter, type ResultType } from './access-log.js';
 import { RealtimeLogWriter } from './realtime-log.js';
@@ -38,7 +33,7 @@ import { fullGcHint } from './gc-hint.js';
 import { viewerSchemeOf } from './viewer-protocol.js';
 import { normalizeAddress } from '../net/address.js';
 import { createControlApi, type ControlApi } from './control/index.js';
-import { apiVersionOf } from './control/routes.js';
+import { isApiVersionPrefix } from './control/routes.js';
 
 type Viewer = RequestContext;
 
@@ -68,6 +63,8 @@ export class EdgeServer {
   /** The edge answers several ranges as multipart/byteranges, up to limits.maxRanges (more get the whole object). */
   private readonly rangeOptions: { multipart: true; maxRanges: number };
   private readonly deliver: Deliver;
+  private readonly lookup: Lookup;
+  private readonly pages: ErrorPages;
   /** `host:port` names of the edge's own listener (set once it listens): they name the first distribution. */
   localAuthorities: string[] = [];
   private readonly keys: Map<string, SigningKey>;
@@ -117,6 +114,8 @@ export class EdgeServer {
       deliver: this.deliver,
       statsOf: (d) => this.records.get(d.id)!.stats,
     });
+    this.lookup = new Lookup(this.store, opts.cfg.limits.maxUrlBytes);
+    this.pages = new ErrorPages({ deliver: this.deliver, fetcher: this.fetcher, lookup: this.lookup, log: this.log });
   }
 
   /** Origin requests made so far, retries included. */
@@ -144,11 +143,16 @@ export class EdgeServer {
       bytesReadAtStart: socket.bytesRead,
       headerBytes: requestHeaderBytes(req),
       requestId: newRequestId(),
-      viewerIp: normalizeAddress(socket.remoteAddress),
+      viewerIp: viewerIpOf(socket),
       method: req.method ?? 'GET',
       path: q < 0 ? url : url.slice(0, q),
       rawQuery: q < 0 ? '' : url.slice(q + 1),
       result: 'Miss',
+      // Every field a later stage sets is declared here, so each context keeps one shape from the start.
+      creq: undefined,
+      rec: undefined,
+      ttl: undefined,
+      response: undefined,
     };
     // Stage 1 (recv): limits, Host, the canonical request. A refusal is answered here, never forwarded.
     try {
@@ -157,7 +161,7 @@ export class EdgeServer {
       if (!(err instanceof HttpError)) throw err;
       v.rec = this.fallback;
       this.observe(v);
-      return this.edgeError(v, err.status, err.message, err.status !== 400);
+      return this.pages.edgeError(v, err.status, err.message, err.status !== 400);
     }
     v.rec = this.records.get(v.creq.dist.id)!;
     const path = (v.path = v.creq.path);
@@ -177,15 +181,15 @@ export class EdgeServer {
       );
     }
     // Control API paths are never viewer requests, whatever follows the version. `path` is
-    // already canonical, so the version is read from it directly (isControlApiPath would
-    // canonicalise it a second time on every hit).
-    if (apiVersionOf(path) !== undefined) return this.control(req, res);
+    // already canonical, so the version prefix is compared directly (isControlApiPath would
+    // canonicalise it a second time on every hit, apiVersionOf split it).
+    if (isApiVersionPrefix(path)) return this.control(req, res);
     this.observe(v);
     try {
       this.viewerRequest(v, v.creq);
     } catch (err) {
       this.log.error({ err, url }, 'edge request failed');
-      if (!res.headersSent) this.edgeError(v, 502, 'internal edge error');
+      if (!res.headersSent) this.pages.edgeError(v, 502, 'internal edge error');
       else res.destroy();
     }
   };
@@ -194,7 +198,6 @@ export class EdgeServer {
 
   private viewerRequest(v: Viewer, c: CanonicalRequest): void {
     const { req } = v;
-    const d = c.dist;
     const scheme = viewerSchemeOf(req);
     // Stage 2: viewer checks.
     const check = viewerChecks(c, v.viewerIp, headerText(req.headers.host), req.url ?? '/', {
@@ -204,84 +207,42 @@ export class EdgeServer {
       scheme,
       httpsPort: this.opts.httpsPort ?? 0,
     });
-    if (check.kind === 'refuse') return this.edgeError(v, check.error.status, check.error.message);
-    if (check.kind === 'redirect') return this.deliver.edgeMade(v, 301, [['Location', check.location]], '');
-    const { beh, path, ownQuery, country } = check;
-    // Stage 3: lookup (cache key, store, collapsing).
-    const query = beh.cfg.forwardQueryString ? ownQuery : '';
-    const originPath = query ? `${path}?${query}` : path;
-    if (beh.origin.basePath.length + originPath.length > this.cfg.limits.maxUrlBytes) return this.edgeError(v, 414, 'URL too long', true);
-    const cookies = forwardedCookies(req.headers.cookie, beh.rules.cookies, beh.isCookieWhitelisted);
-    const cacheable = beh.cachedMethods.has(v.method);
-    const originHeaders = originRequestHeaders({
-      method: v.method,
-      rawHeaders: req.rawHeaders,
-      rules: beh.rules,
-      viewerIp: v.viewerIp,
-      cfId: v.requestId,
-      originHost: beh.origin.hostHeader,
-      viewerCountry: country,
-      cacheable,
-      viewerScheme: scheme,
-    });
-    if (cookies.length) originHeaders['cookie'] = cookieHeaderOf(cookies);
-    if (!cacheable)
-      return this.guard(
-        v,
-        this.fetcher.pass(v, beh, originPath, originHeaders, (status) => this.edgeError(v, status, 'the origin could not be reached')),
-      );
-    const key = cacheKey({
-      distributionId: d.id,
-      behaviourIndex: beh.index,
-      path,
-      query,
-      cookies,
-      headers: keyedHeadersOf(originHeaders, beh.rules),
-      gzip: acceptsGzip(req.headers['accept-encoding']),
-      method: v.method,
-    });
-    const obj = this.store.get(key);
-    if (obj !== undefined) {
-      const now = Date.now();
-      if (now < obj.freshUntil) return this.serveObject(v, obj, obj.isError ? 'Error' : 'Hit', false);
-      // ERR-04: the origin failed a moment ago; within the error TTL the stale copy is the answer.
-      if (obj.staleUntil !== undefined && now < obj.staleUntil) return this.serveObject(v, obj, 'Hit', true);
+    if (check.kind === 'refuse') return this.pages.edgeError(v, check.error.status, check.error.message);
+    if (check.kind === 'redirect') {
+      v.result = 'Redirect'; // TLS-01: logged as CloudFront logs it
+      return this.deliver.edgeMade(v, 301, [['Location', check.location]], '');
     }
-    // A HEAD that misses asks the origin with HEAD: there is no body to cache.
-    if (v.method === 'HEAD')
-      return this.guard(
-        v,
-        this.fetcher.pass(v, beh, originPath, originHeaders, (status) => this.edgeError(v, status, 'the origin could not be reached')),
-      );
-    const spec: FetchSpec = {
-      method: v.method === 'OPTIONS' ? 'OPTIONS' : 'GET',
-      d,
-      beh,
-      key,
-      invPath: invalidationPath(path, query),
-      originPath,
-      originHeaders,
-      requestCookieNames: new Set(parseCookieHeader(req.headers.cookie).map(([n]) => n)),
-      viewerScheme: scheme,
-    };
-    this.fetcher.join(spec, obj && !obj.isError ? obj : undefined, this.viewerSubscriber(v));
+    // Stage 3: lookup (cache key, store, collapsing) → hit / miss / pass.
+    const found = this.lookup.decide(v, c.dist, scheme, check);
+    switch (found.kind) {
+      case 'hit':
+        return this.serveObject(v, found.obj, found.result, found.stale);
+      case 'miss':
+        return this.fetcher.join(found.spec, found.stale, this.viewerSubscriber(v));
+      case 'pass':
+        return this.pages.guard(
+          v,
+          this.fetcher.pass(v, check.beh, found.originPath, found.originHeaders, (status) =>
+            this.pages.edgeError(v, status, 'the origin could not be reached'),
+          ),
+        );
+      case 'refuse':
+        return this.pages.edgeError(v, found.error.status, found.error.message, true);
+    }
   }
 
   // ---- answering viewers -----------------------------------------------------------------
 
-  /** Stage deliver for a viewer of a (collapsed) fetch; custom error pages and edge errors stay with the server. */
+  /** Stage deliver for a viewer of a (collapsed) fetch; origin errors may have a custom page (ERR-05). */
   private viewerSubscriber(v: Viewer): FetchSubscriber & { fetch?: SharedFetch } {
     return this.deliver.subscriber(v, {
       object: (obj, result, stale) => this.serveObject(v, obj, result, stale),
       errorPage: (status) => {
-        if (!v.rec!.dist.customErrors.get(status)?.pagePath) return false;
-        this.guard(
-          v,
-          this.customErrorPage(v, status, () => this.edgeError(v, status, 'origin error')),
-        );
+        if (!this.pages.has(v, status)) return false;
+        this.pages.send(v, status, () => this.pages.edgeError(v, status, 'origin error'));
         return true;
       },
-      brokeOff: () => this.edgeError(v, 502, 'the origin transfer broke off'),
+      brokeOff: () => this.pages.edgeError(v, 502, 'the origin transfer broke off'),
     });
   }
 
@@ -289,103 +250,36 @@ export class EdgeServer {
   private serveObject(v: Viewer, obj: StoredObject, result: ResultType, stale: boolean): void {
     v.result = result;
     v.ttl = obj.ttl;
-    if (obj.isError && v.rec!.dist.customErrors.get(obj.status)?.pagePath) {
+    if (obj.isError && this.pages.has(v, obj.status)) {
       const age = String(Math.max(0, Math.floor(obj.initialAge + (Date.now() - obj.receivedAt) / 1000)));
-      return this.guard(
-        v,
-        this.customErrorPage(v, obj.status, () => this.deliver.whole(v, obj, result, age, stale)),
-      );
+      return this.pages.send(v, obj.status, () => this.deliver.whole(v, obj, result, age, stale));
     }
     this.deliver.object(v, obj, result, stale);
-  }
-
-  /**
-   * ERR-05: the configured page, fetched through the first behaviour that matches its path and
-   * cached like any object, sent with the configured status. If the page cannot be had, the
-   * viewer gets the page fetch's status.
-   */
-  private async customErrorPage(v: Viewer, status: number, fallback: () => void): Promise<void> {
-    const d = v.rec!.dist;
-    const page = d.customErrors.get(status);
-    if (!page?.pagePath) return fallback();
-    v.result = 'Error';
-    const got = await this.internalGet(d, page.pagePath);
-    if (v.res.destroyed) return;
-    if (got.status !== 200) {
-      return this.deliver.page(v, got.status, got.headers, got.body);
-    }
-    const headers = replaceHeader(got.headers, 'Content-Length', String(got.body.length));
-    this.deliver.page(v, page.responseCode ?? status, headers, got.body);
-  }
-
-  /** GET of an edge-internal object (custom error pages) through the cache. */
-  private internalGet(d: RuntimeDistribution, path: string): Promise<{ status: number; headers: string[]; body: Buffer }> {
-    const beh = behaviourFor(d, path);
-    const spec: FetchSpec = {
-      method: 'GET',
-      d,
-      beh,
-      key: cacheKey({ distributionId: d.id, behaviourIndex: beh.index, path, query: '', cookies: [], headers: [], gzip: false }),
-      invPath: path,
-      originPath: path,
-      originHeaders: originRequestHeaders({
-        method: 'GET',
-        rawHeaders: [],
-        rules: beh.rules,
-        viewerIp: '127.0.0.1',
-        cfId: newRequestId(),
-        originHost: beh.origin.hostHeader,
-        cacheable: true,
-      }),
-      requestCookieNames: new Set(),
-    };
-    const cached = this.store.get(spec.key);
-    if (cached && Date.now() < cached.freshUntil)
-      return Promise.resolve({ status: cached.status, headers: cached.hitHeaders, body: cached.body });
-    return new Promise((resolve) => {
-      let head: FetchHead | undefined;
-      const sub: FetchSubscriber = {
-        head: (h) => {
-          head = h;
-          if (h.kind === 'object') resolve({ status: h.obj.status, headers: h.obj.hitHeaders, body: h.obj.body });
-        },
-        data: () => {},
-        end: (body) => {
-          if (head?.kind === 'stream') resolve({ status: head.status, headers: head.headers, body: body ?? Buffer.alloc(0) });
-        },
-        fail: () => resolve({ status: 502, headers: [], body: Buffer.from(errorPage(502, 'custom error page unavailable')) }),
-      };
-      this.fetcher.join(spec, cached && !cached.isError ? cached : undefined, sub);
-    });
-  }
-
-  /** An error made by the edge itself (403, 413, 414, 502, 504 …), through custom error pages (ERR-05). */
-  private edgeError(v: Viewer, status: number, message: string, closeConnection = false): void {
-    v.result = 'Error';
-    const send = () => {
-      const headers: [string, string][] = [['Content-Type', 'text/html']];
-      if (closeConnection) headers.push(['Connection', 'close']);
-      this.deliver.edgeMade(v, status, headers, errorPage(status, message));
-    };
-    if (v.rec?.dist.customErrors.get(status)?.pagePath) return this.guard(v, this.customErrorPage(v, status, send));
-    send();
-  }
-
-  /** An async step of a request that failed unexpectedly: 502 if nothing was sent yet, else the connection is cut. */
-  private guard(v: Viewer, work: Promise<void>): void {
-    work.catch((err: unknown) => {
-      this.log.error({ err, url: v.req.url }, 'edge request failed');
-      if (!v.res.headersSent) this.deliver.edgeMade(v, 502, [['Content-Type', 'text/html']], errorPage(502, 'internal edge error'));
-      else v.res.destroy();
-    });
   }
 
   /** Stage log: what the response said and when, counted and logged when it closes. */
   private observe(v: Viewer): void {
     // deliver.ts notes the head's facts into v.response as it writes it (see Deliver.head).
     if (v.rec?.accessLog || this.realtime) v.response = {};
-    v.res.once('close', () => logAndCount(v, this.deliver.pop, this.cfg.logs.includeCookies, this.realtime));
+    // One listener function for every response, with the context on the response itself: no
+    // closure (or once() wrapper) is made per request.
+    (v.res as ObservedResponse)[CONTEXT] = v;
+    v.res.on('close', this.onResponseClose);
   }
+
+  private readonly onResponseClose = ((server: EdgeServer) =>
+    function (this: ObservedResponse): void {
+      const v = this[CONTEXT];
+      if (v !== undefined) logAndCount(v, server.deliver.pop, server.cfg.logs.includeCookies, server.realtime);
+    })(this);
 }
 
-// ---- small helpers --------------------------------------------------------------------------
+/** The peer address of a connection in canonical form, worked out once per connection (keep-alive viewers send many requests). */
+function viewerIpOf(socket: Socket & { [VIEWER_IP]?: string }): string {
+  return (socket[VIEWER_IP] ??= normalizeAddress(socket.remoteAddress));
+}
+const VIEWER_IP = Symbol('viewer address');
+
+/** The request context a response carries until it closes (read by the log stage). */
+const CONTEXT = Symbol('edge request context');
+type ObservedResponse = http.ServerResponse & { [CONTEXT]?: RequestContext };

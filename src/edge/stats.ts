@@ -33,7 +33,7 @@ export class DistributionStats {
   requests = 0;
   bytesDownloaded = 0;
   bytesUploaded = 0;
-  results: Record<ResultType, number> = { Hit: 0, RefreshHit: 0, Miss: 0, LimitExceeded: 0, CapacityExceeded: 0, Error: 0 };
+  results: Record<ResultType, number> = { Hit: 0, RefreshHit: 0, Miss: 0, LimitExceeded: 0, CapacityExceeded: 0, Error: 0, Redirect: 0 };
   status = { s2xx: 0, s3xx: 0, s4xx: 0, s5xx: 0, aborted: 0 };
   bytesFromMisses = 0;
   incompleteGets = 0;

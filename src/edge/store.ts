@@ -31,6 +31,12 @@ export interface StoredObject {
   hitHeaders: string[];
   /** Bytes charged against the store bound; the store sets it (footprintOf) when it keeps the object. */
   size: number;
+  /**
+   * The store's recency list (least recently used first): its neighbours while it is stored, so a
+   * hit moves it to the end with a few pointer writes and no allocation. Set by the store only.
+   */
+  lruPrev?: StoredObject;
+  lruNext?: StoredObject;
 }
 
 /**
@@ -145,6 +151,9 @@ export interface StoreLimits {
 
 export class ObjectStore {
   private readonly map = new Map<string, StoredObject>();
+  /** Least and most recently used ends of the recency list (threaded through the objects). */
+  private oldest: StoredObject | undefined;
+  private newest: StoredObject | undefined;
   bytes = 0;
   evictions = 0;
   private churnSinceHint = 0;
@@ -176,12 +185,16 @@ export class ObjectStore {
     return this.map.size;
   }
 
-  /** Looks up and marks as most recently used. */
+  /**
+   * Looks up and marks as most recently used. Every cached hit comes here: the bump relinks the
+   * object at the new end of the list (O(1), nothing allocated), where a Map delete-and-set would
+   * leave a deleted entry behind for each hit and make the Map rebuild its table as they pile up.
+   */
   get(key: string): StoredObject | undefined {
     const o = this.map.get(key);
-    if (o !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, o);
+    if (o !== undefined && o !== this.newest) {
+      this.unlink(o);
+      this.append(o);
     }
     return o;
   }
@@ -196,10 +209,9 @@ export class ObjectStore {
     compact(o);
     o.size = footprintOf(o);
     if (o.size > this.maxBytes) return false;
-    while (this.map.size > 0 && (this.bytes + o.size > this.maxBytes || this.map.size >= this.maxObjects)) {
-      const oldest = this.map.keys().next().value!;
-      this.churnSinceHint += this.map.get(oldest)!.size;
-      this.delete(oldest);
+    while (this.oldest !== undefined && (this.bytes + o.size > this.maxBytes || this.map.size >= this.maxObjects)) {
+      this.churnSinceHint += this.oldest.size;
+      this.delete(this.oldest.key);
       this.evictions++;
     }
     this.churnSinceHint += o.size;
@@ -208,6 +220,7 @@ export class ObjectStore {
       this.onChurn();
     }
     this.map.set(o.key, o);
+    this.append(o);
     this.bytes += o.size;
     return true;
   }
@@ -216,6 +229,7 @@ export class ObjectStore {
     const o = this.map.get(key);
     if (!o) return false;
     this.map.delete(key);
+    this.unlink(o);
     this.bytes -= o.size;
     return true;
   }
@@ -242,5 +256,21 @@ export class ObjectStore {
       }
     }
     return n;
+  }
+
+  private append(o: StoredObject): void {
+    o.lruPrev = this.newest;
+    o.lruNext = undefined;
+    if (this.newest) this.newest.lruNext = o;
+    else this.oldest = o;
+    this.newest = o;
+  }
+
+  private unlink(o: StoredObject): void {
+    if (o.lruPrev) o.lruPrev.lruNext = o.lruNext;
+    else if (this.oldest === o) this.oldest = o.lruNext;
+    if (o.lruNext) o.lruNext.lruPrev = o.lruPrev;
+    else if (this.newest === o) this.newest = o.lruPrev;
+    o.lruPrev = o.lruNext = undefined;
   }
 }

@@ -9,12 +9,23 @@ import type { Logger } from '../log.js';
 import type { LiveRegistry } from '../streams/registry.js';
 import { filePolicy, notFoundCacheControl, TIMELINE_KINDS } from './cache-policy.js';
 import { createCmafRoutes, UTC_TIMING_PATH } from './cmaf-routes.js';
-import { formatDir, VOD_PREFIX } from '../timeline/output-layout.js';
+import { formatDir, HLS_FILES, hlsPlaylistOfSegment, hlsSegmentRung, VOD_PREFIX } from '../timeline/output-layout.js';
+import { listedTsSegments, measuredBandwidth, tsMasterPlaylist, type MeasuredSegment, type TsVariant } from './hls-master.js';
+import { tsCodecs } from './ts-codecs.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
 import { ifRangeAllows, notModified, type Validators } from '../http/conditionals.js';
 import { contentRange, decideRange } from '../http/ranges.js';
 import { isSegmentReady } from './hls-readiness.js';
-import { rewriteF4mManifest, rewriteHlsPlaylist, rewriteSmoothManifest, smoothIndexesWithoutStart } from './manifest-rewrite.js';
+import {
+  carryQueryToUris,
+  isHlsMasterPlaylist,
+  rewriteF4mManifest,
+  rewriteHlsPlaylist,
+  rewriteSmoothManifest,
+  smoothIndexesWithoutStart,
+  windowHlsPlaylist,
+} from './manifest-rewrite.js';
+import { dvrQueryOf, type DvrQuery } from './dvr-params.js';
 import {
   contentEtag,
   firstSmoothFragmentStart,
@@ -38,7 +49,7 @@ import { apiBase, describeStreams } from './streams-api.js';
 import { createVodRoutes } from './vod-routes.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openStore } from '../storage/open-store.js';
-import { decodePathSegments, diskLocation, manifestReferencePrefix, routeSegments, type MediaRoute } from './url-families.js';
+import { decodePathSegments, manifestReferencePrefix, routeSegments, type MediaRoute } from './url-families.js';
 
 export interface OriginOptions {
   config: Config;
@@ -278,17 +289,36 @@ export function createOriginApp(opts: OriginOptions): express.Express {
     const file = resolveRouteFile(dataDir, route);
     if (!file) return missing('outside the format directory');
 
+    if (route.kind === 'hls-playlist' && route.name === undefined) {
+      // With an ABR ladder, `playlist.m3u8` is the master over the rungs' media playlists.
+      const master = await tsMaster(route);
+      if (master === 'not-ready') return missing('a rung has no segment yet');
+      if (master !== undefined) {
+        // The DVR parameters carry over to the rungs' media playlists (windowedHls on a master).
+        const dvr = dvrQueryOf(req.originalUrl, Date.now());
+        if (!dvr.ok) return sendJson(res, 400, { error: 'bad request', reason: dvr.reason }, notFoundCacheControl(cache));
+        const body = Buffer.from(windowedHls(master.toString('utf8'), dvr.value), 'utf8');
+        sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: new Date() }, policy);
+        return;
+      }
+    }
     if (policy.isManifest) {
+      const dvr = route.kind === 'hls-playlist' ? dvrQueryOf(req.originalUrl, Date.now()) : undefined;
+      if (dvr && !dvr.ok) return sendJson(res, 400, { error: 'bad request', reason: dvr.reason }, notFoundCacheControl(cache));
       const whole = await readWholeFile(dataDir, file);
       if (!whole) return missing('manifest not written yet');
-      const body = Buffer.from(await rewriteManifest(route, whole.body.toString('utf8')), 'utf8');
+      let text = whole.body.toString('utf8');
+      if (dvr?.ok) text = windowedHls(text, dvr.value);
+      const body = Buffer.from(await rewriteManifest(route, text), 'utf8');
       sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: whole.mtime }, policy);
       return;
     }
 
     if (route.kind === 'hls-segment') {
-      // Only segments the playlist has already listed are complete (see hls-readiness.ts).
-      const playlist = resolveInside(formatDir(dataDir, route.key, 'hls'), diskLocation({ ...route, kind: 'hls-playlist' }).file);
+      // Only segments the playlist has already listed are complete (see hls-readiness.ts); a
+      // rung's segments are listed in that rung's playlist.
+      const listedIn = hlsPlaylistOfSegment(route.name ?? '');
+      const playlist = listedIn ? resolveInside(formatDir(dataDir, route.key, 'hls'), listedIn) : undefined;
       const whole = playlist ? await readWholeFile(dataDir, playlist) : undefined;
       if (!whole || !isSegmentReady(whole.body.toString('utf8'), route.name ?? '')) return missing('segment not complete yet');
     }
@@ -297,8 +327,64 @@ export function createOriginApp(opts: OriginOptions): express.Express {
     sendMediaFile(req, res, media, policy);
   }
 
+  /** The DVR parameters on a TS playlist: a master passes them to its variants, a media playlist is cut to them. */
+  function windowedHls(text: string, dvr: DvrQuery): string {
+    if (dvr.carry === '') return text;
+    if (isHlsMasterPlaylist(text)) return carryQueryToUris(text, dvr.carry);
+    const { carry: _carry, ...sel } = dvr;
+    return windowHlsPlaylist(text, { windowSeconds: config.packager.dvrWindowSeconds, ...sel });
+  }
+
+  /**
+   * The TS master playlist of a stream with an ABR ladder (stream.json lists its rungs), or
+   * undefined without one; 'not-ready' until every rung's playlist lists a segment (a player
+   * treats a variant without segments as fatal).
+   */
+  async function tsMaster(route: MediaRoute): Promise<Buffer | 'not-ready' | undefined> {
+    const info = await readStreamInfo(dataDir, route.key);
+    const rungs = info?.rungs;
+    if (!rungs || rungs.length < 2) return undefined;
+    const hlsDir = formatDir(dataDir, route.key, 'hls');
+    const variants: TsVariant[] = [];
+    for (const r of rungs) {
+      const name = HLS_FILES.rungPlaylist(r.name);
+      const file = resolveInside(hlsDir, name);
+      const whole = file ? await readWholeFile(dataDir, file) : undefined;
+      const segs = whole ? listedTsSegments(whole.body.toString('utf8')).filter((s) => hlsSegmentRung(s.name) === r.name) : [];
+      if (segs.length === 0) return 'not-ready';
+      const measured: MeasuredSegment[] = [];
+      let codecs: string[] = [];
+      for (const seg of segs) {
+        const segFile = resolveInside(hlsDir, seg.name);
+        const media = segFile ? await openMedia(dataDir, segFile) : undefined;
+        if (!media) continue;
+        try {
+          measured.push({ bytes: media.size, duration: seg.duration });
+          if (codecs.length === 0) {
+            const head = Buffer.alloc(Math.min(media.size, 64 * 1024));
+            const { bytesRead } = await media.handle.read(head, 0, head.length, 0);
+            const c = tsCodecs(head.subarray(0, bytesRead));
+            codecs = [c.video, c.audio].filter((x): x is string => x !== undefined);
+          }
+        } finally {
+          await media.handle.close();
+        }
+      }
+      const m = measuredBandwidth(measured);
+      variants.push({
+        playlist: name,
+        ...(r.width && r.height ? { width: r.width, height: r.height } : {}),
+        ...(m ? { measured: m } : {}),
+        ...(r.videoKbps ? { targetKbps: r.videoKbps + (r.audioKbps ?? 0) } : {}),
+        codecs,
+      });
+    }
+    return Buffer.from(tsMasterPlaylist(variants, manifestReferencePrefix(route)));
+  }
+
   async function rewriteManifest(route: MediaRoute, text: string): Promise<string> {
-    const prefix = manifestReferencePrefix(route);
+    // A rung's media playlist sits beside its segments in every family (livepkgr: below `<stream>/`).
+    const prefix = route.kind === 'hls-playlist' && route.name !== undefined ? '' : manifestReferencePrefix(route);
     switch (route.kind) {
       case 'hls-playlist':
         return rewriteHlsPlaylist(text, prefix);

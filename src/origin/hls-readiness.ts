@@ -7,22 +7,27 @@
 // 404 with a short max-age"), never with part of a segment that an edge would then cache for 60 s.
 // HDS and Smooth fragments need no such rule: ffmpeg writes them to `*_temp`/`temp` and renames
 // them into place.
-import { hlsSegmentNumber } from '../timeline/output-layout.js';
+import { hlsSegmentNumber, hlsSegmentRung } from '../timeline/output-layout.js';
 import { baseName } from './manifest-rewrite.js';
 
-/** Highest segment number a playlist lists, or -1 when it lists none. */
-export function highestListedSegment(playlist: string): number {
+/**
+ * Highest segment number a playlist lists, or -1 when it lists none. `rung`: count only that ABR
+ * rung's segments ('' = the ladder-less names); by default every segment name.
+ */
+export function highestListedSegment(playlist: string, rung?: string): number {
   let max = -1;
   for (const line of playlist.split('\n')) {
     const t = line.trim();
     if (t === '' || t.startsWith('#')) continue;
-    const n = hlsSegmentNumber(baseName(t));
-    if (n !== undefined) max = Math.max(max, n);
+    const name = baseName(t);
+    const n = hlsSegmentNumber(name);
+    if (n !== undefined && (rung === undefined || hlsSegmentRung(name) === rung)) max = Math.max(max, n);
   }
   return max;
 }
 
+/** Segments of one rung are numbered on their own: only the same rung's listed names count. */
 export function isSegmentReady(playlist: string, segmentName: string): boolean {
   const n = hlsSegmentNumber(segmentName);
-  return n !== undefined && n <= highestListedSegment(playlist);
+  return n !== undefined && n <= highestListedSegment(playlist, hlsSegmentRung(segmentName));
 }

@@ -2,6 +2,7 @@
 // (RFC 8216bis: EXT-X-PART-INF, EXT-X-PART, EXT-X-PRELOAD-HINT, EXT-X-SERVER-CONTROL, EXT-X-SKIP;
 // FIELD-NOTES §8 "LL-HLS" lists the points players enforce).
 import type { TimelineSegment, TrackTimeline } from '../timeline/track-timeline.js';
+import { firstInWindow, type DvrSelection } from '../timeline/dvr-window.js';
 import { cmafNames } from '../timeline/output-layout.js';
 
 /** EXT-X-TARGETDURATION: whole seconds, never below any listed segment's rounded duration. */
@@ -25,10 +26,26 @@ export function canSkipUntil(track: TrackTimeline): number {
 }
 
 export interface MediaPlaylistOptions {
-  /** Complete segments listed. */
-  windowSegments: number;
+  /** What is listed: the DVR window, shortened or started later by the request (timeline/dvr-window.ts). */
+  window: DvrSelection;
   /** `_HLS_skip=YES`: replace old segments by EXT-X-SKIP. */
   skip?: boolean;
+  /** The stream's other renditions (an ABR ladder): each gets an EXT-X-RENDITION-REPORT. */
+  renditionReports?: readonly TrackTimeline[];
+}
+
+/**
+ * `#EXT-X-RENDITION-REPORT` of another rendition (RFC 8216bis §4.4.5.4): its newest part, so a
+ * player switching rungs can issue its first blocking reload right away. Undefined before it has one.
+ */
+export function renditionReport(track: TrackTimeline): string | undefined {
+  const segs = track.segments;
+  for (let i = segs.length - 1; i >= 0; i--) {
+    const s = segs[i]!;
+    if (s.parts.length > 0)
+      return `#EXT-X-RENDITION-REPORT:URI="${cmafNames.playlist(track.id)}",LAST-MSN=${s.msn},LAST-PART=${s.parts.length - 1}`;
+  }
+  return undefined;
 }
 
 function round3(n: number): number {
@@ -39,18 +56,19 @@ function seconds(track: TrackTimeline, s: Pick<TimelineSegment, 'epoch'>, ticks:
   return ticks / track.timescale(s.epoch);
 }
 
-/** The segments a media playlist lists: the newest `windowSegments` complete ones plus the open one. */
-export function listedSegments(track: TrackTimeline, windowSegments: number): TimelineSegment[] {
+/** The segments a media playlist lists: the complete ones the window selects, plus the open one. */
+export function listedSegments(track: TrackTimeline, window: DvrSelection): TimelineSegment[] {
   const all = track.segments;
   const complete = all.filter((s) => s.complete);
-  const first = complete.length > windowSegments ? complete[complete.length - windowSegments] : all[0];
-  return first ? all.slice(all.indexOf(first)) : [];
+  if (complete.length === 0) return [...all];
+  const items = complete.map((s) => ({ startMs: track.pdtMs(s.epoch, s.start), durationMs: seconds(track, s, s.duration) * 1000 }));
+  return all.slice(all.indexOf(complete[firstInWindow(items, window)]!));
 }
 
 export function mediaPlaylist(track: TrackTimeline, opts: MediaPlaylistOptions): string {
   const id = track.id;
   const td = targetDuration(track);
-  const segs = listedSegments(track, opts.windowSegments);
+  const segs = listedSegments(track, opts.window);
   const lines = [
     '#EXTM3U',
     '#EXT-X-VERSION:9',
@@ -110,6 +128,10 @@ export function mediaPlaylist(track: TrackTimeline, opts: MediaPlaylistOptions):
   }
   if (track.ended) lines.push('#EXT-X-ENDLIST');
   else lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${cmafNames.part(id, track.nextPartSeq)}"`);
+  for (const other of opts.renditionReports ?? []) {
+    const report = other === track ? undefined : renditionReport(other);
+    if (report) lines.push(report);
+  }
   return `${lines.join('\n')}\n`;
 }
 

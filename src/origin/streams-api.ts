@@ -1,5 +1,5 @@
 // Pure: the JSON of GET /api/streams, built from the live registry's records.
-import type { LiveStream } from '../streams/registry.js';
+import type { LiveStream, LiveStreamRung } from '../streams/registry.js';
 import { CLOUDFRONT_APP, cloudFrontPlayApp, streamId, type StreamKey } from '../streams/stream-key.js';
 import { manifestPaths, type ManifestPaths } from './url-families.js';
 import { vodKey, VOD_FILES } from '../timeline/output-layout.js';
@@ -16,6 +16,11 @@ export interface StreamDescription {
   video: LiveStream['video'] | null;
   audio: LiveStream['audio'] | null;
   bitrateKbps: number | null;
+  /**
+   * The renditions every manifest lists, highest first: the ABR ladder's rungs, or the source
+   * alone (without a ladder, or before packaging has planned one).
+   */
+  rungs: LiveStreamRung[];
   /** Root-relative manifest paths: what a player behind the edge uses (the edge rewrites Host). */
   paths: ManifestPaths;
   /** The same manifests as absolute URLs on `baseUrl`. */
@@ -79,6 +84,13 @@ export function describeStream(
     video: s.video ?? null,
     audio: s.audio ?? null,
     bitrateKbps: s.bitrateKbps ?? null,
+    rungs: s.rungs ?? [
+      {
+        name: 'source',
+        source: true,
+        ...(s.video?.width && s.video.height ? { width: s.video.width, height: s.video.height } : {}),
+      },
+    ],
     paths,
     urls: absolute(paths, base.baseUrl),
     rtmp,

@@ -7,6 +7,7 @@ import {
   CMAF_MPD,
   HDS_FILES,
   HLS_FILES,
+  hlsRungOfPlaylist,
   isHdsFragmentName,
   isHdsStem,
   isHlsSegmentName,
@@ -28,7 +29,8 @@ export interface MediaRoute {
   kind: FileKind;
   /**
    * The media name as served (absent for manifests): `seg_00001.ts`, `stream0.bootstrap`,
-   * `stream0Seg1-Frag1`, `QualityLevels(2000000)/Fragments(video=670000)`.
+   * `stream0Seg1-Frag1`, `QualityLevels(2000000)/Fragments(video=670000)`; for an `hls-playlist`
+   * the media playlist of one ABR rung (`index_480p.m3u8`), absent for `playlist.m3u8`.
    */
   name?: string;
 }
@@ -219,7 +221,9 @@ function cmafMedia(file: string): Media | undefined {
   return { kind: f.kind === 'cmaf-playlist' ? 'llhls-playlist' : f.kind, name: file };
 }
 
+/** A TS segment, or the media playlist of one ABR rung. */
 function hlsMedia(file: string): Media | undefined {
+  if (hlsRungOfPlaylist(file) !== undefined) return { kind: 'hls-playlist', name: file };
   return isHlsSegmentName(file) ? { kind: 'hls-segment', name: file } : undefined;
 }
 
@@ -244,6 +248,8 @@ export function isValidMediaName(kind: FileKind, name: string): boolean {
   switch (kind) {
     case 'hls-segment':
       return isHlsSegmentName(name);
+    case 'hls-playlist':
+      return hlsRungOfPlaylist(name) !== undefined;
     case 'hds-bootstrap':
       return isServedBootstrap(name);
     case 'hds-fragment':
@@ -267,7 +273,7 @@ export function isValidMediaName(kind: FileKind, name: string): boolean {
 export function diskLocation(route: MediaRoute): { format: OutputFormat; file: string } {
   switch (route.kind) {
     case 'hls-playlist':
-      return { format: 'hls', file: HLS_FILES.playlist };
+      return { format: 'hls', file: route.name === undefined ? HLS_FILES.playlist : requireName(route) };
     case 'hds-manifest':
       return { format: 'hds', file: HDS_FILES.manifest };
     case 'smooth-manifest':
@@ -356,17 +362,17 @@ export function mediaPath(route: MediaRoute): string {
   const base = familyBase(route.family, route.key, route.event, route.kind);
   switch (route.family) {
     case 'wowza': {
-      const manifest = WOWZA_MANIFEST_NAME[route.kind];
+      const manifest = route.name === undefined ? WOWZA_MANIFEST_NAME[route.kind] : undefined;
       return base + (manifest ?? requireName(route));
     }
     case 'iis':
       if (route.kind === 'smooth-manifest') return base + IIS_SMOOTH_MANIFEST;
-      if (route.kind === 'hls-playlist') return base + IIS_HLS_MANIFEST;
+      if (route.kind === 'hls-playlist' && route.name === undefined) return base + IIS_HLS_MANIFEST;
       if (route.kind === 'llhls-master') return base + IIS_LLHLS_MANIFEST;
       if (route.kind === 'dash-manifest') return base + IIS_DASH_MANIFEST;
       return base + requireName(route);
     case 'livepkgr':
-      if (route.kind === 'hls-playlist') return `${base}${route.key.name}.m3u8`;
+      if (route.kind === 'hls-playlist' && route.name === undefined) return `${base}${route.key.name}.m3u8`;
       if (route.kind === 'hds-manifest') return `${base}${route.key.name}.f4m`;
       if (route.kind === 'llhls-master' || route.kind === 'dash-manifest')
         return `${base}${route.key.name}/${WOWZA_MANIFEST_NAME[route.kind]}`;

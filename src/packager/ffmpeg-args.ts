@@ -2,7 +2,8 @@
 // (FIELD-NOTES §4: one process with three outputs costs about half of three processes and pulls
 // the stream from the RTMP server once). No I/O here; ./ffmpeg-process.ts runs it.
 import { loopbackFor } from '../config/index.js';
-import { formatRelative, HLS_FILES } from '../timeline/output-layout.js';
+import { cmafVideoTrackId, formatRelative, HLS_FILES } from '../timeline/output-layout.js';
+import { isAbr, type PlannedRung } from './abr-ladder.js';
 
 export interface PackagingPlan {
   /** rtmp://127.0.0.1:<port>/<app>/<name> */
@@ -15,8 +16,10 @@ export interface PackagingPlan {
   workDir: string;
   /** HLS target duration and HDS/Smooth fragment length; segments follow key frames. */
   segmentSeconds: number;
-  /** Segments listed in the live playlist / kept in the HDS and Smooth windows. */
+  /** Segments kept in the HDS and Smooth live windows. */
   windowSegments: number;
+  /** Segments the live HLS playlist lists: the DVR window (dvrSegmentCount). */
+  hlsListSize: number;
   /** Segments kept on disk behind the window for players a little behind. */
   extraWindowSegments: number;
   /** Re-encode video to H.264 (input is not H.264). */
@@ -38,6 +41,17 @@ export interface PackagingPlan {
    * on the next), each fragment a part the origin's timeline receives the moment ffmpeg flushes it.
    */
   cmaf?: CmafPlan;
+  /**
+   * The ABR ladder of this run (src/packager/abr-ladder.ts), highest first, the source rung first.
+   * Absent or only the source rung: today's single rendition.
+   */
+  rungs?: readonly PlannedRung[];
+  /** With a ladder: the source rung's nominal video bitrate for HDS and Smooth, kbit/s (sourceNominalKbps). */
+  sourceVideoKbps?: number;
+  /** With a ladder: the input has an audio stream (every rung then carries audio). */
+  hasAudio?: boolean;
+  /** With a ladder: append to each rung's HLS playlist already on disk (by rung name). */
+  appendHlsRungs?: ReadonlySet<string>;
 }
 
 export interface CmafPlan {
@@ -142,11 +156,8 @@ function cmafMuxers(cmaf: CmafPlan): MuxerSpec[] {
   }));
 }
 
-function muxers(plan: PackagingPlan): MuxerSpec[] {
-  const seg = String(plan.segmentSeconds);
-  const fragMicros = String(Math.round(plan.segmentSeconds * 1_000_000));
-  const window = String(plan.windowSegments);
-  const extra = String(plan.extraWindowSegments);
+/** One HLS media playlist: the ladder-less `index.m3u8`, or one rung's (`rung`). */
+function hlsMuxer(plan: PackagingPlan, append: boolean, rung?: string): MuxerSpec {
   // omit_endlist: ffmpeg writes its trailer whenever it stops (a full disk, a crash, a stalled
   // input), but only the supervisor knows the stream really ended; it adds #EXT-X-ENDLIST then.
   const hlsFlags = [
@@ -155,23 +166,30 @@ function muxers(plan: PackagingPlan): MuxerSpec[] {
     'temp_file',
     'program_date_time',
     'omit_endlist',
-    ...(plan.appendHls ? ['append_list'] : []),
+    ...(append ? ['append_list'] : []),
   ].join('+');
+  return {
+    // FIELD-NOTES §4a. `program_date_time`: every playlist carries EXT-X-PROGRAM-DATE-TIME from
+    // the server clock at ingest, as the CMAF playlists do. The playlist is always written to a temp file and renamed (file protocol,
+    // live playlist), `temp_file` does the same for segments: the origin never serves half a file.
+    format: 'hls',
+    options: [
+      ['hls_time', String(plan.segmentSeconds)],
+      ['hls_list_size', String(plan.hlsListSize)],
+      ['hls_delete_threshold', String(Math.max(1, plan.extraWindowSegments))],
+      ['hls_flags', hlsFlags],
+      ['hls_segment_filename', formatRelative('hls', rung === undefined ? HLS_FILES.segmentPattern : HLS_FILES.rungSegmentPattern(rung))],
+    ],
+    target: formatRelative('hls', rung === undefined ? HLS_FILES.playlist : HLS_FILES.rungPlaylist(rung)),
+  };
+}
+
+/** HDS and Smooth: one muxer each, whatever the number of renditions. */
+function fragmentedMuxers(plan: PackagingPlan): [MuxerSpec, MuxerSpec] {
+  const fragMicros = String(Math.round(plan.segmentSeconds * 1_000_000));
+  const window = String(plan.windowSegments);
+  const extra = String(plan.extraWindowSegments);
   return [
-    {
-      // FIELD-NOTES §4a. `program_date_time`: every playlist carries EXT-X-PROGRAM-DATE-TIME from
-      // the server clock at ingest, as the CMAF playlists do. The playlist is always written to a temp file and renamed (file protocol,
-      // live playlist), `temp_file` does the same for segments: the origin never serves half a file.
-      format: 'hls',
-      options: [
-        ['hls_time', seg],
-        ['hls_list_size', window],
-        ['hls_delete_threshold', String(Math.max(1, plan.extraWindowSegments))],
-        ['hls_flags', hlsFlags],
-        ['hls_segment_filename', formatRelative('hls', HLS_FILES.segmentPattern)],
-      ],
-      target: formatRelative('hls', HLS_FILES.playlist),
-    },
     {
       // FIELD-NOTES §4b: min_frag_duration defaults to 10 s; window bounds disk use.
       format: 'hds',
@@ -196,6 +214,10 @@ function muxers(plan: PackagingPlan): MuxerSpec[] {
   ];
 }
 
+function muxers(plan: PackagingPlan): MuxerSpec[] {
+  return [hlsMuxer(plan, plan.appendHls), ...fragmentedMuxers(plan)];
+}
+
 /**
  * With `-c copy` (H.264/AAC in) the three muxers are three outputs of one process (FIELD-NOTES §4d).
  * A re-encode goes through the tee muxer instead, so the stream is encoded once, not once per
@@ -203,6 +225,7 @@ function muxers(plan: PackagingPlan): MuxerSpec[] {
  * Smooth muxers need and which the MPEG-TS muxer repeats before each key frame.
  */
 export function packagingInvocation(plan: PackagingPlan): FfmpegInvocation {
+  if (plan.rungs && isAbr(plan.rungs)) return ladderInvocation(plan, plan.rungs);
   const codecs = codecOptions(plan);
   const cmaf = plan.cmaf ? cmafMuxers(plan.cmaf) : [];
   const specs = [...muxers(plan), ...cmaf];
@@ -225,25 +248,156 @@ export function packagingInvocation(plan: PackagingPlan): FfmpegInvocation {
       }));
   return {
     cwd: plan.workDir,
-    inputOptions: [
-      '-hide_banner',
-      '-nostats',
-      '-loglevel',
-      'warning',
-      // A stalled input ends the process instead of hanging it (F1); microseconds.
-      '-rw_timeout',
-      String(Math.round(plan.inputTimeoutSeconds * 1_000_000)),
-      // Short probing: the RTMP server sends metadata and both sequence headers first, so a
-      // second is plenty and the first segment is not held back (connect→segment latency).
-      '-analyzeduration',
-      '1000000',
-      '-probesize',
-      '1000000',
-    ],
+    inputOptions: inputOptions(plan),
     input: plan.inputUrl,
     outputs,
     ...(cmaf.length ? { pipes: cmaf.map((m) => m.target) } : {}),
   };
+}
+
+function inputOptions(plan: PackagingPlan): string[] {
+  return [
+    '-hide_banner',
+    '-nostats',
+    '-loglevel',
+    'warning',
+    // A stalled input ends the process instead of hanging it (F1); microseconds.
+    '-rw_timeout',
+    String(Math.round(plan.inputTimeoutSeconds * 1_000_000)),
+    // Short probing: the RTMP server sends metadata and both sequence headers first, so a
+    // second is plenty and the first segment is not held back (connect→segment latency).
+    '-analyzeduration',
+    '1000000',
+    '-probesize',
+    '1000000',
+  ];
+}
+
+/** A tee slave: `[f=…:select=…:k=v…]target` (values here never hold `:`, `|`, `[` or `]`). */
+function teeSlave(m: MuxerSpec, select?: string): string {
+  const opts = [['f', m.format], ...(select !== undefined ? [['select', select]] : []), ...m.options];
+  return `[${opts.map(([k, v]) => `${k}=${v}`).join(':')}]${m.target}`;
+}
+
+/** Key frames every rung is forced to: the source's, or the segment grid when the source is itself re-encoded. */
+function keyFrameRule(plan: PackagingPlan): string {
+  // `source` keeps each rung's key frames on the source's (copied) ones, so every rung cuts at the
+  // same segment boundaries. Measured with ffprobe -show_frames on ffmpeg 5.1: with the default
+  // constant-frame-rate output the forced key frame lands one frame late; `-fps_mode passthrough`
+  // (below) puts it on the source's frame.
+  return plan.transcodeVideo ? `expr:gte(t,n_forced*${plan.segmentSeconds})` : 'source';
+}
+
+/** libx264 options of one output video stream (`v:<index>`). */
+function x264Options(index: number, kbps: number, keyFrames: string): string[] {
+  const s = `:v:${index}`;
+  return [
+    `-c${s}`,
+    'libx264',
+    `-preset${s}`,
+    'veryfast',
+    `-tune${s}`,
+    'zerolatency',
+    `-profile${s}`,
+    'main',
+    `-pix_fmt${s}`,
+    'yuv420p',
+    `-b${s}`,
+    `${kbps}k`,
+    `-maxrate${s}`,
+    `${kbps}k`,
+    `-bufsize${s}`,
+    `${kbps * 2}k`,
+    `-force_key_frames${s}`,
+    keyFrames,
+    // No key frames of its own: scene cuts and a GOP shorter than the source's would cut this rung elsewhere.
+    `-sc_threshold${s}`,
+    '0',
+    `-g${s}`,
+    '100000',
+  ];
+}
+
+/**
+ * The ABR ladder in one process: the source is decoded once, `split` into one `scale` per
+ * transcoded rung, each encoded once (libx264) into one tee output that every muxer reads, so no
+ * rung is encoded twice; the source rung is copied when the input allows. Output streams, in
+ * order: source video, source audio, then each rung's video and audio (its own AAC bitrate).
+ * HLS gets one media playlist per rung; HDS takes every stream (each video with the audio after
+ * it becomes one `<media>`); Smooth takes every video and the source's audio; CMAF takes one
+ * video pipe per rung plus the source's audio.
+ */
+function ladderInvocation(plan: PackagingPlan, rungs: readonly PlannedRung[]): FfmpegInvocation {
+  const audio = plan.hasAudio !== false;
+  const perRung = audio ? 2 : 1;
+  const videoIndex = (i: number) => i * perRung;
+  const audioIndex = (i: number) => i * perRung + 1;
+  const scaled = rungs.slice(1);
+  const labels = scaled.map((_, i) => `s${i + 1}`);
+  const graph = [
+    scaled.length === 1 ? `[0:v:0]null[${labels[0]}]` : `[0:v:0]split=${scaled.length}${labels.map((l) => `[${l}]`).join('')}`,
+    ...scaled.map((r, i) => `[${labels[i]}]scale=${r.width}:${r.height}[v${i + 1}]`),
+  ].join(';');
+  const keyFrames = keyFrameRule(plan);
+  const options: string[] = ['-filter_complex', graph, '-map', '0:v:0', ...(audio ? ['-map', '0:a:0'] : [])];
+  for (let i = 1; i < rungs.length; i++) options.push('-map', `[v${i}]`, ...(audio ? ['-map', '0:a:0'] : []));
+  // The source rung: copied (HDS and Smooth need a bitrate per stream, which a copy does not carry).
+  const srcKbps = plan.sourceVideoKbps ?? 2000;
+  if (plan.transcodeVideo) options.push(...x264Options(0, plan.transcodeVideoKbps ?? srcKbps, keyFrames));
+  else options.push('-c:v:0', 'copy', '-b:v:0', `${srcKbps}k`);
+  if (audio) {
+    if (plan.transcodeAudio) options.push('-c:a:0', 'aac', '-b:a:0', '128k', '-ac:a:0', '2', '-ar:a:0', '48000');
+    else options.push('-c:a:0', 'copy', '-b:a:0', '128k');
+  }
+  for (let i = 1; i < rungs.length; i++) {
+    const r = rungs[i]!;
+    options.push(...x264Options(i, r.videoKbps ?? 1000, keyFrames));
+    if (audio) options.push(`-c:a:${i}`, 'aac', `-b:a:${i}`, `${r.audioKbps ?? 96}k`, `-ac:a:${i}`, '2');
+  }
+  // See keyFrameRule: passthrough timestamps keep forced key frames on the source's frames.
+  options.push('-fps_mode', 'passthrough', '-flags', '+global_header', '-f', 'tee');
+
+  const slaves: string[] = [];
+  for (const [i, r] of rungs.entries()) {
+    const select = [videoIndex(i), ...(audio ? [audioIndex(i)] : [])].join(',');
+    slaves.push(teeSlave(hlsMuxer(plan, plan.appendHlsRungs?.has(r.name) ?? false, r.name), select));
+  }
+  const [hds, mss] = fragmentedMuxers(plan);
+  slaves.push(teeSlave(hds));
+  slaves.push(teeSlave(mss, [...rungs.map((_, i) => videoIndex(i)), ...(audio ? [audioIndex(0)] : [])].join(',')));
+  const pipes: string[] = [];
+  if (plan.cmaf) {
+    const [video, audioMuxer] = [cmafMuxers({ ...plan.cmaf, tracks: ['video'] })[0]!, cmafMuxers({ ...plan.cmaf, tracks: ['audio'] })[0]!];
+    const tracks = plan.cmaf.tracks;
+    let pipe = 0;
+    if (tracks.includes('video')) {
+      for (const [i] of rungs.entries()) {
+        slaves.push(teeSlave({ ...video, target: cmafPipe(pipe++) }, String(videoIndex(i))));
+      }
+    }
+    if (audio && tracks.includes('audio')) slaves.push(teeSlave({ ...audioMuxer, target: cmafPipe(pipe++) }, String(audioIndex(0))));
+    for (let p = 0; p < pipe; p++) pipes.push(cmafPipe(p));
+  }
+  return {
+    cwd: plan.workDir,
+    inputOptions: inputOptions(plan),
+    input: plan.inputUrl,
+    outputs: [{ options, target: slaves.join('|') }],
+    ...(pipes.length ? { pipes } : {}),
+  };
+}
+
+/**
+ * The CMAF track ids of a run, in pipe order: with a ladder one video track per rung
+ * (`cmafVideoTrackId`) and then the audio; without, the plan's tracks as they are.
+ */
+export function cmafTrackIds(plan: Pick<PackagingPlan, 'rungs' | 'cmaf' | 'hasAudio'>): string[] {
+  const tracks = plan.cmaf?.tracks ?? [];
+  if (!plan.rungs || !isAbr(plan.rungs)) return [...tracks];
+  return [
+    ...(tracks.includes('video') ? plan.rungs.map((_, i) => cmafVideoTrackId(i)) : []),
+    ...(plan.hasAudio !== false && tracks.includes('audio') ? ['audio'] : []),
+  ];
 }
 
 /** One stream of the input, copied (the CMAF outputs take one track each). */

@@ -12,13 +12,24 @@ import {
   HDS_FILES,
   HLS_FILES,
   SMOOTH_FILES,
+  cmafVideoTrackId,
   STREAM_INFO_FILE,
   streamDir,
   type StreamInfoFile,
+  type StreamRungInfo,
 } from '../timeline/output-layout.js';
-import { needsAudioTranscode, needsVideoTranscode, packagingInvocation, rtmpInputUrl, invocationArgv } from './ffmpeg-args.js';
+import { isAbr, planLadder, sourceNominalKbps, type PlannedRung } from './abr-ladder.js';
+import {
+  cmafTrackIds,
+  needsAudioTranscode,
+  needsVideoTranscode,
+  packagingInvocation,
+  rtmpInputUrl,
+  invocationArgv,
+} from './ffmpeg-args.js';
 import { spawnFfmpeg, type FfmpegChild, type FfmpegExit } from './ffmpeg-process.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
+import { dvrSegmentCount } from '../timeline/dvr-window.js';
 import { removeLiveOutput } from './leftovers.js';
 import { Recorder, type RecorderDeps } from '../recordings/recorder.js';
 
@@ -94,6 +105,8 @@ export class StreamSupervisor {
   #closed = false;
   /** The stream's current recording, while it may still be continued. */
   #recorder: Recorder | null = null;
+  /** The HLS media playlists of the current (or last) run: `index.m3u8`, or one per ABR rung. */
+  #hlsPlaylists: string[] = [HLS_FILES.playlist];
 
   constructor(deps: SupervisorDeps) {
     this.#d = deps;
@@ -225,7 +238,10 @@ export class StreamSupervisor {
     return {
       segmentSeconds: c.segmentSeconds,
       partTargetSeconds: c.cmaf.partSeconds,
-      keepSegments: c.windowSegments + c.extraWindowSegments,
+      // The DVR window plus the extra segments players a little behind may still ask for; the
+      // count bounds memory and store even if segments come out shorter than the target.
+      keepSeconds: c.dvrWindowSeconds + c.extraWindowSegments * c.segmentSeconds,
+      keepSegments: 2 * dvrSegmentCount(c.dvrWindowSeconds, c.segmentSeconds) + c.extraWindowSegments,
     };
   }
 
@@ -256,17 +272,29 @@ export class StreamSupervisor {
     // disk for ever, so every ffmpeg starts them afresh. HLS continues (append_list).
     await Promise.all([fs.rm(dirs.hds, { recursive: true, force: true }), fs.rm(dirs.mss, { recursive: true, force: true })]);
     await Promise.all(Object.values(dirs).map((d) => fs.mkdir(d, { recursive: true })));
-    const appendHls = await hasPlaylist(dirs.hls);
-    if (appendHls) await removeTempFiles(dirs.hls);
     const minFree = config.minFreeDiskBytes;
     const free = minFree > 0 ? await this.#freeBytes() : undefined;
     if (free !== undefined && free < minFree) throw diskLowError(this.streamDir, free, minFree);
     const transcodeVideo = this.#forceTranscode || needsVideoTranscode(live.video?.codec);
     const transcodeAudio = this.#forceTranscode || needsAudioTranscode(live.audio?.codec);
+    // The ladder needs the source size: the RTMP metadata's width/height, which node-media-server
+    // has from the publisher's onMetaData before the first media (#waitForCodecs waited for it).
+    const ladder = planLadder(config.ladder, { width: live.video?.width, height: live.video?.height });
+    if (ladder.reason) this.#log.warn({ skipped: ladder.skipped, why: ladder.reason }, 'ABR ladder off for this run: source only');
+    else if (ladder.skipped.length) this.#log.info({ skipped: ladder.skipped }, 'ABR rungs at or above the source height skipped');
+    const abr = isAbr(ladder.rungs);
+    const rungs: PlannedRung[] = abr ? ladder.rungs : [];
+    this.#hlsPlaylists = abr ? rungs.map((r) => HLS_FILES.rungPlaylist(r.name)) : [HLS_FILES.playlist];
+    const appendHls = !abr && (await hasPlaylist(dirs.hls, HLS_FILES.playlist));
+    const appendHlsRungs = new Set<string>();
+    for (const r of rungs) if (await hasPlaylist(dirs.hls, HLS_FILES.rungPlaylist(r.name))) appendHlsRungs.add(r.name);
+    if (appendHls || appendHlsRungs.size) await removeTempFiles(dirs.hls);
+    const rungInfo = rungs.map(rungInfoOf);
+    await this.#recordRungs(rungInfo);
     // A CMAF track per stream the publisher sends (both when its codecs are not known yet): an
     // output mapped to a missing stream would stop the whole ffmpeg.
     const known = live.video !== undefined || live.audio !== undefined;
-    const cmafTracks: Array<'video' | 'audio'> =
+    const cmafKinds: Array<'video' | 'audio'> =
       config.cmaf.enabled && this.#d.timelines
         ? (['video', 'audio'] as const).filter((t) => !known || (t === 'video' ? live.video : live.audio))
         : [];
@@ -276,21 +304,35 @@ export class StreamSupervisor {
         'input is not H.264/AAC: transcoding to H.264/AAC',
       );
     }
+    const cmaf = cmafKinds.length ? { partSeconds: config.cmaf.partSeconds, tracks: cmafKinds } : undefined;
+    const hasAudio = live.audio !== undefined;
     const inv = packagingInvocation({
       inputUrl: rtmpInputUrl(this.#d.rtmpHost, this.#d.rtmpPort, key.app, key.name),
       workDir: this.streamDir,
       segmentSeconds: config.segmentSeconds,
       windowSegments: config.windowSegments,
+      hlsListSize: dvrSegmentCount(config.dvrWindowSeconds, config.segmentSeconds),
       extraWindowSegments: config.extraWindowSegments,
       transcodeVideo,
       transcodeAudio,
       appendHls,
       inputTimeoutSeconds: Math.max(5, config.segmentSeconds * 3),
       ...(live.bitrateKbps ? { transcodeVideoKbps: Math.min(8000, Math.max(500, live.bitrateKbps)) } : {}),
-      ...(cmafTracks.length ? { cmaf: { partSeconds: config.cmaf.partSeconds, tracks: cmafTracks } } : {}),
+      ...(cmaf ? { cmaf } : {}),
+      ...(abr ? { rungs, hasAudio, appendHlsRungs, sourceVideoKbps: sourceNominalKbps(live.bitrateKbps, rungs) } : {}),
     });
+    const cmafTracks = cmafTrackIds({ rungs, cmaf, hasAudio });
+    this.#d.registry.update(key, { rungs: abr ? rungInfo : undefined });
     // Each CMAF pipe feeds one track of the stream's timeline; a run is one epoch of it.
-    const timeline = cmafTracks.length ? this.#d.timelines!.open(streamId(key), this.#timelineOptions()) : undefined;
+    const timeline = cmafTracks.length ? this.#d.timelines!.open(streamId(key), this.#timelineOptions(), key) : undefined;
+    // ABR rung tracks of an earlier run that this run does not produce (the source's own `video`
+    // and `audio` continue across runs as before).
+    if (timeline) {
+      const stale = timeline.tracks
+        .map((t) => t.id)
+        .filter((id) => !cmafTracks.includes(id) && id !== cmafVideoTrackId(0) && id !== 'audio');
+      if (stale.length) timeline.dropTracks(stale);
+    }
     const sinks = cmafTracks.map((t) => timeline!.input(t));
     let child: FfmpegChild | undefined = undefined;
     const onPipeData = (i: number, chunk: Buffer) => {
@@ -309,6 +351,18 @@ export class StreamSupervisor {
     this.#d.registry.update(key, { packaging: 'running', transcoding: transcodeVideo || transcodeAudio });
     void child.exited.then((exit) => this.#onChildExit(child, exit));
     this.#watchDisk(child);
+  }
+
+  /** stream.json names this run's rungs (none without a ladder): the origin's TS master playlist is made from them. */
+  async #recordRungs(rungs: StreamRungInfo[]): Promise<void> {
+    const infoPath = path.join(this.streamDir, STREAM_INFO_FILE);
+    const info = await fs
+      .readFile(infoPath, 'utf8')
+      .then((t) => JSON.parse(t) as StreamInfoFile)
+      .catch(() => null);
+    if (!info) return;
+    const { rungs: _old, ...rest } = info;
+    await writeJsonAtomic(infoPath, rungs.length ? { ...rest, rungs } : rest);
   }
 
   async #freeBytes(): Promise<number | undefined> {
@@ -352,13 +406,22 @@ export class StreamSupervisor {
    */
   async #withdrawEndOfStream(): Promise<void> {
     const { dataDir, key } = this.#d;
-    const hls = path.join(formatDir(dataDir, key, 'hls'), HLS_FILES.playlist);
-    const hds = path.join(formatDir(dataDir, key, 'hds'), HDS_FILES.manifest);
+    const hdsDir = formatDir(dataDir, key, 'hds');
+    const hds = path.join(hdsDir, HDS_FILES.manifest);
     const mss = path.join(formatDir(dataDir, key, 'mss'), SMOOTH_FILES.manifest);
     const read = (f: string) => fs.readFile(f, 'utf8').catch(() => null);
-    const [hlsPlaylist, hdsManifest, smoothManifest] = await Promise.all([read(hls), read(hds), read(mss)]);
-    const marks = endOfStreamMarks({ hlsPlaylist, hdsManifest, smoothManifest });
-    if (marks.hls && hlsPlaylist) await writeFileAtomic(hls, hlsPlaylist.replace(/^#EXT-X-ENDLIST[ \t]*\r?\n?/gm, ''));
+    const [hdsManifest, smoothManifest] = await Promise.all([read(hds), read(mss)]);
+    let withdrewHls = false;
+    // Every media playlist of the run (one per ABR rung).
+    for (const name of this.#hlsPlaylists) {
+      const hls = path.join(formatDir(dataDir, key, 'hls'), name);
+      const hlsPlaylist = await read(hls);
+      if (hlsPlaylist && endOfStreamMarks({ hlsPlaylist }).hls) {
+        await writeFileAtomic(hls, hlsPlaylist.replace(/^#EXT-X-ENDLIST[ \t]*\r?\n?/gm, ''));
+        withdrewHls = true;
+      }
+    }
+    const marks = { ...endOfStreamMarks({ hdsManifest, smoothManifest }), hls: withdrewHls };
     if (marks.hds) await fs.rm(hds, { force: true });
     if (marks.smooth) await fs.rm(mss, { force: true });
     if (marks.hls || marks.hds || marks.smooth)
@@ -432,11 +495,13 @@ export class StreamSupervisor {
   /** After the last ffmpeg of a publish: a valid, ended playlist and `endedAt`, whatever way ffmpeg ended. */
   async #finalize(): Promise<void> {
     const dir = this.streamDir;
-    const playlist = path.join(formatDir(this.#d.dataDir, this.#d.key, 'hls'), HLS_FILES.playlist);
-    const text = await fs.readFile(playlist, 'utf8').catch(() => null);
-    if (text !== null && text.includes('#EXTINF') && !text.includes('#EXT-X-ENDLIST')) {
-      // ffmpeg was killed before its trailer: end the playlist ourselves, atomically.
-      await writeFileAtomic(playlist, `${text.endsWith('\n') ? text : `${text}\n`}#EXT-X-ENDLIST\n`);
+    for (const name of this.#hlsPlaylists) {
+      const playlist = path.join(formatDir(this.#d.dataDir, this.#d.key, 'hls'), name);
+      const text = await fs.readFile(playlist, 'utf8').catch(() => null);
+      if (text !== null && text.includes('#EXTINF') && !text.includes('#EXT-X-ENDLIST')) {
+        // ffmpeg was killed before its trailer: end the playlist ourselves, atomically.
+        await writeFileAtomic(playlist, `${text.endsWith('\n') ? text : `${text}\n`}#EXT-X-ENDLIST\n`);
+      }
     }
     const infoPath = path.join(dir, STREAM_INFO_FILE);
     const info = await fs
@@ -474,9 +539,21 @@ export class StreamSupervisor {
   }
 }
 
-async function hasPlaylist(hlsDir: string): Promise<boolean> {
-  const text = await fs.readFile(path.join(hlsDir, HLS_FILES.playlist), 'utf8').catch(() => '');
+async function hasPlaylist(hlsDir: string, name: string): Promise<boolean> {
+  const text = await fs.readFile(path.join(hlsDir, name), 'utf8').catch(() => '');
   return text.includes('#EXTINF');
+}
+
+/** What stream.json and /api/streams say about a rung. */
+function rungInfoOf(r: PlannedRung): StreamRungInfo {
+  return {
+    name: r.name,
+    source: r.source,
+    ...(r.width !== undefined ? { width: r.width } : {}),
+    ...(r.height !== undefined ? { height: r.height } : {}),
+    ...(r.videoKbps !== undefined ? { videoKbps: r.videoKbps } : {}),
+    ...(r.audioKbps !== undefined ? { audioKbps: r.audioKbps } : {}),
+  };
 }
 
 /** A killed ffmpeg leaves `<segment>.tmp` / `<playlist>.tmp` behind (hls_flags temp_file). */

@@ -281,7 +281,10 @@ export class Recorder {
 /** The live HLS output's finished segments (following a master playlist to its first variant). */
 async function readLiveSegments(dataDir: string, key: StreamKey) {
   const hlsDir = formatDir(dataDir, key, 'hls');
-  const text = await fs.readFile(path.join(hlsDir, HLS_FILES.playlist), 'utf8').catch(() => '');
+  // With an ABR ladder there is no single media playlist: the recording keeps the source rung's.
+  const text =
+    (await fs.readFile(path.join(hlsDir, HLS_FILES.playlist), 'utf8').catch(() => '')) ||
+    (await fs.readFile(path.join(hlsDir, HLS_FILES.rungPlaylist('source')), 'utf8').catch(() => ''));
   const top = parseLivePlaylist(text);
   if (top.variant === undefined) return top.segments;
   const variantText = await fs.readFile(path.join(hlsDir, ...top.variant.split('/')), 'utf8').catch(() => '');

@@ -39,6 +39,18 @@ export interface LiveStream {
   packaging: PackagingState;
   /** True when the packager re-encodes because the input is not H.264/AAC. */
   transcoding?: boolean;
+  /** The ABR rungs the packager produces now, highest first (absent: the source only). */
+  rungs?: LiveStreamRung[];
+}
+
+/** One ABR rendition (the packager's stream.json entry of the same shape). */
+export interface LiveStreamRung {
+  name: string;
+  source: boolean;
+  width?: number;
+  height?: number;
+  videoKbps?: number;
+  audioKbps?: number;
 }
 
 export interface RegistryEvents {

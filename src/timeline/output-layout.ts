@@ -84,29 +84,71 @@ export interface StreamInfoFile {
   event?: string;
   startedAt: string; // ISO time
   endedAt?: string;
+  /**
+   * The ABR rungs of the current run, highest first (absent or one: no ladder). The origin builds
+   * the TS master playlist from them; each rung's media playlist is `HLS_FILES.rungPlaylist(name)`.
+   */
+  rungs?: StreamRungInfo[];
+}
+
+export interface StreamRungInfo {
+  name: string;
+  /** The source rung (copied when the input allows). */
+  source: boolean;
+  width?: number;
+  height?: number;
+  /** Target bitrates of a transcoded rung, kbit/s. */
+  videoKbps?: number;
+  audioKbps?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
 // HLS (MPEG-TS), in `hls/`
 
-const HLS_SEGMENT_RE = /^seg_(\d{1,10})\.ts$/;
+/** An ABR rung's name inside file names (the schema's RUNG_NAME_RE); `source` is the copied rung. */
+const RUNG = '([a-z0-9]{1,16})';
+const HLS_SEGMENT_RE = new RegExp(`^seg_(?:${RUNG}_)?(\\d{1,10})\\.ts$`);
+const HLS_RUNG_PLAYLIST_RE = new RegExp(`^index_${RUNG}\\.m3u8$`);
 
 export const HLS_FILES = {
+  /** The one media playlist without a ladder; with one, `playlist.m3u8` is a master over the rungs' playlists. */
   playlist: 'index.m3u8',
   /** ffmpeg's hls_segment_filename: five digits at least, more once the number outgrows them. */
   segmentPattern: 'seg_%05d.ts',
   /** The name ffmpeg gives segment `n` (what segmentPattern expands to). */
   segment: (n: number): string => `seg_${String(n).padStart(5, '0')}.ts`,
+  /** The media playlist of one ABR rung (served under the same name). */
+  rungPlaylist: (rung: string): string => `index_${rung}.m3u8`,
+  rungSegmentPattern: (rung: string): string => `seg_${rung}_%05d.ts`,
+  rungSegment: (rung: string, n: number): string => `seg_${rung}_${String(n).padStart(5, '0')}.ts`,
 } as const;
 
-/** `seg_00042.ts` → 42; undefined for any other name. */
+/** `seg_00042.ts` → 42, `seg_480p_00042.ts` → 42; undefined for any other name. */
 export function hlsSegmentNumber(name: string): number | undefined {
   const m = HLS_SEGMENT_RE.exec(name);
-  return m ? Number(m[1]) : undefined;
+  return m ? Number(m[2]) : undefined;
+}
+
+/** The rung a segment belongs to: `seg_480p_00042.ts` → `480p`; '' for a segment of the ladder-less playlist. */
+export function hlsSegmentRung(name: string): string | undefined {
+  const m = HLS_SEGMENT_RE.exec(name);
+  return m ? (m[1] ?? '') : undefined;
 }
 
 export function isHlsSegmentName(name: string): boolean {
   return HLS_SEGMENT_RE.test(name);
+}
+
+/** `index_480p.m3u8` → `480p`; undefined for any other name. */
+export function hlsRungOfPlaylist(name: string): string | undefined {
+  return HLS_RUNG_PLAYLIST_RE.exec(name)?.[1];
+}
+
+/** The media playlist a segment is listed in: the rung's, or the ladder-less `index.m3u8`. */
+export function hlsPlaylistOfSegment(name: string): string | undefined {
+  const rung = hlsSegmentRung(name);
+  if (rung === undefined) return undefined;
+  return rung === '' ? HLS_FILES.playlist : HLS_FILES.rungPlaylist(rung);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +214,7 @@ export function isSmoothFragmentPath(rel: string): boolean {
 export const CMAF_MASTER = 'playlist_sfm4s.m3u8';
 export const CMAF_MPD = 'manifest_sfm4s.mpd';
 
-/** A track id: `video`, `audio` (and `video1`… once there are renditions). */
+/** A track id: `video`, `audio`, and `video1`… for the ABR rungs below the source (cmafTrackId). */
 const TRACK = '([a-z]{1,8}\\d{0,2})';
 const NUM = '(\\d{1,15})';
 const CMAF_PLAYLIST_RE = new RegExp(`^chunklist_sfm4s_${TRACK}\\.m3u8$`);
@@ -196,6 +238,11 @@ export const cmafNames = {
 };
 
 export type CmafNames = typeof cmafNames;
+
+/** The CMAF video track of ABR rung `index` (0 = the source): `video`, `video1`, `video2`, … */
+export function cmafVideoTrackId(index: number): string {
+  return index === 0 ? 'video' : `video${index}`;
+}
 
 /** A CMAF media or media-playlist name, or undefined when `file` is none. */
 export function parseCmafFile(file: string): CmafFile | undefined {
@@ -358,4 +405,25 @@ export async function scanStreamDirs(dataDir: string): Promise<StreamDirEntry[]>
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DVR: finished CMAF segments older than the in-memory live edge, in the object store (rooted at
+// the data directory, or a bucket prefix). One folder per timeline (`run`), so a stream that starts
+// afresh never has its new objects removed by the clean-up of the old ones.
+
+/** Folder of a stream directory (and store prefix) holding its DVR segments; live output, removed with it. */
+export const DVR_FOLDER = 'dvr';
+
+/** Store prefix of one timeline's DVR segments: `streams/<app folder>/<name>/dvr/<run>/`. */
+export function dvrPrefix(key: StreamKey, run: string): string {
+  if (!isValidApp(key.app) || !isValidStreamName(key.name) || !/^[a-z0-9]{1,16}$/.test(run)) {
+    throw new Error(`invalid DVR location ${JSON.stringify({ ...key, run })}`);
+  }
+  return `${STREAMS_FOLDER}/${appFolderName(key.app)}/${key.name}/${DVR_FOLDER}/${run}/`;
+}
+
+/** Store key of one DVR segment: the prefix and the segment's served name. */
+export function dvrSegmentKey(prefix: string, track: string, msn: number): string {
+  return `${prefix}${cmafNames.segment(track, msn)}`;
 }

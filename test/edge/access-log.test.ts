@@ -1,6 +1,13 @@
-// SPEC LOG-01..05: line formatting, field order and LOG-03 encoding.
+// SPEC LOG-01..05: line formatting, field order and LOG-03 encoding; the writer's batches.
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { silentLogger } from '../../src/log.js';
 import {
+  AccessLogWriter,
+  type AccessLogRecord,
   detailedResultType,
   formatLogLine,
   loggedResultType,
@@ -200,5 +207,76 @@ describe('LOG-01 file name', () => {
     expect(logFileName('myprefix', 'EMLARXS9EXAMPLE', at, 'RT4KCN4SGK9')).toBe('myprefix/EMLARXS9EXAMPLE.2014-11-14-20.RT4KCN4SGK9.gz');
     expect(logFileName('myprefix/', 'EMLARXS9EXAMPLE', at, 'RT4KCN4SGK9')).toBe('myprefix/EMLARXS9EXAMPLE.2014-11-14-20.RT4KCN4SGK9.gz');
     expect(logFileName('', 'EMLARXS9EXAMPLE', at, 'X')).toBe('EMLARXS9EXAMPLE.2014-11-14-20.X.gz');
+  });
+});
+
+describe('the writer queues records and formats them in batches off the request path', () => {
+  const record = (i: number, finishedAt: number): AccessLogRecord => ({
+    finishedAt,
+    edgeLocation: 'LOC1',
+    scBytes: i,
+    clientIp: '127.0.0.1',
+    method: 'GET',
+    distributionDomain: 'd.cloudfront.net',
+    uriStem: `/r/${i}`,
+    status: 200,
+    resultType: 'Hit',
+    requestId: `id${i}`,
+    protocol: 'http',
+    csBytes: 40,
+    timeTaken: 0,
+  });
+  const linesIn = (dir: string) =>
+    (readdirSync(dir, { recursive: true }) as string[])
+      .filter((n) => n.endsWith('.gz'))
+      .sort()
+      .flatMap((n) =>
+        gunzipSync(readFileSync(join(dir, n)))
+          .toString()
+          .split('\n'),
+      )
+      .filter((l) => l && !l.startsWith('#'));
+
+  // [what, records added in one synchronous run, then in a second one after the loop turned]
+  it.each([
+    ['fewer than a batch', 10, 0],
+    ['several batches queued while the loop is busy', 3000, 0],
+    ['more than the queue bound in one run (drained at once)', 10_000, 0],
+    ['a batch, the loop turns, then more', 1500, 1500],
+  ])('%s: every record is written once, in order', async (_what, first, second) => {
+    const dir = mkdtempSync(join(tmpdir(), 'streamfront-access-log-'));
+    try {
+      const w = new AccessLogWriter(dir, '', 'EDIST', 3600, silentLogger());
+      const at = Date.UTC(2026, 0, 1, 10, 0, 0);
+      for (let i = 0; i < first; i++) w.add(record(i, at));
+      await new Promise((r) => setImmediate(r));
+      for (let i = first; i < first + second; i++) w.add(record(i, at));
+      await w.close();
+      const stems = linesIn(dir).map((l) => l.split('\t')[LOG_FIELDS.indexOf('cs-uri-stem')]);
+      expect(stems).toEqual(Array.from({ length: first + second }, (_, i) => `/r/${i}`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a record for the next hour goes to a file of its own; a flush while a batch is pending loses nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'streamfront-access-log-'));
+    try {
+      const w = new AccessLogWriter(dir, '', 'EDIST', 3600, silentLogger());
+      const h10 = Date.UTC(2026, 0, 1, 10, 59, 59);
+      const h11 = Date.UTC(2026, 0, 1, 11, 0, 0);
+      for (let i = 0; i < 2000; i++) w.add(record(i, i < 1000 ? h10 : h11));
+      const flushed = w.flush(); // before the scheduled drains ran
+      for (let i = 2000; i < 2100; i++) w.add(record(i, h11));
+      await flushed;
+      await w.close();
+      const files = (readdirSync(dir) as string[]).filter((n) => n.endsWith('.gz'));
+      expect(files.filter((n) => n.includes('2026-01-01-10'))).toHaveLength(1);
+      expect(files.filter((n) => n.includes('2026-01-01-11'))).toHaveLength(2);
+      const stems = linesIn(dir).map((l) => Number(l.split('\t')[LOG_FIELDS.indexOf('cs-uri-stem')]!.slice(3)));
+      expect(stems.sort((a, b) => a - b)).toEqual(Array.from({ length: 2100 }, (_, i) => i));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -293,6 +293,42 @@ describe('TLS-01 viewer protocol policy', () => {
   });
 });
 
+describe('TLS-01 redirects as CloudFront logs them', () => {
+  it('a redirect-to-https 301 says X-Cache Redirect and is logged and counted as Redirect, not Miss; its 403 is an Error', async () => {
+    const dataDir = join(work, 'redirect-logs');
+    const e = await startTestEdge(
+      origin.url,
+      { logs: { enabled: true, flushSeconds: 3600 }, distributions: [{ behaviors: BEHAVIOURS }] },
+      dataDir,
+      { edgeHttpsPort: await freePort() },
+    );
+    const r = await get(e.port, '/r/logged.m3u8?a=1');
+    expect(r.status).toBe(301);
+    expect(r.headers['x-cache']).toBe('Redirect from cloudfront');
+    expect((await get(e.port, '/r/posted', {}, 'POST', 'a=1')).status).toBe(403);
+    const results = e.server.records.values().next().value!.stats.snapshot().results;
+    await e.close();
+    expect(results).toMatchObject({ Redirect: 1, Miss: 0, Error: 1 });
+    const dir = join(dataDir, 'edge-logs');
+    const lines = (readdirSync(dir, { recursive: true }) as string[])
+      .filter((n) => n.endsWith('.gz'))
+      .flatMap((n) =>
+        gunzipSync(readFileSync(join(dir, n)))
+          .toString()
+          .split('\n'),
+      )
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split('\t'));
+    const field = (stem: string, name: (typeof LOG_FIELDS)[number]) =>
+      lines.find((f) => f[LOG_FIELDS.indexOf('cs-uri-stem')] === stem)?.[LOG_FIELDS.indexOf(name)];
+    expect(field('/r/logged.m3u8', 'sc-status')).toBe('301');
+    expect(field('/r/logged.m3u8', 'x-edge-result-type')).toBe('Redirect');
+    expect(field('/r/logged.m3u8', 'x-edge-response-result-type')).toBe('Redirect');
+    expect(field('/r/logged.m3u8', 'x-edge-detailed-result-type')).toBe('Redirect');
+    expect(field('/r/posted', 'x-edge-result-type')).toBe('Error');
+  });
+});
+
 describe('signed URLs over HTTPS (SIG-01)', () => {
   it('a URL signed for https:// is accepted over HTTPS and refused over HTTP', async () => {
     const keys = generateKeyPairSync('rsa', {

@@ -15,7 +15,7 @@ function streamOf(...feeds: Feed[]): MpdSource {
   return { tracks: feeds.map((f) => f.track), ended: feeds.every((f) => f.track.ended) };
 }
 
-const opts = { windowSegments: 6, utcTimingUrl: '/api/time', latencyTargetMs: 2000, nowMs: Date.UTC(2026, 11, 1, 10, 0, 10) };
+const opts = { window: { windowSeconds: 12 }, utcTimingUrl: '/api/time', latencyTargetMs: 2000, nowMs: Date.UTC(2026, 11, 1, 10, 0, 10) };
 
 describe('DASH manifest', () => {
   it('is nothing before the first complete segment', () => {
@@ -80,5 +80,42 @@ describe('DASH manifest', () => {
     expect(mpd.UTCTiming).toBeUndefined();
     expect(mpd.Period[0].AdaptationSet[0].SegmentTemplate.SegmentTimeline.S).toHaveLength(3);
     expect(mpd.Period[0].AdaptationSet[0].SegmentTemplate.availabilityTimeOffset).toBeUndefined();
+  });
+});
+
+describe('DASH manifest of an ABR ladder', () => {
+  const rung = { ...VIDEO_INIT, width: 640, height: 360, codec: 'avc1.4d401e' };
+  it('one video AdaptationSet, a Representation per rung, one shared template when the rungs are aligned', () => {
+    const v = feed(VIDEO_INIT);
+    const v1 = feed(rung, undefined, undefined, 'video1');
+    const a = feed(AUDIO_INIT);
+    for (const f of [v, v1]) f.add(pattern('Kppp Kppp Kp'));
+    a.add(pattern('KKKK KKKK KK'));
+    const mpd = parser.parse(dashManifest(streamOf(v, v1, a), opts)!).MPD;
+    const sets = mpd.Period[0].AdaptationSet;
+    expect(sets.map((s: { contentType: string }) => s.contentType)).toEqual(['video', 'audio']);
+    const video = sets[0];
+    expect(video.Representation.map((r: { id: string; width: string }) => [r.id, r.width])).toEqual([
+      ['video', '1280'],
+      ['video1', '640'],
+    ]);
+    expect(video.SegmentTemplate).toMatchObject({
+      media: 'seg_sfm4s_$RepresentationID$_$Number$.m4s',
+      initialization: 'init_sfm4s_$RepresentationID$_0.mp4',
+    });
+  });
+
+  it('rungs whose timelines differ keep a template each', () => {
+    const v = feed(VIDEO_INIT);
+    const v1 = feed(rung, undefined, undefined, 'video1');
+    v.add(pattern('Kppp Kppp Kp'));
+    v1.add(pattern('Kpppp Kppp Kp'));
+    const mpd = parser.parse(dashManifest(streamOf(v, v1), opts)!).MPD;
+    const video = mpd.Period[0].AdaptationSet[0];
+    expect(video.SegmentTemplate).toBeUndefined();
+    expect(video.Representation.map((r: { SegmentTemplate: { media: string } }) => r.SegmentTemplate.media)).toEqual([
+      'seg_sfm4s_video_$Number$.m4s',
+      'seg_sfm4s_video1_$Number$.m4s',
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { planLadder } from '../../src/packager/abr-ladder.js';
 import {
   cmafFragmentMicros,
+  cmafTrackIds,
   codecOptions,
   invocationArgv,
   needsAudioTranscode,
@@ -20,6 +22,7 @@ const plan: PackagingPlan = {
   workDir: '/data/streams/cfx%2Fst/talk',
   segmentSeconds: 2,
   windowSegments: 6,
+  hlsListSize: 900,
   extraWindowSegments: 3,
   transcodeVideo: false,
   transcodeAudio: false,
@@ -56,10 +59,11 @@ describe('packagingInvocation', () => {
     }
   });
 
-  it('HLS: target duration, sliding window, deleted segments, atomic writes', () => {
+  it('HLS: target duration, the DVR window listed, deleted segments, atomic writes', () => {
     const hls = inv.outputs[0]!.options;
     expect(opt(hls, '-hls_time')).toBe('2');
-    expect(opt(hls, '-hls_list_size')).toBe('6');
+    // The playlist lists the DVR window; HDS and Smooth keep their short windows (below).
+    expect(opt(hls, '-hls_list_size')).toBe('900');
     expect(opt(hls, '-hls_delete_threshold')).toBe('3');
     expect(opt(hls, '-hls_flags')!.split('+').sort()).toEqual([
       'delete_segments',
@@ -114,7 +118,7 @@ describe('packagingInvocation when re-encoding', () => {
     // HDS and Smooth read codec headers from extradata.
     expect(opt(out.options, '-flags')).toBe('+global_header');
     expect(out.target.split('|')).toEqual([
-      `[f=hls:hls_time=2:hls_list_size=6:hls_delete_threshold=3:hls_flags=delete_segments+independent_segments+temp_file+program_date_time+omit_endlist:hls_segment_filename=${HLS_SEGMENTS}]${HLS_PLAYLIST}`,
+      `[f=hls:hls_time=2:hls_list_size=900:hls_delete_threshold=3:hls_flags=delete_segments+independent_segments+temp_file+program_date_time+omit_endlist:hls_segment_filename=${HLS_SEGMENTS}]${HLS_PLAYLIST}`,
       `[f=hds:window_size=6:extra_window_size=3:min_frag_duration=2000000]${formatRelative('hds')}`,
       `[f=smoothstreaming:window_size=6:extra_window_size=3:lookahead_count=2:min_frag_duration=2000000]${formatRelative('mss')}`,
     ]);
@@ -203,5 +207,102 @@ describe('the CMAF output (LL-HLS and DASH)', () => {
 
   it('no CMAF plan: no pipes (the legacy invocation is unchanged)', () => {
     expect(packagingInvocation(plan).pipes).toBeUndefined();
+  });
+});
+
+describe('packagingInvocation with an ABR ladder', () => {
+  const rungs = planLadder('default', { width: 1280, height: 720 }).rungs;
+  const abr: PackagingPlan = {
+    ...plan,
+    rungs,
+    sourceVideoKbps: 2500,
+    hasAudio: true,
+    cmaf: { partSeconds: 0.5, tracks: ['video', 'audio'] },
+    appendHlsRungs: new Set(['360p']),
+  };
+  const inv = packagingInvocation(abr);
+  const options = inv.outputs[0]!.options;
+  const slaves = inv.outputs[0]!.target.split('|');
+
+  it('decodes once: one filter graph that splits the source into one scale per transcoded rung', () => {
+    expect(inv.outputs).toHaveLength(1);
+    expect(opt(options, '-f')).toBe('tee');
+    expect(opt(options, '-filter_complex')).toBe(
+      '[0:v:0]split=3[s1][s2][s3];[s1]scale=854:480[v1];[s2]scale=640:360[v2];[s3]scale=426:240[v3]',
+    );
+    // Source video and audio first, then each rung's video and its own audio.
+    const maps = options.flatMap((o, i) => (o === '-map' ? [options[i + 1]] : []));
+    expect(maps).toEqual(['0:v:0', '0:a:0', '[v1]', '0:a:0', '[v2]', '0:a:0', '[v3]', '0:a:0']);
+  });
+
+  it('copies the source rung and encodes each rung once, with key frames at the source key frames', () => {
+    expect(opt(options, '-c:v:0')).toBe('copy');
+    expect(opt(options, '-b:v:0')).toBe('2500k');
+    expect(opt(options, '-c:a:0')).toBe('copy');
+    for (const [i, r] of rungs.entries()) {
+      if (i === 0) continue;
+      expect(opt(options, `-c:v:${i}`)).toBe('libx264');
+      expect(opt(options, `-b:v:${i}`)).toBe(`${r.videoKbps}k`);
+      expect(opt(options, `-maxrate:v:${i}`)).toBe(`${r.videoKbps}k`);
+      expect(opt(options, `-force_key_frames:v:${i}`)).toBe('source');
+      expect(opt(options, `-sc_threshold:v:${i}`)).toBe('0');
+      expect(opt(options, `-c:a:${i}`)).toBe('aac');
+      expect(opt(options, `-b:a:${i}`)).toBe(`${r.audioKbps}k`);
+    }
+    expect(options.filter((o) => o === 'libx264')).toHaveLength(3);
+    // ffmpeg 5.1 forces a `source` key frame one frame late at a constant output frame rate.
+    expect(opt(options, '-fps_mode')).toBe('passthrough');
+  });
+
+  it('re-encoded source (not H.264): every rung follows the same segment grid', () => {
+    const t = packagingInvocation({ ...abr, transcodeVideo: true }).outputs[0]!.options;
+    expect(opt(t, '-c:v:0')).toBe('libx264');
+    for (let i = 0; i < rungs.length; i++) expect(opt(t, `-force_key_frames:v:${i}`)).toBe('expr:gte(t,n_forced*2)');
+  });
+
+  it('one HLS media playlist per rung, each with its video and audio, appending only where asked', () => {
+    const hls = slaves.filter((s) => s.startsWith('[f=hls:'));
+    expect(hls.map((s) => s.slice(s.indexOf(']') + 1))).toEqual(rungs.map((r) => formatRelative('hls', HLS_FILES.rungPlaylist(r.name))));
+    expect(hls.map((s) => /select=([\d,]+)/.exec(s)?.[1])).toEqual(['0,1', '2,3', '4,5', '6,7']);
+    expect(hls.map((s) => s.includes('append_list'))).toEqual([false, false, true, false]);
+    expect(hls[1]).toContain(`hls_segment_filename=${formatRelative('hls', HLS_FILES.rungSegmentPattern('480p'))}`);
+  });
+
+  it('HDS takes every stream (one <media> per rung), Smooth every video and the source audio', () => {
+    const hds = slaves.find((s) => s.startsWith('[f=hds:'))!;
+    expect(hds).not.toContain('select=');
+    const mss = slaves.find((s) => s.startsWith('[f=smoothstreaming:'))!;
+    expect(/select=([\d,]+)/.exec(mss)?.[1]).toBe('0,2,4,6,1');
+  });
+
+  it('CMAF: one video pipe per rung and the source audio, and the track ids in pipe order', () => {
+    const mp4 = slaves.filter((s) => s.startsWith('[f=mp4:'));
+    expect(mp4.map((s) => [/select=(\d+)/.exec(s)?.[1], s.slice(s.indexOf(']') + 1)])).toEqual([
+      ['0', 'pipe:3'],
+      ['2', 'pipe:4'],
+      ['4', 'pipe:5'],
+      ['6', 'pipe:6'],
+      ['1', 'pipe:7'],
+    ]);
+    expect(inv.pipes).toEqual(['pipe:3', 'pipe:4', 'pipe:5', 'pipe:6', 'pipe:7']);
+    expect(cmafTrackIds(abr)).toEqual(['video', 'video1', 'video2', 'video3', 'audio']);
+    expect(cmafTrackIds(plan)).toEqual([]);
+  });
+
+  it('a video-only source: no audio maps, every index shifts', () => {
+    const v = packagingInvocation({ ...abr, hasAudio: false });
+    const o = v.outputs[0]!.options;
+    expect(o.flatMap((x, i) => (x === '-map' ? [o[i + 1]] : []))).toEqual(['0:v:0', '[v1]', '[v2]', '[v3]']);
+    expect(
+      v.outputs[0]!.target.split('|')
+        .filter((s) => s.startsWith('[f=hls:'))
+        .map((s) => /select=([\d,]+)/.exec(s)?.[1]),
+    ).toEqual(['0', '1', '2', '3']);
+    expect(cmafTrackIds({ ...abr, hasAudio: false })).toEqual(['video', 'video1', 'video2', 'video3']);
+  });
+
+  it('a ladder of the source alone is the single-rendition invocation of today', () => {
+    const one = planLadder('default', { width: 320, height: 180 }).rungs;
+    expect(packagingInvocation({ ...plan, rungs: one })).toEqual(packagingInvocation(plan));
   });
 });

@@ -40,8 +40,14 @@ export interface Feed {
   nowMs(): number;
 }
 
-export function feed(init: InitInfo = VIDEO_INIT, opts: TrackOptions = OPTS, startMs = Date.UTC(2026, 11, 1, 10, 0, 0)): Feed {
-  const track = new TrackTimeline(init.kind, opts);
+/** `id`: the track id (default its kind; `video1`… for an ABR rung). */
+export function feed(
+  init: InitInfo = VIDEO_INIT,
+  opts: TrackOptions = OPTS,
+  startMs = Date.UTC(2026, 11, 1, 10, 0, 0),
+  id: string = init.kind,
+): Feed {
+  const track = new TrackTimeline(id, opts);
   let t = 0;
   let now = startMs;
   let seq = 1;

@@ -11,11 +11,15 @@ import {
   CMAF_MASTER,
   CMAF_MPD,
   cmafNames,
+  cmafVideoTrackId,
   formatDir,
   formatRelative,
   HDS_FILES,
   HLS_FILES,
+  hlsPlaylistOfSegment,
+  hlsRungOfPlaylist,
   hlsSegmentNumber,
+  hlsSegmentRung,
   isHdsFragmentName,
   isHdsStem,
   isHlsSegmentName,
@@ -255,5 +259,46 @@ describe('the disk scan', () => {
       { kind: 'stream-link', key: { app: 'live', name: 'linked' }, path: path.join(root, 'live', 'linked') },
       { kind: 'app-link', app: 'livecf', path: path.join(root, 'livecf') },
     ]);
+  });
+});
+
+describe('ABR rung names (HLS TS and CMAF)', () => {
+  it.each([
+    // name, segment number, rung ('' = the ladder-less playlist), playlist it is listed in
+    ['seg_00042.ts', 42, '', 'index.m3u8'],
+    ['seg_480p_00042.ts', 42, '480p', 'index_480p.m3u8'],
+    ['seg_source_00001.ts', 1, 'source', 'index_source.m3u8'],
+    ['seg_720_123456.ts', 123456, '720', 'index_720.m3u8'],
+    ['seg_480P_00001.ts', undefined, undefined, undefined],
+    ['seg_480p_.ts', undefined, undefined, undefined],
+    ['seg_a_b_00001.ts', undefined, undefined, undefined],
+    ['seg_../_00001.ts', undefined, undefined, undefined],
+    ['seg_abcdefghijklmnopq_00001.ts', undefined, undefined, undefined],
+    ['seg_sfm4s_video_1.m4s', undefined, undefined, undefined],
+  ])('%s', (name, n, rung, playlist) => {
+    expect(hlsSegmentNumber(name)).toBe(n);
+    expect(isHlsSegmentName(name)).toBe(n !== undefined);
+    expect(hlsSegmentRung(name)).toBe(rung);
+    expect(hlsPlaylistOfSegment(name)).toBe(playlist);
+  });
+
+  it.each([
+    ['index_480p.m3u8', '480p'],
+    ['index_source.m3u8', 'source'],
+    ['index.m3u8', undefined],
+    ['index_.m3u8', undefined],
+    ['index_480p.m3u8.tmp', undefined],
+    ['index_48/0.m3u8', undefined],
+    ['Index_480p.m3u8', undefined],
+  ])('rung playlist %s → %s', (name, rung) => {
+    expect(hlsRungOfPlaylist(name)).toBe(rung);
+  });
+
+  it('names a rung writes match the patterns that read them back', () => {
+    expect(HLS_FILES.rungSegmentPattern('360p').replace('%05d', '00007')).toBe(HLS_FILES.rungSegment('360p', 7));
+    expect(hlsRungOfPlaylist(HLS_FILES.rungPlaylist('360p'))).toBe('360p');
+    expect([0, 1, 2, 3].map(cmafVideoTrackId)).toEqual(['video', 'video1', 'video2', 'video3']);
+    for (const id of [0, 1, 7].map(cmafVideoTrackId))
+      expect(parseCmafFile(cmafNames.playlist(id))).toEqual({ kind: 'cmaf-playlist', track: id });
   });
 });

@@ -18,6 +18,18 @@ export function apiVersionOf(rawPath: string): ApiVersion | undefined {
   return (API_VERSIONS as readonly string[]).includes(first ?? '') ? (first as ApiVersion) : undefined;
 }
 
+/** `/<version>` of each version, for the check every viewer request passes. */
+const VERSION_PREFIXES = API_VERSIONS.map((version) => `/${version}`);
+
+/**
+ * apiVersionOf(path) !== undefined without splitting the path: the edge asks this of every viewer
+ * request's canonical path, so it compares prefixes and allocates nothing.
+ */
+export function isApiVersionPrefix(path: string): boolean {
+  for (const p of VERSION_PREFIXES) if (path.startsWith(p) && (path.length === p.length || path.charCodeAt(p.length) === 0x2f)) return true;
+  return false;
+}
+
 /**
  * True for every path the control API owns, in its raw or its canonical form (`/%32020-05-31/…`
  * is `/2020-05-31/…`): such requests are never viewer requests.
