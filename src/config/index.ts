@@ -116,6 +116,8 @@ export const packagerConfigSchema = z
      * (players keep the last good manifests, never an end of stream) and restarted with back-off
      * once there is room again; checked every second. 0 turns the check off.
      */
+    /** Keep every finished live event as VOD (HLS, static DASH, one MP4); per stream also with `?record=1` on publish. */
+    record: z.boolean().default(false),
     minFreeDiskBytes: z
       .number()
       .int()
@@ -142,6 +144,10 @@ export const cacheControlSchema = z
     llhlsBlockingMaxAge: seconds.default(1),
     /** The dynamic DASH manifest. */
     dashManifestMaxAge: seconds.default(1),
+    /** A recording's playlist, MPD and MP4: a plain republish within cleanupDelaySeconds may still extend them. */
+    vodManifestMaxAge: seconds.default(60),
+    /** A recording's segments: written once, never changed. */
+    vodMediaMaxAge: seconds.default(86400),
   })
   .strict();
 
@@ -156,8 +162,45 @@ export const originConfigSchema = z
     dashLatencyTargetSeconds: z.number().min(0.5).max(30).default(2),
     /** Requests held open at once (blocking reloads, hinted parts, growing segments); beyond it: 503. */
     maxHeldRequests: z.number().int().min(1).default(2000),
+    /** Bearer token of the admin API (`DELETE /api/recordings/<id>`); unset: that API answers 403. At least 16 characters. */
+    adminToken: z.string().min(16).optional(),
     /** Timeouts and connection caps of the origin's HTTP server (src/http/server-limits.ts). */
     http: httpServerLimitsSchema(ORIGIN_HTTP_LIMITS).default(() => httpServerLimitsSchema(ORIGIN_HTTP_LIMITS).parse({})),
+  })
+  .strict();
+
+/** `s3://bucket/prefix`, checked again (bucket and key rules) when the store opens. */
+const s3Url = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'expected s3://bucket/prefix');
+
+export const storageConfigSchema = z
+  .object({
+    /** Where recordings and VOD manifests go: `data-dir` (the data directory) or an S3 bucket, `s3://bucket/prefix`. */
+    store: z.union([z.literal('data-dir'), s3Url]).default('data-dir'),
+    s3: z
+      .object({
+        /** Any S3-compatible endpoint, e.g. `http://127.0.0.1:4568`; unset: AWS's endpoint for the region. */
+        endpoint: z.string().url().optional(),
+        /** Unset: AWS_REGION / AWS_DEFAULT_REGION, else us-east-1. */
+        region: z.string().min(1).optional(),
+        /** Both or neither; unset: the SDK's default chain (AWS_ACCESS_KEY_ID…, ~/.aws, an instance role). */
+        accessKeyId: z.string().min(1).optional(),
+        secretAccessKey: z.string().min(1).optional(),
+        /** Path-style URLs (`endpoint/bucket/key`): what an IP endpoint needs. */
+        forcePathStyle: z.boolean().default(true),
+      })
+      .strict()
+      .refine(
+        (s) => (s.accessKeyId === undefined) === (s.secretAccessKey === undefined),
+        'give both accessKeyId and secretAccessKey, or neither',
+      )
+      .default(() => ({ forcePathStyle: true })),
+    /** Store writes waiting or retrying at once; beyond it a write is refused and its local copy kept. */
+    maxQueuedWrites: z.number().int().min(1).default(10000),
+    /** Store writes in flight at once. */
+    writeConcurrency: z.number().int().min(1).max(64).default(4),
+    /** Back-off of a failed store write: doubles from the minimum up to the maximum, retried until it succeeds. */
+    retryMinSeconds: z.number().min(0.01).default(0.5),
+    retryMaxSeconds: z.number().min(0.01).default(30),
   })
   .strict();
 
@@ -178,6 +221,7 @@ export const configSchema = z
     packager: packagerConfigSchema.default(() => packagerConfigSchema.parse({})),
     origin: originConfigSchema.default(() => originConfigSchema.parse({})),
     edge: edgeConfigSchema.default(() => edgeConfigSchema.parse({})),
+    storage: storageConfigSchema.default(() => storageConfigSchema.parse({})),
   })
   .strict();
 
@@ -187,6 +231,7 @@ export type PackagerConfig = Config['packager'];
 export type LadderConfig = PackagerConfig['ladder'];
 export type LadderRungConfig = z.infer<typeof ladderRungSchema>;
 export type OriginConfig = Config['origin'];
+export type StorageConfig = Config['storage'];
 export type CacheControlConfig = OriginConfig['cacheControl'];
 export type { EdgeConfig } from './edge.js';
 

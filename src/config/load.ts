@@ -7,7 +7,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Kind = 'string' | 'int' | 'number' | 'list';
+type Kind = 'string' | 'int' | 'number' | 'list' | 'bool';
 
 /** Every setting that can come from a flag or an environment variable. */
 export const OPTIONS: ReadonlyArray<{ flag: string; env: string; path: string[]; kind: Kind; help: string }> = [
@@ -93,6 +93,55 @@ export const OPTIONS: ReadonlyArray<{ flag: string; env: string; path: string[];
     help: 'LL-HLS / DASH part duration (default 0.5)',
   },
   {
+    flag: 'record',
+    env: 'STREAMFRONT_RECORD',
+    path: ['packager', 'record'],
+    kind: 'bool',
+    help: 'keep every finished live event as VOD (true|false; default false; per stream: ?record=1)',
+  },
+  {
+    flag: 'admin-token',
+    env: 'STREAMFRONT_ADMIN_TOKEN',
+    path: ['origin', 'adminToken'],
+    kind: 'string',
+    help: 'bearer token for DELETE /api/recordings/<id> (default unset: 403)',
+  },
+  {
+    flag: 'store',
+    env: 'STREAMFRONT_STORE',
+    path: ['storage', 'store'],
+    kind: 'string',
+    help: 'where recordings go: data-dir (default) or s3://bucket/prefix',
+  },
+  {
+    flag: 's3-endpoint',
+    env: 'STREAMFRONT_S3_ENDPOINT',
+    path: ['storage', 's3', 'endpoint'],
+    kind: 'string',
+    help: 'S3-compatible endpoint URL (path-style), e.g. http://127.0.0.1:4568',
+  },
+  {
+    flag: 's3-region',
+    env: 'STREAMFRONT_S3_REGION',
+    path: ['storage', 's3', 'region'],
+    kind: 'string',
+    help: 'S3 region (default AWS_REGION, else us-east-1)',
+  },
+  {
+    flag: 's3-access-key-id',
+    env: 'STREAMFRONT_S3_ACCESS_KEY_ID',
+    path: ['storage', 's3', 'accessKeyId'],
+    kind: 'string',
+    help: 'S3 access key id (default: AWS_ACCESS_KEY_ID and the SDK chain)',
+  },
+  {
+    flag: 's3-secret-access-key',
+    env: 'STREAMFRONT_S3_SECRET_ACCESS_KEY',
+    path: ['storage', 's3', 'secretAccessKey'],
+    kind: 'string',
+    help: 'S3 secret access key (default: AWS_SECRET_ACCESS_KEY and the SDK chain)',
+  },
+  {
     flag: 'origin',
     env: 'STREAMFRONT_EDGE_ORIGIN',
     path: ['edge', 'origin'],
@@ -105,6 +154,10 @@ function convert(raw: string, kind: Kind, label: string): unknown {
   switch (kind) {
     case 'string':
       return raw;
+    case 'bool':
+      if (/^(true|1|yes|on)$/i.test(raw.trim())) return true;
+      if (/^(false|0|no|off)$/i.test(raw.trim())) return false;
+      throw new ConfigError(`${label}: expected true or false, got "${raw}"`);
     case 'list':
       return raw
         .split(',')
@@ -181,6 +234,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
     const opt = OPTIONS.find((o) => o.flag === name);
     if (!opt) throw new ConfigError(`unknown flag --${name} (see --help)`);
+    // A yes/no flag alone means yes; it takes a value only as `--flag=v` or a following true/false.
+    if (opt.kind === 'bool' && eq === -1 && !/^(true|false|1|0|yes|no|on|off)$/i.test(argv[i + 1] ?? '')) {
+      setPath(overrides, opt.path, true);
+      continue;
+    }
     setPath(overrides, opt.path, convert(takeValue(), opt.kind, `--${name}`));
   }
   return { overrides, configFile, positionals, help };

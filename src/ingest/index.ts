@@ -51,13 +51,14 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
     const refuse = (reason: string): PublishVerdict => ({ accept: false, reason });
     const parsed = parsePublish(req.app, req.name, req.query);
     if (!parsed.ok) return refuse(parsed.reason);
-    const { key, event, recordMode, presentedKey } = parsed.target;
+    const { key, event, recordMode, record, presentedKey } = parsed.target;
     const auth = decidePublish(policy, key, req.ip, presentedKey);
     if (!auth.allowed) return refuse(auth.reason);
     const added = registry.add({
       key,
       ...(event !== undefined ? { event } : {}),
       recordMode,
+      ...(record !== undefined ? { record } : {}),
       sessionId: req.sessionId,
       publisherIp: req.ip,
       startedAt: new Date(),
@@ -71,7 +72,7 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
       );
     }
     live.set(req.sessionId, key);
-    log.info({ sessionId: req.sessionId, ip: req.ip, stream: streamId(key), event, recordMode }, 'publish start');
+    log.info({ sessionId: req.sessionId, ip: req.ip, stream: streamId(key), event, recordMode, record }, 'publish start');
     return { accept: true };
   };
 

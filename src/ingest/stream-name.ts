@@ -48,6 +48,8 @@ export interface PublishTarget {
   event?: string;
   /** `adbe-record-mode=record`: a republish discards the earlier segments (SPEC ING-01). */
   recordMode: boolean;
+  /** `record=1`: keep this event as VOD when it ends, whatever `packager.record` says (`record=0`: do not). */
+  record?: boolean;
   /** The `key` parameter, checked by publish-auth.ts. */
   presentedKey?: string;
 }
@@ -57,7 +59,7 @@ export type PublishParse = { ok: true; target: PublishTarget } | { ok: false; re
 /** Longest query an encoder may send with a publish (names and keys are short; this stops abuse). */
 export const MAX_QUERY_CHARS = 1024;
 
-const KNOWN_PARAMS = new Set(['adbe-live-event', 'adbe-record-mode', 'key']);
+const KNOWN_PARAMS = new Set(['adbe-live-event', 'adbe-record-mode', 'key', 'record']);
 
 /**
  * Decide what a publish names. `app` is the app the client connected to (`cfx/st`, not the
@@ -93,6 +95,11 @@ export function parsePublish(app: string, name: string, query: StreamQuery = {})
   if (mode !== undefined) {
     if (mode !== 'record') return { ok: false, reason: `unsupported adbe-record-mode ${JSON.stringify(short(mode))}` };
     target.recordMode = true;
+  }
+  const record = one.record;
+  if (record !== undefined) {
+    if (record !== '1' && record !== '0') return { ok: false, reason: `record must be 1 or 0, got ${JSON.stringify(short(record))}` };
+    target.record = record === '1';
   }
   if (one.key !== undefined) target.presentedKey = one.key;
   return { ok: true, target };

@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { LiveRegistry } from '../streams/registry.js';
 import { filePolicy, notFoundCacheControl, TIMELINE_KINDS } from './cache-policy.js';
 import { createCmafRoutes, UTC_TIMING_PATH } from './cmaf-routes.js';
-import { formatDir, HLS_FILES, hlsPlaylistOfSegment, hlsSegmentRung } from '../timeline/output-layout.js';
+import { formatDir, HLS_FILES, hlsPlaylistOfSegment, hlsSegmentRung, VOD_PREFIX } from '../timeline/output-layout.js';
 import { listedTsSegments, measuredBandwidth, tsMasterPlaylist, type MeasuredSegment, type TsVariant } from './hls-master.js';
 import { tsCodecs } from './ts-codecs.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
@@ -46,6 +46,9 @@ import {
 } from './player-assets.js';
 import { POLICY_CACHE_CONTROL, POLICY_FILES } from './policy-files.js';
 import { apiBase, describeStreams } from './streams-api.js';
+import { createVodRoutes } from './vod-routes.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { openStore } from '../storage/open-store.js';
 import { decodePathSegments, manifestReferencePrefix, routeSegments, type MediaRoute } from './url-families.js';
 
 export interface OriginOptions {
@@ -56,6 +59,8 @@ export interface OriginOptions {
   rtmpPort?: number;
   /** The packager's CMAF timelines (LL-HLS, DASH); absent: those URLs answer 404. */
   timelines?: TimelineStore;
+  /** Where recordings are (default: the store `storage` configures). */
+  store?: ObjectStore;
 }
 
 /** Headers a player on another origin may read (hit-ratio and latency displays need them). */
@@ -75,6 +80,24 @@ export function createOriginApp(opts: OriginOptions): express.Express {
   const player = playerDir();
   const vendor = vendorAssetFiles();
   const cmaf = createCmafRoutes({ config, timelines: opts.timelines, sendBuffer, sendJson });
+  const baseOf = (req: Request) =>
+    apiBase({
+      publicBaseUrl: config.origin.publicBaseUrl,
+      hostHeader: req.headers.host,
+      protocol: req.protocol,
+      fallbackHost: config.host,
+      fallbackPort: req.socket.localPort ?? config.originPort,
+      rtmpPort: opts.rtmpPort ?? config.rtmpPort,
+    });
+  const vod = createVodRoutes({
+    config,
+    store: opts.store ?? openStore(config),
+    log,
+    answerConditionals,
+    sendJson,
+    baseUrl: (req) => baseOf(req).baseUrl,
+    isCapturing: (id) => registry.list().some((s) => s.recordingId === id),
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -147,13 +170,16 @@ export function createOriginApp(opts: OriginOptions): express.Express {
       sendJson(res, 400, { error: 'bad request', reason: decoded.reason }, notFoundCacheControl(cache));
       return;
     }
+    const segs = decoded.segments;
+    // The recordings API takes DELETE too (vod-routes.ts checks the method and the admin token).
+    if (segs[0] === 'api' && segs[1] === 'recordings' && segs.length <= 3) return vod.api(req, res, segs[2]);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD, OPTIONS');
       sendJson(res, 405, { error: 'method not allowed' }, notFoundCacheControl(cache));
       return;
     }
-    const segs = decoded.segments;
     const one = segs.length === 1 ? segs[0] : undefined;
+    if (segs[0] === VOD_PREFIX) return vod.serve(req, res, segs.slice(1));
 
     if (rawPath === '/healthz') {
       sendJson(
@@ -165,14 +191,7 @@ export function createOriginApp(opts: OriginOptions): express.Express {
       return;
     }
     if (rawPath === '/api/streams') {
-      const base = apiBase({
-        publicBaseUrl: config.origin.publicBaseUrl,
-        hostHeader: req.headers.host,
-        protocol: req.protocol,
-        fallbackHost: config.host,
-        fallbackPort: req.socket.localPort ?? config.originPort,
-        rtmpPort: opts.rtmpPort ?? config.rtmpPort,
-      });
+      const base = baseOf(req);
       const body = Buffer.from(JSON.stringify(describeStreams(registry.list(), base, { cmaf: opts.timelines !== undefined })));
       sendBuffer(
         req,

@@ -3,6 +3,7 @@
 // under the AMS parameter names), SPEC 9 item 2 (Smooth: project defaults 2 s / 60 s) and
 // SPEC VOD-04 (the edge never guesses MIME types, so the origin must send them).
 import type { CacheControlConfig } from '../config/index.js';
+import type { VodFileKind } from '../timeline/output-layout.js';
 
 /** Every kind of media file the origin serves. */
 export type FileKind =
@@ -129,4 +130,22 @@ export function filePolicy(kind: FileKind, cache: CacheControlConfig): FilePolic
  */
 export function notFoundCacheControl(cache: CacheControlConfig): string {
   return maxAgeHeader(cache.notFoundMaxAge);
+}
+
+/**
+ * A recording's files (SPEC VOD-02, VOD-03, VOD-04). The playlist, MPD and MP4 can still grow while
+ * a plain republish continues the recording, so they get the shorter max-age; segments never change.
+ */
+const VOD_TYPES: Record<VodFileKind, { contentType: string; key: keyof CacheControlConfig }> = {
+  'vod-playlist': { contentType: 'application/vnd.apple.mpegurl', key: 'vodManifestMaxAge' },
+  'vod-mpd': { contentType: 'application/dash+xml', key: 'vodManifestMaxAge' },
+  'vod-mp4': { contentType: 'video/mp4', key: 'vodManifestMaxAge' },
+  'vod-segment': { contentType: 'video/MP2T', key: 'vodMediaMaxAge' },
+  'vod-init': { contentType: 'video/mp4', key: 'vodMediaMaxAge' },
+  'vod-chunk': { contentType: 'video/mp4', key: 'vodMediaMaxAge' },
+};
+
+export function vodPolicy(kind: VodFileKind, cache: CacheControlConfig): { contentType: string; cacheControl: string } {
+  const t = VOD_TYPES[kind];
+  return { contentType: t.contentType, cacheControl: maxAgeHeader(cache[t.key]) };
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type express from 'express';
 import { connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
 import { createOriginApp as buildApp, type OriginOptions } from './app.js';
+import { openStore } from '../storage/open-store.js';
 
 export type { OriginOptions } from './app.js';
 export { manifestPaths, mediaPath, parseMediaPath, type ManifestPaths, type MediaRoute, type UrlFamily } from './url-families.js';
@@ -22,7 +23,9 @@ export function createOriginApp(opts: OriginOptions): express.Express {
 /** Listens on config.host:config.originPort (0 = an ephemeral port, reported in `port`). */
 export async function startOrigin(opts: OriginOptions): Promise<OriginHandle> {
   const log = opts.log.child({ role: 'origin' });
-  const app = buildApp({ ...opts, log });
+  // The recordings store: opened here (unless given) so that close releases its connections.
+  const store = opts.store ?? openStore(opts.config);
+  const app = buildApp({ ...opts, log, store });
   // Behind the edge, a viewer request of up to SPEC ORG-03's 20,480 bytes arrives with the edge's
   // own few headers added: Node's 16 KiB default would answer 431 to requests the edge accepted.
   // Slow or idle clients must not hold sockets forever, nor one client all of them.
@@ -46,6 +49,8 @@ export async function startOrigin(opts: OriginOptions): Promise<OriginHandle> {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+      }).then(() => {
+        if (!opts.store) store.close?.();
       });
       return closing;
     },

@@ -2,6 +2,7 @@
 import type { LiveStream, LiveStreamRung } from '../streams/registry.js';
 import { CLOUDFRONT_APP, cloudFrontPlayApp, streamId, type StreamKey } from '../streams/stream-key.js';
 import { manifestPaths, type ManifestPaths } from './url-families.js';
+import { vodKey, VOD_FILES } from '../timeline/output-layout.js';
 
 export interface StreamDescription {
   id: string;
@@ -26,6 +27,8 @@ export interface StreamDescription {
   urls: ManifestPaths;
   /** RTMP play URL at the path it was published to (RTMP play works there, cfx/st included). */
   rtmp: string[];
+  /** A recorded stream: its recording's MP4, root-relative; served once the publisher has left (the player links it then). */
+  recording?: { id: string; url: string };
 }
 
 export interface StreamsResponse {
@@ -91,6 +94,7 @@ export function describeStream(
     paths,
     urls: absolute(paths, base.baseUrl),
     rtmp,
+    ...(s.recordingId !== undefined ? { recording: { id: s.recordingId, url: `/${vodKey(s.key, s.recordingId, VOD_FILES.mp4)}` } } : {}),
   };
 }
 

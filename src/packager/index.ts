@@ -10,6 +10,8 @@ import { checkFfmpeg } from './ffmpeg-process.js';
 import { removeLeftovers } from './leftovers.js';
 import { StreamSupervisor } from './supervisor.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
+import { recoverRecordings, type RecorderDeps } from '../recordings/recorder.js';
+import { openStore, openUploadQueue } from '../storage/open-store.js';
 
 export interface PackagerHandle {
   ffmpegPath: string;
@@ -81,6 +83,7 @@ export async function startPackager(opts: {
         registry,
         log,
         ...(opts.timelines ? { timelines: opts.timelines } : {}),
+        recordings,
         onRetired: () => {
           if (supervisors.get(id) === s) supervisors.delete(id);
         },
@@ -92,6 +95,20 @@ export async function startPackager(opts: {
 
   // A previous run's live output is never served as live (nor continued): removed before any publish.
   await removeLeftovers(dataDir, log);
+
+  // Recordings go to the configured store through one bounded, retrying upload queue.
+  const store = openStore(config);
+  const queue = openUploadQueue(store, config, log);
+  const recordings: RecorderDeps = {
+    dataDir,
+    ffmpegPath,
+    segmentSeconds: config.packager.segmentSeconds,
+    queue,
+    cache: config.origin.cacheControl,
+    log,
+    active: new Set(),
+  };
+  const recovery = recoverRecordings(recordings);
 
   let closing = false;
   const onPublish = (stream: LiveStream) => {
@@ -114,6 +131,11 @@ export async function startPackager(opts: {
       registry.off('unpublish', onUnpublish);
       await Promise.all([...supervisors.values()].map((s) => s.close()));
       supervisors.clear();
+      await recovery.close();
+      // Recordings of retired streams may still be building or uploading: stopped, rebuilt at the next start.
+      await Promise.all([...recordings.active].map((r) => r.close()));
+      queue.close();
+      store.close?.();
       log.info('packager stopped');
     },
   };

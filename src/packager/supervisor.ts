@@ -31,6 +31,7 @@ import { spawnFfmpeg, type FfmpegChild, type FfmpegExit } from './ffmpeg-process
 import type { TimelineStore } from '../timeline/stream-timeline.js';
 import { dvrSegmentCount } from '../timeline/dvr-window.js';
 import { removeLiveOutput } from './leftovers.js';
+import { Recorder, type RecorderDeps } from '../recordings/recorder.js';
 
 export interface SupervisorDeps {
   key: StreamKey;
@@ -45,6 +46,8 @@ export interface SupervisorDeps {
   onRetired: () => void;
   /** Where the CMAF output goes (LL-HLS and DASH); absent: no CMAF output. */
   timelines?: TimelineStore;
+  /** What a recording needs (the store's upload queue…); absent: nothing is recorded. */
+  recordings?: RecorderDeps;
 }
 
 /** Pure: restart delay after `failures` consecutive early exits (0.5 s, 1 s, 2 s, … up to the max). */
@@ -100,6 +103,8 @@ export class StreamSupervisor {
   /** Serialises publish/unpublish/close so a republish waits for the previous ffmpeg's trailers. */
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
+  /** The stream's current recording, while it may still be continued. */
+  #recorder: Recorder | null = null;
   /** The HLS media playlists of the current (or last) run: `index.m3u8`, or one per ABR rung. */
   #hlsPlaylists: string[] = [HLS_FILES.playlist];
 
@@ -161,6 +166,10 @@ export class StreamSupervisor {
       startedAt: stream.startedAt.toISOString(),
     };
     await writeJsonAtomic(path.join(dir, STREAM_INFO_FILE), info);
+    // A recording that cannot start (its folder unwritable) is logged; the live stream goes on.
+    await this.#startRecording(stream).catch((err: unknown) =>
+      this.#log.error({ err: (err as Error).message }, 'cannot record this stream'),
+    );
     await this.#waitForCodecs(stream);
     if (this.#live !== stream || this.#closed) return;
     await this.#startChild();
@@ -172,6 +181,8 @@ export class StreamSupervisor {
       this.#live = null;
       await this.#stopChild();
       await this.#finalize();
+      // The VOD build runs beside the supervisor: a republish does not wait for it.
+      void this.#recorder?.finish();
       this.#scheduleCleanup();
     });
   }
@@ -185,7 +196,36 @@ export class StreamSupervisor {
     return this.#enqueue(async () => {
       await this.#stopChild();
       if (wasLive) await this.#finalize();
+      // A recording cut short by a shutdown is built at the next start (recoverRecordings).
+      // (Earlier recordings still building are stopped by the packager's close, RecorderDeps.active.)
+      await this.#recorder?.close();
     });
+  }
+
+  /**
+   * `?record=1` (or packager.record): a record-mode publish, or the first, starts a new recording;
+   * a plain republish continues the current one, as the live playlist continues.
+   */
+  async #startRecording(stream: LiveStream): Promise<void> {
+    const deps = this.#d.recordings;
+    if (!deps) return;
+    // A record-mode publish starts the live numbering afresh: the current recording ends here, recorded or not.
+    if (this.#recorder && stream.recordMode) this.#retireRecorder();
+    if (!(stream.record ?? this.#d.config.record)) return;
+    if (this.#recorder) {
+      this.#recorder.startCapture();
+      return this.#d.registry.update(stream.key, { recordingId: this.#recorder.id });
+    }
+    this.#recorder = await Recorder.create(deps, this.#d.key, stream.startedAt);
+    this.#recorder.startCapture();
+    this.#d.registry.update(stream.key, { recordingId: this.#recorder.id });
+  }
+
+  /** The current recording can no longer be continued: its capture goes once it is stored. */
+  #retireRecorder(): void {
+    const done = this.#recorder;
+    this.#recorder = null;
+    void done?.discard();
   }
 
   /** The pid of the running ffmpeg (tests and benchmarks). */
@@ -483,6 +523,7 @@ export class StreamSupervisor {
         if (this.#live || this.#closed) return;
         await removeLiveOutput(this.streamDir);
         this.#d.timelines?.delete(streamId(this.#d.key));
+        this.#retireRecorder();
         this.#log.info('finished stream files removed');
         this.#d.onRetired();
       });

@@ -3,6 +3,7 @@
 // (never from request input without its parsers); the store decides where they live: a local
 // directory (./local-store.ts) or an S3 bucket and prefix. Writers put whole objects once; readers
 // get them whole or by byte range.
+import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
 export interface StoredObjectInfo {
@@ -24,11 +25,19 @@ export interface ByteRange {
   end: number;
 }
 
+/** What a writer may say about an object beyond its type. */
+export interface PutOptions {
+  /** Sent with the object by a store that serves it itself (an S3 bucket behind a CDN). */
+  cacheControl?: string;
+}
+
 export interface ObjectStore {
   /** What the store is, for logs and /api: `dir:/abs/path` or `s3://bucket/prefix`. */
   readonly description: string;
   /** Writes one object whole; resolves once it is durable (readers never see half of it). */
-  put(key: string, body: Buffer, contentType: string): Promise<void>;
+  put(key: string, body: Buffer, contentType: string, options?: PutOptions): Promise<void>;
+  /** Writes a file's bytes as one object without holding them in memory (see putFileInto). */
+  putFile?(key: string, file: string, contentType: string, options?: PutOptions): Promise<void>;
   /** The object, or undefined when there is none. */
   get(key: string, range?: ByteRange): Promise<StoredObject | undefined>;
   head(key: string): Promise<StoredObjectInfo | undefined>;
@@ -38,6 +47,14 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Removes every object under `prefix`. */
   deletePrefix(prefix: string): Promise<void>;
+  /** Releases connections (S3); nothing to do for a directory. */
+  close?(): void;
+}
+
+/** A file into the store: streamed where the store can, else read whole and put. */
+export async function putFileInto(store: ObjectStore, key: string, file: string, contentType: string, options?: PutOptions): Promise<void> {
+  if (store.putFile) return store.putFile(key, file, contentType, options);
+  return store.put(key, await readFile(file), contentType, options);
 }
 
 /** A key the stores accept: relative, `/`-separated, no empty, `.` or `..` segment, no NUL or backslash. */

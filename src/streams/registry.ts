@@ -24,6 +24,10 @@ export interface LiveStream {
   event?: string;
   /** `adbe-record-mode=record`: a republish discards the earlier segments (SPEC ING-01). */
   recordMode: boolean;
+  /** `?record=1` / `?record=0` on publish: this event is (not) kept as VOD, over `packager.record`. */
+  record?: boolean;
+  /** The recording this publish is captured into (set by the packager). */
+  recordingId?: string;
   /** Ingest session id of the publisher. */
   sessionId: string;
   publisherIp: string;

@@ -26,6 +26,8 @@ export const RESERVED_APPS: ReadonlySet<string> = new Set([
   'player',
   'vendor',
   'assets',
+  // Recordings are served under /vod/<app>/<stream>/<id>/.
+  'vod',
 ]);
 
 export function isValidApp(app: string): boolean {

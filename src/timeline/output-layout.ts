@@ -22,6 +22,7 @@ export const FORMAT_FOLDERS: Readonly<Record<OutputFormat, string>> = { hls: 'hl
 
 /** Folders inside a stream directory that hold recordings: they outlive the live stream. */
 export const KEPT_FOLDERS: ReadonlySet<string> = new Set(['recordings', 'vod']);
+// RECORDING_CAPTURE_FOLDER (below) is `recordings`: the capture of an event outlives its live output.
 
 /** `<dataDir>/streams`, absolute. */
 export function streamsRoot(dataDir: string): string {
@@ -256,6 +257,114 @@ export function parseCmafFile(file: string): CmafFile | undefined {
     if (m && Number.isSafeInteger(Number(m[2]))) return { kind, track: m[1], n: Number(m[2]) };
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recordings (live-to-VOD). While a recorded event is live its finished HLS segments are
+// hard-linked into a capture folder of the stream directory (`recordings/<id>/`, a kept folder);
+// when it ends one ffmpeg run turns them into the VOD files, which go to the store under
+// `vod/<app>/<stream>/<id>/<file>`: the store key is the URL path, so an S3 bucket holding them
+// serves the same URLs as the origin. `recordings/<id>.json` in the store lists one recording.
+
+/** The capture folder's name inside the stream directory (one of KEPT_FOLDERS). */
+export const RECORDING_CAPTURE_FOLDER = 'recordings';
+
+/** `20261201T133000Z-9f86d081`: the UTC start of the recording and 32 random bits. */
+const RECORDING_ID_RE = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
+
+export function isRecordingId(id: string): boolean {
+  return RECORDING_ID_RE.test(id);
+}
+
+/** A new recording id; `randomHex` is 8 lower-case hex digits. */
+export function recordingId(startedAt: Date, randomHex: string): string {
+  const stamp = startedAt
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+  const id = `${stamp}-${randomHex}`;
+  if (!isRecordingId(id)) throw new Error(`bad recording id ${JSON.stringify(id)}`);
+  return id;
+}
+
+/** The capture folder of one recording: `<streamDir>/recordings/<id>`. */
+export function recordingCaptureDir(dataDir: string, key: StreamKey, id: string): string {
+  if (!isRecordingId(id)) throw new Error(`invalid recording id ${JSON.stringify(id)}`);
+  return path.join(streamDir(dataDir, key), RECORDING_CAPTURE_FOLDER, id);
+}
+
+/** Inside a capture folder: the linked segments, the capture's state, the build's output. */
+export const CAPTURE_FILES = {
+  sourceFolder: 'src',
+  /** The n-th captured segment (its own numbering: the live playlist's may restart). */
+  source: (n: number): string => `src/${String(n).padStart(6, '0')}.ts`,
+  state: 'capture.json',
+  concatList: 'segments.ffconcat',
+  outputFolder: 'out',
+} as const;
+
+/** The files of a finished recording; the DASH names are the dash muxer's defaults. */
+export const VOD_FILES = {
+  playlist: 'index.m3u8',
+  mpd: 'manifest.mpd',
+  mp4: 'recording.mp4',
+  /** hls_segment_filename of the VOD playlist. */
+  segmentPattern: 'seg_%05d.ts',
+} as const;
+
+export type VodFileKind = 'vod-playlist' | 'vod-mpd' | 'vod-mp4' | 'vod-segment' | 'vod-init' | 'vod-chunk';
+
+const VOD_NAME_KINDS: ReadonlyArray<[RegExp, VodFileKind]> = [
+  [/^index\.m3u8$/, 'vod-playlist'],
+  [/^manifest\.mpd$/, 'vod-mpd'],
+  [/^recording\.mp4$/, 'vod-mp4'],
+  [/^seg_\d{5,10}\.ts$/, 'vod-segment'],
+  [/^init-stream\d{1,2}\.m4s$/, 'vod-init'],
+  [/^chunk-stream\d{1,2}-\d{5,10}\.m4s$/, 'vod-chunk'],
+];
+
+/** What a VOD file name is, or undefined for any name the build does not write. */
+export function vodFileKind(name: string): VodFileKind | undefined {
+  return VOD_NAME_KINDS.find(([re]) => re.test(name))?.[1];
+}
+
+export const VOD_PREFIX = 'vod';
+export const RECORDING_INDEX_PREFIX = 'recordings/';
+
+/** `vod/<app>/<stream>/<id>/` (the app `cfx/st` stays two segments, as in live URLs), or a file in it. */
+export function vodKey(key: StreamKey, id: string, file?: string): string {
+  if (!isValidApp(key.app) || !isValidStreamName(key.name) || !isRecordingId(id)) throw new Error('invalid recording key');
+  if (file !== undefined && vodFileKind(file) === undefined) throw new Error(`not a VOD file name ${JSON.stringify(file)}`);
+  return `${VOD_PREFIX}/${key.app}/${key.name}/${id}/${file ?? ''}`;
+}
+
+/** `recordings/<id>.json`: the store's list of recordings. */
+export function recordingIndexKey(id: string): string {
+  if (!isRecordingId(id)) throw new Error(`invalid recording id ${JSON.stringify(id)}`);
+  return `${RECORDING_INDEX_PREFIX}${id}.json`;
+}
+
+/** The recording id of an index key, or undefined. */
+export function recordingIdOfIndexKey(key: string): string | undefined {
+  const m = /^recordings\/([^/]+)\.json$/.exec(key);
+  return m && isRecordingId(m[1]!) ? m[1] : undefined;
+}
+
+export interface VodRoute {
+  key: StreamKey;
+  id: string;
+  file: string;
+  kind: VodFileKind;
+}
+
+/** The decoded segments of a URL path after `vod/`: `[app…, stream, id, file]`, or undefined for anything else. */
+export function parseVodSegments(segs: readonly string[]): VodRoute | undefined {
+  if (segs.length !== 4 && segs.length !== 5) return undefined;
+  const app = segs.slice(0, -3).join('/');
+  const [name, id, file] = segs.slice(-3) as [string, string, string];
+  if (!isValidApp(app) || !isValidStreamName(name) || !isRecordingId(id)) return undefined;
+  const kind = vodFileKind(file);
+  return kind ? { key: { app, name }, id, file, kind } : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
