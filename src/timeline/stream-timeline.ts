@@ -3,6 +3,7 @@
 // playlist reloads, the preload-hinted part, a segment still being produced). In memory: the
 // live edge lives here, with a bounded window per track.
 import { EventEmitter } from 'node:events';
+import { IngestClock } from './ingest-clock.js';
 import { Fmp4Splitter, type TrackKind } from './mp4-boxes.js';
 import { TrackTimeline, type CutRule, type TimelinePart, type TrackOptions } from './track-timeline.js';
 
@@ -27,6 +28,11 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
   /** Epoch-relative start (seconds) of the newest video segment, for aligning audio cuts. */
   #videoBoundary: number | undefined;
   #ended = false;
+  /**
+   * The current packager run: its ingest clock, shared by its tracks (one media time scale), and
+   * the tracks that joined it. A track joining twice means a new run.
+   */
+  #run: { clock: IngestClock; tracks: Set<TrackId> } | undefined;
 
   constructor(opts: TrackOptions, now: () => number = Date.now) {
     super();
@@ -64,6 +70,11 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
   input(trackId: TrackId): (chunk: Buffer) => string | undefined {
     const splitter = new Fmp4Splitter();
     this.#ended = false;
+    if (!this.#run || this.#run.tracks.has(trackId)) {
+      this.#run = { clock: new IngestClock(this.#opts.clockToleranceMs ?? this.#opts.partTargetSeconds * 1000), tracks: new Set() };
+    }
+    this.#run.tracks.add(trackId);
+    const clock = this.#run.clock;
     // The track exists from now on, so a master playlist waits for its init segment too.
     this.#trackFor(trackId);
     return (chunk) => {
@@ -71,7 +82,7 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
         switch (ev.type) {
           case 'init': {
             const track = this.#trackFor(trackId);
-            track.startEpoch(ev.bytes, ev.info);
+            track.startEpoch(ev.bytes, ev.info, clock);
             if (ev.info.kind === 'video') this.#videoBoundary = undefined;
             this.#growing.set(trackId, []);
             this.emit('change');

@@ -1,6 +1,7 @@
 // Pure: the live timeline of one track (one rendition's video, or its audio): init segments,
 // parts (one per CMAF fragment), segments made of parts and cut at key frames, program date-time,
 // discontinuities and a bounded window. No I/O and no URL shapes; the clock is passed in.
+import { IngestClock } from './ingest-clock.js';
 import type { FragmentInfo, InitInfo } from './mp4-boxes.js';
 
 /** One run of the packager: its own init segment and media clock. */
@@ -11,12 +12,10 @@ export interface Epoch {
   /** Track time (timescale units) of the epoch's first part; undefined until it arrives. */
   firstStart?: number;
   /**
-   * Server clock (ms since 1970) at ingest of the epoch's first sample: the earliest
-   * `arrival − media time at the part's end` over its parts. A part cannot arrive before its last
-   * sample was ingested, and the first ones may arrive in a burst (the RTMP server's cached GOP),
-   * so the minimum converges on the ingest clock within the first parts.
+   * Media time (seconds, `ticks / timescale`) to server clock at ingest, shared by the tracks of
+   * one packager run, whose media times are on one scale (see ingest-clock.ts).
    */
-  wallAnchorMs?: number;
+  clock: IngestClock;
 }
 
 export interface TimelinePart {
@@ -55,6 +54,11 @@ export interface TrackOptions {
   partTargetSeconds: number;
   /** Complete segments kept (the playlists list the newest `windowSegments` of them). */
   keepSegments: number;
+  /**
+   * How far parts may arrive behind the ingest clock's mapping before it steps forward at a
+   * segment boundary, ms (default: one part target).
+   */
+  clockToleranceMs?: number;
   /** Numbers of the first segment and part (default 0); see StreamTimeline for why not 0. */
   firstMsn?: number;
   firstPartSeq?: number;
@@ -107,8 +111,8 @@ export class TrackTimeline {
   #longestPartSeconds = 0;
   #ended = false;
   #pendingDiscontinuity = false;
-  #firstWallAnchorMs: number | undefined;
-  #firstEpochId: number | undefined;
+  /** The clock of this track's first run with a part: it fixes the DASH availabilityStartTime. */
+  #firstClock: IngestClock | undefined;
 
   constructor(id: string, opts: TrackOptions) {
     this.id = id;
@@ -117,10 +121,17 @@ export class TrackTimeline {
     this.#nextPartSeq = opts.firstPartSeq ?? 0;
   }
 
-  /** A new packager run: new init, new media clock. The next segment carries a discontinuity. */
-  startEpoch(init: Buffer, info: InitInfo): Epoch {
+  /**
+   * A new packager run: new init, new media clock. The next segment carries a discontinuity.
+   * `clock` is the run's ingest clock when other tracks share it (StreamTimeline), else a new one.
+   */
+  startEpoch(
+    init: Buffer,
+    info: InitInfo,
+    clock = new IngestClock(this.opts.clockToleranceMs ?? this.opts.partTargetSeconds * 1000),
+  ): Epoch {
     this.#closeOpen();
-    const epoch: Epoch = { id: (this.#epochs.at(-1)?.id ?? -1) + 1, init, info };
+    const epoch: Epoch = { id: (this.#epochs.at(-1)?.id ?? -1) + 1, init, info, clock };
     this.#epochs.push(epoch);
     this.#pendingDiscontinuity = this.#segments.length > 0;
     this.#ended = false;
@@ -135,10 +146,7 @@ export class TrackTimeline {
     const ts = epoch.info.timescale;
     epoch.firstStart ??= frag.baseTime;
     const rel = (t: number) => (t - epoch.firstStart!) / ts;
-    const anchor = nowMs - rel(frag.baseTime + frag.duration) * 1000;
-    epoch.wallAnchorMs = Math.min(epoch.wallAnchorMs ?? anchor, anchor);
-    this.#firstEpochId ??= epoch.id;
-    if (epoch.id === this.#firstEpochId) this.#firstWallAnchorMs = epoch.wallAnchorMs;
+    this.#firstClock ??= epoch.clock;
     let open = this.openSegment;
     if (open && open.epoch !== epoch.id) open = undefined;
     const cut = startsNewSegment(
@@ -147,6 +155,9 @@ export class TrackTimeline {
       rule,
       this.opts,
     );
+    // The track that decides its own cuts leads the run's clock: it may step only where it cuts.
+    if (cut && rule.kind === 'keyframes') epoch.clock.boundary(frag.baseTime / ts);
+    epoch.clock.observe(frag.baseTime / ts, (frag.baseTime + frag.duration) / ts, nowMs);
     if (cut) {
       this.#closeOpen();
       open = {
@@ -190,9 +201,9 @@ export class TrackTimeline {
     return this.#ended;
   }
 
-  /** Server clock at ingest of this track's very first part (DASH availabilityStartTime). */
+  /** Server clock at ingest of the start of this track's very first run (DASH availabilityStartTime). */
   get firstWallAnchorMs(): number | undefined {
-    return this.#firstWallAnchorMs;
+    return this.#firstClock?.anchors[0]?.wallMs;
   }
 
   #closeOpen(): void {
@@ -293,8 +304,8 @@ export class TrackTimeline {
   /** Program date-time (ms since 1970, server clock at ingest) of track time `ticks` in an epoch. */
   pdtMs(epochId: number, ticks: number): number {
     const e = this.epoch(epochId);
-    if (!e || e.wallAnchorMs === undefined || e.firstStart === undefined) return NaN;
-    return e.wallAnchorMs + ((ticks - e.firstStart) / e.info.timescale) * 1000;
+    if (!e || e.firstStart === undefined) return NaN;
+    return e.clock.wallAt(ticks / e.info.timescale);
   }
 
   timescale(epochId: number): number {
