@@ -68,11 +68,11 @@ export interface TrackOptions {
 export type CutRule =
   /** Cut at a key frame once the open segment is about a target long (video, or a lone audio track). */
   | { kind: 'keyframes' }
-  /** Cut where another track (the video) cut: `boundary` is the epoch-relative time in seconds. */
+  /** Cut where another track (the video) cut: `boundarySeconds` is its newest segment's start (media seconds). */
   | { kind: 'boundary'; boundarySeconds: number | undefined };
 
 /**
- * Pure: does `part` (epoch-relative start in seconds, duration in seconds) start a new segment,
+ * Pure: does `part` (start in media seconds, duration in seconds) start a new segment,
  * given the open segment (undefined: none open)? Cuts land on the part nearest the target, so a
  * segment is a target long to within half a part.
  */
@@ -88,11 +88,10 @@ export function startsNewSegment(
   // the first key frame, so every later segment can be decoded on its own.
   if (open.independent === false) return true;
   if (rule.kind === 'boundary') {
-    return (
-      rule.boundarySeconds !== undefined &&
-      rule.boundarySeconds > open.startSeconds &&
-      part.startSeconds >= rule.boundarySeconds - part.durationSeconds / 2
-    );
+    // The cut goes to the part nearest the boundary, which may start before it: the open segment
+    // belongs to that boundary already when it began within half a part of it.
+    const from = rule.boundarySeconds === undefined ? undefined : rule.boundarySeconds - part.durationSeconds / 2;
+    return from !== undefined && from > open.startSeconds && part.startSeconds >= from;
   }
   return part.startSeconds - open.startSeconds >= opts.segmentSeconds - opts.partTargetSeconds / 2;
 }
@@ -145,13 +144,14 @@ export class TrackTimeline {
     if (!epoch) throw new Error(`track ${this.id}: a part before any init segment`);
     const ts = epoch.info.timescale;
     epoch.firstStart ??= frag.baseTime;
-    const rel = (t: number) => (t - epoch.firstStart!) / ts;
+    // Media seconds of the run: one scale for all its tracks (ffmpeg offsets them alike).
+    const sec = (t: number) => t / ts;
     this.#firstClock ??= epoch.clock;
     let open = this.openSegment;
     if (open && open.epoch !== epoch.id) open = undefined;
     const cut = startsNewSegment(
-      open ? { startSeconds: rel(open.start), independent: open.parts[0]?.independent } : undefined,
-      { startSeconds: rel(frag.baseTime), durationSeconds: frag.duration / ts, independent: frag.startsWithKey },
+      open ? { startSeconds: sec(open.start), independent: open.parts[0]?.independent } : undefined,
+      { startSeconds: sec(frag.baseTime), durationSeconds: frag.duration / ts, independent: frag.startsWithKey },
       rule,
       this.opts,
     );

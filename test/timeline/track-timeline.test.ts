@@ -31,6 +31,20 @@ describe('startsNewSegment (pure cutting rule)', () => {
     ['part at a new boundary', { startSeconds: 0 }, key(2), { kind: 'boundary' as const, boundarySeconds: 2 }, true],
     ['part just before it (nearest part)', { startSeconds: 0 }, key(1.8), { kind: 'boundary' as const, boundarySeconds: 2 }, true],
     ['part well before it', { startSeconds: 0 }, key(1.5), { kind: 'boundary' as const, boundarySeconds: 2 }, false],
+    [
+      'open segment began at the part nearest the boundary, before it: no second cut',
+      { startSeconds: 1.877 },
+      { startSeconds: 2.347, durationSeconds: 0.469, independent: true },
+      { kind: 'boundary' as const, boundarySeconds: 2 },
+      false,
+    ],
+    [
+      'the next boundary after such a segment',
+      { startSeconds: 1.877 },
+      { startSeconds: 4.224, durationSeconds: 0.469, independent: true },
+      { kind: 'boundary' as const, boundarySeconds: 4 },
+      true,
+    ],
   ])('%s', (_name, open, part, rule, expected) => {
     expect(startsNewSegment(open, part, rule, o)).toBe(expected);
   });
