@@ -247,7 +247,16 @@ export class StreamSupervisor {
       appendHls,
       inputTimeoutSeconds: Math.max(5, config.segmentSeconds * 3),
       ...(live.bitrateKbps ? { transcodeVideoKbps: Math.min(8000, Math.max(500, live.bitrateKbps)) } : {}),
-      ...(cmafTracks.length ? { cmaf: { partSeconds: config.cmaf.partSeconds, tracks: cmafTracks } } : {}),
+      ...(cmafTracks.length
+        ? {
+            cmaf: {
+              partSeconds: config.cmaf.partSeconds,
+              tracks: cmafTracks,
+              // A re-encode puts key frames every segment; a copied stream is expected to (SPEC 2.3).
+              ...(live.video?.fps ? { video: { fps: live.video.fps, gopSeconds: config.segmentSeconds } } : {}),
+            },
+          }
+        : {}),
     });
     // Each CMAF pipe feeds one track of the stream's timeline; a run is one epoch of it.
     const timeline = cmafTracks.length ? this.#d.timelines!.open(streamId(key), this.#timelineOptions()) : undefined;

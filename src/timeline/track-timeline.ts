@@ -96,6 +96,29 @@ export function startsNewSegment(
   return part.startSeconds - open.startSeconds >= opts.segmentSeconds - opts.partTargetSeconds / 2;
 }
 
+/**
+ * Pure: how many frames each video part holds so that parts tile a GOP of `gopSeconds`: the
+ * packager's fragments are cut by duration and again at every key frame, so parts of the most
+ * frames that fit PART-TARGET leave a short remainder before each key frame when the GOP is not
+ * a multiple of them (4 frames = 0.13 s at 30 fps and 0.5 s parts). Picks, among part lengths of
+ * at least half the most that fit, the one whose shortest part (the remainder, or a whole part
+ * when the GOP divides evenly) is longest; on a tie the longer part (fewer requests).
+ */
+export function videoPartFrames(partSeconds: number, fps: number, gopSeconds: number): number {
+  const most = Math.max(1, Math.floor(partSeconds * fps + 1e-6));
+  const gop = Math.max(1, Math.round(gopSeconds * fps));
+  let best = most;
+  let bestShortest = -1;
+  for (let q = most; q >= Math.max(1, Math.ceil(most / 2)); q--) {
+    const shortest = Math.min(q, gop % q || q);
+    if (shortest > bestShortest) {
+      best = q;
+      bestShortest = shortest;
+    }
+  }
+  return best;
+}
+
 export class TrackTimeline {
   readonly id: string;
   readonly opts: TrackOptions;

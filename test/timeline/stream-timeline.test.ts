@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cmafFragmentMicros } from '../../src/packager/ffmpeg-args.js';
 import { Fmp4Splitter, type FragmentInfo } from '../../src/timeline/mp4-boxes.js';
 import { StreamTimeline } from '../../src/timeline/stream-timeline.js';
+import { videoPartFrames } from '../../src/timeline/track-timeline.js';
 
 interface Output {
   init: Buffer;
@@ -113,5 +114,39 @@ describe('StreamTimeline: audio cuts follow the video cuts, whatever order the p
       const parts = stream.track(kind)!.segments.flatMap((s) => s.parts.map((p) => p.start));
       expect(parts).toEqual(outputs[kind].frags.map((f) => f.info.baseTime));
     }
+  });
+});
+
+describe('video fragments cut for the frame rate tile the GOP (no short part before a key frame)', () => {
+  it.each([
+    [0.5, 30],
+    [0.333, 30],
+    [0.5, 25],
+    [0.5, 24],
+  ])('%s s parts at %s fps', (part, fps) => {
+    const r = spawnSync(
+      process.env.FFMPEG_PATH || 'ffmpeg',
+      [
+        ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=160x90:rate=${fps}`, '-t', '6', '-c:v', 'libx264'],
+        ...['-preset', 'ultrafast', '-g', String(2 * fps), '-keyint_min', String(2 * fps), '-sc_threshold', '0', '-pix_fmt', 'yuv420p'],
+        ...['-f', 'mp4', '-movflags', 'cmaf+empty_moov+default_base_moof+frag_keyframe'],
+        ...['-frag_duration', String(cmafFragmentMicros(part, { fps, gopSeconds: 2 })), 'pipe:1'],
+      ],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    expect(r.status).toBe(0);
+    const out = split(r.stdout);
+    const durations = out.frags.map((f) => f.info.duration / out.timescale);
+    // Every part fits the target, and none is shorter than the table's choice allows (the old
+    // cut at 90 % of the target left 4 frames, 0.13 s, before each key frame at 0.5 s and 30 fps).
+    const q = videoPartFrames(part, fps, 2);
+    const shortest = Math.min(q, (2 * fps) % q || q) / fps;
+    for (const d of durations.slice(0, -1)) {
+      expect(d).toBeLessThanOrEqual(part + 1e-6);
+      expect(d).toBeGreaterThanOrEqual(shortest - 1e-6);
+    }
+    // Key frames start every 2 s part boundary.
+    const keys = out.frags.filter((f) => f.info.startsWithKey).map((f) => f.info.baseTime / out.timescale);
+    expect(keys.slice(0, 3)).toEqual([0, 2, 4]);
   });
 });
