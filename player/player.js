@@ -331,6 +331,10 @@ function startPlayback(choice, gen) {
     : hook.engine?.startsWith('hls.js')
       ? 'hls.js latency'
       : 'Player latency';
+  // dash.js starts playback itself (autoplay) and must see the element's 'play' event: it starts
+  // refreshing a dynamic MPD only then, so a play() issued before it listens would leave it on
+  // the first MPD's segments for good.
+  if (choice.mode === 'dash') return;
   video.play().catch(() => {
     /* autoplay refused: the controls let the viewer start it */
   });
