@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../log.js';
-import { realTimeFilters, timeCodeFilters } from './time-code.js';
+import { timeCodeFilters } from './time-code.js';
 
 export interface TestPatternArgsOptions {
   rtmpUrl: string;
@@ -80,10 +80,10 @@ export function testPatternArgs(o: TestPatternArgsOptions): string[] {
     'sine=frequency=1000:sample_rate=48000:beep_factor=4',
   ];
   const filters = [
-    ...(o.timeCode ? timeCodeFilters(o.width, o.height) : realTimeFilters()),
+    ...(o.timeCode ? timeCodeFilters(o.width, o.height, o.fps) : []),
     ...(o.fontFile ? [clockFilter(o.fontFile, o.height)] : []),
   ];
-  args.push('-vf', filters.join(','));
+  if (filters.length) args.push('-vf', filters.join(','));
   args.push(
     '-map',
     '0:v:0',
@@ -111,16 +111,6 @@ export function testPatternArgs(o: TestPatternArgsOptions): string[] {
     String(gop),
     '-sc_threshold',
     '0',
-    // Key frames every 2 s of media time too, when a busy machine drops frames (see below).
-    '-force_key_frames',
-    'expr:gte(t,n_forced*2)',
-    // Frames keep their real-time timestamps (time-code.ts), at millisecond precision: when the
-    // encoder cannot keep up it sends fewer frames, and the stream's media clock still runs at
-    // real time (a media clock behind the server's puts every player's live edge in the future).
-    '-fps_mode',
-    'vfr',
-    '-enc_time_base',
-    '1:1000',
     '-c:a',
     'aac',
     '-b:a',

@@ -13,9 +13,9 @@
 // The wall clock comes from ffmpeg itself: `setpts=RTCTIME` replaces each frame's timestamp with
 // the real-time clock (microseconds) at the moment the frame enters the filter graph, which with
 // `-re` is the moment lavfi produces it, i.e. the frame's capture time. The drawbox filters read
-// it as `t` in their `enable` expressions; the timestamps then stay on that clock, counted from
-// the first frame (realTimeFilters), so the stream's media time is real time even when a busy
-// machine makes the encoder fall behind: it then sends fewer frames, never late ones.
+// it as `t` in their `enable` expressions; the timestamps are then put back on a constant frame
+// rate so the encoder and the packager see ordinary 1/fps timing.
+
 /** Blocks in the strip: 2 start markers + 32 data bits + 4 parity + 2 end markers. */
 export const TIME_CODE_BLOCKS = 40;
 export const TIME_CODE_DATA_BITS = 32;
@@ -46,9 +46,9 @@ function bitExpr(b: number): string {
 
 /**
  * The filters (in order, to be joined with `,` into one -vf chain) that stamp the time code.
- * They end with real-time timestamps counted from the first frame.
+ * They end with the frame timestamps back at N/fps in a 1/fps time base.
  */
-export function timeCodeFilters(width: number, height: number): string[] {
+export function timeCodeFilters(width: number, height: number, fps: number): string[] {
   const { blockWidth: w, blockHeight: h } = timeCodeGeometry(width, height);
   const box = (block: number, enable?: string): string =>
     `drawbox=x=${block * w}:y=0:w=${w}:h=${h}:color=white:t=fill${enable ? `:enable='${enable}'` : ''}`;
@@ -66,17 +66,6 @@ export function timeCodeFilters(width: number, height: number): string[] {
     filters.push(box(34 + k, `mod(${ones},2)`));
   }
   filters.push(box(TIME_CODE_BLOCKS - 1));
-  filters.push(REAL_TIME_FROM_START);
+  filters.push(`setpts=N/(${fps}*TB)`, `settb=1/${fps}`);
   return filters;
-}
-
-/** Real-time timestamps counted from the first frame (the stream's media clock). */
-const REAL_TIME_FROM_START = 'setpts=PTS-STARTPTS';
-
-/**
- * Timestamps from the real-time clock at which each frame is produced, counted from the first:
- * what the encoder sees when there is no time code (the time code stamps the same clock).
- */
-export function realTimeFilters(): string[] {
-  return ['settb=AVTB', 'setpts=RTCTIME', REAL_TIME_FROM_START];
 }

@@ -31,10 +31,6 @@ describe('testPatternArgs', () => {
     expect(valueOf(args, '-keyint_min')).toBe('60');
     expect(valueOf(args, '-sc_threshold')).toBe('0');
     expect(valueOf(testPatternArgs({ ...base, fps: 25 }), '-g')).toBe('50');
-    // Key frames by media time as well, and real-time timestamps kept (frames dropped, never late).
-    expect(valueOf(args, '-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
-    expect(valueOf(args, '-fps_mode')).toBe('vfr');
-    expect(valueOf(args, '-enc_time_base')).toBe('1:1000');
   });
 
   it('encodes AAC-LC 48 kHz stereo and publishes FLV to the RTMP URL as the last argument', () => {
@@ -46,10 +42,10 @@ describe('testPatternArgs', () => {
   });
 
   it('draws the clock only when a font file is given', () => {
-    expect(valueOf(testPatternArgs(base), '-vf')).not.toContain('drawtext');
+    expect(testPatternArgs(base)).not.toContain('-vf');
     const args = testPatternArgs({ ...base, fontFile: '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf' });
     const vf = valueOf(args, '-vf')!;
-    expect(vf).toMatch(/,drawtext=fontfile='\/usr\/share\/fonts\/truetype\/dejavu\/DejaVuSansMono\.ttf':/);
+    expect(vf).toMatch(/^drawtext=fontfile='\/usr\/share\/fonts\/truetype\/dejavu\/DejaVuSansMono\.ttf':/);
     expect(vf).toContain('%{localtime\\:%X}');
   });
 

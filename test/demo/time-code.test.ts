@@ -4,7 +4,7 @@
 // reads back the wall clock at which ffmpeg made it.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { realTimeFilters, TIME_CODE_BLOCKS as W_BLOCKS, timeCodeFilters, timeCodeGeometry } from '../../src/demo/time-code.js';
+import { TIME_CODE_BLOCKS as W_BLOCKS, timeCodeFilters, timeCodeGeometry } from '../../src/demo/time-code.js';
 import { testPatternArgs } from '../../src/demo/test-pattern.js';
 import {
   TIME_CODE_BLOCKS as R_BLOCKS,
@@ -57,11 +57,10 @@ describe('time code layout', () => {
     expect(readerGeometry(300, 200)).toBeNull();
   });
 
-  it('stamps with the real-time clock and hands the encoder real-time timestamps from the first frame', () => {
-    const f = timeCodeFilters(1280, 720);
+  it('stamps with the real-time clock and hands the encoder constant 1/fps timestamps again', () => {
+    const f = timeCodeFilters(1280, 720, 30);
     expect(f.slice(0, 2)).toEqual(['settb=AVTB', 'setpts=RTCTIME']);
-    expect(f.slice(-1)).toEqual(['setpts=PTS-STARTPTS']);
-    expect(realTimeFilters()).toEqual(['settb=AVTB', 'setpts=RTCTIME', 'setpts=PTS-STARTPTS']);
+    expect(f.slice(-2)).toEqual(['setpts=N/(30*TB)', 'settb=1/30']);
     // Full-strip black, two white markers, 32 data bits and 4 parity blocks each switched by the clock.
     expect(f.filter((x) => x.startsWith('drawbox'))).toHaveLength(1 + 2 + 32 + 4);
     expect(f.filter((x) => x.includes(':enable='))).toHaveLength(36);
@@ -78,10 +77,8 @@ describe('time code layout', () => {
     });
     const vf = args[args.indexOf('-vf') + 1]!;
     expect(vf.startsWith('settb=AVTB,setpts=RTCTIME,')).toBe(true);
-    expect(vf.indexOf('drawtext')).toBeGreaterThan(vf.lastIndexOf('setpts=PTS-STARTPTS'));
-    // Without a time code the frames still carry real-time timestamps.
-    const plain = testPatternArgs({ rtmpUrl: 'rtmp://127.0.0.1/live/x', width: 1280, height: 720, fps: 30 });
-    expect(plain[plain.indexOf('-vf') + 1]).toBe('settb=AVTB,setpts=RTCTIME,setpts=PTS-STARTPTS');
+    expect(vf.indexOf('drawtext')).toBeGreaterThan(vf.lastIndexOf('settb=1/30'));
+    expect(testPatternArgs({ rtmpUrl: 'rtmp://127.0.0.1/live/x', width: 1280, height: 720, fps: 30 })).not.toContain('-vf');
   });
 });
 
@@ -143,7 +140,7 @@ function ffmpeg(args: string[]): Promise<Buffer> {
 describe('with real ffmpeg: stamp at 720p30, encode with libx264 at the demo bitrate, decode', () => {
   it('every frame reads back, in order, paced by -re, and within the wall-clock window of the run', async () => {
     const t0 = Date.now();
-    const vf = timeCodeFilters(1280, 720).join(',');
+    const vf = timeCodeFilters(1280, 720, 30).join(',');
     // Encode to H.264 (as the demo does) and decode the top 16 rows back to RGBA.
     const flv = await ffmpeg([
       '-hide_banner',
@@ -168,10 +165,6 @@ describe('with real ffmpeg: stamp at 720p30, encode with libx264 at the demo bit
       '1700k',
       '-pix_fmt',
       'yuv420p',
-      '-fps_mode',
-      'vfr',
-      '-enc_time_base',
-      '1:1000',
       '-f',
       'flv',
       'pipe:1',
