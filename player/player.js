@@ -28,6 +28,7 @@ import {
   programDateLatency,
 } from './streams.js';
 import { decodeTimeCode, latencySummary, timeCodeGeometry, unwrapTimeCode } from './time-code.js';
+import { attachSeekBar } from './dvr-seek.js';
 
 const LIST_REFRESH_MS = 3000;
 const PLAYLIST_POLL_MS = 1500;
@@ -50,6 +51,8 @@ const TIME_CODE_IDLE_FRAMES = 90;
 const $ = (id) => document.getElementById(id);
 const video = /** @type {HTMLVideoElement} */ ($('video'));
 const hits = createHitCounter();
+/** The seek bar over the DVR window (player/dvr-seek.js). */
+const seekBar = attachSeekBar(video, $('dvr'));
 
 /** Testing hook read by test/e2e/player.test.ts; also handy in the console. */
 const hook = {
@@ -86,6 +89,8 @@ const hook = {
   recoveries: 0,
   listRefreshes: 0,
   listError: null,
+  /** The DVR seek bar's model: { start, end, window, position, behind, live } or null. */
+  seekable: null,
 };
 window.__player = hook;
 
@@ -670,6 +675,7 @@ function updateStats() {
   hook.buffer = playing ? bufferAhead(video.buffered, video.currentTime) : null;
   hook.hitRatio = hits.ratio();
   hook.currentTime = video.currentTime;
+  hook.seekable = seekBar.update();
   const recent = hook.glassSamples.filter(([t]) => t > now - 1000).map(([, l]) => l / 1000);
   hook.glassLatency = playing ? latencySummary(recent).median : null;
 

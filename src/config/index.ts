@@ -50,10 +50,19 @@ export const packagerConfigSchema = z
     ffmpegPath: z.string().min(1).optional(),
     /** HLS target duration / HDS and Smooth fragment length, seconds. Segments follow key frames. */
     segmentSeconds: z.number().min(1).max(30).default(2),
-    /** Segments listed in the live HLS playlist and kept in the HDS/Smooth windows. */
+    /** Segments kept in the HDS/Smooth live windows (HLS lists the DVR window below). */
     windowSegments: z.number().int().min(2).max(100).default(6),
     /** Extra segments kept on disk behind the window, so players a little behind do not get 404s. */
     extraWindowSegments: z.number().int().min(0).max(100).default(3),
+    /**
+     * The DVR window, seconds: the TS HLS playlist, the LL-HLS media playlists and the MPD list
+     * this much of the stream, so players can seek back (start-over). Disk per stream is about
+     * this window of TS plus CMAF (README: bytes per minute); memory holds only the live edge.
+     */
+    // At most 10 h: at 1-s segments the TS playlist stays under the origin's 4 MiB manifest bound.
+    dvrWindowSeconds: z.number().min(4).max(36000).default(1800),
+    /** Newest complete CMAF segments per track kept in memory; older ones in the DVR window are read back from the store. */
+    dvrMemorySegments: z.number().int().min(3).max(100).default(6),
     /** Files of a finished stream are removed this long after the publisher leaves. */
     cleanupDelaySeconds: seconds.default(60),
     /** Back-off bounds for restarting an ffmpeg that died while the publisher is live. */

@@ -72,6 +72,13 @@ export const OPTIONS: ReadonlyArray<{ flag: string; env: string; path: string[];
     help: 'HLS/HDS/Smooth segment length (default 2)',
   },
   {
+    flag: 'dvr-window',
+    env: 'STREAMFRONT_DVR_WINDOW',
+    path: ['packager', 'dvrWindowSeconds'],
+    kind: 'number',
+    help: 'DVR window the live manifests list, seconds (default 1800)',
+  },
+  {
     flag: 'part-seconds',
     env: 'STREAMFRONT_PART_SECONDS',
     path: ['packager', 'cmaf', 'partSeconds'],

@@ -14,7 +14,16 @@ import type { TimelineStore } from '../timeline/stream-timeline.js';
 import { ifRangeAllows, notModified, type Validators } from '../http/conditionals.js';
 import { contentRange, decideRange } from '../http/ranges.js';
 import { isSegmentReady } from './hls-readiness.js';
-import { rewriteF4mManifest, rewriteHlsPlaylist, rewriteSmoothManifest, smoothIndexesWithoutStart } from './manifest-rewrite.js';
+import {
+  carryQueryToUris,
+  isHlsMasterPlaylist,
+  rewriteF4mManifest,
+  rewriteHlsPlaylist,
+  rewriteSmoothManifest,
+  smoothIndexesWithoutStart,
+  windowHlsPlaylist,
+} from './manifest-rewrite.js';
+import { dvrQueryOf, type DvrQuery } from './dvr-params.js';
 import {
   contentEtag,
   firstSmoothFragmentStart,
@@ -260,9 +269,13 @@ export function createOriginApp(opts: OriginOptions): express.Express {
     if (!file) return missing('outside the format directory');
 
     if (policy.isManifest) {
+      const dvr = route.kind === 'hls-playlist' ? dvrQueryOf(req.originalUrl, Date.now()) : undefined;
+      if (dvr && !dvr.ok) return sendJson(res, 400, { error: 'bad request', reason: dvr.reason }, notFoundCacheControl(cache));
       const whole = await readWholeFile(dataDir, file);
       if (!whole) return missing('manifest not written yet');
-      const body = Buffer.from(await rewriteManifest(route, whole.body.toString('utf8')), 'utf8');
+      let text = whole.body.toString('utf8');
+      if (dvr?.ok) text = windowedHls(text, dvr.value);
+      const body = Buffer.from(await rewriteManifest(route, text), 'utf8');
       sendBuffer(req, res, body, { etag: contentEtag(body), lastModified: whole.mtime }, policy);
       return;
     }
@@ -276,6 +289,14 @@ export function createOriginApp(opts: OriginOptions): express.Express {
     const media = await openMedia(dataDir, file);
     if (!media) return missing('file not on disk');
     sendMediaFile(req, res, media, policy);
+  }
+
+  /** The DVR parameters on a TS playlist: a master passes them to its variants, a media playlist is cut to them. */
+  function windowedHls(text: string, dvr: DvrQuery): string {
+    if (dvr.carry === '') return text;
+    if (isHlsMasterPlaylist(text)) return carryQueryToUris(text, dvr.carry);
+    const { carry: _carry, ...sel } = dvr;
+    return windowHlsPlaylist(text, { windowSeconds: config.packager.dvrWindowSeconds, ...sel });
   }
 
   async function rewriteManifest(route: MediaRoute, text: string): Promise<string> {

@@ -13,6 +13,10 @@ import { parseCmafFile } from '../timeline/output-layout.js';
 import { dashManifest } from './dash-mpd.js';
 import { masterPlaylist, masterReady, mediaPlaylist, playlistReady, targetDuration } from './llhls-playlist.js';
 import { contentEtag } from './media-files.js';
+import { parseDvrQuery } from './dvr-params.js';
+import { carryQueryToUris } from './manifest-rewrite.js';
+import type { DvrSelection } from '../timeline/dvr-window.js';
+import { fail, ok, type Result } from '../result.js';
 import type { Validators } from '../http/conditionals.js';
 import type { MediaRoute } from './url-families.js';
 
@@ -46,7 +50,20 @@ function queryOf(url: string): { ok: true; get: (k: string) => string | undefine
 export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
   const { config } = deps;
   const cache = config.origin.cacheControl;
-  const windowSegments = config.packager.windowSegments;
+
+  /** The request's DVR parameters over the configured window, or the 400 reason. */
+  function dvrOf(req: Request): Result<{ window: DvrSelection; carry: string }> {
+    const query = queryOf(req.originalUrl);
+    if (!query.ok) return fail(query.reason);
+    const dvr = parseDvrQuery(query.get, Date.now());
+    if (!dvr.ok) return dvr;
+    const { carry, ...sel } = dvr.value;
+    return ok({ window: { windowSeconds: config.packager.dvrWindowSeconds, ...sel }, carry });
+  }
+
+  function badRequest(res: Response, reason: string): void {
+    deps.sendJson(res, 400, { error: 'bad request', reason }, notFoundCacheControl(cache));
+  }
 
   function holdMs(track: TrackTimeline | undefined): number {
     return 3 * (track ? targetDuration(track) : config.packager.segmentSeconds) * 1000;
@@ -110,16 +127,21 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     const policy = filePolicy(route.kind, cache);
 
     if (route.kind === 'llhls-master') {
+      const dvr = dvrOf(req);
+      if (!dvr.ok) return badRequest(res, dvr.reason);
       const ready =
         masterReady(stream.tracks) ||
         (await holding(res, () => holdUntil(stream, 'change', () => masterReady(stream.tracks), FIRST_OUTPUT_WAIT_MS, signal)));
       if (ready === undefined || signal.aborted) return;
       if (!ready) return missing('no complete segment yet');
-      const body = Buffer.from(masterPlaylist(stream.tracks));
+      // The DVR parameters carry over to the media playlists, so a player keeps its window or start.
+      const body = Buffer.from(carryQueryToUris(masterPlaylist(stream.tracks), dvr.value.carry));
       return sendEntity(req, res, body, contentEtag(body), policy.contentType, policy.cacheControl);
     }
     if (route.kind === 'dash-manifest') {
-      const now = () => dashManifest(stream, mpdOptions());
+      const dvr = dvrOf(req);
+      if (!dvr.ok) return badRequest(res, dvr.reason);
+      const now = () => dashManifest(stream, mpdOptions(dvr.value.window));
       let xml = now();
       if (xml === undefined) {
         const held = await holding(res, () => holdUntil(stream, 'change', () => (xml = now()) !== undefined, FIRST_OUTPUT_WAIT_MS, signal));
@@ -170,15 +192,29 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
       }
       case 'cmaf-segment': {
         const seg = track.segment(file.n);
+        if (seg?.released) {
+          // Older than the live edge: in the DVR store.
+          const bytes = await stream.archive?.read(track.id, seg.msn);
+          if (!bytes) return missing('segment not in the DVR store');
+          return sendEntity(
+            req,
+            res,
+            bytes,
+            `"s-${track.id}-${seg.msn}-${seg.partCount}"`,
+            cmafContentType(kind),
+            policy.cacheControl,
+            seg.lastArrivedMs,
+          );
+        }
         if (seg?.complete) {
           return sendEntity(
             req,
             res,
             segmentBytes(seg),
-            `"s-${track.id}-${seg.msn}-${seg.parts.length}"`,
+            `"s-${track.id}-${seg.msn}-${seg.partCount}"`,
             cmafContentType(kind),
             policy.cacheControl,
-            seg.parts.at(-1)!.arrivedMs,
+            seg.lastArrivedMs,
           );
         }
         const open = track.openSegment;
@@ -194,9 +230,9 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
     }
   }
 
-  function mpdOptions() {
+  function mpdOptions(window: DvrSelection) {
     return {
-      windowSegments,
+      window,
       utcTimingUrl: UTC_TIMING_PATH,
       latencyTargetMs: config.origin.dashLatencyTargetSeconds * 1000,
       nowMs: Date.now(),
@@ -216,6 +252,8 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
       : query;
     if (!parsed.ok) return deps.sendJson(res, 400, { error: 'bad request', reason: parsed.reason }, notFoundCacheControl(cache));
     const q = parsed.value;
+    const dvr = dvrOf(req);
+    if (!dvr.ok) return badRequest(res, dvr.reason);
     // A stream that has only just started: held until its first segment is complete.
     if (!playlistReady(track)) {
       const ready = await holding(res, () => holdUntil(stream, 'change', () => playlistReady(track), FIRST_OUTPUT_WAIT_MS, signal));
@@ -231,7 +269,7 @@ export function createCmafRoutes(deps: CmafDeps): CmafRoutes {
       if (ready === undefined || signal.aborted) return;
       if (!ready) return unavailable(res, `part ${q.part ?? '-'} of segment ${q.msn} did not appear in time`);
     }
-    const body = Buffer.from(mediaPlaylist(track, { windowSegments, skip: q.skip }));
+    const body = Buffer.from(mediaPlaylist(track, { window: dvr.value.window, skip: q.skip }));
     const blocking = q.msn !== undefined || q.skip;
     const cc = blocking ? maxAgeHeader(cache.llhlsBlockingMaxAge) : maxAgeHeader(cache.m3u8MaxAge);
     return sendEntity(req, res, body, contentEtag(body), 'application/vnd.apple.mpegurl', cc);

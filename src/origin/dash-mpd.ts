@@ -7,9 +7,11 @@
 import type { TimelineSegment, TrackTimeline } from '../timeline/track-timeline.js';
 import { cmafNames } from '../timeline/output-layout.js';
 import { listedSegments, targetDuration } from './llhls-playlist.js';
+import type { DvrSelection } from '../timeline/dvr-window.js';
 
 export interface MpdOptions {
-  windowSegments: number;
+  /** What is listed: the DVR window, shortened or started later by the request (timeline/dvr-window.ts). */
+  window: DvrSelection;
   /** URL (absolute or root-relative) of the origin's clock, for UTCTiming. */
   utcTimingUrl: string;
   /** Latency the player should aim for, ms (ServiceDescription). */
@@ -55,8 +57,8 @@ function leadTrack(tracks: TrackTimeline[]): TrackTimeline | undefined {
  * announces must see the live edge's segment while it grows, or it waits a whole segment
  * behind the availability its clock computes). The open segment gets a predicted duration.
  */
-function mpdSegments(t: TrackTimeline, windowSegments: number, live: boolean): TimelineSegment[] {
-  return listedSegments(t, windowSegments).filter((s) => s.complete || (live && s.parts.length > 0));
+function mpdSegments(t: TrackTimeline, window: DvrSelection, live: boolean): TimelineSegment[] {
+  return listedSegments(t, window).filter((s) => s.complete || (live && s.parts.length > 0));
 }
 
 /**
@@ -96,12 +98,14 @@ export function dashManifest(stream: MpdSource, opts: MpdOptions): string | unde
   const td = targetDuration(lead);
   const part = lead.opts.partTargetSeconds;
   const predict = td + part / 2;
-  const listed = new Map(tracks.map((t) => [t, mpdSegments(t, opts.windowSegments, live)]));
+  const listed = new Map(tracks.map((t) => [t, mpdSegments(t, opts.window, live)]));
   const epochIds = [...new Set(tracks.flatMap((t) => listed.get(t)!.map((s) => s.epoch)))].sort((a, b) => a - b);
 
   const periodXml: string[] = [];
   let baseMs: number | undefined;
   let lastEndMs = ast;
+  /** Program date-time of the first listed segment: the time-shift buffer reaches back to it. */
+  let firstListedMs = Infinity;
   for (const epochId of epochIds) {
     const clock = (lead.epoch(epochId) ?? tracks.map((t) => t.epoch(epochId)).find(Boolean))?.clock;
     if (!clock) continue;
@@ -128,8 +132,9 @@ export function dashManifest(stream: MpdSource, opts: MpdOptions): string | unde
         const epoch = t.epoch(epochId)!;
         const info = epoch.info;
         const ts = info.timescale;
-        const last = segs.at(-1)!;
-        if (last.complete) lastEndMs = Math.max(lastEndMs, clock.wallAt((last.start + last.duration) / ts));
+        const last = segs.findLast((s) => s.complete);
+        firstListedMs = Math.min(firstListedMs, t.pdtMs(epochId, segs[0].start));
+        if (last) lastEndMs = Math.max(lastEndMs, clock.wallAt((last.start + last.duration) / ts));
         const bw = t.peakBitrate() || (info.kind === 'video' ? 2_000_000 : 128_000);
         const ato = live ? ` availabilityTimeOffset="${Math.max(0, predict - part).toFixed(3)}" availabilityTimeComplete="false"` : '';
         const rep =
@@ -153,7 +158,9 @@ export function dashManifest(stream: MpdSource, opts: MpdOptions): string | unde
   }
   if (periodXml.length === 0) return undefined;
 
-  const window = opts.windowSegments * td;
+  // What is listed, plus one target duration: the oldest listed segment stays available until the
+  // next MPD update (minimumUpdatePeriod) lists the window's new start.
+  const window = Number.isFinite(firstListedMs) ? (lastEndMs - firstListedMs) / 1000 + td : td;
   const head = live
     ? `type="dynamic" availabilityStartTime="${iso(ast)}" publishTime="${iso(opts.nowMs)}" minimumUpdatePeriod="${duration(Math.min(td, Math.max(1, part)))}"` +
       ` timeShiftBufferDepth="${duration(window)}" maxSegmentDuration="${duration(td)}" minBufferTime="${duration(Math.min(2, td))}"`

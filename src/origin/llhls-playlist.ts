@@ -2,6 +2,7 @@
 // (RFC 8216bis: EXT-X-PART-INF, EXT-X-PART, EXT-X-PRELOAD-HINT, EXT-X-SERVER-CONTROL, EXT-X-SKIP;
 // FIELD-NOTES §8 "LL-HLS" lists the points players enforce).
 import type { TimelineSegment, TrackTimeline } from '../timeline/track-timeline.js';
+import { firstInWindow, type DvrSelection } from '../timeline/dvr-window.js';
 import { cmafNames } from '../timeline/output-layout.js';
 
 /** EXT-X-TARGETDURATION: whole seconds, never below any listed segment's rounded duration. */
@@ -25,8 +26,8 @@ export function canSkipUntil(track: TrackTimeline): number {
 }
 
 export interface MediaPlaylistOptions {
-  /** Complete segments listed. */
-  windowSegments: number;
+  /** What is listed: the DVR window, shortened or started later by the request (timeline/dvr-window.ts). */
+  window: DvrSelection;
   /** `_HLS_skip=YES`: replace old segments by EXT-X-SKIP. */
   skip?: boolean;
 }
@@ -39,18 +40,19 @@ function seconds(track: TrackTimeline, s: Pick<TimelineSegment, 'epoch'>, ticks:
   return ticks / track.timescale(s.epoch);
 }
 
-/** The segments a media playlist lists: the newest `windowSegments` complete ones plus the open one. */
-export function listedSegments(track: TrackTimeline, windowSegments: number): TimelineSegment[] {
+/** The segments a media playlist lists: the complete ones the window selects, plus the open one. */
+export function listedSegments(track: TrackTimeline, window: DvrSelection): TimelineSegment[] {
   const all = track.segments;
   const complete = all.filter((s) => s.complete);
-  const first = complete.length > windowSegments ? complete[complete.length - windowSegments] : all[0];
-  return first ? all.slice(all.indexOf(first)) : [];
+  if (complete.length === 0) return [...all];
+  const items = complete.map((s) => ({ startMs: track.pdtMs(s.epoch, s.start), durationMs: seconds(track, s, s.duration) * 1000 }));
+  return all.slice(all.indexOf(complete[firstInWindow(items, window)]!));
 }
 
 export function mediaPlaylist(track: TrackTimeline, opts: MediaPlaylistOptions): string {
   const id = track.id;
   const td = targetDuration(track);
-  const segs = listedSegments(track, opts.windowSegments);
+  const segs = listedSegments(track, opts.window);
   const lines = [
     '#EXTM3U',
     '#EXT-X-VERSION:9',

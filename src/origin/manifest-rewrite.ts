@@ -1,6 +1,8 @@
 // Pure: rewrites the manifests ffmpeg writes so that every URL in them resolves under the URL
 // family that served the manifest (the origin's contract: "every URL that a manifest references resolves under
 // the same family"). Inputs are the files exactly as ffmpeg 5.1 writes them (FIELD-NOTES §4).
+import { firstInWindow, type DvrSelection } from '../timeline/dvr-window.js';
+import { parseIsoDateTime } from './dvr-params.js';
 import { bootstrapServedName } from './url-families.js';
 
 /** Last path component of a URI as ffmpeg wrote it (it may be absolute, or carry a query). */
@@ -94,4 +96,103 @@ export function rewriteSmoothManifest(
     const fixed = body.replace(/<c\b/, `<c t="${start}"`);
     return `<StreamIndex${attrs}>${fixed}</StreamIndex>`;
   });
+}
+
+/** True for an HLS master playlist (variants), false for a media playlist (segments). */
+export function isHlsMasterPlaylist(text: string): boolean {
+  return /^#EXT-X-STREAM-INF:/m.test(text);
+}
+
+/**
+ * A master playlist whose every URI (variant lines and `URI="…"` attributes) carries `query`, so a
+ * player that picks a variant keeps the manifest's DVR parameters (Unified Origin, MediaPackage).
+ */
+export function carryQueryToUris(text: string, query: string): string {
+  if (query === '') return text;
+  const add = (uri: string) => `${uri}${uri.includes('?') ? '&' : '?'}${query}`;
+  return text
+    .split('\n')
+    .map((line) => {
+      const trimmed = line.trim();
+      if (trimmed === '') return line;
+      if (trimmed.startsWith('#')) return line.replace(/URI="([^"]*)"/g, (_m, uri: string) => `URI="${add(uri)}"`);
+      const cr = line.endsWith('\r') ? '\r' : '';
+      return add(trimmed) + cr;
+    })
+    .join('\n');
+}
+
+/** Playlist-wide tags (RFC 8216 §4.3.3, §4.3.5): they stay when segments are dropped. */
+const HLS_HEADER_TAGS = new Set([
+  '#EXTM3U',
+  '#EXT-X-VERSION',
+  '#EXT-X-TARGETDURATION',
+  '#EXT-X-MEDIA-SEQUENCE',
+  '#EXT-X-DISCONTINUITY-SEQUENCE',
+  '#EXT-X-PLAYLIST-TYPE',
+  '#EXT-X-INDEPENDENT-SEGMENTS',
+  '#EXT-X-ALLOW-CACHE',
+  '#EXT-X-START',
+  '#EXT-X-SERVER-CONTROL',
+  '#EXT-X-PART-INF',
+]);
+
+interface HlsSegmentBlock {
+  lines: string[];
+  durationMs: number;
+  startMs: number;
+  discontinuity: boolean;
+}
+
+function tagName(line: string): string {
+  const colon = line.indexOf(':');
+  return (colon === -1 ? line : line.slice(0, colon)).trim();
+}
+
+/**
+ * A TS media playlist (as ffmpeg writes it, with a program date-time on its segments) cut to what
+ * `sel` asks for (timeline/dvr-window.ts): the segments before the first listed one are dropped,
+ * EXT-X-MEDIA-SEQUENCE and EXT-X-DISCONTINUITY-SEQUENCE advance by what was dropped (a
+ * discontinuity on the new first segment counts too, and its tag goes: nothing listed precedes it).
+ */
+export function windowHlsPlaylist(text: string, sel: DvrSelection): string {
+  const header: string[] = [];
+  const segs: HlsSegmentBlock[] = [];
+  const trailer: string[] = [];
+  let pending: string[] = [];
+  let lastEnd = NaN;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') continue;
+    if (line.startsWith('#')) {
+      if (HLS_HEADER_TAGS.has(tagName(line))) header.push(line);
+      else if (tagName(line) === '#EXT-X-ENDLIST') trailer.push(line);
+      else pending.push(line);
+      continue;
+    }
+    const inf = pending.find((l) => l.startsWith('#EXTINF:'));
+    const pdt = pending.find((l) => l.startsWith('#EXT-X-PROGRAM-DATE-TIME:'));
+    const durationMs = inf ? Number.parseFloat(inf.slice('#EXTINF:'.length)) * 1000 : 0;
+    const startMs = pdt ? (parseIsoDateTime(pdt.slice('#EXT-X-PROGRAM-DATE-TIME:'.length).trim()) ?? lastEnd) : lastEnd;
+    segs.push({
+      lines: [...pending, line],
+      durationMs,
+      startMs,
+      discontinuity: pending.some((l) => tagName(l) === '#EXT-X-DISCONTINUITY'),
+    });
+    lastEnd = startMs + durationMs;
+    pending = [];
+  }
+  const first = firstInWindow(segs, sel);
+  if (first === 0) return text;
+  const dropped = segs.slice(0, first + 1).filter((s) => s.discontinuity).length;
+  const kept = segs.slice(first);
+  if (kept[0]) kept[0] = { ...kept[0], lines: kept[0].lines.filter((l) => tagName(l) !== '#EXT-X-DISCONTINUITY') };
+  const number = (tag: string) => Number(header.find((l) => tagName(l) === tag)?.slice(tag.length + 1) ?? 0) || 0;
+  const seq = number('#EXT-X-MEDIA-SEQUENCE') + first;
+  const disc = number('#EXT-X-DISCONTINUITY-SEQUENCE') + dropped;
+  const head = header.filter((l) => tagName(l) !== '#EXT-X-MEDIA-SEQUENCE' && tagName(l) !== '#EXT-X-DISCONTINUITY-SEQUENCE');
+  const at = Math.max(1, head.findIndex((l) => tagName(l) === '#EXT-X-TARGETDURATION') + 1);
+  head.splice(at, 0, `#EXT-X-MEDIA-SEQUENCE:${seq}`, ...(disc > 0 ? [`#EXT-X-DISCONTINUITY-SEQUENCE:${disc}`] : []));
+  return `${[...head, ...kept.flatMap((s) => s.lines), ...pending, ...trailer].join('\n')}\n`;
 }

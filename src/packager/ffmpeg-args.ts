@@ -16,8 +16,10 @@ export interface PackagingPlan {
   workDir: string;
   /** HLS target duration and HDS/Smooth fragment length; segments follow key frames. */
   segmentSeconds: number;
-  /** Segments listed in the live playlist / kept in the HDS and Smooth windows. */
+  /** Segments kept in the HDS and Smooth live windows. */
   windowSegments: number;
+  /** Segments the live HLS playlist lists: the DVR window (dvrSegmentCount). */
+  hlsListSize: number;
   /** Segments kept on disk behind the window for players a little behind. */
   extraWindowSegments: number;
   /** Re-encode video to H.264 (input is not H.264). */
@@ -176,7 +178,7 @@ function muxers(plan: PackagingPlan): MuxerSpec[] {
       format: 'hls',
       options: [
         ['hls_time', seg],
-        ['hls_list_size', window],
+        ['hls_list_size', String(plan.hlsListSize)],
         ['hls_delete_threshold', String(Math.max(1, plan.extraWindowSegments))],
         ['hls_flags', hlsFlags],
         ['hls_segment_filename', formatRelative('hls', HLS_FILES.segmentPattern)],

@@ -19,6 +19,7 @@ import {
 import { needsAudioTranscode, needsVideoTranscode, packagingInvocation, rtmpInputUrl, invocationArgv } from './ffmpeg-args.js';
 import { spawnFfmpeg, type FfmpegChild, type FfmpegExit } from './ffmpeg-process.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
+import { dvrSegmentCount } from '../timeline/dvr-window.js';
 import { removeLiveOutput } from './leftovers.js';
 
 export interface SupervisorDeps {
@@ -185,7 +186,10 @@ export class StreamSupervisor {
     return {
       segmentSeconds: c.segmentSeconds,
       partTargetSeconds: c.cmaf.partSeconds,
-      keepSegments: c.windowSegments + c.extraWindowSegments,
+      // The DVR window plus the extra segments players a little behind may still ask for; the
+      // count bounds memory and store even if segments come out shorter than the target.
+      keepSeconds: c.dvrWindowSeconds + c.extraWindowSegments * c.segmentSeconds,
+      keepSegments: 2 * dvrSegmentCount(c.dvrWindowSeconds, c.segmentSeconds) + c.extraWindowSegments,
     };
   }
 
@@ -241,6 +245,7 @@ export class StreamSupervisor {
       workDir: this.streamDir,
       segmentSeconds: config.segmentSeconds,
       windowSegments: config.windowSegments,
+      hlsListSize: dvrSegmentCount(config.dvrWindowSeconds, config.segmentSeconds),
       extraWindowSegments: config.extraWindowSegments,
       transcodeVideo,
       transcodeAudio,
@@ -259,7 +264,7 @@ export class StreamSupervisor {
         : {}),
     });
     // Each CMAF pipe feeds one track of the stream's timeline; a run is one epoch of it.
-    const timeline = cmafTracks.length ? this.#d.timelines!.open(streamId(key), this.#timelineOptions()) : undefined;
+    const timeline = cmafTracks.length ? this.#d.timelines!.open(streamId(key), this.#timelineOptions(), key) : undefined;
     const sinks = cmafTracks.map((t) => timeline!.input(t));
     let child: FfmpegChild | undefined = undefined;
     const onPipeData = (i: number, chunk: Buffer) => {

@@ -250,3 +250,24 @@ export async function scanStreamDirs(dataDir: string): Promise<StreamDirEntry[]>
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// DVR: finished CMAF segments older than the in-memory live edge, in the object store (rooted at
+// the data directory, or a bucket prefix). One folder per timeline (`run`), so a stream that starts
+// afresh never has its new objects removed by the clean-up of the old ones.
+
+/** Folder of a stream directory (and store prefix) holding its DVR segments; live output, removed with it. */
+export const DVR_FOLDER = 'dvr';
+
+/** Store prefix of one timeline's DVR segments: `streams/<app folder>/<name>/dvr/<run>/`. */
+export function dvrPrefix(key: StreamKey, run: string): string {
+  if (!isValidApp(key.app) || !isValidStreamName(key.name) || !/^[a-z0-9]{1,16}$/.test(run)) {
+    throw new Error(`invalid DVR location ${JSON.stringify({ ...key, run })}`);
+  }
+  return `${STREAMS_FOLDER}/${appFolderName(key.app)}/${key.name}/${DVR_FOLDER}/${run}/`;
+}
+
+/** Store key of one DVR segment: the prefix and the segment's served name. */
+export function dvrSegmentKey(prefix: string, track: string, msn: number): string {
+  return `${prefix}${cmafNames.segment(track, msn)}`;
+}

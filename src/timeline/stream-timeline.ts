@@ -3,7 +3,11 @@
 // playlist reloads, the preload-hinted part, a segment still being produced). In memory: the
 // live edge lives here, with a bounded window per track.
 import { EventEmitter } from 'node:events';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { StreamKey } from '../streams/stream-key.js';
+import { DvrArchive, type DvrArchiveLog } from './dvr-archive.js';
 import { IngestClock } from './ingest-clock.js';
+import { dvrPrefix } from './output-layout.js';
 import { Fmp4Splitter, type FragmentInfo, type TrackKind } from './mp4-boxes.js';
 import { TrackTimeline, type CutRule, type TimelinePart, type TrackOptions } from './track-timeline.js';
 
@@ -41,6 +45,8 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
    * the tracks that joined it. A track joining twice means a new run.
    */
   #run: { clock: IngestClock; tracks: Set<TrackId> } | undefined;
+  /** Where the DVR window's older segments are (unset: the whole window stays in memory). */
+  archive: DvrArchive | undefined;
 
   constructor(opts: TrackOptions, now: () => number = Date.now) {
     super();
@@ -211,19 +217,38 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
   }
 }
 
+/** The DVR store of a process's timelines: segments older than the live edge go there. */
+export interface TimelineArchiveOptions {
+  store: ObjectStore;
+  memorySegments: number;
+  log?: DvrArchiveLog;
+}
+
 /** Every stream's timeline in this process, by stream id: the packager writes, the origin reads. */
 export class TimelineStore {
   readonly #streams = new Map<string, StreamTimeline>();
+  readonly #archive: TimelineArchiveOptions | undefined;
+
+  constructor(archive?: TimelineArchiveOptions) {
+    this.#archive = archive;
+  }
 
   get(streamId: string): StreamTimeline | undefined {
     return this.#streams.get(streamId);
   }
 
   /** The stream's timeline, created on first use; a republish continues it (with a discontinuity). */
-  open(streamId: string, opts: TrackOptions): StreamTimeline {
+  open(streamId: string, opts: TrackOptions, key?: StreamKey): StreamTimeline {
     let t = this.#streams.get(streamId);
     if (!t) {
       t = new StreamTimeline(opts);
+      if (this.#archive && key) {
+        const a = this.#archive;
+        // A folder per timeline: a stream that starts afresh never shares one with its clean-up.
+        const run = Date.now().toString(36);
+        t.archive = new DvrArchive({ store: a.store, memorySegments: a.memorySegments, prefix: dvrPrefix(key, run), log: a.log });
+        t.archive.attach(t);
+      }
       this.#streams.set(streamId, t);
     }
     return t;
@@ -233,6 +258,7 @@ export class TimelineStore {
   delete(streamId: string): void {
     const t = this.#streams.get(streamId);
     if (t && !t.ended) t.end();
+    void t?.archive?.dispose();
     this.#streams.delete(streamId);
   }
 }

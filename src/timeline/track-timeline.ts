@@ -44,7 +44,14 @@ export interface TimelineSegment {
   /** First segment after a packager restart or republish. */
   discontinuity: boolean;
   complete: boolean;
+  /** Its parts while their bytes are in memory; empty once released to the DVR store (see release). */
   parts: TimelinePart[];
+  /** Bytes and parts so far (kept when the parts are released), and when the last part arrived. */
+  size: number;
+  partCount: number;
+  lastArrivedMs: number;
+  /** The bytes are no longer in memory: they are in the DVR store, or were lost writing them there. */
+  released: boolean;
 }
 
 export interface TrackOptions {
@@ -52,13 +59,18 @@ export interface TrackOptions {
   segmentSeconds: number;
   /** Part target, seconds (the packager's fragments are shorter than this). */
   partTargetSeconds: number;
-  /** Complete segments kept (the playlists list the newest `windowSegments` of them). */
+  /** Complete segments kept at most (a bound on memory whatever the segment lengths). */
   keepSegments: number;
   /**
    * How far parts may arrive behind the ingest clock's mapping before it steps forward at a
    * segment boundary, ms (default: one part target).
    */
   clockToleranceMs?: number;
+  /**
+   * Seconds of complete segments kept (the DVR window plus a margin; the playlists list the
+   * window): older ones are dropped from the front. Unset: only keepSegments bounds the window.
+   */
+  keepSeconds?: number;
   /** Numbers of the first segment and part (default 0); see StreamTimeline for why not 0. */
   firstMsn?: number;
   firstPartSeq?: number;
@@ -191,6 +203,10 @@ export class TrackTimeline {
         discontinuity: this.#pendingDiscontinuity,
         complete: false,
         parts: [],
+        size: 0,
+        partCount: 0,
+        lastArrivedMs: nowMs,
+        released: false,
       };
       this.#pendingDiscontinuity = false;
       this.#segments.push(open);
@@ -209,6 +225,9 @@ export class TrackTimeline {
     };
     open!.parts.push(part);
     open!.duration += frag.duration;
+    open!.size += bytes.length;
+    open!.partCount++;
+    open!.lastArrivedMs = nowMs;
     this.#longestPartSeconds = Math.max(this.#longestPartSeconds, frag.duration / ts);
     this.#longestSegmentSeconds = Math.max(this.#longestSegmentSeconds, open!.duration / ts);
     return part;
@@ -237,13 +256,37 @@ export class TrackTimeline {
   }
 
   #trim(): void {
-    const complete = this.#segments.filter((s) => s.complete).length;
-    let drop = complete - this.opts.keepSegments;
+    const complete = this.#segments.filter((s) => s.complete);
+    let drop = complete.length - this.opts.keepSegments;
+    const keepSeconds = this.opts.keepSeconds;
+    if (keepSeconds !== undefined) {
+      // Drop from the front while what remains still covers keepSeconds.
+      let covered = complete.reduce((n, s) => n + s.duration / this.timescale(s.epoch), 0);
+      let byTime = 0;
+      for (const s of complete) {
+        const d = s.duration / this.timescale(s.epoch);
+        if (covered - d < keepSeconds) break;
+        covered -= d;
+        byTime++;
+      }
+      drop = Math.max(drop, byTime);
+    }
     while (drop-- > 0 && this.#segments[0]?.complete) {
       const s = this.#segments.shift()!;
       if (s.discontinuity) this.#droppedDiscontinuities++;
     }
     this.#dropUnusedEpochs();
+  }
+
+  /**
+   * The bytes of a complete segment leave memory (they are in the DVR store, or could not be put
+   * there): its parts are no longer served from here, its size, duration and times stay listed.
+   */
+  release(msn: number): void {
+    const s = this.segment(msn);
+    if (!s || !s.complete || s.released) return;
+    s.parts = [];
+    s.released = true;
   }
 
   /** Init segments no listed segment refers to are released (the newest epoch always stays). */
@@ -340,8 +383,7 @@ export class TrackTimeline {
     let peak = 0;
     for (const s of this.#segments) {
       if (!s.complete || s.duration === 0) continue;
-      const bytes = s.parts.reduce((n, p) => n + p.bytes.length, 0);
-      peak = Math.max(peak, (bytes * 8) / (s.duration / this.timescale(s.epoch)));
+      peak = Math.max(peak, (s.size * 8) / (s.duration / this.timescale(s.epoch)));
     }
     return Math.round(peak);
   }

@@ -32,7 +32,7 @@ describe('docker/compose.yaml', () => {
   it('edge: the emulator alone in front of http://origin:8080, on the host port 80, after the origin is healthy', () => {
     const e = compose.services.edge;
     expect(e.command).toEqual(['node', 'dist/cli.js', 'edge', '--origin', 'http://origin:8080']);
-    expect(e.ports).toEqual(['80:8000']);
+    expect(e.ports).toEqual(['80:8000', '443:8443']);
     expect(e.depends_on.origin.condition).toBe('service_healthy');
   });
 

@@ -54,8 +54,8 @@ describe('docker/Dockerfile', () => {
     expect(runs().join('\n')).toMatch(/apt-get install[^\n]*\btini\b/);
   });
 
-  it('exposes 1935, 8080 and 8000, keeps the data directory on a volume, and starts `node dist/cli.js start`', () => {
-    expect(df.exposed.sort()).toEqual(['1935', '8000', '8080']);
+  it('exposes 1935, 8080, 8000 and 8443 (edge HTTPS), keeps the data directory on a volume, and starts `node dist/cli.js start`', () => {
+    expect(df.exposed.sort()).toEqual(['1935', '8000', '8080', '8443']);
     expect(df.volumes).toEqual([df.env.STREAMFRONT_DATA_DIR]);
     expect(df.cmd).toEqual(['node', 'dist/cli.js', 'start']);
   });

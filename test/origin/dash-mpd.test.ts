@@ -15,7 +15,7 @@ function streamOf(...feeds: Feed[]): MpdSource {
   return { tracks: feeds.map((f) => f.track), ended: feeds.every((f) => f.track.ended) };
 }
 
-const opts = { windowSegments: 6, utcTimingUrl: '/api/time', latencyTargetMs: 2000, nowMs: Date.UTC(2026, 11, 1, 10, 0, 10) };
+const opts = { window: { windowSeconds: 12 }, utcTimingUrl: '/api/time', latencyTargetMs: 2000, nowMs: Date.UTC(2026, 11, 1, 10, 0, 10) };
 
 describe('DASH manifest', () => {
   it('is nothing before the first complete segment', () => {

@@ -10,7 +10,7 @@ function lines(text: string, prefix: string): string[] {
 describe('media playlist', () => {
   const f = feed();
   f.add(pattern('Kppp Kppp Kppp Kp'));
-  const text = mediaPlaylist(f.track, { windowSegments: 6 });
+  const text = mediaPlaylist(f.track, { window: { windowSeconds: 12 } });
 
   it('carries the LL-HLS header tags', () => {
     expect(text.startsWith('#EXTM3U\n#EXT-X-VERSION:9\n')).toBe(true);
@@ -53,7 +53,9 @@ describe('media playlist', () => {
     expect(listed[0]).toBe(0);
     const g = feed();
     g.add(pattern('Kppp Kppp Kppp Kppp Kp'));
-    const older = lines(mediaPlaylist(g.track, { windowSegments: 6 }), '#EXT-X-PART:').map((l) => Number(/_(\d+)\.m4s/.exec(l)![1]));
+    const older = lines(mediaPlaylist(g.track, { window: { windowSeconds: 12 } }), '#EXT-X-PART:').map((l) =>
+      Number(/_(\d+)\.m4s/.exec(l)![1]),
+    );
     // Edge at 9 s: segment 0 ends 7 s before it (> 3 × 2 s), so its parts are gone.
     expect(older[0]).toBe(4);
   });
@@ -63,12 +65,12 @@ describe('media playlist', () => {
     g.add(pattern('Kppp Kppp'));
     g.restart();
     g.add(pattern('Kppp Kppp Kppp Kp'));
-    const all = mediaPlaylist(g.track, { windowSegments: 6 });
+    const all = mediaPlaylist(g.track, { window: { windowSeconds: 12 } });
     expect(all).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:0\n');
     expect(lines(all, '#EXT-X-DISCONTINUITY').filter((l) => l === '#EXT-X-DISCONTINUITY')).toHaveLength(1);
     expect(lines(all, '#EXT-X-MAP')).toEqual(['#EXT-X-MAP:URI="init_sfm4s_video_0.mp4"', '#EXT-X-MAP:URI="init_sfm4s_video_1.mp4"']);
     // Only the newest 3 complete segments: the discontinuity is now before the first listed one.
-    const tail = mediaPlaylist(g.track, { windowSegments: 3 });
+    const tail = mediaPlaylist(g.track, { window: { windowSeconds: 6 } });
     expect(tail).toContain('#EXT-X-MEDIA-SEQUENCE:2\n');
     expect(tail).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:1\n');
     expect(tail).not.toContain('#EXT-X-DISCONTINUITY\n');
@@ -79,7 +81,7 @@ describe('media playlist', () => {
     const g = feed();
     g.add(pattern('Kppp Kp'));
     g.track.end();
-    const ended = mediaPlaylist(g.track, { windowSegments: 6 });
+    const ended = mediaPlaylist(g.track, { window: { windowSeconds: 12 } });
     expect(ended.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
     expect(ended).not.toContain('PRELOAD-HINT');
     expect(lines(ended, '#EXTINF')).toEqual(['#EXTINF:2.00000,', '#EXTINF:1.00000,']);
@@ -88,15 +90,15 @@ describe('media playlist', () => {
   it('_HLS_skip=YES replaces segments older than CAN-SKIP-UNTIL with EXT-X-SKIP', () => {
     const g = feed(undefined, { ...OPTS, keepSegments: 20 });
     g.add(pattern('Kppp '.repeat(10) + 'K'));
-    const full = mediaPlaylist(g.track, { windowSegments: 10 });
-    const delta = mediaPlaylist(g.track, { windowSegments: 10, skip: true });
+    const full = mediaPlaylist(g.track, { window: { windowSeconds: 20 } });
+    const delta = mediaPlaylist(g.track, { window: { windowSeconds: 20 }, skip: true });
     // Edge at 20.5 s, CAN-SKIP-UNTIL 12 s: segments ending at or before 8.5 s (0–3) are skipped.
     expect(delta).toContain('#EXT-X-SKIP:SKIPPED-SEGMENTS=4\n');
     expect(delta).toContain('#EXT-X-MEDIA-SEQUENCE:0\n');
     expect(lines(delta, '#EXTINF')).toHaveLength(lines(full, '#EXTINF').length - 4);
     expect(delta).not.toContain('seg_sfm4s_video_3.m4s');
     expect(delta).toContain('seg_sfm4s_video_4.m4s');
-    expect(mediaPlaylist(g.track, { windowSegments: 10, skip: false })).not.toContain('EXT-X-SKIP');
+    expect(mediaPlaylist(g.track, { window: { windowSeconds: 20 }, skip: false })).not.toContain('EXT-X-SKIP');
   });
 
   it.each([

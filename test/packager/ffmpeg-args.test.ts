@@ -20,6 +20,7 @@ const plan: PackagingPlan = {
   workDir: '/data/streams/cfx%2Fst/talk',
   segmentSeconds: 2,
   windowSegments: 6,
+  hlsListSize: 900,
   extraWindowSegments: 3,
   transcodeVideo: false,
   transcodeAudio: false,
@@ -56,10 +57,11 @@ describe('packagingInvocation', () => {
     }
   });
 
-  it('HLS: target duration, sliding window, deleted segments, atomic writes', () => {
+  it('HLS: target duration, the DVR window listed, deleted segments, atomic writes', () => {
     const hls = inv.outputs[0]!.options;
     expect(opt(hls, '-hls_time')).toBe('2');
-    expect(opt(hls, '-hls_list_size')).toBe('6');
+    // The playlist lists the DVR window; HDS and Smooth keep their short windows (below).
+    expect(opt(hls, '-hls_list_size')).toBe('900');
     expect(opt(hls, '-hls_delete_threshold')).toBe('3');
     expect(opt(hls, '-hls_flags')!.split('+').sort()).toEqual([
       'delete_segments',
@@ -114,7 +116,7 @@ describe('packagingInvocation when re-encoding', () => {
     // HDS and Smooth read codec headers from extradata.
     expect(opt(out.options, '-flags')).toBe('+global_header');
     expect(out.target.split('|')).toEqual([
-      `[f=hls:hls_time=2:hls_list_size=6:hls_delete_threshold=3:hls_flags=delete_segments+independent_segments+temp_file+program_date_time+omit_endlist:hls_segment_filename=${HLS_SEGMENTS}]${HLS_PLAYLIST}`,
+      `[f=hls:hls_time=2:hls_list_size=900:hls_delete_threshold=3:hls_flags=delete_segments+independent_segments+temp_file+program_date_time+omit_endlist:hls_segment_filename=${HLS_SEGMENTS}]${HLS_PLAYLIST}`,
       `[f=hds:window_size=6:extra_window_size=3:min_frag_duration=2000000]${formatRelative('hds')}`,
       `[f=smoothstreaming:window_size=6:extra_window_size=3:lookahead_count=2:min_frag_duration=2000000]${formatRelative('mss')}`,
     ]);

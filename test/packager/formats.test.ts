@@ -39,7 +39,8 @@ const FORMS: Array<{ label: string; path: string; key: StreamKey; event?: string
 
 beforeAll(async () => {
   await syntheticFlv();
-  stack = await startStack({ packager: { segmentSeconds: 1, windowSegments: 4, extraWindowSegments: 2 } });
+  // A DVR window of 4 s: the HLS playlist lists 4 segments, like the HDS and Smooth windows.
+  stack = await startStack({ packager: { segmentSeconds: 1, windowSegments: 4, extraWindowSegments: 2, dvrWindowSeconds: 4 } });
   for (const f of FORMS) publishers.push(await startPublisher(stack.rtmpUrl(f.path)));
 });
 

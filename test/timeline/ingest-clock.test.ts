@@ -59,7 +59,7 @@ const parser = new XMLParser({
 /** Server-clock time at which the MPD says media time `s` (seconds) of the track is presented. */
 function mpdWallOf(track: TrackTimeline, nowMs: number, s: number): number {
   const mpd = parser.parse(
-    dashManifest({ tracks: [track], ended: false }, { windowSegments: 6, utcTimingUrl: '/t', latencyTargetMs: 2000, nowMs })!,
+    dashManifest({ tracks: [track], ended: false }, { window: { windowSeconds: 12 }, utcTimingUrl: '/t', latencyTargetMs: 2000, nowMs })!,
   ).MPD;
   const ast = Date.parse(mpd.availabilityStartTime);
   const periods = mpd.Period.map((p: { start: string; AdaptationSet: Array<{ SegmentTemplate: { presentationTimeOffset: string } }> }) => ({
@@ -105,7 +105,10 @@ describe('ingest clock: program date-time and DASH availability follow the serve
   it('a step starts a new Period where the mapping moved; earlier Periods keep their start', () => {
     const track = run({ rate: 1, stallAtSeconds: 20, stallMs: 10_000 }, 30);
     const mpd = parser.parse(
-      dashManifest({ tracks: [track], ended: false }, { windowSegments: 6, utcTimingUrl: '/t', latencyTargetMs: 2000, nowMs: INGEST })!,
+      dashManifest(
+        { tracks: [track], ended: false },
+        { window: { windowSeconds: 12 }, utcTimingUrl: '/t', latencyTargetMs: 2000, nowMs: INGEST },
+      )!,
     ).MPD;
     expect(mpd.Period.map((p: { id: string; start: string }) => [p.id, p.start])).toEqual([
       ['p0', 'PT0S'],
