@@ -342,6 +342,10 @@ function startPlayback(choice, gen) {
     : hook.engine?.startsWith('hls.js')
       ? 'hls.js latency'
       : 'Player latency';
+  // dash.js starts playback itself (autoplay) and must see the element's 'play' event: it starts
+  // refreshing a dynamic MPD only then, so a play() issued before it listens would leave it on
+  // the first MPD's segments for good.
+  if (choice.mode === 'dash') return;
   video.play().catch(() => {
     /* autoplay refused: the controls let the viewer start it */
   });
@@ -357,6 +361,8 @@ function startHls(url, lowLatency, gen) {
       lowLatencyMode: lowLatency,
       backBufferLength: 30,
       cmcd: { sessionId: cmcdSessionId, contentId: current.id, useHeaders: true },
+      // Low latency: play back up to 10 % faster to return to the target after a stall.
+      ...(lowLatency ? { maxLiveSyncPlaybackRate: 1.1 } : {}),
     });
     wireHls(hls, Hls, gen);
     pick = attachHls(hls, Hls, picker);
@@ -463,6 +469,17 @@ function headerOf(headers, name) {
 
 function wireHls(h, Hls, gen) {
   const E = Hls.Events;
+  // LL-HLS: aim two part targets behind the live edge, the least PART-HOLD-BACK may be (RFC 8216bis
+  // §4.4.3.8), instead of the three the origin advertises for players it does not know: this page
+  // reloads with blocking requests and loads the hinted part, so one part of slack is enough, and
+  // hls.js adds to the target after each stall.
+  let tuned = false;
+  h.on(E.LEVEL_UPDATED, (_evt, data) => {
+    const part = data?.details?.partTarget;
+    if (tuned || gen !== generation || !h.config.lowLatencyMode || !(part > 0)) return;
+    tuned = true;
+    h.targetLatency = 2 * part;
+  });
   h.on(E.FRAG_LOADED, (_evt, data) => {
     if (gen !== generation) return;
     hook.fragmentsLoaded++;

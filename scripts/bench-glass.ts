@@ -184,6 +184,8 @@ interface CaseResult {
   playerMedian?: number | null;
   pdtMedian?: number | null;
   fatalErrors?: string[];
+  /** Mean of the 1-minute load average over the measuring window (the machine may be shared). */
+  load?: number;
 }
 
 async function runCase(name: string): Promise<CaseResult> {
@@ -216,12 +218,14 @@ async function runCase(name: string): Promise<CaseResult> {
     const since = Date.now();
     const player: number[] = [];
     const pdt: number[] = [];
+    const loads: number[] = [];
     const end = since + opts.seconds * 1000;
     while (Date.now() < end) {
       await page.waitForTimeout(1000);
       const x = await readHook(page);
       if (x.latency != null) player.push(x.latency);
       if (x.pdtLatency != null) pdt.push(x.pdtLatency);
+      loads.push(os.loadavg()[0]);
     }
     const samples = (await glassSamplesSince(page, since)).map(([, ms]) => ms / 1000);
     const last = await readHook(page);
@@ -236,6 +240,7 @@ async function runCase(name: string): Promise<CaseResult> {
       playerMedian: latencySummary(player).median,
       pdtMedian: latencySummary(pdt).median,
       fatalErrors: last.fatalErrors,
+      load: loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length),
     };
   } finally {
     await browser.close();
@@ -299,7 +304,7 @@ for (const name of opts.cases) {
   }
 }
 process.stdout.write(
-  '\ncase          engine                        frames  glass median  glass p95  player latency  since ingest  pipeline\n',
+  '\ncase          engine                        frames  glass median  glass p95  player latency  since ingest  pipeline  load\n',
 );
 for (const r of results) {
   if (r.skipped) {
@@ -308,7 +313,7 @@ for (const r of results) {
   }
   const pipeline = r.playerMedian != null ? r.glassMedian! - r.playerMedian : null;
   process.stdout.write(
-    `${r.name.padEnd(13)} ${r.engine!.padEnd(29)} ${String(r.frames).padStart(6)}  ${s(r.glassMedian)} s     ${s(r.glassP95)} s   ${s(r.playerMedian)} s        ${s(r.pdtMedian)} s      ${s(pipeline)} s\n`,
+    `${r.name.padEnd(13)} ${r.engine!.padEnd(29)} ${String(r.frames).padStart(6)}  ${s(r.glassMedian)} s     ${s(r.glassP95)} s   ${s(r.playerMedian)} s        ${s(r.pdtMedian)} s      ${s(pipeline)} s  ${r.load?.toFixed(1) ?? '–'}\n`,
   );
   if (r.fatalErrors?.length) process.stdout.write(`${''.padEnd(14)}fatal player errors: ${r.fatalErrors.join(', ')}\n`);
 }
@@ -316,5 +321,6 @@ process.stdout.write(
   '\nglass = time code on the frame shown vs the page clock; player latency = hls.latency / dash.js getCurrentLiveLatency;\n',
 );
 process.stdout.write(
-  'since ingest = page clock − program date-time of the frame shown; pipeline = glass − player latency (capture → live edge).\n',
+  'since ingest = page clock − program date-time of the frame shown; pipeline = glass − player latency (capture → live edge);\n' +
+    `load = mean 1-minute load average over the case's window (${os.cpus().length} cores).\n`,
 );

@@ -4,6 +4,7 @@
 import { loopbackFor } from '../config/index.js';
 import { cmafVideoTrackId, formatRelative, HLS_FILES } from '../timeline/output-layout.js';
 import { isAbr, type PlannedRung } from './abr-ladder.js';
+import { videoPartFrames } from '../timeline/track-timeline.js';
 
 export interface PackagingPlan {
   /** rtmp://127.0.0.1:<port>/<app>/<name> */
@@ -59,6 +60,12 @@ export interface CmafPlan {
   partSeconds: number;
   /** Tracks to write, each to its own pipe in this order (fd 3, 4, …). */
   tracks: ReadonlyArray<'video' | 'audio'>;
+  /**
+   * The video's frame rate and key-frame interval, when known: video fragments then hold a whole
+   * number of frames chosen so that they tile the GOP (videoPartFrames), with no short part left
+   * before each key frame.
+   */
+  video?: { fps: number; gopSeconds: number };
 }
 
 export interface FfmpegOutput {
@@ -131,7 +138,11 @@ interface MuxerSpec {
  * target keeps every part within PART-TARGET for frames up to a tenth of it (30 fps video and AAC
  * at 0.333 s and 0.5 s parts); the timeline widens PART-TARGET if an input still exceeds it.
  */
-export function cmafFragmentMicros(partSeconds: number): number {
+export function cmafFragmentMicros(partSeconds: number, video?: { fps: number; gopSeconds: number }): number {
+  if (video && video.fps > 0) {
+    // Halfway between the last frame a fragment keeps and the first it gives to the next one.
+    return Math.round(((videoPartFrames(partSeconds, video.fps, video.gopSeconds) - 0.5) / video.fps) * 1_000_000);
+  }
   return Math.round(partSeconds * 0.9 * 1_000_000);
 }
 
@@ -148,7 +159,7 @@ function cmafMuxers(cmaf: CmafPlan): MuxerSpec[] {
     select: t === 'video' ? ('v' as const) : ('a' as const),
     options: [
       ['movflags', 'cmaf+empty_moov+default_base_moof+frag_keyframe'],
-      ['frag_duration', String(cmafFragmentMicros(cmaf.partSeconds))],
+      ['frag_duration', String(cmafFragmentMicros(cmaf.partSeconds, t === 'video' ? cmaf.video : undefined))],
       // Write each fragment to the pipe as soon as it is complete, not when a buffer fills.
       ['flush_packets', '1'],
     ] as Array<[string, string]>,

@@ -304,7 +304,14 @@ export class StreamSupervisor {
         'input is not H.264/AAC: transcoding to H.264/AAC',
       );
     }
-    const cmaf = cmafKinds.length ? { partSeconds: config.cmaf.partSeconds, tracks: cmafKinds } : undefined;
+    const cmaf = cmafKinds.length
+      ? {
+          partSeconds: config.cmaf.partSeconds,
+          tracks: cmafKinds,
+          // A re-encode puts key frames every segment; a copied stream is expected to (SPEC 2.3).
+          ...(live.video?.fps ? { video: { fps: live.video.fps, gopSeconds: config.segmentSeconds } } : {}),
+        }
+      : undefined;
     const hasAudio = live.audio !== undefined;
     const inv = packagingInvocation({
       inputUrl: rtmpInputUrl(this.#d.rtmpHost, this.#d.rtmpPort, key.app, key.name),

@@ -6,8 +6,9 @@ import { EventEmitter } from 'node:events';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { StreamKey } from '../streams/stream-key.js';
 import { DvrArchive, type DvrArchiveLog } from './dvr-archive.js';
+import { IngestClock } from './ingest-clock.js';
 import { dvrPrefix } from './output-layout.js';
-import { Fmp4Splitter, type TrackKind } from './mp4-boxes.js';
+import { Fmp4Splitter, type FragmentInfo, type TrackKind } from './mp4-boxes.js';
 import { TrackTimeline, type CutRule, type TimelinePart, type TrackOptions } from './track-timeline.js';
 
 export interface StreamTimelineEvents {
@@ -28,9 +29,22 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
   readonly #now: () => number;
   /** Bytes of each track's next part received so far. */
   readonly #growing = new Map<TrackId, Buffer[]>();
-  /** Epoch-relative start (seconds) of the newest video segment, for aligning audio cuts. */
+  /** Start (media seconds) of the newest video segment, for aligning audio cuts. */
   #videoBoundary: number | undefined;
+  /** End (media seconds) of the newest video part: every video cut before it is known. */
+  #videoEdge: number | undefined;
+  /**
+   * Complete fragments of a track that follows the video's cuts, waiting until the video has
+   * shown whether it cuts near them (its key-frame part completes after the audio part that
+   * starts at the same time, so deciding at once would put the audio cut one part late).
+   */
+  readonly #held = new Map<TrackId, Array<{ bytes: Buffer; info: FragmentInfo; arrivedMs: number }>>();
   #ended = false;
+  /**
+   * The current packager run: its ingest clock, shared by its tracks (one media time scale), and
+   * the tracks that joined it. A track joining twice means a new run.
+   */
+  #run: { clock: IngestClock; tracks: Set<TrackId> } | undefined;
   /** Where the DVR window's older segments are (unset: the whole window stays in memory). */
   archive: DvrArchive | undefined;
 
@@ -70,6 +84,11 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
   input(trackId: TrackId): (chunk: Buffer) => string | undefined {
     const splitter = new Fmp4Splitter();
     this.#ended = false;
+    if (!this.#run || this.#run.tracks.has(trackId)) {
+      this.#run = { clock: new IngestClock(this.#opts.clockToleranceMs ?? this.#opts.partTargetSeconds * 1000), tracks: new Set() };
+    }
+    this.#run.tracks.add(trackId);
+    const clock = this.#run.clock;
     // The track exists from now on, so a master playlist waits for its init segment too.
     this.#trackFor(trackId);
     return (chunk) => {
@@ -77,8 +96,9 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
         switch (ev.type) {
           case 'init': {
             const track = this.#trackFor(trackId);
-            track.startEpoch(ev.bytes, ev.info);
-            if (ev.info.kind === 'video') this.#videoBoundary = undefined;
+            this.#release(true);
+            track.startEpoch(ev.bytes, ev.info, clock);
+            if (ev.info.kind === 'video') this.#videoBoundary = this.#videoEdge = undefined;
             this.#growing.set(trackId, []);
             this.emit('change');
             break;
@@ -86,6 +106,8 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
           case 'fragment-bytes': {
             const growing = this.#growing.get(trackId);
             growing?.push(ev.chunk);
+            // Bytes behind held parts belong to a later part than the hinted one: kept, not streamed.
+            if (this.#held.get(trackId)?.length) break;
             this.emit('grow', trackId, ev.chunk);
             // The first bytes of a part wake the requests held for the hinted part.
             if (growing?.length === 1) this.emit('change');
@@ -93,14 +115,15 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
           }
           case 'fragment': {
             const track = this.#tracks.get(trackId)!;
-            const part = track.addPart(ev.bytes, ev.info, this.#now(), this.#cutRule(track));
-            const epoch = track.currentEpoch!;
-            if (epoch.info.kind === 'video' && part.index === 0) {
-              this.#videoBoundary = (part.start - epoch.firstStart!) / epoch.info.timescale;
-            }
             this.#growing.set(trackId, []);
-            this.emit('part', trackId, part);
-            this.emit('change');
+            const held = { bytes: ev.bytes, info: ev.info, arrivedMs: this.#now() };
+            if (this.#cutRule(track).kind === 'boundary' || this.#held.get(trackId)?.length) {
+              this.#held.set(trackId, [...(this.#held.get(trackId) ?? []), held]);
+              this.#release(false);
+            } else {
+              this.#add(track, held);
+              if (track.currentEpoch?.info.kind === 'video') this.#release(false);
+            }
             break;
           }
           case 'error':
@@ -135,6 +158,50 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
     return track;
   }
 
+  #add(track: TrackTimeline, f: { bytes: Buffer; info: FragmentInfo; arrivedMs: number }): void {
+    const part = track.addPart(f.bytes, f.info, f.arrivedMs, this.#cutRule(track));
+    const epoch = track.currentEpoch!;
+    if (epoch.info.kind === 'video') {
+      const ts = epoch.info.timescale;
+      if (part.index === 0) this.#videoBoundary = part.start / ts;
+      this.#videoEdge = Math.max(this.#videoEdge ?? 0, (part.start + part.duration) / ts);
+    }
+    this.emit('part', track.id, part);
+    this.emit('change');
+  }
+
+  /**
+   * Adds the held fragments whose cut can be decided: the video has passed their middle (every
+   * video cut that could make them start a segment is known), or there is no video to wait for,
+   * or they span a whole segment (a stalled video must not stall the audio). `all`: a run ends.
+   */
+  #release(all: boolean): void {
+    for (const [id, queue] of this.#held) {
+      const track = this.#tracks.get(id)!;
+      const wasHeld = queue.length > 0;
+      while (queue.length > 0) {
+        const f = queue[0];
+        const ts = track.currentEpoch!.info.timescale;
+        const middle = (f.info.baseTime + f.info.duration / 2) / ts;
+        const spanned = (queue.at(-1)!.info.baseTime + queue.at(-1)!.info.duration - f.info.baseTime) / ts;
+        const decidable =
+          all ||
+          this.#cutRule(track).kind !== 'boundary' ||
+          (this.#videoEdge !== undefined && this.#videoEdge > middle) ||
+          spanned >= this.#opts.segmentSeconds;
+        if (!decidable) break;
+        queue.shift();
+        this.#add(track, f);
+      }
+      // Bytes of the next part that came in while parts were held: the hinted part's, now.
+      if (wasHeld && queue.length === 0) {
+        const growing = this.#growing.get(id) ?? [];
+        for (const chunk of growing) this.emit('grow', id, chunk);
+        if (growing.length) this.emit('change');
+      }
+    }
+  }
+
   /** Audio follows the video's segment boundaries when there is a video track (rendition alignment). */
   #cutRule(track: TrackTimeline): CutRule {
     const kind = track.currentEpoch?.info.kind;
@@ -147,11 +214,13 @@ export class StreamTimeline extends EventEmitter<StreamTimelineEvents> {
   growingBytes(trackId: TrackId, seq: number): Buffer[] | undefined {
     const track = this.#tracks.get(trackId);
     if (!track || track.nextPartSeq !== seq || track.ended) return undefined;
+    if (this.#held.get(trackId)?.length) return [];
     return this.#growing.get(trackId) ?? [];
   }
 
   /** The publisher left: every track's open segment completes, playlists get their end tag. */
   end(): void {
+    this.#release(true);
     for (const t of this.#tracks.values()) t.end();
     for (const id of this.#growing.keys()) this.#growing.set(id, []);
     this.#ended = true;

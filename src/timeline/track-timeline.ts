@@ -1,6 +1,7 @@
 // Pure: the live timeline of one track (one rendition's video, or its audio): init segments,
 // parts (one per CMAF fragment), segments made of parts and cut at key frames, program date-time,
 // discontinuities and a bounded window. No I/O and no URL shapes; the clock is passed in.
+import { IngestClock } from './ingest-clock.js';
 import type { FragmentInfo, InitInfo } from './mp4-boxes.js';
 
 /** One run of the packager: its own init segment and media clock. */
@@ -11,12 +12,10 @@ export interface Epoch {
   /** Track time (timescale units) of the epoch's first part; undefined until it arrives. */
   firstStart?: number;
   /**
-   * Server clock (ms since 1970) at ingest of the epoch's first sample: the earliest
-   * `arrival − media time at the part's end` over its parts. A part cannot arrive before its last
-   * sample was ingested, and the first ones may arrive in a burst (the RTMP server's cached GOP),
-   * so the minimum converges on the ingest clock within the first parts.
+   * Media time (seconds, `ticks / timescale`) to server clock at ingest, shared by the tracks of
+   * one packager run, whose media times are on one scale (see ingest-clock.ts).
    */
-  wallAnchorMs?: number;
+  clock: IngestClock;
 }
 
 export interface TimelinePart {
@@ -63,6 +62,11 @@ export interface TrackOptions {
   /** Complete segments kept at most (a bound on memory whatever the segment lengths). */
   keepSegments: number;
   /**
+   * How far parts may arrive behind the ingest clock's mapping before it steps forward at a
+   * segment boundary, ms (default: one part target).
+   */
+  clockToleranceMs?: number;
+  /**
    * Seconds of complete segments kept (the DVR window plus a margin; the playlists list the
    * window): older ones are dropped from the front. Unset: only keepSegments bounds the window.
    */
@@ -76,11 +80,11 @@ export interface TrackOptions {
 export type CutRule =
   /** Cut at a key frame once the open segment is about a target long (video, or a lone audio track). */
   | { kind: 'keyframes' }
-  /** Cut where another track (the video) cut: `boundary` is the epoch-relative time in seconds. */
+  /** Cut where another track (the video) cut: `boundarySeconds` is its newest segment's start (media seconds). */
   | { kind: 'boundary'; boundarySeconds: number | undefined };
 
 /**
- * Pure: does `part` (epoch-relative start in seconds, duration in seconds) start a new segment,
+ * Pure: does `part` (start in media seconds, duration in seconds) start a new segment,
  * given the open segment (undefined: none open)? Cuts land on the part nearest the target, so a
  * segment is a target long to within half a part.
  */
@@ -96,13 +100,35 @@ export function startsNewSegment(
   // the first key frame, so every later segment can be decoded on its own.
   if (open.independent === false) return true;
   if (rule.kind === 'boundary') {
-    return (
-      rule.boundarySeconds !== undefined &&
-      rule.boundarySeconds > open.startSeconds &&
-      part.startSeconds >= rule.boundarySeconds - part.durationSeconds / 2
-    );
+    // The cut goes to the part nearest the boundary, which may start before it: the open segment
+    // belongs to that boundary already when it began within half a part of it.
+    const from = rule.boundarySeconds === undefined ? undefined : rule.boundarySeconds - part.durationSeconds / 2;
+    return from !== undefined && from > open.startSeconds && part.startSeconds >= from;
   }
   return part.startSeconds - open.startSeconds >= opts.segmentSeconds - opts.partTargetSeconds / 2;
+}
+
+/**
+ * Pure: how many frames each video part holds so that parts tile a GOP of `gopSeconds`: the
+ * packager's fragments are cut by duration and again at every key frame, so parts of the most
+ * frames that fit PART-TARGET leave a short remainder before each key frame when the GOP is not
+ * a multiple of them (4 frames = 0.13 s at 30 fps and 0.5 s parts). Picks, among part lengths of
+ * at least half the most that fit, the one whose shortest part (the remainder, or a whole part
+ * when the GOP divides evenly) is longest; on a tie the longer part (fewer requests).
+ */
+export function videoPartFrames(partSeconds: number, fps: number, gopSeconds: number): number {
+  const most = Math.max(1, Math.floor(partSeconds * fps + 1e-6));
+  const gop = Math.max(1, Math.round(gopSeconds * fps));
+  let best = most;
+  let bestShortest = -1;
+  for (let q = most; q >= Math.max(1, Math.ceil(most / 2)); q--) {
+    const shortest = Math.min(q, gop % q || q);
+    if (shortest > bestShortest) {
+      best = q;
+      bestShortest = shortest;
+    }
+  }
+  return best;
 }
 
 export class TrackTimeline {
@@ -119,8 +145,8 @@ export class TrackTimeline {
   #longestPartSeconds = 0;
   #ended = false;
   #pendingDiscontinuity = false;
-  #firstWallAnchorMs: number | undefined;
-  #firstEpochId: number | undefined;
+  /** The clock of this track's first run with a part: it fixes the DASH availabilityStartTime. */
+  #firstClock: IngestClock | undefined;
 
   constructor(id: string, opts: TrackOptions) {
     this.id = id;
@@ -129,10 +155,17 @@ export class TrackTimeline {
     this.#nextPartSeq = opts.firstPartSeq ?? 0;
   }
 
-  /** A new packager run: new init, new media clock. The next segment carries a discontinuity. */
-  startEpoch(init: Buffer, info: InitInfo): Epoch {
+  /**
+   * A new packager run: new init, new media clock. The next segment carries a discontinuity.
+   * `clock` is the run's ingest clock when other tracks share it (StreamTimeline), else a new one.
+   */
+  startEpoch(
+    init: Buffer,
+    info: InitInfo,
+    clock = new IngestClock(this.opts.clockToleranceMs ?? this.opts.partTargetSeconds * 1000),
+  ): Epoch {
     this.#closeOpen();
-    const epoch: Epoch = { id: (this.#epochs.at(-1)?.id ?? -1) + 1, init, info };
+    const epoch: Epoch = { id: (this.#epochs.at(-1)?.id ?? -1) + 1, init, info, clock };
     this.#epochs.push(epoch);
     this.#pendingDiscontinuity = this.#segments.length > 0;
     this.#ended = false;
@@ -146,19 +179,20 @@ export class TrackTimeline {
     if (!epoch) throw new Error(`track ${this.id}: a part before any init segment`);
     const ts = epoch.info.timescale;
     epoch.firstStart ??= frag.baseTime;
-    const rel = (t: number) => (t - epoch.firstStart!) / ts;
-    const anchor = nowMs - rel(frag.baseTime + frag.duration) * 1000;
-    epoch.wallAnchorMs = Math.min(epoch.wallAnchorMs ?? anchor, anchor);
-    this.#firstEpochId ??= epoch.id;
-    if (epoch.id === this.#firstEpochId) this.#firstWallAnchorMs = epoch.wallAnchorMs;
+    // Media seconds of the run: one scale for all its tracks (ffmpeg offsets them alike).
+    const sec = (t: number) => t / ts;
+    this.#firstClock ??= epoch.clock;
     let open = this.openSegment;
     if (open && open.epoch !== epoch.id) open = undefined;
     const cut = startsNewSegment(
-      open ? { startSeconds: rel(open.start), independent: open.parts[0]?.independent } : undefined,
-      { startSeconds: rel(frag.baseTime), durationSeconds: frag.duration / ts, independent: frag.startsWithKey },
+      open ? { startSeconds: sec(open.start), independent: open.parts[0]?.independent } : undefined,
+      { startSeconds: sec(frag.baseTime), durationSeconds: frag.duration / ts, independent: frag.startsWithKey },
       rule,
       this.opts,
     );
+    // The track that decides its own cuts leads the run's clock: it may step only where it cuts.
+    if (cut && rule.kind === 'keyframes') epoch.clock.boundary(frag.baseTime / ts);
+    epoch.clock.observe(frag.baseTime / ts, (frag.baseTime + frag.duration) / ts, nowMs);
     if (cut) {
       this.#closeOpen();
       open = {
@@ -209,9 +243,9 @@ export class TrackTimeline {
     return this.#ended;
   }
 
-  /** Server clock at ingest of this track's very first part (DASH availabilityStartTime). */
+  /** Server clock at ingest of the start of this track's very first run (DASH availabilityStartTime). */
   get firstWallAnchorMs(): number | undefined {
-    return this.#firstWallAnchorMs;
+    return this.#firstClock?.anchors[0]?.wallMs;
   }
 
   #closeOpen(): void {
@@ -336,8 +370,8 @@ export class TrackTimeline {
   /** Program date-time (ms since 1970, server clock at ingest) of track time `ticks` in an epoch. */
   pdtMs(epochId: number, ticks: number): number {
     const e = this.epoch(epochId);
-    if (!e || e.wallAnchorMs === undefined || e.firstStart === undefined) return NaN;
-    return e.wallAnchorMs + ((ticks - e.firstStart) / e.info.timescale) * 1000;
+    if (!e || e.firstStart === undefined) return NaN;
+    return e.clock.wallAt(ticks / e.info.timescale);
   }
 
   timescale(epochId: number): number {

@@ -196,12 +196,10 @@ describe('player page modes and latency, in Chromium through the edge', () => {
     await page.context().close();
   });
 
-  // Known open defect, kept visible rather than deleted: after this file's earlier cases have run
-  // on the same stream for about a minute, dash.js 5.2 starts ~44 s behind the live edge of
-  // manifest_sfm4s.mpd and stalls (currentTime stops advancing). The MPD from a fresh stream
-  // plays; the drift between the timeline's availabilityStartTime and the media time is the
-  // suspect. Re-enable once the MPD timing is fixed.
-  it.skip('DASH (manifest_sfm4s.mpd) plays with dash.js, with latency shown', async (ctx) => {
+  // Runs after the cases above have played the same stream for about a minute: the MPD must still
+  // map media time to the server clock (an encoder that fell behind real time used to put
+  // dash.js's live edge ahead of the SegmentTimeline), and dash.js must keep refreshing it.
+  it('DASH (manifest_sfm4s.mpd) plays with dash.js, with latency shown', async (ctx) => {
     if (!offered.dash) ctx.skip('this server does not list paths.wowza.dash in /api/streams (no DASH output yet)');
     const page = await viewer();
     const h = await playFor(page, '?stream=live/tc&mode=dash', 6);

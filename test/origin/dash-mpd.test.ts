@@ -32,7 +32,8 @@ describe('DASH manifest', () => {
     const mpd = parser.parse(dashManifest(streamOf(v, a), opts)!).MPD;
     expect(mpd.type).toBe('dynamic');
     expect(mpd.availabilityStartTime).toBe('2026-12-01T10:00:00.000Z');
-    expect(mpd.minimumUpdatePeriod).toBe('PT2S');
+    // Updated every second: the open segment's successor is announced soon after it starts.
+    expect(mpd.minimumUpdatePeriod).toBe('PT1S');
     expect(mpd.UTCTiming).toEqual({ schemeIdUri: 'urn:mpeg:dash:utc:http-iso:2014', value: '/api/time' });
     expect(mpd.ServiceDescription.Latency.target).toBe('2000');
     const [video, audio] = mpd.Period[0].AdaptationSet;
@@ -45,11 +46,12 @@ describe('DASH manifest', () => {
       startNumber: '0',
       media: 'seg_sfm4s_video_$Number$.m4s',
       initialization: 'init_sfm4s_video_0.mp4',
-      availabilityTimeOffset: '1.500',
+      // The open segment (announced 2.25 s long) is available once its first part is.
+      availabilityTimeOffset: '1.750',
       availabilityTimeComplete: 'false',
     });
-    // Only complete segments: two of 2 s.
-    expect(tpl.SegmentTimeline.S).toEqual([{ t: '0', d: '180000' }, { d: '180000' }]);
+    // Two complete segments of 2 s, then the one being produced with its predicted duration.
+    expect(tpl.SegmentTimeline.S).toEqual([{ t: '0', d: '180000' }, { d: '180000' }, { d: '202500' }]);
     expect(video.Representation).toMatchObject({ id: 'video', codecs: 'avc1.4d401f', width: '1280', height: '720' });
     expect(audio.Representation).toMatchObject({ id: 'audio', codecs: 'mp4a.40.2', audioSamplingRate: '48000' });
   });

@@ -73,7 +73,8 @@ describe('DASH over the DVR window', () => {
     const mpd = at(longStream(), window);
     const tmpl = mpd.Period[0].AdaptationSet[0].SegmentTemplate;
     expect(Number(tmpl.startNumber)).toBe(first);
-    expect(tmpl.SegmentTimeline.S).toHaveLength(count);
+    // The complete segments, and the one being produced (announced for chunked delivery).
+    expect(tmpl.SegmentTimeline.S).toHaveLength(count + 1);
     // The time-shift buffer reaches back to the first listed segment (plus one target duration).
     expect(mpd.timeShiftBufferDepth).toBe(`PT${count * 2 + 2}S`);
   });

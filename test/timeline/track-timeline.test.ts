@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startsNewSegment, TrackTimeline } from '../../src/timeline/track-timeline.js';
+import { startsNewSegment, TrackTimeline, videoPartFrames } from '../../src/timeline/track-timeline.js';
 import { AUDIO_INIT, feed, OPTS, pattern, VIDEO_INIT } from './fixture.js';
 
 describe('startsNewSegment (pure cutting rule)', () => {
@@ -31,8 +31,47 @@ describe('startsNewSegment (pure cutting rule)', () => {
     ['part at a new boundary', { startSeconds: 0 }, key(2), { kind: 'boundary' as const, boundarySeconds: 2 }, true],
     ['part just before it (nearest part)', { startSeconds: 0 }, key(1.8), { kind: 'boundary' as const, boundarySeconds: 2 }, true],
     ['part well before it', { startSeconds: 0 }, key(1.5), { kind: 'boundary' as const, boundarySeconds: 2 }, false],
+    [
+      'open segment began at the part nearest the boundary, before it: no second cut',
+      { startSeconds: 1.877 },
+      { startSeconds: 2.347, durationSeconds: 0.469, independent: true },
+      { kind: 'boundary' as const, boundarySeconds: 2 },
+      false,
+    ],
+    [
+      'the next boundary after such a segment',
+      { startSeconds: 1.877 },
+      { startSeconds: 4.224, durationSeconds: 0.469, independent: true },
+      { kind: 'boundary' as const, boundarySeconds: 4 },
+      true,
+    ],
   ])('%s', (_name, open, part, rule, expected) => {
     expect(startsNewSegment(open, part, rule, o)).toBe(expected);
+  });
+});
+
+describe('videoPartFrames (pure): video parts that tile the GOP', () => {
+  it.each([
+    // part target s, fps, GOP s, frames per part, shortest part in frames
+    [0.5, 30, 2, 15, 15],
+    // 10 frames are 0.3333 s, over a 0.333 s target: 9 fit, leaving 6 before each key frame.
+    [0.333, 30, 2, 9, 6],
+    [0.5, 25, 2, 10, 10],
+    [0.5, 30000 / 1001, 2, 12, 12],
+    [0.333, 25, 2, 5, 5],
+    [0.5, 24, 2, 12, 12],
+    [1, 30, 2, 30, 30],
+    [0.5, 30, 3, 15, 15],
+    [0.5, 60, 2, 30, 30],
+    // 13 frames fit 0.45 s but leave 8 before each key frame; 12 tile the GOP.
+    [0.45, 30, 2, 12, 12],
+  ])('%s s parts at %s fps, %s s GOP: %s frames', (part, fps, gop, frames, shortest) => {
+    const q = videoPartFrames(part, fps, gop);
+    expect(q).toBe(frames);
+    const g = Math.round(gop * fps);
+    expect(Math.min(q, g % q || q)).toBe(shortest);
+    // Every part fits PART-TARGET.
+    expect(q / fps).toBeLessThanOrEqual(part + 1e-9);
   });
 });
 
