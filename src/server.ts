@@ -9,7 +9,7 @@ import { locateFfmpeg, startPackager } from './packager/index.js';
 import { startOrigin } from './origin/index.js';
 import { checkEdgeConfig, startEdge } from './edge/index.js';
 import { portInUseMessage } from './startup-messages.js';
-import { LocalStore } from './storage/local-store.js';
+import { openStore } from './storage/open-store.js';
 import { TimelineStore } from './timeline/stream-timeline.js';
 
 export interface Roles {
@@ -34,13 +34,16 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
   const registry = new LiveRegistry();
   // The CMAF timelines live in memory: LL-HLS and DASH are served by an origin in the same
   // process as the packager (an origin started alone serves the file-based formats only).
-  // Segments of the DVR window older than the live edge are kept in the store (the data directory).
+  // Segments of the DVR window older than the live edge are kept in the configured store (the
+  // data directory, or the S3 bucket of `--store s3://…`), where the origin reads them back.
+  const dvrStore = openStore(config);
   const timelines = new TimelineStore({
-    store: new LocalStore(config.dataDir),
+    store: dvrStore,
     memorySegments: config.packager.dvrMemorySegments,
     log: log.child({ role: 'packager' }),
   });
-  const closers: Array<{ name: string; close: () => Promise<void> }> = [];
+  // Closed last: the packager's final DVR writes go through it.
+  const closers: Array<{ name: string; close: () => Promise<void> }> = [{ name: 'dvr store', close: async () => dvrStore.close?.() }];
   const ports = { rtmp: 0, origin: 0, edge: 0, edgeHttps: 0 };
   let ffmpegPath: string | undefined;
 
