@@ -125,6 +125,7 @@ export function createControlApi(deps: ControlApiDeps): ControlApi {
     lastModified: startedAt,
     inProgressInvalidations: books.get(d.id)!.inProgress(now()).length,
     keyGroups: cfg.keyGroups,
+    policies: { cache: cfg.cachePolicies, originRequest: cfg.originRequestPolicies, responseHeaders: cfg.responseHeadersPolicies },
   });
 
   const distribution = (id: string): ControlDistribution => {

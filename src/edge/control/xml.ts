@@ -3,6 +3,12 @@
 // left out of it, so each version's own SDKs and CLIs read exactly their shapes.
 import type { DistributionConfig } from '../../config/edge.js';
 import type { InvalidationRecord } from './invalidations.js';
+import {
+  findPolicy,
+  MANAGED_CACHE_POLICIES,
+  MANAGED_ORIGIN_REQUEST_POLICIES,
+  MANAGED_RESPONSE_HEADERS_POLICIES,
+} from '../policies/managed.js';
 
 export const API_VERSIONS = ['2014-10-21', '2020-05-31'] as const;
 export type ApiVersion = (typeof API_VERSIONS)[number];
@@ -87,12 +93,25 @@ export function invalidationListXml(
 export interface DistributionFacts {
   cfg: DistributionConfig;
   /** Origins as configured, or the one `default` origin from `edge.origin` / `--origin`. */
-  origins: { id: string; url: string; responseTimeoutSeconds: number; retries: number }[];
+  origins: { id: string; url: string; responseTimeoutSeconds: number; retries: number; customHeaders?: Record<string, string> }[];
   logging: { enabled: boolean; includeCookies: boolean; prefix: string };
   lastModified: number;
   inProgressInvalidations: number;
   /** edge.keyGroups: the public key ids of the key groups behaviours trust (ActiveTrustedKeyGroups). */
   keyGroups?: readonly { id: string; items: readonly string[] }[];
+  /** edge.*Policies: behaviours name them by id or name; the API reports the id (managed ones: AWS's). */
+  policies?: { cache: readonly PolicyRef[]; originRequest: readonly PolicyRef[]; responseHeaders: readonly PolicyRef[] };
+}
+
+interface PolicyRef {
+  id: string;
+  name: string;
+}
+
+/** The id CloudFront reports for a behaviour's policy reference (its own policies, then the managed ones). */
+function policyIdOf(ref: string | undefined, own: readonly PolicyRef[] | undefined, managed: readonly PolicyRef[]): string | undefined {
+  if (ref === undefined) return undefined;
+  return findPolicy(ref, own ?? [], managed)?.id ?? ref;
 }
 
 const is2020 = (v: ApiVersion) => v === '2020-05-31';
@@ -113,7 +132,15 @@ function originXml(v: ApiVersion, o: DistributionFacts['origins'][number]): Frag
     node('Id', o.id),
     node('DomainName', u.hostname.replace(/^\[|\]$/g, '')),
     node('OriginPath', path),
-    is2020(v) ? list('CustomHeaders', 'OriginCustomHeader', []) : undefined,
+    is2020(v)
+      ? list(
+          'CustomHeaders',
+          'OriginCustomHeader',
+          Object.entries(o.customHeaders ?? {}).map(([name, value]) =>
+            node('OriginCustomHeader', node('HeaderName', name), node('HeaderValue', value)),
+          ),
+        )
+      : undefined,
     node('CustomOriginConfig', ...custom),
     is2020(v) ? node('ConnectionAttempts', Math.min(3, Math.max(1, o.retries + 1))) : undefined,
     is2020(v) ? node('ConnectionTimeout', 10) : undefined,
@@ -128,7 +155,16 @@ const METHODS_OF: Record<Behaviour['allowedMethods'], string[]> = {
   'GET,HEAD,OPTIONS,PUT,POST,PATCH,DELETE': ['HEAD', 'DELETE', 'POST', 'GET', 'OPTIONS', 'PUT', 'PATCH'],
 };
 
-function behaviourXml(v: ApiVersion, name: 'DefaultCacheBehavior' | 'CacheBehavior', b: Behaviour, firstOriginId: string): Fragment {
+function behaviourXml(
+  v: ApiVersion,
+  name: 'DefaultCacheBehavior' | 'CacheBehavior',
+  b: Behaviour,
+  firstOriginId: string,
+  policies: DistributionFacts['policies'],
+): Fragment {
+  // 2020: a behaviour with a cache policy reports its ids instead of ForwardedValues and the TTLs.
+  const cachePolicyId = is2020(v) ? policyIdOf(b.cachePolicyId, policies?.cache, MANAGED_CACHE_POLICIES) : undefined;
+  const legacy = cachePolicyId === undefined;
   const cached = b.headers.forward === 'all' ? ['HEAD', 'GET'] : b.cacheOptions ? ['HEAD', 'GET', 'OPTIONS'] : ['HEAD', 'GET'];
   const signers = b.trustedSigners;
   const forwarded = node(
@@ -174,10 +210,20 @@ function behaviourXml(v: ApiVersion, name: 'DefaultCacheBehavior' | 'CacheBehavi
     is2020(v) ? list('LambdaFunctionAssociations', 'LambdaFunctionAssociation', []) : undefined,
     is2020(v) ? list('FunctionAssociations', 'FunctionAssociation', []) : undefined,
     is2020(v) ? node('FieldLevelEncryptionId', '') : undefined,
-    is2020(v) ? forwarded : undefined,
-    is2020(v) ? node('MinTTL', b.minTtl) : undefined,
-    is2020(v) ? node('DefaultTTL', b.defaultTtl) : undefined,
-    is2020(v) ? node('MaxTTL', b.maxTtl) : undefined,
+    cachePolicyId !== undefined ? node('CachePolicyId', cachePolicyId) : undefined,
+    is2020(v) && b.originRequestPolicyId !== undefined
+      ? node('OriginRequestPolicyId', policyIdOf(b.originRequestPolicyId, policies?.originRequest, MANAGED_ORIGIN_REQUEST_POLICIES)!)
+      : undefined,
+    is2020(v) && b.responseHeadersPolicyId !== undefined
+      ? node(
+          'ResponseHeadersPolicyId',
+          policyIdOf(b.responseHeadersPolicyId, policies?.responseHeaders, MANAGED_RESPONSE_HEADERS_POLICIES)!,
+        )
+      : undefined,
+    is2020(v) && legacy ? forwarded : undefined,
+    is2020(v) && legacy ? node('MinTTL', b.minTtl) : undefined,
+    is2020(v) && legacy ? node('DefaultTTL', b.defaultTtl) : undefined,
+    is2020(v) && legacy ? node('MaxTTL', b.maxTtl) : undefined,
   );
 }
 
@@ -227,12 +273,29 @@ function routingContent(v: ApiVersion, f: DistributionFacts): Content[] {
       'Origin',
       f.origins.map((o) => originXml(v, o)),
     ),
-    is2020(v) ? list('OriginGroups', 'OriginGroup', []) : undefined,
-    behaviourXml(v, 'DefaultCacheBehavior', cfg.defaultBehavior, first),
+    is2020(v)
+      ? list(
+          'OriginGroups',
+          'OriginGroup',
+          cfg.originGroups.map((g) =>
+            node(
+              'OriginGroup',
+              node('Id', g.id),
+              node('FailoverCriteria', list('StatusCodes', 'StatusCode', g.failoverStatusCodes.map(String))),
+              list(
+                'Members',
+                'OriginGroupMember',
+                g.members.map((m) => node('OriginGroupMember', node('OriginId', m))),
+              ),
+            ),
+          ),
+        )
+      : undefined,
+    behaviourXml(v, 'DefaultCacheBehavior', cfg.defaultBehavior, first, f.policies),
     list(
       'CacheBehaviors',
       'CacheBehavior',
-      cfg.behaviors.map((b) => behaviourXml(v, 'CacheBehavior', b, first)),
+      cfg.behaviors.map((b) => behaviourXml(v, 'CacheBehavior', b, first, f.policies)),
     ),
     customErrorsXml(cfg),
   ];

@@ -112,6 +112,52 @@ describe('@aws-sdk/client-cloudfront against the edge', () => {
     ]);
   });
 
+  it('GetDistributionConfig (2020-05-31) reports policy ids, origin custom headers and origin groups as CloudFront does', async () => {
+    const other = await startTestEdge(origin.url, {
+      accessKeys: [KEY],
+      distributions: [
+        {
+          id: 'E2POLICIESEXMPL',
+          origins: [
+            { id: 'primary', url: origin.url, customHeaders: { 'X-Origin-Secret': 'only-the-cdn' } },
+            { id: 'secondary', url: origin.url },
+          ],
+          originGroups: [{ id: 'pair', members: ['primary', 'secondary'], failoverStatusCodes: [500, 503] }],
+          behaviors: [
+            { pathPattern: '*.m3u8', targetOriginId: 'pair', cachePolicyId: 'CachingOptimized', responseHeadersPolicyId: 'SimpleCORS' },
+          ],
+          defaultBehavior: { targetOriginId: 'primary' },
+        },
+      ],
+    });
+    try {
+      const cf = new CloudFrontClient({
+        endpoint: `http://127.0.0.1:${other.port}`,
+        region: 'us-east-1',
+        credentials: KEY,
+        maxAttempts: 1,
+      });
+      const c = (await cf.send(new GetDistributionConfigCommand({ Id: 'E2POLICIESEXMPL' }))).DistributionConfig!;
+      const m3u8 = c.CacheBehaviors!.Items![0]!;
+      // Managed policies named in the config are reported by their AWS ids; no 2014 ForwardedValues/TTLs beside a cache policy.
+      expect(m3u8.CachePolicyId).toBe('658327ea-f89d-4fab-a63d-7e88639e58f6');
+      expect(m3u8.ResponseHeadersPolicyId).toBe('60669652-455b-4ae9-85a4-c4c02393f86c');
+      expect(m3u8.ForwardedValues).toBeUndefined();
+      expect(m3u8.MinTTL).toBeUndefined();
+      expect(m3u8.TargetOriginId).toBe('pair');
+      expect(c.DefaultCacheBehavior!.CachePolicyId).toBeUndefined();
+      expect(c.DefaultCacheBehavior!.ForwardedValues!.QueryString).toBe(false);
+      expect(c.Origins!.Items![0]!.CustomHeaders!.Items).toEqual([{ HeaderName: 'X-Origin-Secret', HeaderValue: 'only-the-cdn' }]);
+      expect(c.Origins!.Items![1]!.CustomHeaders!.Quantity).toBe(0);
+      const group = c.OriginGroups!.Items![0]!;
+      expect(group.Id).toBe('pair');
+      expect(group.FailoverCriteria!.StatusCodes!.Items).toEqual([500, 503]);
+      expect(group.Members!.Items!.map((x) => x.OriginId)).toEqual(['primary', 'secondary']);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('any region in the scope is accepted; the 2014-10-21 paths take the same SigV4 signatures', async () => {
     const eu = client(KEY.secretAccessKey, 'eu-west-3');
     expect((await eu.send(new GetDistributionCommand({ Id: DIST }))).Distribution!.Id).toBe(DIST);
