@@ -100,14 +100,10 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 }, 60_000);
 
-// dash.js 5.2.1 stops after its first media segment of manifest_sfm4s.mpd even for a stream without
-// a ladder (packager.ladder `source`, the DASH output unchanged): the open MPD timing defect for
-// which test/e2e/player-modes.test.ts skips its DASH case. This case runs only when asked
-// (ABR_E2E_DASH=1) until that is fixed; it fails today with that stall, before any switch.
 const ENGINES = [
   ['hls.js (classic HLS)', 'hls'],
   ['hls.js (LL-HLS, rendition reports)', 'llhls'],
-  ...(process.env.ABR_E2E_DASH === '1' ? [['dash.js (DASH)', 'dash'] as const] : []),
+  ['dash.js (DASH)', 'dash'],
 ] as const;
 
 describe.each(ENGINES)('%s switches rungs under DevTools throttling', (_label, mode) => {
