@@ -72,7 +72,13 @@ describe('the seek bar moves hls.js back into the DVR window', () => {
       await page.goto(`${edge}/?stream=live/dvr&mode=${mode}`);
       await until(page, 'playing', (h) => h.state === 'playing', 45_000);
       // Wait for a window worth seeking in (the stream has been running a while by now).
-      const before = (await until(page, 'a seekable window of 16 s', (h) => ((h as Hook).seekable?.window ?? 0) >= 16, 60_000)) as Hook;
+      // … with the player at the live edge first (hls.js may start a little behind it and catch up).
+      const before = (await until(
+        page,
+        'a seekable window of 16 s, playing at live',
+        (h) => ((h as Hook).seekable?.window ?? 0) >= 16 && (h as Hook).seekable?.live === true,
+        60_000,
+      )) as Hook;
       expect(before.mode).toBe(mode);
       expect(before.seekable!.live).toBe(true);
       expect(await page.isVisible('#dvr')).toBe(true);
