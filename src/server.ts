@@ -34,16 +34,16 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
   const registry = new LiveRegistry();
   // The CMAF timelines live in memory: LL-HLS and DASH are served by an origin in the same
   // process as the packager (an origin started alone serves the file-based formats only).
-  // Segments of the DVR window older than the live edge are kept in the configured store (the
-  // data directory, or the S3 bucket of `--store s3://…`), where the origin reads them back.
-  const dvrStore = openStore(config);
+  // One store per process (the data directory, or the S3 bucket of `--store s3://…`): DVR segments
+  // older than the live edge, recordings and VOD manifests; the origin reads them back from it.
+  const store = openStore(config);
   const timelines = new TimelineStore({
-    store: dvrStore,
+    store,
     memorySegments: config.packager.dvrMemorySegments,
     log: log.child({ role: 'packager' }),
   });
-  // Closed last: the packager's final DVR writes go through it.
-  const closers: Array<{ name: string; close: () => Promise<void> }> = [{ name: 'dvr store', close: async () => dvrStore.close?.() }];
+  // Closed last: the packager's final writes go through it.
+  const closers: Array<{ name: string; close: () => Promise<void> }> = [{ name: 'store', close: async () => store.close?.() }];
   const ports = { rtmp: 0, origin: 0, edge: 0, edgeHttps: 0 };
   let ffmpegPath: string | undefined;
 
@@ -76,12 +76,12 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
       const ingest = await startIngest({ config, registry, log });
       ports.rtmp = ingest.port;
       closers.push({ name: 'ingest', close: () => ingest.close() });
-      const packager = await startPackager({ config, registry, log, rtmpPort: ingest.port, ffmpeg, timelines });
+      const packager = await startPackager({ config, registry, log, rtmpPort: ingest.port, ffmpeg, timelines, store });
       ffmpegPath = packager.ffmpegPath;
       closers.push({ name: 'packager', close: () => packager.close() });
     }
     if (roles.origin) {
-      const origin = await startOrigin({ config, registry, log, rtmpPort: ports.rtmp || config.rtmpPort, timelines });
+      const origin = await startOrigin({ config, registry, log, rtmpPort: ports.rtmp || config.rtmpPort, timelines, store });
       ports.origin = origin.port;
       closers.push({ name: 'origin', close: () => origin.close() });
     }

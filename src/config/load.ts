@@ -111,7 +111,7 @@ export const OPTIONS: ReadonlyArray<{ flag: string; env: string; path: string[];
     env: 'STREAMFRONT_STORE',
     path: ['storage', 'store'],
     kind: 'string',
-    help: 'where recordings go: data-dir (default) or s3://bucket/prefix',
+    help: 'where recordings and the DVR window go: data-dir (default) or s3://bucket/prefix',
   },
   {
     flag: 's3-endpoint',

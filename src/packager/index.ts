@@ -12,6 +12,7 @@ import { StreamSupervisor } from './supervisor.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
 import { recoverRecordings, type RecorderDeps } from '../recordings/recorder.js';
 import { openStore, openUploadQueue } from '../storage/open-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
 
 export interface PackagerHandle {
   ffmpegPath: string;
@@ -61,6 +62,8 @@ export async function startPackager(opts: {
   ffmpeg?: WorkingFfmpeg;
   /** Receives the CMAF output (LL-HLS/DASH) of every stream; absent: no CMAF output. */
   timelines?: TimelineStore;
+  /** The store recordings go to (default: the one `storage` configures, opened and closed here). */
+  store?: ObjectStore;
 }): Promise<PackagerHandle> {
   const { config, registry } = opts;
   const log = opts.log.child({ role: 'packager' });
@@ -97,7 +100,7 @@ export async function startPackager(opts: {
   await removeLeftovers(dataDir, log);
 
   // Recordings go to the configured store through one bounded, retrying upload queue.
-  const store = openStore(config);
+  const store = opts.store ?? openStore(config);
   const queue = openUploadQueue(store, config, log);
   const recordings: RecorderDeps = {
     dataDir,
@@ -135,7 +138,7 @@ export async function startPackager(opts: {
       // Recordings of retired streams may still be building or uploading: stopped, rebuilt at the next start.
       await Promise.all([...recordings.active].map((r) => r.close()));
       queue.close();
-      store.close?.();
+      if (!opts.store) store.close?.();
       log.info('packager stopped');
     },
   };
