@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { ffprobe, syntheticFlv, type FixtureOptions } from '../helpers/media.js';
+import { probeResolutionAndRate, syntheticFlv, type FixtureOptions } from '../helpers/media.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { waitForSegments, waitForSeqBeyond, segmentUrl } from '../helpers/hls-live.js';
@@ -80,11 +80,8 @@ async function track(c: Promise<RawConn>): Promise<RawConn> {
 }
 
 /** Resolution and sample rate a brand-new RTMP viewer of `p` decodes. */
-async function viewerSees(p: string) {
-  const probe = await ffprobe(rtmp(p), ['-rw_timeout', '10000000']);
-  const v = probe.streams.find((s) => s.codec_type === 'video');
-  const a = probe.streams.find((s) => s.codec_type === 'audio');
-  return { width: v?.width, height: v?.height, sampleRate: a?.sample_rate };
+function viewerSees(p: string) {
+  return probeResolutionAndRate(rtmp(p), ['-rw_timeout', '10000000']);
 }
 
 /** Resolution and sample rate of the newest HLS segment packaged after `afterSeq`. */
@@ -94,10 +91,7 @@ async function newSegmentSees(app: string, name: string, afterSeq: number) {
   const res = await fetch(segmentUrl(playlist(app, name), seg.uri));
   const file = path.join(dataDir, `probe-${seg.seq}.ts`);
   fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
-  const probe = await ffprobe(file);
-  const v = probe.streams.find((s) => s.codec_type === 'video');
-  const a = probe.streams.find((s) => s.codec_type === 'audio');
-  return { width: v?.width, height: v?.height, sampleRate: a?.sample_rate };
+  return probeResolutionAndRate(file);
 }
 
 beforeAll(async () => {
