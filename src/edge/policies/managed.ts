@@ -83,12 +83,12 @@ const allCookies: CookiesConfig = { cookieBehavior: 'all', cookies: [] };
 const noQuery: QueryStringsConfig = { queryStringBehavior: 'none', queryStrings: [] };
 const allQuery: QueryStringsConfig = { queryStringBehavior: 'all', queryStrings: [] };
 const YEAR = 31536000;
-/** The headers both UseOriginCacheControlHeaders policies put in the key. */
+/** The headers both UseOriginCacheControlHeaders policies put in the key (the -QueryStrings one is a variant). */
 const ORIGIN_CC_HEADERS = ['host', 'origin', 'x-http-method', 'x-http-method-override', 'x-method-override'];
 
 const noHeaders: CachePolicy['parametersInCacheKeyAndForwardedToOrigin']['headersConfig'] = { headerBehavior: 'none', headers: [] };
 
-/** AWS defines some managed cache policies as another one with one difference: the same TTLs and key, but for what is named. */
+/** A managed cache policy that AWS documents as another one with a difference in what it keys: the same TTLs, the named key settings replaced. */
 function variantOf(
   base: CachePolicy,
   id: string,
