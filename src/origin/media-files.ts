@@ -13,13 +13,19 @@ import { constants as fsConstants, readlinkSync, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { StreamKey } from '../streams/stream-key.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { readStoredSegment, type StoredSegment } from '../timeline/dvr-archive.js';
 import {
+  dvrPrefix,
   formatDir,
+  isHlsSegmentName,
+  isTsDvrRun,
   parseSmoothFragment,
   SMOOTH_FILES,
   STREAM_INFO_FILE,
   streamDir,
   type StreamInfoFile,
+  tsDvrSegmentKey,
 } from '../timeline/output-layout.js';
 import { diskLocation, type MediaRoute } from './url-families.js';
 
@@ -219,4 +225,22 @@ export async function firstSmoothFragmentStart(root: string, mssDir: string, typ
     if (f?.type === type) min = min === undefined ? Number(f.start) : Math.min(min, Number(f.start));
   }
   return min;
+}
+
+/**
+ * A TS segment that has left the disk for the store (timeline/dvr-ts-archive.ts), through the read
+ * path of the CMAF DVR segments; undefined when the stream keeps no TS DVR window in a store or the
+ * store has no such segment. The store key comes from stream.json's run and a checked segment name,
+ * never from the URL as such. A store error throws (the caller answers 503).
+ */
+export async function storedTsSegment(
+  dataDir: string,
+  store: ObjectStore,
+  key: StreamKey,
+  name: string,
+): Promise<StoredSegment | undefined> {
+  if (!isHlsSegmentName(name)) return undefined;
+  const run = (await readStreamInfo(dataDir, key))?.tsDvrRun;
+  if (typeof run !== 'string' || !isTsDvrRun(run)) return undefined;
+  return readStoredSegment(store, tsDvrSegmentKey(dvrPrefix(key, run), name));
 }

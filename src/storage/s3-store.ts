@@ -43,6 +43,8 @@ export interface S3StoreOptions extends S3Location {
   requestTimeoutMs?: number;
 }
 
+const QUIET_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
 // S3 bucket naming rules: 3–63 characters of lower-case letters, digits, `.` and `-`.
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -75,6 +77,9 @@ export class S3Store implements ObjectStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       // The upload queue retries with its own, longer back-off; one quick SDK retry is enough here.
       maxAttempts: 2,
+      // Without a logger the SDK writes to the console (e.g. "An error was encountered in a
+      // non-retryable streaming request." for each failed file upload); the upload queue logs failures.
+      logger: QUIET_SDK_LOGGER,
       requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
       ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
       ...(opts.accessKeyId !== undefined && opts.secretAccessKey !== undefined

@@ -4,6 +4,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
+import type { StorageConfig } from '../../src/config/index.js';
+import { S3Store } from '../../src/storage/s3-store.js';
 import { freePort } from './ports.js';
 
 export interface TestS3 {
@@ -47,5 +49,29 @@ export async function startS3rver(bucket = 'recordings'): Promise<TestS3> {
       await stop();
       await fs.rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A client of the test server's bucket under `prefix` (path-style on the IP endpoint, as the server's own). */
+export function s3StoreFor(s3: TestS3, prefix: string, opts: { requestTimeoutMs?: number } = {}): S3Store {
+  return new S3Store({
+    bucket: s3.bucket,
+    prefix,
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    forcePathStyle: true,
+    ...opts,
+  });
+}
+
+/** The `storage` section of a server's config writing to the test bucket under `prefix`, retrying fast. */
+export function s3StorageConfig(s3: TestS3, prefix: string): Partial<StorageConfig> {
+  return {
+    store: `s3://${s3.bucket}/${prefix}`,
+    s3: { endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true },
+    retryMinSeconds: 0.2,
+    retryMaxSeconds: 1,
   };
 }

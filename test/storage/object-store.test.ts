@@ -6,8 +6,8 @@ import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../src/storage/local-store.js';
 import { isValidStoreKey, putFileInto, type ObjectStore } from '../../src/storage/object-store.js';
-import { parseS3Url, S3Store } from '../../src/storage/s3-store.js';
-import { startS3rver, type TestS3 } from '../helpers/s3rver.js';
+import { parseS3Url } from '../../src/storage/s3-store.js';
+import { s3StoreFor, startS3rver, type TestS3 } from '../helpers/s3rver.js';
 import { defaultConfig } from '../../src/config/index.js';
 import { openStore } from '../../src/storage/open-store.js';
 
@@ -19,16 +19,7 @@ beforeAll(async () => {
   s3 = await startS3rver('contract');
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'streamfront-store-'));
   stores.local = () => new LocalStore(path.join(dir, 'local'));
-  stores.s3 = () =>
-    new S3Store({
-      bucket: s3.bucket,
-      prefix: 'team/a',
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      accessKeyId: s3.accessKeyId,
-      secretAccessKey: s3.secretAccessKey,
-      forcePathStyle: true,
-    });
+  stores.s3 = () => s3StoreFor(s3, 'team/a');
 });
 afterAll(async () => {
   await s3?.dispose();
