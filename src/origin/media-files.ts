@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { StreamKey } from '../streams/stream-key.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { readStoredSegment, type StoredSegment } from '../timeline/dvr-archive.js';
+import { sourceFileIdentity } from '../timeline/dvr-ts-archive.js';
 import {
   dvrPrefix,
   formatDir,
@@ -242,5 +243,10 @@ export async function storedTsSegment(
   if (!isHlsSegmentName(name)) return undefined;
   const run = (await readStreamInfo(dataDir, key))?.tsDvrRun;
   if (typeof run !== 'string' || !isTsDvrRun(run)) return undefined;
-  return readStoredSegment(store, tsDvrSegmentKey(dvrPrefix(key, run), name));
+  const seg = await readStoredSegment(store, tsDvrSegmentKey(dvrPrefix(key, run), name));
+  // The validators it had on disk (the file's identity, kept with the object): a cache revalidating a
+  // segment that moved to the store gets a 304, not the same bytes again.
+  const source = sourceFileIdentity(seg?.metadata);
+  if (!seg || !source || source.size !== seg.bytes.length) return seg;
+  return { ...seg, etag: fileEtag(source), lastModified: new Date(Math.floor(source.mtimeMs / 1000) * 1000) };
 }

@@ -103,6 +103,7 @@ export class S3Store implements ObjectStore {
         ContentLength: body.length,
         ContentType: contentType,
         ...(options?.cacheControl ? { CacheControl: options.cacheControl } : {}),
+        ...(options?.metadata ? { Metadata: options.metadata } : {}),
       }),
     );
   }
@@ -118,6 +119,7 @@ export class S3Store implements ObjectStore {
         ContentLength: size,
         ContentType: contentType,
         ...(options?.cacheControl ? { CacheControl: options.cacheControl } : {}),
+        ...(options?.metadata ? { Metadata: options.metadata } : {}),
       }),
     );
   }
@@ -126,7 +128,13 @@ export class S3Store implements ObjectStore {
     if (!isValidStoreKey(key)) return undefined;
     try {
       const r = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }));
-      return { key, size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0), etag: r.ETag ?? '""' };
+      return {
+        key,
+        size: r.ContentLength ?? 0,
+        lastModified: r.LastModified ?? new Date(0),
+        etag: r.ETag ?? '""',
+        ...metadataOf(r.Metadata),
+      };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -150,6 +158,7 @@ export class S3Store implements ObjectStore {
         size: total !== undefined ? Number(total) : (r.ContentLength ?? 0),
         lastModified: r.LastModified ?? new Date(0),
         etag: r.ETag ?? '""',
+        ...metadataOf(r.Metadata),
         body: r.Body as Readable,
       };
     } catch (err) {
@@ -193,6 +202,10 @@ export class S3Store implements ObjectStore {
   close(): void {
     this.#client.destroy();
   }
+}
+
+function metadataOf(m: Record<string, string> | undefined): { metadata?: Record<string, string> } {
+  return m && Object.keys(m).length > 0 ? { metadata: m } : {};
 }
 
 function isNotFound(err: unknown): boolean {

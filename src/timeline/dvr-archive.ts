@@ -29,6 +29,8 @@ export interface StoredSegment {
   bytes: Buffer;
   etag: string;
   lastModified: Date;
+  /** What the writer kept with it (e.g. the TS archive's source-file identity). */
+  metadata?: Record<string, string>;
 }
 
 /**
@@ -44,7 +46,12 @@ export async function readStoredSegment(store: ObjectStore, key: string): Promis
   }
   const chunks: Buffer[] = [];
   for await (const c of obj.body) chunks.push(c as Buffer);
-  return { bytes: Buffer.concat(chunks), etag: obj.etag, lastModified: obj.lastModified };
+  return {
+    bytes: Buffer.concat(chunks),
+    etag: obj.etag,
+    lastModified: obj.lastModified,
+    ...(obj.metadata ? { metadata: obj.metadata } : {}),
+  };
 }
 
 export class DvrArchive {

@@ -92,6 +92,24 @@ export function planTsOffload(s: TsOffloadState): TsOffloadPlan {
   return plan;
 }
 
+/** The segment file's identity, kept with its object so that its validators stay the same once it is served from the store. */
+export interface SourceFileIdentity {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export function sourceFileMetadata(st: SourceFileIdentity): Record<string, string> {
+  return { 'source-ino': String(st.ino), 'source-size': String(st.size), 'source-mtime-ms': String(st.mtimeMs) };
+}
+
+/** The identity sourceFileMetadata wrote, or undefined when any part is missing or not a number. */
+export function sourceFileIdentity(metadata: Record<string, string> | undefined): SourceFileIdentity | undefined {
+  if (!metadata) return undefined;
+  const [ino, size, mtimeMs] = ['source-ino', 'source-size', 'source-mtime-ms'].map((k) => Number(metadata[k] ?? NaN));
+  return [ino, size, mtimeMs].every((n) => Number.isFinite(n!) && n! >= 0) ? { ino: ino!, size: size!, mtimeMs: mtimeMs! } : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // I/O: following one stream's `hls/` folder
 
@@ -185,7 +203,7 @@ export class TsDvrArchive {
       );
     }
     await Promise.all(plan.unlink.map((n) => fs.rm(path.join(hlsDir, n), { force: true })));
-    for (const name of plan.upload) this.#upload(name);
+    await Promise.all(plan.upload.map((name) => this.#upload(name)));
     for (const name of plan.forget) {
       try {
         await queue.store.delete(tsDvrSegmentKey(this.#o.prefix, name));
@@ -197,14 +215,16 @@ export class TsDvrArchive {
     }
   }
 
-  #upload(name: string): void {
+  async #upload(name: string): Promise<void> {
     const { hlsDir, queue, log } = this.#o;
     const abort = new AbortController();
     const file = path.join(hlsDir, name);
+    const st = await fs.stat(file).catch(() => undefined);
+    if (!st) return; // gone meanwhile (a record-mode republish cleared the folder)
     const r = queue.enqueue({
       key: tsDvrSegmentKey(this.#o.prefix, name),
       contentType: 'video/MP2T',
-      options: { cacheControl: this.#o.cacheControl },
+      options: { cacheControl: this.#o.cacheControl, metadata: sourceFileMetadata(st) },
       source: { file },
       signal: abort.signal,
     });

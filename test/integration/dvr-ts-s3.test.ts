@@ -4,7 +4,8 @@
 // the whole window and the origin serves the old segments from the bucket (same type, cache policy,
 // validators, ranges); segments leaving the window leave the bucket; an edge whose origin is the
 // bucket serves a DVR segment straight from it; and an outage of the bucket longer than the window
-// keeps the stream live, its segments on disk (bounded), then catches up.
+// keeps the stream live, its segments on disk (bounded), then catches up. The stream is recorded
+// meanwhile: the recording, hard-linked from the live segments before they move, is the whole run.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import type { S3Store } from '../../src/storage/s3-store.js';
 import { HLS_FILES, isHlsSegmentName } from '../../src/timeline/output-layout.js';
 import { ffprobe } from '../helpers/media.js';
+import { waitForRecording } from '../recordings/recording-flow.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { s3StorageConfig, s3StoreFor, startS3rver, type TestS3 } from '../helpers/s3rver.js';
@@ -37,6 +39,7 @@ let publisher: Publisher;
 let dataDir: string;
 let hlsDir: string;
 let origin: string;
+let publishedAt: number;
 
 beforeAll(async () => {
   s3 = await startS3rver('media');
@@ -58,6 +61,7 @@ beforeAll(async () => {
       dvrMemorySegments: LIVE_EDGE,
       extraWindowSegments: MARGIN,
       cmaf: { enabled: false },
+      record: true,
     },
     storage: s3StorageConfig(s3, PREFIX),
   });
@@ -66,6 +70,7 @@ beforeAll(async () => {
   // An S3 origin: the bucket and prefix are the origin path, as in a CloudFront distribution.
   edge = await startEdge({ config, log: silentLogger(), originUrl: `${s3.endpoint}/${s3.bucket}/${PREFIX}` });
   publisher = await startPublisher(`rtmp://127.0.0.1:${server.ports.rtmp}/live/tsd`);
+  publishedAt = Date.now();
 }, 60_000);
 
 afterAll(async () => {
@@ -100,10 +105,18 @@ describe('the TS DVR window in an S3 bucket', () => {
     let maxLocal = 0;
     let maxKeys = 0;
     let firstSeen: string[] = [];
+    // A segment fetched while it is at the live edge (on disk), to fetch again once it is in the bucket.
+    let early: { name: string; etag: string | null; lastModified: string | null } | undefined;
     // Three windows long: segments go to the bucket, leave the disk, then leave the bucket.
     while (Date.now() - t0 < 3 * WINDOW * 1000) {
       await sleep(500);
       if (!fs.existsSync(hlsDir)) continue;
+      if (!early && Date.now() - t0 > 3 * WINDOW * 1000 - 11_000) {
+        const name = (await playlist()).at(-1)!;
+        const r = await get(`${origin}${BASE}/${name}`);
+        expect(r.status).toBe(200);
+        early = { name, etag: r.headers.get('etag'), lastModified: r.headers.get('last-modified') };
+      }
       maxLocal = Math.max(maxLocal, localSegments().length);
       const keys = await dvrKeys();
       if (keys.length && firstSeen.length === 0) firstSeen = keys;
@@ -145,6 +158,15 @@ describe('the TS DVR window in an S3 bucket', () => {
     const probe = await ffprobe(file, ['-count_frames']);
     const video = probe.streams.find((s) => (s as { codec_type?: string }).codec_type === 'video') as { nb_read_frames?: string };
     expect(Number(video.nb_read_frames)).toBeGreaterThan(0);
+
+    // The validators a segment had on disk are the ones it has from the bucket: a cache revalidates it with a 304.
+    expect(localSegments()).not.toContain(early!.name);
+    expect(keys.some((k) => k.endsWith(`/${early!.name}`))).toBe(true);
+    const moved = await get(`${origin}${BASE}/${early!.name}`);
+    expect(moved.status).toBe(200);
+    expect(moved.headers.get('etag')).toBe(early!.etag);
+    expect(moved.headers.get('last-modified')).toBe(early!.lastModified);
+    expect((await get(`${origin}${BASE}/${early!.name}`, { 'if-none-match': early!.etag! })).status).toBe(304);
 
     // A segment that left the window is gone from both places.
     const behind = firstSeen
@@ -193,5 +215,14 @@ describe('the TS DVR window in an S3 bucket', () => {
     while ((await dvrKeys()).length > LISTED + MARGIN + 1 && Date.now() - t2 < 10_000) await sleep(500);
     expect((await dvrKeys()).length).toBeLessThanOrEqual(LISTED + MARGIN + 1);
     expect(fs.readdirSync(hlsDir)).toContain(HLS_FILES.playlist);
+  }, 90_000);
+
+  it('the recording of the run is whole: every segment was linked into it before it left the disk', async () => {
+    const ranSeconds = (Date.now() - publishedAt) / 1000;
+    await publisher.stop();
+    const rec = await waitForRecording(origin, 'live/tsd', 60_000);
+    // The run less ffmpeg's start and the last, unfinished segment.
+    expect(rec.duration).toBeGreaterThan(ranSeconds - 4 * SEGMENT);
+    expect(rec.duration).toBeLessThan(ranSeconds + SEGMENT);
   }, 90_000);
 });

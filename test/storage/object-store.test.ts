@@ -65,6 +65,26 @@ describe.each(['local', 's3'])('ObjectStore contract: %s', (name) => {
     expect(await text((await st.get('vod/x/y/r/recording.mp4'))!.body)).toBe('short');
   });
 
+  it('keeps a writer’s metadata where the store can (S3), and a directory none', async () => {
+    const st = store();
+    const file = path.join(dir, `${name}-meta.ts`);
+    await fs.writeFile(file, Buffer.alloc(376, 1));
+    const metadata = { 'source-ino': '42', 'source-mtime-ms': '1796119200000.5' };
+    await putFileInto(st, 'streams/live/m/dvr/t1/seg_00001.ts', file, 'video/MP2T', { metadata });
+    await st.put('streams/live/m/dvr/t1/seg_00002.ts', Buffer.alloc(188), 'video/MP2T', { metadata });
+    for (const key of ['streams/live/m/dvr/t1/seg_00001.ts', 'streams/live/m/dvr/t1/seg_00002.ts']) {
+      const got = await st.get(key);
+      got!.body.destroy();
+      const head = await st.head(key);
+      if (name === 's3') {
+        expect(got!.metadata).toEqual(metadata);
+        expect(head!.metadata).toEqual(metadata);
+      } else {
+        expect(got!.metadata).toBeUndefined();
+      }
+    }
+  });
+
   it.each(['', '/abs', '../up', 'a/../b', 'a//b', 'a\\b', 'a/./b', 'nul\0'])('refuses the key %j', async (key) => {
     const st = store();
     await expect(st.put(key, Buffer.from('x'), 'text/plain')).rejects.toThrow(/invalid store key/);

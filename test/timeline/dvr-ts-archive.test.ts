@@ -8,7 +8,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { LocalStore } from '../../src/storage/local-store.js';
 import { UploadQueue } from '../../src/storage/upload-queue.js';
-import { listedSegmentNames, planTsOffload, TsDvrArchive, type TsOffloadPlan } from '../../src/timeline/dvr-ts-archive.js';
+import {
+  listedSegmentNames,
+  planTsOffload,
+  sourceFileIdentity,
+  sourceFileMetadata,
+  TsDvrArchive,
+  type TsOffloadPlan,
+} from '../../src/timeline/dvr-ts-archive.js';
 import { sweepDvrRuns } from '../../src/timeline/dvr-sweep.js';
 import { dvrPrefix, dvrRunOfKey, dvrStreamPrefix, HLS_FILES, isTsDvrRun, tsDvrRun } from '../../src/timeline/output-layout.js';
 
@@ -103,6 +110,21 @@ describe('listedSegmentNames', () => {
   it('takes the last path component of each URI line and skips tags and other names', () => {
     const text = ['#EXTM3U', '#EXTINF:2.0,', 'seg_00001.ts', '#EXTINF:2.0,', '/x/hls/seg_480p_00002.ts?v=1', 'notes.txt', ''].join('\n');
     expect(listedSegmentNames(text)).toEqual(['seg_00001.ts', 'seg_480p_00002.ts']);
+  });
+});
+
+describe('source file identity kept with a stored segment', () => {
+  it('round-trips', () => {
+    const id = { ino: 1234567, size: 376, mtimeMs: 1796119200123.25 };
+    expect(sourceFileIdentity(sourceFileMetadata(id))).toEqual(id);
+  });
+  it.each<[string, Record<string, string> | undefined]>([
+    ['none', undefined],
+    ['a part missing', { 'source-ino': '1', 'source-size': '2' }],
+    ['not a number', { 'source-ino': 'x', 'source-size': '2', 'source-mtime-ms': '3' }],
+    ['negative', { 'source-ino': '1', 'source-size': '-2', 'source-mtime-ms': '3' }],
+  ])('%s: undefined (the store’s own validators are used)', (_n, m) => {
+    expect(sourceFileIdentity(m)).toBeUndefined();
   });
 });
 
