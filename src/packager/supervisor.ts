@@ -251,10 +251,12 @@ export class StreamSupervisor {
     return { run: dvrRunOfKey(this.#d.key, this.#tsArchive.prefix)! };
   }
 
+  /** The run's `hls/` folder is going: stop following it; its objects leave the store in the background (an outage must not hold up a publish). */
   async #disposeTsArchive(): Promise<void> {
     const a = this.#tsArchive;
     this.#tsArchive = null;
-    await a?.dispose();
+    await a?.stop();
+    void a?.dispose();
   }
 
   /**

@@ -1,6 +1,7 @@
 // An S3 API server for tests (s3rver), on a free loopback port with its own temporary directory.
-// `stop()` and `start()` again on the same port simulate an outage.
+// `stop()` (every connection dropped) and `start()` again on the same port simulate an outage.
 import fs from 'node:fs/promises';
+import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
@@ -34,7 +35,12 @@ export async function startS3rver(bucket = 'recordings'): Promise<TestS3> {
   const stop = async () => {
     const s = server;
     server = undefined;
-    if (s) await s.close();
+    if (!s) return;
+    const closing = s.close();
+    // An outage drops every connection at once, keep-alive ones included (an edge's, the SDK's);
+    // otherwise close waits for their clients to let go, which may take longer than the outage.
+    (s as unknown as { httpServer?: Server }).httpServer?.closeAllConnections();
+    await closing;
   };
   await start();
   return {

@@ -55,7 +55,7 @@ beforeAll(async () => {
     dataDir,
     logLevel: 'silent',
     packager: {
-      cleanupDelaySeconds: 300,
+      cleanupDelaySeconds: 3,
       segmentSeconds: SEGMENT,
       dvrWindowSeconds: WINDOW,
       dvrMemorySegments: LIVE_EDGE,
@@ -203,8 +203,9 @@ describe('the TS DVR window in an S3 bucket', () => {
       await s3.start();
     }
     // Back: the retried uploads land and the disk shrinks to the live edge again.
+    const caughtUp = async () => localSegments().length <= LIVE_EDGE + 2 && !localSegments().includes((await playlist())[0]!);
     const t1 = Date.now();
-    while (localSegments().length > LIVE_EDGE + 2 && Date.now() - t1 < 20_000) await sleep(500);
+    while (!(await caughtUp()) && Date.now() - t1 < 20_000) await sleep(500);
     expect(localSegments().length).toBeLessThanOrEqual(LIVE_EDGE + 2);
     const names = await playlist();
     const oldest = names[0]!;
@@ -225,4 +226,11 @@ describe('the TS DVR window in an S3 bucket', () => {
     expect(rec.duration).toBeGreaterThan(ranSeconds - 4 * SEGMENT);
     expect(rec.duration).toBeLessThan(ranSeconds + SEGMENT);
   }, 90_000);
+
+  it('once the finished stream is cleaned up, its TS DVR run leaves the bucket', async () => {
+    const t0 = Date.now();
+    while ((await dvrKeys()).length > 0 && Date.now() - t0 < 20_000) await sleep(500);
+    expect(await dvrKeys()).toEqual([]);
+    expect(fs.existsSync(hlsDir)).toBe(false);
+  }, 30_000);
 });
