@@ -28,7 +28,8 @@ import { testPatternArgs } from '../src/demo/test-pattern.js';
 import { freePort } from '../test/helpers/ports.js';
 import { parseNumberArg } from './script-args.js';
 import { clockTicksPerSecond, procStat } from '../test/helpers/proc.js';
-import { glassSamplesSince, launchChromium, readHook, until, type PlayMode } from '../test/player/chromium.js';
+import { launchChromium } from '../test/helpers/browser.js';
+import { glassSamplesSince, readHook, until, type PlayMode } from '../test/helpers/browser-player.js';
 
 const USAGE = `Usage: npx tsx scripts/bench-glass.ts [options]
 

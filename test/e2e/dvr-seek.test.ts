@@ -14,16 +14,8 @@ import { startTestPattern, type TestPattern } from '../../src/demo/test-pattern.
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
-import { launchChromium, until, type PlayerHook } from '../player/chromium.js';
-
-interface Seekable {
-  start: number;
-  end: number;
-  window: number;
-  behind: number;
-  live: boolean;
-}
-type Hook = PlayerHook & { seekable: Seekable | null };
+import { launchChromium, newViewer } from '../helpers/browser.js';
+import { until } from '../helpers/browser-player.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'sf-e2e-dvr-'));
 let server: RunningServer;
@@ -67,17 +59,17 @@ describe('the seek bar moves the player back into the DVR window', () => {
   it.each(['hls', 'llhls', 'dash'] as const)(
     'mode %s',
     async (mode) => {
-      const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+      const page = await newViewer(browser, { viewport: { width: 1400, height: 1000 } });
       await page.goto(`${edge}/?stream=live/dvr&mode=${mode}`);
       await until(page, 'playing', (h) => h.state === 'playing', 45_000);
       // Wait for a window worth seeking in (the stream has been running a while by now).
       // … with the player at the live edge first (hls.js may start a little behind it and catch up).
-      const before = (await until(
+      const before = await until(
         page,
         'a seekable window of 16 s, playing at live',
-        (h) => ((h as Hook).seekable?.window ?? 0) >= 16 && (h as Hook).seekable?.live === true,
+        (h) => (h.seekable?.window ?? 0) >= 16 && h.seekable?.live === true,
         60_000,
-      )) as Hook;
+      );
       expect(before.mode).toBe(mode);
       expect(before.seekable!.live).toBe(true);
       expect(await page.isVisible('#dvr')).toBe(true);
@@ -89,29 +81,26 @@ describe('the seek bar moves the player back into the DVR window', () => {
         input.dispatchEvent(new Event('input', { bubbles: true }));
         input.dispatchEvent(new Event('change', { bubbles: true }));
       });
-      const seeked = await until(
-        page,
-        'playing behind live',
-        (h) => h.state === 'playing' && ((h as Hook).seekable?.behind ?? 0) > 10,
-        20_000,
-      );
+      const seeked = await until(page, 'playing behind live', (h) => h.state === 'playing' && (h.seekable?.behind ?? 0) > 10, 20_000);
       expect(Math.abs(seeked.currentTime! - target)).toBeLessThan(4);
       // Playback goes on from there: currentTime advances, still well behind live, no fatal error.
       const t1 = seeked.currentTime!;
       const later = await until(page, 'advancing in the window', (h) => h.currentTime! > t1 + 5, 30_000);
-      expect((later as Hook).seekable!.behind).toBeGreaterThan(8);
+      expect(later.seekable!.behind).toBeGreaterThan(8);
       // … at the distance the viewer chose: no catch-up toward live (a stall may only add to it).
-      expect((later as Hook).seekable!.behind).toBeGreaterThan((seeked as Hook).seekable!.behind - 3);
+      expect(later.seekable!.behind).toBeGreaterThan(seeked.seekable!.behind - 3);
       expect(later.fatalErrors).toEqual([]);
       await expect.poll(() => page.textContent('#dvr .dvr-label')).toMatch(/^−\d+:\d\d · window \d+:\d\d$/);
       // Go live.
       await page.click('#dvr .dvr-live');
-      const back = await until(page, 'back at live', (h) => (h as Hook).seekable?.live === true, 20_000);
+      const back = await until(page, 'back at live', (h) => h.seekable?.live === true, 20_000);
       expect(back.fatalErrors).toEqual([]);
-      // … and stays there, by the engine's own latency figure too.
+      // … and stays there: as far behind as before the seek, within a few seconds (classic HLS plays
+      // three segments behind, and its window's end moves a segment at a time), by the engine's own
+      // latency figure too (LL-HLS and DASH: about two seconds).
       const settled = await until(page, 'playing at live', (h) => h.currentTime! > back.currentTime! + 2, 20_000);
-      expect((settled as Hook).seekable!.behind).toBeLessThan(6);
-      if (settled.latency !== null) expect(settled.latency).toBeLessThan(6);
+      expect(settled.seekable!.behind).toBeLessThan(before.seekable!.behind + 3);
+      if (settled.latency !== null && before.latency !== null) expect(settled.latency).toBeLessThan(before.latency + 3);
       await page.context().close();
     },
     150_000,
