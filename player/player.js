@@ -367,8 +367,7 @@ function startHls(url, lowLatency, gen) {
     });
     wireHls(hls, Hls, gen);
     pick = attachHls(hls, Hls, picker);
-    const h = hls;
-    seekBar.use(mediaElementSeeker(video, () => h.liveSyncPosition));
+    seekBar.use(mediaElementSeeker(video));
     hls.loadSource(url);
     hls.attachMedia(video);
   } else if (nativeHls) {

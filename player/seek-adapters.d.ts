@@ -9,6 +9,6 @@ export interface Seeker {
 }
 export function timeRanges(seekable: { length: number; start(i: number): number; end(i: number): number } | null | undefined): Ranges;
 export function dashWindowRanges(dvr: { start?: number; end?: number } | null | undefined): Ranges;
-export function liveTarget(start: number, end: number, liveSync: number | null | undefined, slack: number): number;
-export function mediaElementSeeker(video: HTMLVideoElement, liveSync?: () => number | null | undefined): Seeker;
+export function liveTarget(start: number, end: number, slack: number): number;
+export function mediaElementSeeker(video: HTMLVideoElement): Seeker;
 export function dashSeeker(player: unknown): Seeker;

@@ -27,16 +27,16 @@ export function dashWindowRanges(dvr) {
 }
 
 /**
- * Where "Go live" puts an element-driven engine in a window ending at `end`: the engine's own live
- * sync position when it has one inside the window, else `slack` before the end.
+ * Where "Go live" puts an element-driven engine in a window ending at `end`: `slack` before the
+ * end. (Not hls.js's liveSyncPosition: for classic HLS that is three segments behind the
+ * playlist's end, further than the bar counts as live.)
  */
-export function liveTarget(start, end, liveSync, slack) {
-  if (Number.isFinite(liveSync) && liveSync >= start && liveSync <= end) return liveSync;
+export function liveTarget(start, end, slack) {
   return Math.max(start, end - slack);
 }
 
-/** hls.js and native HLS: the video element itself; `liveSync()` is hls.js's live sync position, if any. */
-export function mediaElementSeeker(video, liveSync = () => undefined) {
+/** hls.js and native HLS: the video element itself. */
+export function mediaElementSeeker(video) {
   return {
     ranges: () => timeRanges(video.seekable),
     position: () => video.currentTime,
@@ -45,7 +45,7 @@ export function mediaElementSeeker(video, liveSync = () => undefined) {
     },
     goLive(slack) {
       const last = timeRanges(video.seekable).at(-1);
-      if (last) video.currentTime = liveTarget(last[0], last[1], liveSync(), slack);
+      if (last) video.currentTime = liveTarget(last[0], last[1], slack);
     },
   };
 }

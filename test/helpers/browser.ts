@@ -128,3 +128,51 @@ export function hlsJsState(page: Page): Promise<HlsJsState> {
     return { t: v.currentTime, latency: date ? (Date.now() - date.getTime()) / 1000 : null, fatal: [...w.fatal] };
   });
 }
+
+/** What a bare dash.js page reports: its DVR window (getDvrWindow), live latency and currentTime. */
+export interface DashJsState {
+  t: number;
+  window: { start: number; end: number; size: number } | null;
+  latency: number | null;
+  errors: string[];
+}
+
+/**
+ * Turns `page` into a bare dash.js player on `base` (same-origin, as playWithHlsJs) playing the
+ * MPD at `src` with live catch-up on, as the player page configures it.
+ */
+export async function playWithDashJs(page: Page, base: string, src: string): Promise<void> {
+  await page.goto(`${base}/healthz`);
+  await page.setContent(`<video id="v" muted autoplay playsinline></video><script src="${base}/vendor/dash.all.min.js"></script>`);
+  await page.waitForFunction(() => (window as unknown as { dashjs?: unknown }).dashjs !== undefined, undefined, { timeout: 20_000 });
+  await page.evaluate((url) => {
+    const w = window as unknown as { dashjs: any; dash: any; errors: string[] };
+    const v = document.getElementById('v') as HTMLVideoElement;
+    w.errors = [];
+    const player = w.dashjs.MediaPlayer().create();
+    w.dash = player;
+    player.updateSettings({ debug: { logLevel: 2 }, streaming: { liveCatchup: { enabled: true } } });
+    player.on(w.dashjs.MediaPlayer.events.ERROR, (e: { error?: { code?: unknown; message?: unknown } }) => {
+      w.errors.push(`${String(e?.error?.code)}:${String(e?.error?.message)}`.slice(0, 200));
+    });
+    player.initialize(v, url, true);
+  }, src);
+}
+
+export function dashJsState(page: Page): Promise<DashJsState> {
+  return page.evaluate(() => {
+    const w = window as unknown as { dash: any; errors: string[] };
+    const v = document.getElementById('v') as HTMLVideoElement;
+    let win: DashJsState['window'] = null;
+    let latency: number | null = null;
+    try {
+      const d = w.dash.getDvrWindow();
+      if (Number.isFinite(d?.start) && Number.isFinite(d?.end)) win = { start: d.start, end: d.end, size: d.end - d.start };
+      const l = w.dash.getCurrentLiveLatency();
+      latency = Number.isFinite(l) ? l : null;
+    } catch {
+      /* dash.js has not initialised playback yet */
+    }
+    return { t: v.currentTime, window: win, latency, errors: [...w.errors] };
+  });
+}
