@@ -29,7 +29,8 @@ import { freePort } from '../test/helpers/ports.js';
 import { CLI_FROM_SOURCE, loopbackArgs, REPO_ROOT } from '../test/helpers/server-process.js';
 import { parseNumberArg } from './script-args.js';
 import { clockTicksPerSecond, procStat } from '../test/helpers/proc.js';
-import { glassSamplesSince, launchChromium, readHook, until, type PlayMode } from '../test/player/chromium.js';
+import { launchChromium } from '../test/helpers/browser.js';
+import { glassSamplesSince, readHook, until, type PlayMode } from '../test/helpers/browser-player.js';
 
 const USAGE = `Usage: npx tsx scripts/bench-glass.ts [options]
 
