@@ -2,7 +2,8 @@
 // Cache-Control parsing, invalid freshness information, Vary: *, 1xx, Authorization (§3.5) and
 // which stored responses may be served stale on an origin error (§4.2.4).
 import { describe, expect, it } from 'vitest';
-import { behaviourTtl, errorTtl, originPolicy, parseCacheControl, parseHttpDate, staleOnErrorAllowed } from '../../src/edge/freshness.js';
+import { behaviourTtl, errorTtl, originPolicy, parseCacheControl, staleOnErrorAllowed } from '../../src/edge/freshness.js';
+import { parseHttpDate } from '../../src/http/http-date.js';
 
 const TTL0 = { minTtl: 0, defaultTtl: 86400, maxTtl: 31536000 };
 const TTL300 = { ...TTL0, minTtl: 300 };
