@@ -26,13 +26,20 @@ export function isCachedErrorStatus(status: number): boolean {
 /** A moment long past: what an invalid Expires stands for (RFC 9111 §5.3). */
 const LONG_AGO = 'Thu, 01 Jan 1970 00:00:00 GMT';
 
+/** Directives whose bare form is stronger than their field-name-qualified one (RFC 9111 §5.2.2.4, §5.2.2.7). */
+const QUALIFIABLE = new Set(['no-cache', 'private']);
+
 /**
  * Cache-Control directives (RFC 9111 §5.2): names lower-cased (they are case-insensitive),
- * quoted-string values unquoted, commas inside quotes kept, the first occurrence of a name kept.
+ * quoted-string values unquoted, commas inside quotes kept, the first occurrence of a name kept
+ * (§4.2.1) — except that a bare `no-cache` / `private` anywhere wins over a qualified one: the
+ * field names of `no-cache="Set-Cookie"` cannot take back a `no-cache` on the same response.
  */
 export function parseCacheControl(value: string | undefined): Map<string, string | true> {
   const out = new Map<string, string | true>();
-  for (const [name, v] of cacheControlMembers(value)) if (!out.has(name)) out.set(name, v);
+  for (const [name, v] of cacheControlMembers(value)) {
+    if (!out.has(name) || (v === true && QUALIFIABLE.has(name))) out.set(name, v);
+  }
   return out;
 }
 
@@ -148,11 +155,17 @@ export function originPolicy(
   );
 }
 
-/** CK-05: the origin asked that Set-Cookie never be cached. */
+/**
+ * CK-05: the origin asked that Set-Cookie never be cached: `no-cache="…"` names it, anywhere in
+ * its field list (`no-cache="X-A, Set-Cookie"`), in any case; text inside another directive's
+ * quoted value does not count.
+ */
 export function forbidsCachingSetCookie(headers: ResponseHeaders): boolean {
   const cc = headers['cache-control'];
-  const text = Array.isArray(cc) ? cc.join(',') : (cc ?? '');
-  return /no-cache\s*=\s*"?[^",]*set-cookie/i.test(text);
+  const text = Array.isArray(cc) ? cc.join(', ') : cc;
+  return cacheControlMembers(text).some(
+    ([name, v]) => name === 'no-cache' && typeof v === 'string' && v.split(',').some((f) => f.trim().toLowerCase() === 'set-cookie'),
+  );
 }
 
 interface PolicyView {
@@ -242,8 +255,10 @@ export function errorTtl(policy: CachePolicy, errorMinTtl: number): number | nul
 
 /**
  * ERR-04 serves an expired copy when the origin fails, but RFC 9111 §4.2.4 forbids it for a
- * response with `must-revalidate`, `proxy-revalidate` or `s-maxage` (§5.2.2.2, .8, .10): such a
- * copy is revalidated or the origin's error is passed on. `headers` are the stored ones.
+ * response with `must-revalidate`, `proxy-revalidate`, `s-maxage` or `no-cache` (§5.2.2.2, .8, .10,
+ * .4): such a copy is revalidated or the origin's error is passed on. A copy kept only because a
+ * Minimum TTL overrode `no-store` or `private` (TTL-04) is not stretched past it either. Qualified
+ * `no-cache="…"` / `private="…"` name fields, not the response, and allow it. `headers` are the stored ones.
  */
 export function staleOnErrorAllowed(headers: readonly (readonly [string, string])[]): boolean {
   const cc = parseCacheControl(
@@ -252,5 +267,12 @@ export function staleOnErrorAllowed(headers: readonly (readonly [string, string]
       .map(([, v]) => v)
       .join(', '),
   );
-  return !cc.has('must-revalidate') && !cc.has('proxy-revalidate') && !cc.has('s-maxage');
+  return (
+    !cc.has('must-revalidate') &&
+    !cc.has('proxy-revalidate') &&
+    !cc.has('s-maxage') &&
+    !cc.has('no-store') &&
+    cc.get('no-cache') !== true &&
+    cc.get('private') !== true
+  );
 }

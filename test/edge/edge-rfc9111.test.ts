@@ -41,6 +41,7 @@ beforeAll(async () => {
           { pathPattern: '/wl/*', headers: { forward: 'whitelist', whitelist: ['X-Variant'] } },
           { pathPattern: '/auth/*', headers: { forward: 'whitelist', whitelist: ['Authorization'] } },
           { pathPattern: '/min/*', minTtl: 300 },
+          { pathPattern: '/min1/*', minTtl: 1 },
         ],
         errorCachingMinTtl: { '503': 0, '502': 0, '504': 0 },
       },
@@ -201,6 +202,31 @@ describe('a 304 updates the stored headers (RFC 9111 §3.2)', () => {
     expect((await get(edge.port, '/refresh')).headers['x-cache']).toBe('Hit from cloudfront'); // the 304's max-age=60 now rules
     expect(origin.count('/refresh')).toBe(2);
   });
+  it.each([
+    ['another strong ETag', { ETag: '"v2"' }],
+    ['a weak ETag that is not the stored one', { ETag: 'W/"v2"' }],
+  ])('a 304 with %s does not refresh the copy: the object is fetched whole (RFC 9111 §4.3.4)', async (_what, validators) => {
+    const path = `/refresh-mismatch/${validators.ETag.replace(/\W/g, '')}`;
+    let n = 0;
+    origin.route(path, (req, res) => {
+      n++;
+      if (n === 1) return object({ 'Cache-Control': 'max-age=1', ETag: '"v1"' }, 'first')(req, res);
+      if (req.headers['if-none-match'] !== undefined) {
+        res.writeHead(304, { 'Cache-Control': 'max-age=60', ...validators });
+        return void res.end();
+      }
+      object({ 'Cache-Control': 'max-age=60', ETag: '"v2"' }, 'second')(req, res);
+    });
+    await get(edge.port, path);
+    await sleep(1100);
+    const r = await get(edge.port, path);
+    expect(r.status).toBe(200);
+    expect(r.body.toString()).toBe('second');
+    expect(r.headers.etag).toBe('"v2"');
+    const again = await get(edge.port, path);
+    expect([again.headers['x-cache'], again.body.toString(), again.headers.etag]).toEqual(['Hit from cloudfront', 'second', '"v2"']);
+    expect(origin.count(path)).toBe(3);
+  });
 });
 
 describe('no stale copy on an origin error for must-revalidate, proxy-revalidate, s-maxage', () => {
@@ -228,6 +254,25 @@ describe('no stale copy on an origin error for must-revalidate, proxy-revalidate
       expect(r.body.toString()).toBe('down');
     },
   );
+  it.each(['no-cache', 'No-Store', 'private', 'no-cache="X-A", no-cache'])(
+    '%s kept for a Minimum TTL (TTL-04): not served stale past it, the origin’s 503 goes to the viewer',
+    async (cc) => {
+      const path = `/min1/${cc.replace(/[^A-Za-z0-9-]/g, '_')}`;
+      origin.route(path, thenAnswer({ 'Cache-Control': cc }, failWith503));
+      expect((await get(edge.port, path)).status).toBe(200);
+      expect((await get(edge.port, path)).headers['x-cache']).toBe('Hit from cloudfront');
+      await sleep(1100);
+      const r = await get(edge.port, path);
+      expect(r.status).toBe(503);
+      expect(r.body.toString()).toBe('down');
+    },
+  );
+  it('max-age with a Minimum TTL is still served stale on a 503 (ERR-04)', async () => {
+    origin.route('/min1/plain', thenAnswer({ 'Cache-Control': 'max-age=1' }, failWith503));
+    await get(edge.port, '/min1/plain');
+    await sleep(1100);
+    expect((await get(edge.port, '/min1/plain')).body.toString()).toBe('first');
+  });
   it('must-revalidate and an origin that cannot be reached: 502, not the stale copy', async () => {
     origin.route(
       '/soe/gone',

@@ -5,10 +5,12 @@ import {
   connectionNominated,
   dropConnectionNominated,
   originRequestHeaders,
+  selectedBy304,
   splitResponseHeaders,
   updateStoredHeaders,
   type ForwardingRules,
 } from '../../src/edge/forwarding.js';
+import { forbidsCachingSetCookie } from '../../src/edge/freshness.js';
 
 const none: ForwardingRules = { headers: 'none', headerWhitelist: new Set(), cookies: 'none', cookieWhitelist: [], cacheOptions: false };
 const fwd = (raw: string[], rules: Partial<ForwardingRules> = {}, method = 'GET') =>
@@ -157,4 +159,44 @@ describe('fields named by no-cache="…" / private="…" go to this viewer but a
     expect(split.viewer).toContainEqual(['Set-Cookie', 'a=1']);
     expect(split.stored.some(([n]) => n === 'Set-Cookie')).toBe(false);
   });
+});
+
+describe('which stored response a 304 selects (RFC 9111 §4.3.4)', () => {
+  const LM = 'Wed, 25 Nov 2026 12:00:00 GMT';
+  it.each<[[string, string][], string[], boolean]>([
+    [[['ETag', '"a"']], ['ETag', '"a"'], true],
+    [[['etag', '"a"']], ['ETAG', '"a"'], true],
+    [[['ETag', '"a"']], ['ETag', '"b"'], false], // the object changed: the 304 is not about this copy
+    [[['ETag', 'W/"a"']], ['ETag', '"a"'], false], // a strong validator needs a strong match
+    [[['ETag', '"a"']], ['ETag', 'W/"a"'], true], // a weak one, a weak match
+    [[['ETag', 'W/"a"']], ['ETag', 'W/"a"'], true],
+    [[['ETag', 'W/"a"']], ['ETag', 'W/"b"'], false],
+    [[], ['ETag', '"a"'], false],
+    [[['Last-Modified', LM]], ['Last-Modified', LM], true],
+    [[['Last-Modified', LM]], ['Last-Modified', 'Wednesday, 25-Nov-26 12:00:00 GMT'], true], // the same date in RFC 850 form
+    [[['Last-Modified', LM]], ['Last-Modified', 'Thu, 26 Nov 2026 12:00:00 GMT'], false],
+    [
+      [
+        ['ETag', '"a"'],
+        ['Last-Modified', LM],
+      ],
+      ['ETag', '"a"', 'Last-Modified', 'Thu, 26 Nov 2026 12:00:00 GMT'],
+      true,
+    ], // the ETag decides
+    [[['ETag', '"a"']], ['Cache-Control', 'max-age=60'], true], // no validator: the one stored response
+  ])('stored %j, 304 %j → %s', (stored, got, want) => expect(selectedBy304(stored, got)).toBe(want));
+});
+
+describe('CK-05: no-cache="Set-Cookie" in every form', () => {
+  it.each<[string | string[], boolean]>([
+    ['no-cache="Set-Cookie"', true],
+    ['No-Cache="set-cookie"', true],
+    ['no-cache="X-A, Set-Cookie"', true],
+    ['no-cache=Set-Cookie', true],
+    [['max-age=60', 'no-cache="set-cookie"'], true],
+    ['no-cache="Set-Cookie2"', false],
+    ['x-ext="no-cache=set-cookie"', false],
+    ['private="Set-Cookie"', false], // private="…" is handled with the other fields that are not stored
+    ['no-cache', false],
+  ])('%j → %s', (cc, want) => expect(forbidsCachingSetCookie({ 'cache-control': cc })).toBe(want));
 });
