@@ -47,8 +47,22 @@ const REMOVED = new Set([
   'trailer',
   'upgrade',
 ]);
-/** Hop-by-hop headers of the viewer connection; never relayed (HDR-03 rewrites Connection itself). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
+/**
+ * Hop-by-hop headers of the viewer connection; never relayed, whitelisted, forwarded-all or named
+ * by a policy (HDR-03 lists them as supporting no cache variation; HDR-03 rewrites Connection
+ * itself). Proxy-Authorization is the viewer's credential for the edge as a proxy (RFC 9110
+ * §11.7.2), which the edge does not ask for: it is not passed on to the origin either.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'upgrade',
+  'transfer-encoding',
+]);
 /**
  * Hop metadata the edge alone may assert about the request it makes (like CloudFront-*): a viewer
  * claiming another Host, scheme or address for the origin to believe is dropped, never forwarded.
@@ -402,8 +416,15 @@ export function fieldsNotStored(rawHeaders: readonly string[]): Set<string> {
   return out;
 }
 
-/** Response headers that never reach the viewer from the origin (RSP-01; Via is replaced; framing is the edge's own). */
+/**
+ * Response headers that never reach the viewer from the origin, nor the cache (RSP-01; Via is
+ * replaced; framing is the edge's own): hop-by-hop fields (RFC 9110 §7.6.1), and the proxy
+ * challenge fields, which are addressed to the next client on the chain, the edge (§11.7.1, §11.7.3).
+ */
 const RESPONSE_DROPPED = new Set([
+  'te',
+  'proxy-authenticate',
+  'proxy-authentication-info',
   'trailer',
   'upgrade',
   'via',

@@ -42,6 +42,7 @@ beforeAll(async () => {
           { pathPattern: '/auth/*', headers: { forward: 'whitelist', whitelist: ['Authorization'] } },
           { pathPattern: '/min/*', minTtl: 300 },
           { pathPattern: '/min1/*', minTtl: 1 },
+          { pathPattern: '/all/*', headers: { forward: 'all' } },
         ],
         errorCachingMinTtl: { '503': 0, '502': 0, '504': 0 },
       },
@@ -152,6 +153,41 @@ describe('fields named in Connection are neither forwarded nor stored', () => {
       expect(r.headers['x-cache']).toBe(expected);
       expect(r.headers['x-hop']).toBeUndefined();
       expect(r.headers['x-end']).toBe('e');
+    }
+  });
+});
+
+describe('variants: Connection lines in any case and number, hop-by-hop fields, both directions', () => {
+  it('with every header forwarded, the viewer’s hop-by-hop and Connection-named fields still do not reach the origin', async () => {
+    origin.route('/all/conn', object({ 'Cache-Control': 'no-store' }));
+    await new Promise<void>((resolve, reject) => {
+      const s = net.connect(edge.port, '127.0.0.1', () =>
+        s.write(
+          'GET /all/conn HTTP/1.1\r\nHost: a\r\nconnection: X-A\r\nCONNECTION: x-b, keep-alive\r\nX-A: 1\r\nx-B: 2\r\n' +
+            'Keep-Alive: 5\r\nTE: trailers\r\nTrailer: X-T\r\nProxy-Authorization: Basic cHJveHk6cHc=\r\nProxy-Connection: close\r\nX-Kept: k\r\n\r\n',
+        ),
+      );
+      s.on('data', () => s.destroy());
+      s.on('close', () => resolve());
+      s.on('error', reject);
+    });
+    const seen = origin.requests.filter((r) => r.url === '/all/conn').at(-1)!.headers;
+    for (const n of ['x-a', 'x-b', 'keep-alive', 'te', 'trailer', 'proxy-authorization', 'proxy-connection'])
+      expect(seen[n], n).toBeUndefined();
+    expect(seen['x-kept']).toBe('k');
+  });
+  it('the origin’s Connection lines, hop-by-hop and proxy challenge fields reach neither the viewer nor the cache', async () => {
+    rawAnswers.set(
+      '/conn/raw',
+      'HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nconnection: X-A\r\nCONNECTION: x-b, keep-alive\r\nX-A: 1\r\nx-B: 2\r\n' +
+        'Keep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authenticate: Basic realm="p"\r\nX-End: e\r\nContent-Length: 4\r\n\r\nbody',
+    );
+    for (const expected of ['Miss from cloudfront', 'Hit from cloudfront']) {
+      const r = await get(rawEdge.port, '/conn/raw');
+      expect(r.headers['x-cache']).toBe(expected);
+      for (const n of ['x-a', 'x-b', 'keep-alive', 'te', 'proxy-authenticate']) expect(r.headers[n], n).toBeUndefined();
+      expect(r.headers['x-end']).toBe('e');
+      expect(r.body.toString()).toBe('body');
     }
   });
 });

@@ -200,3 +200,64 @@ describe('CK-05: no-cache="Set-Cookie" in every form', () => {
     ['no-cache', false],
   ])('%j → %s', (cc, want) => expect(forbidsCachingSetCookie({ 'cache-control': cc })).toBe(want));
 });
+
+describe('variants: hop-by-hop and Connection-named fields, both directions, every forwarding mode', () => {
+  const HOP = ['Keep-Alive', 'TE', 'Trailer', 'Upgrade', 'Proxy-Authorization', 'Proxy-Connection', 'Connection'];
+  const modes: [string, Partial<ForwardingRules>][] = [
+    ['none', {}],
+    ['whitelisting them', { headers: 'whitelist', headerWhitelist: new Set(HOP.map((h) => h.toLowerCase()).concat('x-a', 'x-b', 'x-c')) }],
+    ['forward all', { headers: 'all' }],
+    ['a 2020 policy forwarding every viewer header', { policy: { forwarded: () => true, keyed: () => true, gzip: false, brotli: false } }],
+  ];
+  it.each(modes)('to the origin (%s): none of them, in any case, nor the fields any Connection line names', (_m, rules) => {
+    for (const cacheable of [true, false]) {
+      const raw = [
+        'connection',
+        'X-A',
+        'CONNECTION',
+        'x-b, X-C',
+        ...HOP.flatMap((h) => [h.toUpperCase(), 'v']),
+        ...['x-A', '1', 'X-b', '2', 'x-c', '3', 'X-Kept', 'k'],
+      ];
+      const h = originRequestHeaders({
+        method: 'GET',
+        rawHeaders: raw,
+        rules: { ...none, ...rules },
+        viewerIp: '192.0.2.1',
+        cfId: 'ID',
+        originHost: 'origin:80',
+        cacheable,
+      });
+      for (const n of ['keep-alive', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-connection', 'x-a', 'x-b', 'x-c'])
+        expect(h[n], `${n} (cacheable ${cacheable})`).toBeUndefined();
+      expect(h.connection).toBe('keep-alive');
+      if (rules.headers !== undefined || rules.policy) expect(h['x-kept']).toBe('k');
+    }
+  });
+  it('from the origin: none of them reach the viewer or the cache, nor Proxy-Authenticate, nor what Connection names', () => {
+    const raw = [
+      'Connection',
+      'X-A',
+      'connection',
+      'x-b,  X-C',
+      ...['KEEP-ALIVE', 'timeout=5', 'Trailer', 'X-T', 'Upgrade', 'h2c', 'TE', 'trailers', 'Proxy-Connection', 'close'],
+      ...['Proxy-Authenticate', 'Basic realm="proxy"', 'Proxy-Authentication-Info', 'nextnonce="x"'],
+      ...['X-a', '1', 'x-B', '2', 'X-C', '3', 'Content-Type', 'text/plain'],
+    ];
+    for (const cookies of ['none', 'all'] as const) {
+      const split = splitResponseHeaders(raw, cookies, () => true, new Set(), false);
+      expect(split.viewer).toEqual([['Content-Type', 'text/plain']]);
+      expect(split.stored).toEqual([['Content-Type', 'text/plain']]);
+    }
+  });
+  it('a 304 cannot plant them in the stored copy', () => {
+    const validation = splitResponseHeaders(
+      ['Connection', 'X-New', 'X-New', 'n', 'Keep-Alive', 'timeout=1', 'Proxy-Authenticate', 'Basic', 'ETag', '"a"'],
+      'none',
+      () => false,
+      new Set(),
+      false,
+    ).stored;
+    expect(updateStoredHeaders([['ETag', '"a"']], validation)).toEqual([['ETag', '"a"']]);
+  });
+});
