@@ -406,3 +406,58 @@ describe('RST_STREAM mid-response', () => {
     ]);
   });
 });
+
+describe('the HTTPS URLs the origin offers when its edge has HTTPS', () => {
+  it('/api/streams through the edge over HTTP/2 lists the HTTPS port and HTTPS manifest URLs; the player page has the link', async () => {
+    const { startOrigin } = await import('../../src/origin/index.js');
+    const { LiveRegistry } = await import('../../src/streams/registry.js');
+    const { defaultConfig } = await import('../../src/config/index.js');
+    const { silentLogger } = await import('../../src/log.js');
+    const registry = new LiveRegistry();
+    registry.add({
+      key: { app: 'live', name: 'demo' },
+      recordMode: false,
+      sessionId: 's',
+      publisherIp: '127.0.0.1',
+      startedAt: new Date(),
+      packaging: 'running',
+    });
+    let httpsPort = 0;
+    const o = await startOrigin({
+      config: defaultConfig({ host: '127.0.0.1', originPort: 0, dataDir: join(work, 'origin-data') }),
+      registry,
+      log: silentLogger(),
+      rtmpPort: 19999,
+      edgeHttpsPort: () => httpsPort,
+    });
+    const e = await startTestEdge(`http://127.0.0.1:${o.port}`, {}, join(work, 'api-edge'), { edgeHttpsPort: await freePort() });
+    try {
+      const before = JSON.parse((await get(o.port, '/api/streams')).body.toString());
+      expect(before.https).toBeUndefined(); // no edge with HTTPS yet
+      httpsPort = e.httpsPort;
+      const s = http2.connect(`https://127.0.0.1:${e.httpsPort}`, { rejectUnauthorized: false });
+      try {
+        const body = await new Promise<string>((resolve, reject) => {
+          const req = s.request({ ':path': '/api/streams' });
+          let text = '';
+          req.setEncoding('utf8');
+          req.on('data', (d: string) => (text += d));
+          req.on('end', () => resolve(text));
+          req.on('error', reject);
+          req.end();
+        });
+        const json = JSON.parse(body);
+        expect(json.https.port).toBe(e.httpsPort);
+        expect(json.streams[0].httpsUrls.wowza.hls).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:${e.httpsPort}/live/demo/`));
+        expect(json.streams[0].urls.wowza.hls).toMatch(/^http:\/\//);
+      } finally {
+        s.close();
+      }
+      const page = (await get(e.port, '/')).body.toString();
+      expect(page).toContain('id="https-link"');
+    } finally {
+      await e.close();
+      await o.close();
+    }
+  });
+});
