@@ -356,6 +356,39 @@ describe('interim 1xx responses are never cached', () => {
       expect(hit.body.toString()).toBe('final');
     }
   });
+  it.each([
+    [
+      'several 103s, one with Set-Cookie and Cache-Control',
+      '/hints/many',
+      'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n'.repeat(5) +
+        'HTTP/1.1 103 Early Hints\r\nSet-Cookie: s=1\r\nCache-Control: no-store\r\n\r\n',
+    ],
+    ['a 102 then a 103', '/hints/102', 'HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </b.css>; rel=preload\r\n\r\n'],
+  ])('%s before the 200: the 200 alone is cached, with its own freshness', async (_what, path, interim) => {
+    rawAnswers.set(
+      path,
+      `${interim}HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: max-age=60\r\nContent-Length: 5\r\n\r\nfinal`,
+    );
+    const miss = await get(rawEdge.port, path);
+    expect([miss.status, miss.body.toString()]).toEqual([200, 'final']);
+    const hit = await get(rawEdge.port, path);
+    expect([hit.status, hit.headers['x-cache'], hit.body.toString()]).toEqual([200, 'Hit from cloudfront', 'final']);
+    for (const n of ['link', 'set-cookie']) expect(hit.headers[n], n).toBeUndefined();
+    expect(hit.headers['cache-control']).toBe('max-age=60');
+  });
+  it('a 103 before a 304 revalidation: the copy is refreshed', async () => {
+    const path = '/hints/reval';
+    rawAnswers.set(path, 'HTTP/1.1 200 OK\r\nCache-Control: max-age=1\r\nETag: "h1"\r\nContent-Length: 5\r\n\r\nfirst');
+    expect((await get(rawEdge.port, path)).body.toString()).toBe('first');
+    rawAnswers.set(
+      path,
+      'HTTP/1.1 103 Early Hints\r\nLink: </c.css>; rel=preload\r\n\r\nHTTP/1.1 304 Not Modified\r\nCache-Control: max-age=60\r\nETag: "h1"\r\n\r\n',
+    );
+    await sleep(1100);
+    const r = await get(rawEdge.port, path);
+    expect([r.status, r.headers['x-cache'], r.body.toString()]).toEqual([200, 'RefreshHit from cloudfront', 'first']);
+    expect(r.headers['link']).toBeUndefined();
+  });
   it('a 101 the viewer did not ask for is an origin failure, not a cached answer', async () => {
     rawAnswers.set('/switch', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n');
     const r = await get(rawEdge.port, '/switch');
