@@ -19,6 +19,7 @@ import {
   manifestState,
   MODE_LABELS,
   MODES,
+  httpsPageUrl,
   normalizeStreams,
   pageQuery,
   parseModeParam,
@@ -128,7 +129,13 @@ async function refreshList() {
     // origin's Cache-Control. `no-store` only keeps the browser's own cache out of the way.
     const res = await fetch('/api/streams', { cache: 'no-store', headers: { accept: 'application/json' } });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    streams = normalizeStreams(await res.json());
+    const json = await res.json();
+    streams = normalizeStreams(json);
+    // Offer the edge's HTTPS page (HTTP/2, which LL-HLS on Apple devices expects) when it has one.
+    const httpsUrl = httpsPageUrl(json, location);
+    const link = $('https-link');
+    link.hidden = httpsUrl === null;
+    if (httpsUrl !== null) link.href = httpsUrl;
     for (const s of streams) lastSeen.set(s.id, s);
     hook.listError = null;
   } catch (err) {

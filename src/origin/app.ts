@@ -62,6 +62,8 @@ export interface OriginOptions {
   timelines?: TimelineStore;
   /** Where recordings are (default: the store `storage` configures). */
   store?: ObjectStore;
+  /** The edge's HTTPS port when an edge with HTTPS runs beside this origin (it starts later, so asked per request; 0: none). */
+  edgeHttpsPort?: () => number;
 }
 
 /** Headers a player on another origin may read (hit-ratio and latency displays need them). */
@@ -89,6 +91,7 @@ export function createOriginApp(opts: OriginOptions): express.Express {
       fallbackHost: config.host,
       fallbackPort: req.socket.localPort ?? config.originPort,
       rtmpPort: opts.rtmpPort ?? config.rtmpPort,
+      edgeHttpsPort: opts.edgeHttpsPort?.(),
     });
   // Recordings and the DVR windows beyond the live edge.
   const store = opts.store ?? openStore(config);
