@@ -14,19 +14,43 @@ function distribution(d: Record<string, unknown>, edge: Record<string, unknown> 
 describe('memo-safety of a behaviour (table)', () => {
   const rows: { what: string; d: Record<string, unknown>; edge?: Record<string, unknown>; want: string | undefined }[] = [
     { what: 'the defaults (2014 settings, nothing forwarded)', d: {}, want: undefined },
-    { what: 'query string forwarded (the raw target is in the memo key)', d: { defaultBehavior: { forwardQueryString: true } }, want: undefined },
-    { what: 'a whitelisted header outside the lane fields', d: { defaultBehavior: { headers: { forward: 'whitelist', whitelist: ['X-Variant'] } } }, want: undefined },
+    {
+      what: 'query string forwarded (the raw target is in the memo key)',
+      d: { defaultBehavior: { forwardQueryString: true } },
+      want: undefined,
+    },
+    {
+      what: 'a whitelisted header outside the lane fields',
+      d: { defaultBehavior: { headers: { forward: 'whitelist', whitelist: ['X-Variant'] } } },
+      want: undefined,
+    },
     { what: 'distribution disabled', d: { enabled: false }, want: 'distribution disabled' },
     { what: 'geo restriction', d: { geoRestriction: { type: 'blacklist', countries: ['NZ'] } }, want: 'geo restriction' },
     { what: 'redirect-to-https', d: { defaultBehavior: { viewerProtocolPolicy: 'redirect-to-https' } }, want: 'viewer protocol policy' },
     { what: 'https-only', d: { defaultBehavior: { viewerProtocolPolicy: 'https-only' } }, want: 'viewer protocol policy' },
-    { what: 'response headers policy', d: { defaultBehavior: { cachePolicyId: 'CachingOptimized', responseHeadersPolicyId: 'SimpleCORS' } }, want: 'response headers policy' },
+    {
+      what: 'response headers policy',
+      d: { defaultBehavior: { cachePolicyId: 'CachingOptimized', responseHeadersPolicyId: 'SimpleCORS' } },
+      want: 'response headers policy',
+    },
     { what: 'cookies forwarded (all)', d: { defaultBehavior: { cookies: { forward: 'all' } } }, want: 'keyed cookies' },
     { what: 'cookies whitelisted', d: { defaultBehavior: { cookies: { forward: 'whitelist', whitelist: ['s'] } } }, want: 'keyed cookies' },
     { what: 'all headers forwarded', d: { defaultBehavior: { headers: { forward: 'all' } } }, want: 'keyed headers' },
-    { what: 'User-Agent whitelisted', d: { defaultBehavior: { headers: { forward: 'whitelist', whitelist: ['User-Agent'] } } }, want: 'keyed header user-agent' },
-    { what: 'Accept-Language whitelisted', d: { defaultBehavior: { headers: { forward: 'whitelist', whitelist: ['Accept-Language'] } } }, want: 'keyed header accept-language' },
-    { what: 'Host whitelisted', d: { defaultBehavior: { headers: { forward: 'whitelist', whitelist: ['Host'] } } }, want: 'keyed header host' },
+    {
+      what: 'User-Agent whitelisted',
+      d: { defaultBehavior: { headers: { forward: 'whitelist', whitelist: ['User-Agent'] } } },
+      want: 'keyed header user-agent',
+    },
+    {
+      what: 'Accept-Language whitelisted',
+      d: { defaultBehavior: { headers: { forward: 'whitelist', whitelist: ['Accept-Language'] } } },
+      want: 'keyed header accept-language',
+    },
+    {
+      what: 'Host whitelisted',
+      d: { defaultBehavior: { headers: { forward: 'whitelist', whitelist: ['Host'] } } },
+      want: 'keyed header host',
+    },
     {
       what: 'CloudFront-Viewer-Country whitelisted (from the address)',
       d: { defaultBehavior: { headers: { forward: 'whitelist', whitelist: ['CloudFront-Viewer-Country'] } } },

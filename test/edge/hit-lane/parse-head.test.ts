@@ -9,14 +9,26 @@ const H = 'Host: e.test\r\n';
 
 describe('accepted: the narrow subset', () => {
   const rows: { what: string; raw: string; want: Partial<LaneRequest> }[] = [
-    { what: 'GET with Host', raw: `GET /a HTTP/1.1\r\n${H}\r\n`, want: { method: 'GET', target: '/a', host: 'e.test', acceptEncoding: undefined } },
+    {
+      what: 'GET with Host',
+      raw: `GET /a HTTP/1.1\r\n${H}\r\n`,
+      want: { method: 'GET', target: '/a', host: 'e.test', acceptEncoding: undefined },
+    },
     { what: 'HEAD', raw: `HEAD /a?b=c HTTP/1.1\r\n${H}\r\n`, want: { method: 'HEAD', target: '/a?b=c' } },
     { what: 'OWS trimmed, no OWS', raw: 'GET / HTTP/1.1\r\nHost:e.test \t\r\n\r\n', want: { host: 'e.test' } },
-    { what: 'Accept-Encoding read out', raw: `GET / HTTP/1.1\r\n${H}Accept-Encoding:  gzip, br \r\n\r\n`, want: { acceptEncoding: 'gzip, br' } },
+    {
+      what: 'Accept-Encoding read out',
+      raw: `GET / HTTP/1.1\r\n${H}Accept-Encoding:  gzip, br \r\n\r\n`,
+      want: { acceptEncoding: 'gzip, br' },
+    },
     { what: 'an empty Accept-Encoding', raw: `GET / HTTP/1.1\r\n${H}Accept-Encoding:\r\n\r\n`, want: { acceptEncoding: '' } },
     { what: 'Connection: keep-alive (any case)', raw: `GET / HTTP/1.1\r\n${H}Connection: Keep-Alive\r\n\r\n`, want: { host: 'e.test' } },
     { what: 'name case kept as sent', raw: 'GET / HTTP/1.1\r\nhOsT: e.test\r\n\r\n', want: { rawHeaders: ['hOsT', 'e.test'] } },
-    { what: 'inner spaces and tabs of a value kept', raw: `GET / HTTP/1.1\r\n${H}User-Agent: a b\tc\r\n\r\n`, want: { rawHeaders: ['Host', 'e.test', 'User-Agent', 'a b\tc'] } },
+    {
+      what: 'inner spaces and tabs of a value kept',
+      raw: `GET / HTTP/1.1\r\n${H}User-Agent: a b\tc\r\n\r\n`,
+      want: { rawHeaders: ['Host', 'e.test', 'User-Agent', 'a b\tc'] },
+    },
     { what: "recv's size count", raw: `GET /a HTTP/1.1\r\n${H}\r\n`, want: { headerBytes: 3 + 2 + 12 + 2 + (4 + 6 + 4) } },
   ];
   for (const r of rows) {
@@ -67,7 +79,11 @@ describe('handed off (with the reason)', () => {
     { what: 'empty name', raw: `GET /a HTTP/1.1\r\n${H}: x\r\n\r\n`, reason: 'field name' },
     { what: 'NUL in a value', raw: `GET /a HTTP/1.1\r\n${H}User-Agent: a\u0000b\r\n\r\n`, reason: 'field value byte' },
     { what: 'DEL in a value', raw: `GET /a HTTP/1.1\r\n${H}User-Agent: a\u007fb\r\n\r\n`, reason: 'field value byte' },
-    { what: 'obs-text in a value', raw: Buffer.from(`GET /a HTTP/1.1\r\n${H}User-Agent: caf\u00e9\r\n\r\n`, 'latin1'), reason: 'field value byte' },
+    {
+      what: 'obs-text in a value',
+      raw: Buffer.from(`GET /a HTTP/1.1\r\n${H}User-Agent: caf\u00e9\r\n\r\n`, 'latin1'),
+      reason: 'field value byte',
+    },
     { what: 'Transfer-Encoding', raw: `GET /a HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n`, reason: 'field transfer-encoding' },
     { what: 'Content-Length', raw: `GET /a HTTP/1.1\r\n${H}Content-Length: 0\r\n\r\n`, reason: 'field content-length' },
     { what: 'Expect', raw: `GET /a HTTP/1.1\r\n${H}Expect: 100-continue\r\n\r\n`, reason: 'field expect' },
@@ -78,7 +94,11 @@ describe('handed off (with the reason)', () => {
     { what: 'Authorization', raw: `GET /a HTTP/1.1\r\n${H}Authorization: x\r\n\r\n`, reason: 'field authorization' },
     { what: 'a custom field', raw: `GET /a HTTP/1.1\r\n${H}X-Variant: 1\r\n\r\n`, reason: 'field x-variant' },
     { what: 'Connection: close', raw: `GET /a HTTP/1.1\r\n${H}Connection: close\r\n\r\n`, reason: 'connection option' },
-    { what: 'Connection naming a field', raw: `GET /a HTTP/1.1\r\n${H}Connection: keep-alive, Cookie\r\n\r\n`, reason: 'connection option' },
+    {
+      what: 'Connection naming a field',
+      raw: `GET /a HTTP/1.1\r\n${H}Connection: keep-alive, Cookie\r\n\r\n`,
+      reason: 'connection option',
+    },
     { what: 'no Host', raw: 'GET /a HTTP/1.1\r\nAccept: */*\r\n\r\n', reason: 'no host' },
     { what: 'two Hosts', raw: `GET /a HTTP/1.1\r\n${H}host: f.test\r\n\r\n`, reason: 'duplicate host' },
     { what: 'two Cookie lines', raw: `GET /a HTTP/1.1\r\n${H}Cookie: a=1\r\nCookie: b=2\r\n\r\n`, reason: 'duplicate cookie' },
@@ -99,7 +119,8 @@ describe('handed off (with the reason)', () => {
 
   it('every proper prefix of a valid head is incomplete (never a request, never a wrong reason)', () => {
     const raw = Buffer.from(`GET /a?b HTTP/1.1\r\n${H}Accept-Encoding: gzip\r\nConnection: keep-alive\r\n\r\n`);
-    for (let n = 0; n < raw.length; n++) expect(parseLaneHead(raw.subarray(0, n), 0, LIMITS)).toEqual({ kind: 'handoff', reason: 'incomplete head' });
+    for (let n = 0; n < raw.length; n++)
+      expect(parseLaneHead(raw.subarray(0, n), 0, LIMITS)).toEqual({ kind: 'handoff', reason: 'incomplete head' });
     expect(parseLaneHead(raw, 0, LIMITS).kind).toBe('request');
   });
 });
@@ -115,7 +136,8 @@ describe('laneShaped (a request node:http parsed) and the memo key', () => {
     { raw: ['Host', 'a', 'X-Variant', '1'], version: '1.1', want: false },
     { raw: ['Host', 'a', 'Range', 'bytes=0-1'], version: '1.1', want: false },
   ];
-  for (const r of rows) it(`${JSON.stringify(r.raw)} HTTP/${r.version} → ${r.want}`, () => expect(laneShaped(r.raw, r.version)).toBe(r.want));
+  for (const r of rows)
+    it(`${JSON.stringify(r.raw)} HTTP/${r.version} → ${r.want}`, () => expect(laneShaped(r.raw, r.version)).toBe(r.want));
 
   it('keys apart what the answer depends on: method, Host, target, Accept-Encoding (absent ≠ empty)', () => {
     const keys = [
