@@ -84,8 +84,11 @@ const HOSTILE: { what: string; raw: string | Buffer; head?: boolean }[] = [
 ];
 
 /** Sends `raw` on a connection of its own to both edges; returns both answers. */
-async function both(raw: (string | Buffer)[], heads: boolean[] = [], gapMs = 0) {
-  const [a, b] = await Promise.all([rawExchange(lane.port, raw, { heads, gapMs }), rawExchange(slow.port, raw, { heads, gapMs })]);
+async function both(raw: (string | Buffer)[], heads: boolean[] = [], gapMs = 0, count?: number) {
+  const [a, b] = await Promise.all([
+    rawExchange(lane.port, raw, { heads, gapMs, count }),
+    rawExchange(slow.port, raw, { heads, gapMs, count }),
+  ]);
   return { lane: a, slow: b };
 }
 
@@ -100,8 +103,8 @@ beforeAll(async () => {
   [lane, slow] = await Promise.all([startTestEdge(origin.url, edgeConfig(true)), startTestEdge(origin.url, edgeConfig(false))]);
   // Fill both stores (a miss each) and the lane's memo (a pipeline hit each, on a connection the lane handed off).
   for (const e of [lane, slow]) {
-    for (const f of FAST) await rawExchange(e.port, [f.raw], { heads: [!!f.head] }); // a miss (or a pass, for HEAD)
-    for (const f of FAST) await rawExchange(e.port, [f.raw], { heads: [!!f.head] }); // a hit
+    for (const f of FAST) await rawExchange(e.port, [f.raw], { heads: [!!f.head], count: 1 }); // a miss (or a pass, for HEAD)
+    for (const f of FAST) await rawExchange(e.port, [f.raw], { heads: [!!f.head], count: 1 }); // a hit
   }
 });
 
@@ -115,7 +118,7 @@ describe('lane-eligible requests: answered by the lane, as the pipeline answers 
   for (const f of FAST) {
     it(f.what, async () => {
       const before = lane.lane!.counts.answered;
-      const r = await both([f.raw], [!!f.head]);
+      const r = await both([f.raw], [!!f.head], 0, 1);
       expect(lane.lane!.counts.answered).toBe(before + 1);
       expect(r.lane.responses).toHaveLength(1);
       expect(r.lane.responses.map(comparable)).toEqual(r.slow.responses.map(comparable));

@@ -18,7 +18,7 @@ const xcache = (r: RawResponse) => r.headers.find(([n]) => n === 'X-Cache')?.[1]
 /** One lane-shaped GET on a connection of its own: the answer, and whether the lane wrote it. */
 async function laneGet(e: EdgeInternals, path: string): Promise<{ r: RawResponse; byLane: boolean }> {
   const before = e.lane!.counts.answered;
-  const x = await rawExchange(e.port, [req(path)], { quietMs: 80 });
+  const x = await rawExchange(e.port, [req(path)], { count: 1 });
   expect(x.responses).toHaveLength(1);
   return { r: x.responses[0]!, byLane: e.lane!.counts.answered === before + 1 };
 }

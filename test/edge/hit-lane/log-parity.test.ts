@@ -47,7 +47,7 @@ afterAll(async () => {
 
 async function send(raw: string, head = false) {
   const before = edge.lane!.counts.answered;
-  const x = await rawExchange(edge.port, [raw], { heads: [head], quietMs: 80 });
+  const x = await rawExchange(edge.port, [raw], { heads: [head], count: 1 });
   await new Promise((r) => setTimeout(r, 20)); // the pipeline logs when the response closes
   return { x, byLane: edge.lane!.counts.answered > before, record: records.at(-1)! };
 }

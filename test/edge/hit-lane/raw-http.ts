@@ -21,9 +21,11 @@ export interface RawExchange {
 export async function rawExchange(
   port: number,
   parts: (string | Buffer)[],
-  opts: { heads?: boolean[]; quietMs?: number; gapMs?: number; maxMs?: number } = {},
+  opts: { heads?: boolean[]; quietMs?: number; gapMs?: number; maxMs?: number; count?: number } = {},
 ): Promise<RawExchange> {
-  const quietMs = opts.quietMs ?? 150;
+  // With `count`, the exchange is over once that many responses are in (and a short quiet after
+  // them, to catch anything extra); without, once nothing has come for quietMs.
+  const quietMs = opts.quietMs ?? (opts.count === undefined ? 400 : 40);
   const socket = net.connect(port, '127.0.0.1');
   const chunks: Buffer[] = [];
   let closed = false;
@@ -40,15 +42,15 @@ export async function rawExchange(
     };
     socket.on('data', (c: Buffer) => {
       chunks.push(c);
-      arm();
+      if (opts.count === undefined || parseResponses(Buffer.concat(chunks), opts.heads ?? []).responses.length >= opts.count) arm();
     });
     socket.on('close', () => {
       closed = true;
       clearTimeout(timer);
       resolve();
     });
-    setTimeout(resolve, opts.maxMs ?? 5000).unref();
-    arm();
+    setTimeout(resolve, opts.maxMs ?? 10_000).unref();
+    if (opts.count === undefined) arm();
   });
   for (let i = 0; i < parts.length; i++) {
     if (i > 0 && opts.gapMs) await new Promise((r) => setTimeout(r, opts.gapMs));
