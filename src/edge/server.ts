@@ -272,7 +272,13 @@ export class EdgeServer {
     const host = req.headers.host;
     const coding = req.headers['accept-encoding'];
     if (host === undefined || Array.isArray(coding)) return;
-    this.laneMemo!.set(memoKeyOf(v.method, host, req.url ?? '/', coding), { obj, rec: v.rec!, path: v.path, rawQuery: v.rawQuery });
+    this.laneMemo!.set(memoKeyOf(v.method, host, req.url ?? '/', coding), {
+      key: obj.key,
+      obj: new WeakRef(obj),
+      rec: v.rec!,
+      path: v.path,
+      rawQuery: v.rawQuery,
+    });
   }
 
   /** The log stage for an answer the hit lane wrote. */

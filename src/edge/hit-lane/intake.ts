@@ -113,12 +113,12 @@ export class HitLane {
   answer(socket: Socket, viewerIp: string, r: LaneRequest, startedAt: number): boolean {
     const e = this.opts.memo.get(memoKeyOf(r.method, r.host, r.target, r.acceptEncoding));
     if (e === undefined) return false;
-    const obj = e.obj;
-    const head = obj.head;
+    const obj = e.obj.deref();
+    const head = obj?.head;
     const now = Date.now();
     // The identity check is the whole invalidation protocol: eviction, replacement and
     // invalidation all leave another object (or none) under the key. get() bumps the LRU as any hit does.
-    if (head === undefined || !(now < obj.freshUntil) || this.opts.store.get(obj.key) !== obj) return false;
+    if (obj === undefined || head === undefined || !(now < obj.freshUntil) || this.opts.store.get(e.key) !== obj) return false;
     const requestId = newRequestId();
     const age = Math.max(0, Math.floor(obj.initialAge + (now - obj.receivedAt) / 1000));
     const text =

@@ -3,13 +3,17 @@
 // Bounded in entries and in key bytes (a viewer cycling URL variants costs bounded memory); the
 // oldest entry goes first. An entry names the very stored object the pipeline found: the lane
 // answers only while the store still holds that object under that key (eviction, replacement and
-// invalidation all end an entry's use with no bookkeeping here).
+// invalidation all end an entry's use with no bookkeeping here). The entry holds the object
+// weakly: an object the store has let go is not kept alive by the memo (the store's byte bound
+// stays the bound on what cached objects cost).
 import type { DistributionRecord } from '../context.js';
 import type { StoredObject } from '../store.js';
 
 export interface MemoEntry {
-  /** The stored object the pipeline answered with (its `key` is the cache key). */
-  obj: StoredObject;
+  /** The cache key the pipeline found the object under. */
+  key: string;
+  /** The stored object the pipeline answered with. */
+  obj: WeakRef<StoredObject>;
   rec: DistributionRecord;
   /** canonicalPath() of the target (cs-uri-stem, stats). */
   path: string;
@@ -64,5 +68,5 @@ export class LookupMemo {
 }
 
 function charsOf(key: string, e: MemoEntry): number {
-  return key.length + e.path.length + e.rawQuery.length;
+  return key.length + e.key.length + e.path.length + e.rawQuery.length;
 }

@@ -1,7 +1,10 @@
 // The lane answers a stored object only while the store holds that very object, fresh: an
 // invalidation, an eviction, a replacement and expiry each stop it answering the old copy (the
 // request goes through the pipeline, which then re-fills the memo with what it found).
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoKeyOf } from '../../../src/edge/hit-lane/parse-head.js';
 import type { EdgeInternals } from '../../../src/edge/index.js';
 import { get as httpGet, sleep, startTestEdge, startTestOrigin, type TestOrigin } from '../test-origin.js';
 import { rawExchange, type RawResponse } from './raw-http.js';
@@ -78,6 +81,21 @@ describe('the lane stops answering an object the store no longer holds', () => {
     expect(small.server.store.size).toBe(2);
     const after = await laneGet(small, '/ev/a.js');
     expect([after.byLane, xcache(after.r), after.r.body.toString()]).toEqual([false, 'Miss from cloudfront', '/ev/a.js v2']);
+  });
+
+  it('the memo does not keep an evicted object (and its body) alive', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    await prime(small, '/pin/a.js');
+    const entry = small.server.laneMemo!.get(memoKeyOf('GET', HOST, '/pin/a.js', undefined))!;
+    expect(entry.obj.deref()).toBeDefined();
+    await laneGet(small, '/pin/b.js');
+    await laneGet(small, '/pin/c.js'); // /pin/a.js evicted
+    await sleep(10);
+    gc();
+    await sleep(10);
+    gc();
+    expect(entry.obj.deref()).toBeUndefined();
   });
 
   it('a lane hit counts as a use (LRU): the lane-served object outlives one that was not used', async () => {

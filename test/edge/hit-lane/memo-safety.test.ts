@@ -142,7 +142,7 @@ describe('memo-safety of a behaviour (table)', () => {
 });
 
 describe('the memo is bounded', () => {
-  const entry = (path: string): MemoEntry => ({ obj: {} as MemoEntry['obj'], rec: {} as MemoEntry['rec'], path, rawQuery: '' });
+  const entry = (path: string): MemoEntry => ({ key: '', obj: {} as MemoEntry['obj'], rec: {} as MemoEntry['rec'], path, rawQuery: '' });
 
   it('in entries: the oldest goes first', () => {
     const m = new LookupMemo(3, 1e6);
