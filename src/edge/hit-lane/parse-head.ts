@@ -5,6 +5,7 @@
 // (Transfer-Encoding, Content-Length, Range, If-*, Authorization, Expect, Upgrade…), a duplicate
 // field, too many lines or bytes — comes back as `handoff`, and the whole request goes to node:http
 // and the staged pipeline untouched.
+import { isApiVersionPrefix } from '../control/routes.js';
 
 /** The limits recv applies (ORG-03); a request over them is node:http's and recv's to refuse. */
 export interface LaneParseLimits {
@@ -83,9 +84,17 @@ function startsWith(buf: Uint8Array, at: number, bytes: readonly number[]): bool
   return true;
 }
 
-/** Paths the lane never answers, whatever the memo holds: the edge's own endpoints and the control API (any version). */
+/**
+ * Paths the lane never answers, whatever the memo holds (which only the pipeline's viewer hits
+ * fill): the edge's own endpoints and the control API, also when escapes in the first segment
+ * could decode to one of them.
+ */
 function reservedTarget(target: string): boolean {
-  return target.startsWith('/_edge/') || target.startsWith('/20') || target.charCodeAt(1) === 0x25; // '/%…' may decode to either
+  if (target.startsWith('/_edge/') || target.charCodeAt(1) === 0x25) return true;
+  if (!target.startsWith('/20')) return false;
+  const q = target.indexOf('?');
+  const path = q < 0 ? target : target.slice(0, q);
+  return isApiVersionPrefix(path) || path.includes('%');
 }
 
 /**

@@ -29,6 +29,7 @@ describe('accepted: the narrow subset', () => {
       raw: `GET / HTTP/1.1\r\n${H}User-Agent: a b\tc\r\n\r\n`,
       want: { rawHeaders: ['Host', 'e.test', 'User-Agent', 'a b\tc'] },
     },
+    { what: 'a path under /20… that is no API version', raw: `GET /2024/seg.ts HTTP/1.1\r\n${H}\r\n`, want: { target: '/2024/seg.ts' } },
     { what: "recv's size count", raw: `GET /a HTTP/1.1\r\n${H}\r\n`, want: { headerBytes: 3 + 2 + 12 + 2 + (4 + 6 + 4) } },
   ];
   for (const r of rows) {
@@ -69,6 +70,12 @@ describe('handed off (with the reason)', () => {
     { what: 'bare LF after the request line', raw: `GET /a HTTP/1.1\n${H}\r\n`, reason: 'version' },
     { what: 'edge endpoint', raw: `GET /_edge/stats HTTP/1.1\r\n${H}\r\n`, reason: 'reserved path' },
     { what: 'control API', raw: `GET /2020-05-31/distribution HTTP/1.1\r\n${H}\r\n`, reason: 'reserved path' },
+    { what: 'control API, other version, bare', raw: `GET /2014-10-21 HTTP/1.1\r\n${H}\r\n`, reason: 'reserved path' },
+    {
+      what: 'an escape that may decode to an API version',
+      raw: `GET /2020%2D05-31/distribution HTTP/1.1\r\n${H}\r\n`,
+      reason: 'reserved path',
+    },
     { what: 'escaped first character (may decode to _edge)', raw: `GET /%5Fedge/stats HTTP/1.1\r\n${H}\r\n`, reason: 'reserved path' },
     { what: 'bare LF ending a field line', raw: `GET /a HTTP/1.1\r\nHost: e.test\n\r\n`, reason: 'LF without CR' },
     { what: 'CR without LF inside the head', raw: `GET /a HTTP/1.1\r\nHost: e.test\rX: y\r\n\r\n`, reason: 'CR without LF' },
