@@ -26,7 +26,7 @@ const stop = async () => {
   stopping = true;
   const s = edge.server.records.values().next().value!.stats.snapshot();
   process.stdout.write(
-    `STATS ${JSON.stringify({ originRequests: edge.server.originRequests, requests: s.requests, cacheBytes: edge.server.store.bytes, objects: edge.server.store.size, evictions: edge.server.store.evictions })}\n`,
+    `STATS ${JSON.stringify({ originRequests: edge.server.originRequests, requests: s.requests, cacheBytes: edge.server.store.bytes, objects: edge.server.store.size, evictions: edge.server.store.evictions, laneAnswered: edge.lane?.counts.answered ?? 0, laneHandedOff: edge.lane?.counts.handedOff ?? 0 })}\n`,
   );
   await edge.close();
   process.exit(0);

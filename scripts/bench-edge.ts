@@ -266,6 +266,14 @@ const edge = await startEdgeChild(
   [],
   SERVER_CPU,
 );
+// Control: the same edge with the hit lane off (edge.hitLane: false), every hit through node:http and the pipeline.
+const noLaneLogDir = mkdtempSync(join(tmpdir(), 'streamfront-bench-edge-logs-'));
+const edgeNoLane = await startEdgeChild(
+  { edge: { hitLane: false, logs: LOGS ? { enabled: true, dir: noLaneLogDir } : { enabled: false } } },
+  origin.url,
+  [],
+  SERVER_CPU,
+);
 const nginx = await startNginx(origin.port);
 const bare = await startBareNode();
 const agent = new http.Agent({ keepAlive: true });
@@ -287,7 +295,7 @@ try {
   );
   for (const o of OBJECTS) {
     // Warm both caches and check that the next request is a hit.
-    for (const port of [edge.port, nginx.port]) {
+    for (const port of [edge.port, edgeNoLane.port, nginx.port]) {
       await fetchOnce(agent, port, o.path);
       const r = await fetchOnce(agent, port, o.path);
       if (!/^(Hit from cloudfront|HIT)$/.test(r.xcache)) throw new Error(`not a hit on :${port}: ${r.xcache}`);
@@ -299,7 +307,10 @@ try {
     await wrk(`http://127.0.0.1:${edge.port}${o.path}`, 2, CONNECTIONS);
     await wrk(`http://127.0.0.1:${nginx.port}${o.path}`, 2, CONNECTIONS);
     await wrk(`http://127.0.0.1:${bare.port}${o.path}`, 2, CONNECTIONS);
+    await wrk(`http://127.0.0.1:${edgeNoLane.port}${o.path}`, 2, CONNECTIONS);
     const e: number[] = [];
+    const nl: number[] = [];
+    const nlEff: number[] = [];
     const n: number[] = [];
     const b: number[] = [];
     const bEff: number[] = [];
@@ -327,6 +338,7 @@ try {
       const y = await (first === 'nginx' ? runEdge() : runNginx());
       const [nr, er] = first === 'nginx' ? [x, y] : [y, x];
       b.push((await measured(bare.port, () => [bare.pid], bEff)).rps);
+      nl.push((await measured(edgeNoLane.port, () => [edgeNoLane.pid], nlEff)).rps);
       n.push(nr.rps);
       e.push(er.rps);
       pairs.push(er.rps / nr.rps);
@@ -348,6 +360,9 @@ try {
     );
     console.log(
       `  bare node:http   : ${median(b).toFixed(0)} req/s   (control: the platform's ceiling; runs: ${b.map((x) => x.toFixed(0)).join(', ')})`,
+    );
+    console.log(
+      `  edge, lane off   : ${median(nl).toFixed(0)} req/s   (control: edge.hitLane false; runs: ${nl.map((x) => x.toFixed(0)).join(', ')}; per CPU-second ${median(nlEff).toFixed(0)} req, lane on/off ${(median(eEff) / median(nlEff)).toFixed(2)})`,
     );
     const effRatio = median(eEff) / median(nEff);
     console.log(
@@ -383,11 +398,14 @@ try {
 } finally {
   agent.destroy();
   const s = await edge.stop();
+  await edgeNoLane.stop();
   await nginx.stop();
   await bare.stop();
   await origin.close();
   console.log(`edge origin requests during the run: ${s.originRequests} (all others were hits)`);
+  console.log(`edge hit lane: ${JSON.stringify({ answered: s.laneAnswered, handedOff: s.laneHandedOff })}`);
   if (!process.env.BENCH_KEEP) rmSync(nginx.prefix, { recursive: true, force: true });
   rmSync(logDir, { recursive: true, force: true });
+  rmSync(noLaneLogDir, { recursive: true, force: true });
 }
 process.exitCode = failed ? 1 : 0;

@@ -811,6 +811,12 @@ export const edgeConfigSchema = z
     realtimeLog: realtimeLogSchema.default(() => realtimeLogSchema.parse({})),
     /** Timeouts and connection caps of the edge's viewer-facing HTTP server (src/http/server-limits.ts). */
     http: httpServerLimitsSchema(EDGE_HTTP_LIMITS).default(() => httpServerLimitsSchema(EDGE_HTTP_LIMITS).parse({})),
+    /**
+     * The hit lane (src/edge/hit-lane/): plain-HTTP/1.1 cached hits of memo-safe behaviours are
+     * answered straight from the socket, without node:http's request and response objects; every
+     * other request goes to node:http and the staged pipeline as before. Off: every request does.
+     */
+    hitLane: z.boolean().default(true),
     invalidation: z
       .object({
         /** SPEC INV-04: URLs in progress per distribution, and per request. */

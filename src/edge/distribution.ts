@@ -7,7 +7,7 @@ import type { ForwardingRules } from './forwarding.js';
 import { originTransport, type OriginTarget, type OriginTransportConfig } from './origin-client.js';
 import type { TtlSettings } from './freshness.js';
 import { compileCidr } from '../net/cidr.js';
-import { requestPlan, type QueryRule } from './policies/request-plan.js';
+import { requestPlan, type QueryRule, type RequestPlan } from './policies/request-plan.js';
 import {
   findPolicy,
   MANAGED_CACHE_POLICIES,
@@ -46,6 +46,8 @@ export interface RuntimeBehaviour {
   /** The query parts forwarded and keyed (policies/request-plan.ts). */
   query: QueryRule;
   ttl: TtlSettings;
+  /** What the cache key reads of the viewer's fields by name (policies/request-plan.ts). */
+  keyedByName: RequestPlan['keyedByName'];
   /** The behaviour's response headers policy, applied to every answer (deliver.ts). */
   responseHeaders?: ResponseHeadersPolicy;
   /** Set when `targetOriginId` names an origin group: `origin` is its primary. */
@@ -145,6 +147,7 @@ function runtimeBehaviour(
     isCookieKeyed: plan.isCookieKeyed,
     query: plan.query,
     ttl: plan.ttl,
+    keyedByName: plan.keyedByName,
     responseHeaders: policyOf(
       cfg.responseHeadersPolicyId,
       catalogue.responseHeadersPolicies,

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { buildDistribution } from './distribution.js';
 import { connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
 import { EdgeServer } from './server.js';
+import { HitLane } from './hit-lane/intake.js';
 import { signingKeysOf } from './signing/keys.js';
 import { viewerTls } from './tls.js';
 import { listenHttps, type HttpsListener } from './https-listener.js';
@@ -21,6 +22,8 @@ export interface EdgeHandle {
 export interface EdgeInternals extends EdgeHandle {
   /** The wiring behind the handle, for tests and benchmarks (store, stats, origin request counter). */
   server: EdgeServer;
+  /** The hit lane, undefined when `edge.hitLane` is off. */
+  lane: HitLane | undefined;
 }
 
 /**
@@ -79,6 +82,18 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   // one address is a client holding many already; nginx likewise drops a connection it has no
   // worker_connections slot for.
   const gate = connectionGateFor(edge.http);
+  // The hit lane takes each connection before node:http's parser (and hands it back for anything
+  // it does not answer); installed inside the gate, which counts each connection once.
+  const lane =
+    server.laneMemo === undefined
+      ? undefined
+      : new HitLane({
+          store: server.store,
+          memo: server.laneMemo,
+          limits: edge.limits,
+          record: server.recordLaneExchange,
+        });
+  lane?.attach(httpServer);
   gateHttpServer(httpServer, gate, log, 'edge');
   // ORG-03: a request larger than even Node's header limit would get Node's own 431, which
   // CloudFront never sends; answer 414 (the request line alone is too long) or 413 and close.
@@ -144,12 +159,14 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
     port,
     httpsPort: https?.port ?? 0,
     server,
+    lane,
     close() {
       closing ??= (async () => {
         await https?.close();
         await new Promise<void>((r) => {
           httpServer.close(() => r());
           httpServer.closeAllConnections();
+          lane?.closeAll(); // node:http does not know the connections the lane holds
         });
         await server.close();
       })();

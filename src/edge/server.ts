@@ -8,13 +8,16 @@ import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { EdgeConfig } from '../config/edge.js';
-import { behaviourFor, hostRouter, type HostRoute, geoTable, type RuntimeDistribution } from './distribution.js';
+import { behaviourFor, hostRouter, type HostRoute, geoTable, type RuntimeBehaviour, type RuntimeDistribution } from './distribution.js';
 import { dropConnectionNominated } from './forwarding.js';
 import { recv, requestHeaderBytes, type CanonicalRequest, type ParsedHost, type RecvLimits } from './recv.js';
 import { HttpError } from '../result.js';
 import { viewerChecks } from './viewer-checks.js';
 import { Lookup } from './lookup.js';
-import { logAndCount } from './log-stage.js';
+import { logAndCount, recordExchange, type Exchange } from './log-stage.js';
+import { LookupMemo } from './hit-lane/memo.js';
+import { memoSafeBehaviours } from './hit-lane/memo-safety.js';
+import { laneShaped, memoKeyOf } from './hit-lane/parse-head.js';
 import { Fetcher } from './fetch.js';
 import { serveEdgeEndpoint } from './edge-endpoints.js';
 import { headerText } from '../http/headers.js';
@@ -72,6 +75,12 @@ export class EdgeServer {
   private readonly geo: { match: (ip: string) => boolean; country: string }[];
   private readonly cfg: EdgeConfig;
   private readonly log: Logger;
+  /**
+   * The hit lane's memo (edge.hitLane): hits the pipeline decided for memo-safe behaviours, by the
+   * lane's key, so the lane answers the next one (hit-lane/). Undefined when the lane is off.
+   */
+  readonly laneMemo?: LookupMemo;
+  private readonly laneSafe: WeakSet<RuntimeBehaviour>;
 
   constructor(private readonly opts: EdgeServerOptions) {
     this.cfg = opts.cfg;
@@ -116,6 +125,10 @@ export class EdgeServer {
       statsOf: (d) => this.records.get(d.id)!.stats,
     });
     this.lookup = new Lookup(this.store, opts.cfg.limits.maxUrlBytes);
+    // Distribution configuration is fixed for the process's life (the control API reads it, never
+    // changes it), so memo-safety is worked out once here and the memo never has to be dropped.
+    this.laneSafe = memoSafeBehaviours(opts.distributions);
+    if (opts.cfg.hitLane) this.laneMemo = new LookupMemo(Math.min(this.store.maxObjects, MEMO_MAX_ENTRIES), MEMO_MAX_CHARS);
     this.pages = new ErrorPages({ deliver: this.deliver, fetcher: this.fetcher, lookup: this.lookup, log: this.log });
   }
 
@@ -231,6 +244,7 @@ export class EdgeServer {
     const found = this.lookup.decide(v, c.dist, scheme, check);
     switch (found.kind) {
       case 'hit':
+        if (this.laneMemo !== undefined && found.result === 'Hit' && !found.stale) this.remember(v, check.beh, found.obj, scheme);
         return this.serveObject(v, found.obj, found.result, found.stale);
       case 'miss':
         return this.fetcher.join(found.spec, found.stale, this.viewerSubscriber(v));
@@ -245,6 +259,30 @@ export class EdgeServer {
         return this.pages.edgeError(v, found.error.status, found.error.message, true);
     }
   }
+
+  /**
+   * Notes a hit for the hit lane when the lane could have answered the request itself: a
+   * memo-safe behaviour, plain HTTP/1.1, GET or HEAD, and the lane's fields only (so a lane
+   * request with the same key has the same cache key and the same answer).
+   */
+  private remember(v: Viewer, beh: RuntimeBehaviour, obj: StoredObject, scheme: string): void {
+    const { req } = v;
+    if (obj.head === undefined || scheme !== 'http' || !this.laneSafe.has(beh)) return;
+    if ((v.method !== 'GET' && v.method !== 'HEAD') || !laneShaped(req.rawHeaders, req.httpVersion)) return;
+    const host = req.headers.host;
+    const coding = req.headers['accept-encoding'];
+    if (host === undefined || Array.isArray(coding)) return;
+    this.laneMemo!.set(memoKeyOf(v.method, host, req.url ?? '/', coding), {
+      key: obj.key,
+      obj: new WeakRef(obj),
+      rec: v.rec!,
+      path: v.path,
+      rawQuery: v.rawQuery,
+    });
+  }
+
+  /** The log stage for an answer the hit lane wrote. */
+  readonly recordLaneExchange = (x: Exchange): void => recordExchange(x, this.deliver.pop, this.cfg.logs.includeCookies, this.realtime);
 
   // ---- answering viewers -----------------------------------------------------------------
 
@@ -294,6 +332,10 @@ export class EdgeServer {
       if (v !== undefined) logAndCount(v, server.deliver.pop, server.cfg.logs.includeCookies, server.realtime);
     })(this);
 }
+
+/** Bounds of the hit lane's memo: entries (or the store's object cap, if lower) and characters of keys and paths. */
+const MEMO_MAX_ENTRIES = 65_536;
+const MEMO_MAX_CHARS = 16 * 1024 * 1024;
 
 /** The peer address of a connection in canonical form, worked out once per connection (keep-alive viewers send many requests). */
 function viewerIpOf(socket: Socket & { [VIEWER_IP]?: string }): string {

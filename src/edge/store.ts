@@ -4,6 +4,7 @@
 // error pages under 6,000-character URLs are mostly key, and charging only bodies let such a mix
 // grow the process far past the bound.
 import type CachePolicy from 'http-cache-semantics';
+import { headBlockOf, type HeadBlock } from './hit-lane/head-block.js';
 
 export interface StoredObject {
   key: string;
@@ -29,6 +30,8 @@ export interface StoredObject {
   isError: boolean;
   /** Flat [name, value, …] header list for hits, precomputed once (Via, Pop, Content-Length included). */
   hitHeaders: string[];
+  /** The hit lane's precomputed header block (hit-lane/head-block.ts); the store sets it when it keeps the object. */
+  head?: HeadBlock;
   /** Bytes charged against the store bound; the store sets it (footprintOf) when it keeps the object. */
   size: number;
   /**
@@ -58,6 +61,8 @@ export const V8_COST = {
    * malloc header), the hit-header array and the Content-Length string.
    */
   objectBase: 1000,
+  /** The hit lane's HeadBlock object (its text is charged as a string of its own). */
+  headBlock: 64,
   /** One header in the policy's header object (a lower-cased name of its own, a property slot). */
   policyHeaderSlot: 40,
   /**
@@ -89,17 +94,18 @@ export function chargeOf(body: Buffer, headers: readonly [string, string][]): nu
 /**
  * The bytes an object costs once `compact()` has run: on the V8 heap its key, invalidation path (a
  * substring of the key when it is one), every header three times over (the tuple, the hit-header
- * list and the policy's copy) and the fixed part, with the heap's slack; off the heap the body's
- * whole backing store.
+ * list and the policy's copy), the hit lane's header block when there is one, and the fixed part,
+ * with the heap's slack; off the heap the body's whole backing store.
  */
-export function footprintOf(o: Pick<StoredObject, 'key' | 'invalidationPath' | 'headers' | 'body'>): number {
+export function footprintOf(o: Pick<StoredObject, 'key' | 'invalidationPath' | 'headers' | 'body' | 'head'>): number {
   return Math.ceil(heapBytesOf(o) * V8_COST.heapSlack) + o.body.buffer.byteLength;
 }
 
 /** The V8 heap part of footprintOf(), before the slack. */
-export function heapBytesOf(o: Pick<StoredObject, 'key' | 'invalidationPath' | 'headers'>): number {
+export function heapBytesOf(o: Pick<StoredObject, 'key' | 'invalidationPath' | 'headers' | 'head'>): number {
   const c = V8_COST;
   let n = c.objectBase + stringBytes(o.key);
+  if (o.head !== undefined) n += c.headBlock + stringBytes(o.head.text);
   n += o.key.includes(o.invalidationPath) ? c.slicedString : stringBytes(o.invalidationPath);
   for (const [name, value] of o.headers) {
     n += c.arrayHeader + 2 * c.pointer + stringBytes(name) + stringBytes(value); // the [name, value] tuple
@@ -207,6 +213,8 @@ export class ObjectStore {
     this.delete(o.key);
     if (o.body.byteLength > this.maxObjectBytes) return false;
     compact(o);
+    // Built once per stored object: a hit through the hit lane then only adds its per-request lines.
+    o.head = headBlockOf(o.status, o.isError, o.hitHeaders);
     o.size = footprintOf(o);
     if (o.size > this.maxBytes) return false;
     while (this.oldest !== undefined && (this.bytes + o.size > this.maxBytes || this.map.size >= this.maxObjects)) {

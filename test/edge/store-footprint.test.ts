@@ -99,6 +99,29 @@ describe('what an object is charged (table)', () => {
     });
   }
 
+  it("the hit lane's head block: its object and its text, built when the store keeps the object", () => {
+    const headers: [string, string][] = [['Content-Type', 'text/html']];
+    const o = object({ key: '/h', headers, body: Buffer.allocUnsafeSlow(10) });
+    o.hitHeaders = [...headers.flat(), 'Content-Length', '10'];
+    const store = new ObjectStore(1 << 20, 1 << 20);
+    expect(store.set(o)).toBe(true);
+    const text = 'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 10\r\n';
+    expect(o.head?.text).toBe(text);
+    const heap = fixed + str(2) + c.slicedString + perHeader(12, 9) + c.headBlock + str(text.length);
+    expect(heapBytesOf(o)).toBe(heap);
+    expect(o.size).toBe(Math.ceil(heap * c.heapSlack) + 10);
+  });
+
+  it('no head block (and no charge for one) for a cached error', () => {
+    const o = object({ key: '/e', body: Buffer.allocUnsafeSlow(10) });
+    o.isError = true;
+    o.status = 404;
+    o.hitHeaders = ['Content-Length', '10'];
+    new ObjectStore(1 << 20, 1 << 20).set(o);
+    expect(o.head).toBeUndefined();
+    expect(heapBytesOf(o)).toBe(fixed + str(2) + c.slicedString);
+  });
+
   it('a body that is a view into a larger buffer is charged the whole buffer until compacted', () => {
     const socketRead = Buffer.allocUnsafeSlow(64 * 1024);
     const o = object({ key: '/v', body: socketRead.subarray(100, 1124) });

@@ -37,6 +37,13 @@ export interface RequestPlan {
   ttl: TtlSettings;
   /** GET/HEAD, plus OPTIONS when cacheOptions (ORG-05); nothing when all headers are forwarded (TTL-05) or MaxTTL is 0. */
   cachedMethods: ReadonlySet<string>;
+  /**
+   * The viewer fields the cache key is made of by name, besides what every plan keys (path, query,
+   * Accept-Encoding as a coding): header names (lower case; 'any' when a rule keys unnamed ones)
+   * and whether any cookie can be keyed. The 2014 settings also key unlisted custom headers they
+   * forward (keyedHeadersOf); those are not named here. Read by the hit lane's memo-safety rule.
+   */
+  keyedByName: { headers: readonly string[] | 'any'; cookies: boolean };
 }
 
 const CLOUDFRONT_HEADER = /^cloudfront-/;
@@ -113,6 +120,11 @@ function legacyPlan(b: LegacySettings): RequestPlan {
     query: queryOf(q ? 'all' : 'none', q ? 'all' : 'none'),
     ttl: { minTtl: b.minTtl, defaultTtl: b.defaultTtl, maxTtl: b.maxTtl },
     cachedMethods: cachedMethodsOf(b.cacheOptions, b.headers.forward === 'all'),
+    keyedByName: {
+      headers:
+        b.headers.forward === 'all' ? 'any' : b.headers.forward === 'whitelist' ? b.headers.whitelist.map((h) => h.toLowerCase()) : [],
+      cookies: b.cookies.forward !== 'none',
+    },
   };
 }
 
@@ -183,6 +195,10 @@ function policyPlan(cp: CachePolicy, orp: OriginRequestPolicy | undefined, cache
     // MaxTTL 0 (CachingDisabled): nothing is stored, so every request is relayed as it comes, with its
     // conditionals, rather than kept at TTL 0 for revalidation (the 2014 reading of SPEC §9.15).
     cachedMethods: cachedMethodsOf(cacheOptions, cp.maxTtl === 0),
+    keyedByName: {
+      headers: k.headersConfig.headerBehavior === 'none' ? [] : k.headersConfig.headers.map((h) => h.toLowerCase()),
+      cookies: k.cookiesConfig.cookieBehavior !== 'none',
+    },
   };
 }
 

@@ -1,0 +1,290 @@
+// The hit lane's I/O: it takes each plain-HTTP connection of the edge's http.Server before
+// node:http's parser does, answers the cached hits it is sure of straight from the socket (one
+// precomputed head block plus a few per-request lines, then the stored body), and hands the
+// connection to node:http — for good — at the first request it is not sure of, before writing a
+// byte of that request's answer. IncomingMessage, ServerResponse and their stream machinery are
+// most of what a small hit costs in node:http; the lane has none of them.
+//
+// What stays node:http's: the connection gate and caps (the lane sits inside the gate's listener,
+// so each connection is counted once), every timeout of a request it does not answer (an
+// incomplete head is handed off at once, so headersTimeout runs from node:http's own clock), every
+// error answer (clientError), HTTPS and HTTP/2.
+import type http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Exchange } from '../log-stage.js';
+import { newRequestId } from '../request-id.js';
+import type { ObjectStore } from '../store.js';
+import { normalizeAddress } from '../../net/address.js';
+import type { LookupMemo } from './memo.js';
+import { memoKeyOf, parseLaneHead, type LaneParseLimits, type LaneRequest } from './parse-head.js';
+
+export interface HitLaneOptions {
+  store: ObjectStore;
+  memo: LookupMemo;
+  limits: LaneParseLimits;
+  /** Logs and counts one lane answer (the log stage, as for the pipeline's answers). */
+  record(x: Exchange): void;
+}
+
+/** Bodies up to this size go out in one buffer with their head (copying them costs less than a second write). */
+const SMALL_BODY = 2048;
+
+type ConnectionListener = (this: http.Server, socket: Socket) => void;
+
+/** What the lane did so far (tests and benchmarks read it). */
+export interface HitLaneCounts {
+  answered: number;
+  handedOff: number;
+}
+
+export class HitLane {
+  readonly counts: HitLaneCounts = { answered: 0, handedOff: 0 };
+  /** Connections the lane holds (node:http's closeAllConnections does not know them). */
+  private readonly open = new Set<Socket>();
+  private server: http.Server | undefined;
+  private nodeListeners: ConnectionListener[] = [];
+  /** node:http's `Connection` / `Keep-Alive` lines and the blank line, as it writes them for this server. */
+  private tail = '';
+  private headersTimeoutMs = 0;
+  private keepAliveTimeoutMs = 0;
+
+  constructor(private readonly opts: HitLaneOptions) {}
+
+  /**
+   * Puts the lane in front of `server`'s HTTP parser: its 'connection' listeners are kept and
+   * called for every connection the lane hands off. Call before the connection gate wraps the
+   * server's listeners, so the gate counts each connection once.
+   */
+  attach(server: http.Server): void {
+    this.server = server;
+    this.nodeListeners = server.listeners('connection') as ConnectionListener[];
+    server.removeAllListeners('connection');
+    server.on('connection', (socket: Socket) => this.take(socket));
+    this.headersTimeoutMs = server.headersTimeout;
+    this.keepAliveTimeoutMs = server.keepAliveTimeout;
+    // As node:http writes them on a kept-alive response (OutgoingMessage._storeHeader).
+    const ka = this.keepAliveTimeoutMs > 0 ? `Keep-Alive: timeout=${Math.floor(this.keepAliveTimeoutMs / 1000)}\r\n` : '';
+    this.tail = `Connection: keep-alive\r\n${ka}\r\n`;
+  }
+
+  /** Closes every connection the lane holds (the edge is closing). */
+  closeAll(): void {
+    for (const s of this.open) s.destroy();
+    this.open.clear();
+  }
+
+  get connections(): number {
+    return this.open.size;
+  }
+
+  private take(socket: Socket): void {
+    new LaneConnection(this, socket);
+  }
+
+  /** @internal */ held(socket: Socket, yes: boolean): void {
+    if (yes) this.open.add(socket);
+    else this.open.delete(socket);
+  }
+
+  /** @internal Gives the connection to node:http with `rest` as the first bytes its parser reads. */
+  handOff(socket: Socket, rest: Buffer | undefined): void {
+    this.counts.handedOff++;
+    socket.pause();
+    if (rest !== undefined && rest.length > 0) socket.unshift(rest);
+    for (const l of this.nodeListeners) l.call(this.server!, socket);
+    socket.resume();
+  }
+
+  /** @internal node:http's answer to a connection that sent no request within headersTimeout (408 through clientError). */
+  requestTimeout(socket: Socket): void {
+    const err = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+    if (this.server!.listenerCount('clientError') > 0) this.server!.emit('clientError', err, socket);
+    else socket.destroy();
+  }
+
+  get timeouts(): { headers: number; keepAlive: number } {
+    return { headers: this.headersTimeoutMs, keepAlive: this.keepAliveTimeoutMs };
+  }
+
+  /**
+   * Answers `r` when the memo has its hit and the store still holds that very object, fresh;
+   * false (nothing written) otherwise.
+   */
+  answer(socket: Socket, viewerIp: string, r: LaneRequest, startedAt: number): boolean {
+    const e = this.opts.memo.get(memoKeyOf(r.method, r.host, r.target, r.acceptEncoding));
+    if (e === undefined) return false;
+    const obj = e.obj.deref();
+    const head = obj?.head;
+    const now = Date.now();
+    // The identity check is the whole invalidation protocol: eviction, replacement and
+    // invalidation all leave another object (or none) under the key. get() bumps the LRU as any hit does.
+    if (obj === undefined || head === undefined || !(now < obj.freshUntil) || this.opts.store.get(e.key) !== obj) return false;
+    const requestId = newRequestId();
+    const age = Math.max(0, Math.floor(obj.initialAge + (now - obj.receivedAt) / 1000));
+    const text =
+      `${head.text}X-Cache: Hit from cloudfront\r\nAge: ${age}\r\nX-Amz-Cf-Id: ${requestId}\r\n` +
+      (head.hasDate ? '' : `Date: ${httpDate(now)}\r\n`) +
+      this.tail;
+    const body = r.method === 'GET' ? obj.body : undefined;
+    const scBytes = text.length + (body === undefined ? 0 : body.length);
+    if (body !== undefined && body.length <= SMALL_BODY) {
+      // One buffer (from Node's pool at this size): one write, no writev list, for the small hits
+      // that are all per-request cost.
+      const out = Buffer.allocUnsafe(scBytes);
+      out.write(text, 0, 'latin1');
+      body.copy(out, text.length);
+      socket.write(out);
+    } else {
+      socket.write(text, 'latin1');
+      if (body !== undefined) socket.write(body);
+    }
+    const firstByteAt = performance.now();
+    this.counts.answered++;
+    this.opts.record({
+      rec: e.rec,
+      method: r.method,
+      path: e.path,
+      rawQuery: e.rawQuery,
+      status: 200,
+      done: true,
+      result: 'Hit',
+      failover: undefined,
+      scBytes,
+      csBytes: r.headerBytes,
+      ttl: obj.ttl,
+      requestId,
+      viewerIp,
+      startedAt,
+      response: { firstByteAt, contentType: head.contentType, contentLength: head.contentLength },
+      headers: headersOf(r.rawHeaders),
+      headerCount: r.rawHeaders.length / 2,
+      httpVersion: '1.1',
+      scheme: 'http',
+      socket,
+    });
+    return true;
+  }
+
+  get limits(): LaneParseLimits {
+    return this.opts.limits;
+  }
+}
+
+/**
+ * One connection while the lane holds it. Requests are read from each chunk in turn; a chunk's
+ * unread rest waits (the socket paused) while the connection's write buffer is over its
+ * high-water mark, so a client that pipelines without reading holds at most one chunk and one
+ * answer in memory, as node:http pauses such a client too.
+ */
+class LaneConnection {
+  private pending: Buffer | undefined;
+  private answered = 0;
+  private ended = false;
+  private readonly viewerIp: string;
+
+  constructor(
+    private readonly lane: HitLane,
+    private readonly socket: Socket,
+  ) {
+    this.viewerIp = normalizeAddress(socket.remoteAddress);
+    lane.held(socket, true);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    socket.on('timeout', this.onTimeout);
+    socket.on('drain', this.onDrain);
+    // node:http's clock for a connection that sends nothing: headersTimeout from the start.
+    socket.setTimeout(lane.timeouts.headers);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.run(chunk, 0);
+  };
+
+  private readonly onDrain = (): void => {
+    const rest = this.pending;
+    if (rest === undefined) return;
+    this.pending = undefined;
+    if (this.run(rest, 0)) this.socket.resume();
+  };
+
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    if (this.pending === undefined) this.socket.end();
+  };
+
+  private readonly onError = (): void => {
+    this.socket.destroy();
+  };
+
+  private readonly onClose = (): void => {
+    this.pending = undefined;
+    this.lane.held(this.socket, false);
+  };
+
+  private readonly onTimeout = (): void => {
+    if (this.answered === 0) this.lane.requestTimeout(this.socket);
+    else this.socket.destroy(); // an idle kept-alive connection, as node:http closes it
+  };
+
+  /** Answers the requests of `buf` from `offset`; false when it stopped (paused or handed off). */
+  private run(buf: Buffer, offset: number): boolean {
+    const { socket, lane } = this;
+    socket.cork();
+    try {
+      while (offset < buf.length) {
+        const startedAt = performance.now();
+        const r = parseLaneHead(buf, offset, lane.limits);
+        if (r.kind === 'handoff' || !lane.answer(socket, this.viewerIp, r, startedAt)) {
+          this.release();
+          lane.handOff(socket, offset === 0 ? buf : buf.subarray(offset));
+          return false;
+        }
+        offset = r.end;
+        if (this.answered++ === 0) socket.setTimeout(lane.timeouts.keepAlive);
+        if (socket.writableNeedDrain && offset < buf.length) {
+          this.pending = buf.subarray(offset);
+          socket.pause();
+          return false;
+        }
+      }
+    } finally {
+      socket.uncork();
+    }
+    if (this.ended) socket.end();
+    return true;
+  }
+
+  /** Leaves the socket as node:http expects a fresh one: none of the lane's listeners or timers. */
+  private release(): void {
+    const s = this.socket;
+    s.off('data', this.onData);
+    s.off('end', this.onEnd);
+    s.off('error', this.onError);
+    s.off('close', this.onClose);
+    s.off('timeout', this.onTimeout);
+    s.off('drain', this.onDrain);
+    s.setTimeout(0);
+    this.lane.held(s, false);
+  }
+}
+
+/** The viewer's fields as node:http's req.headers would hold them (the lane admits each field once). */
+function headersOf(raw: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) out[raw[i]!.toLowerCase()] = raw[i + 1]!;
+  return out;
+}
+
+let dateSecond = -1;
+let dateText = '';
+/** The Date value node:http writes (utcDate), made once per second. */
+function httpDate(now: number): string {
+  const s = Math.floor(now / 1000);
+  if (s !== dateSecond) {
+    dateSecond = s;
+    dateText = new Date(s * 1000).toUTCString();
+  }
+  return dateText;
+}
