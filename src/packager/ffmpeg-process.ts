@@ -44,6 +44,7 @@ export function spawnFfmpeg(
   const command = ffmpeg({ stdoutLines: STDERR_LINES, cwd: inv.cwd });
   command.setFfmpegPath(ffmpegPath);
   command.input(inv.input).inputOptions(inv.inputOptions);
+  for (const more of inv.moreInputs ?? []) command.input(more.input).inputOptions(more.options);
   for (const out of inv.outputs) command.output(out.target).outputOptions(out.options);
 
   // Own process group: a Ctrl-C in the terminal reaches the server, not ffmpeg (a SIGINT'ed ffmpeg
