@@ -203,7 +203,7 @@ export function rungMp4Name(rungs: readonly { name: string }[], index: number): 
 /**
  * The build of a recording with an ABR ladder: one ffmpeg run, one concat input per rung (input i
  * = rung i, the top rung first), copied (no re-encode) into: each rung's faststart MP4, each
- * rung's VOD HLS media playlist (its own video and audio, as the live rung), and one static MPD
+ * rung's VOD TS segments (its own video and audio, as the live rung), and one static MPD
  * whose video AdaptationSet has one Representation per rung beside the top rung's audio. The
  * master playlist is written afterwards from what the build measured (vodMasterPlaylist).
  */
@@ -213,6 +213,10 @@ export function vodLadderBuildInvocation(opts: {
   rungs: readonly string[];
   /** The captured segments carry audio (an audio-less publisher has no audio AdaptationSet). */
   audio: boolean;
+  /** The top rung's size: the display aspect ratio every video Representation is given. */
+  aspect?: { width: number; height: number };
+  /** The captured rows' durations (the concat lists give every rung the same timeline). */
+  durations: readonly number[];
 }): FfmpegInvocation {
   const { rungs } = opts;
   if (rungs.length === 0) throw new Error('a ladder build needs rungs');
@@ -233,22 +237,25 @@ export function vodLadderBuildInvocation(opts: {
       ),
     });
   }
+  // Every rung is cut at the same times: the live segments' boundaries, which are key frames in
+  // every rung (the hls muxer would cut each rung a frame apart, since each counts from its own
+  // first packet). The segment muxer lists what it cut in a CSV; vodMediaPlaylist writes the playlist.
+  const cuts = vodCutTimes(opts.durations).map((t) => t.toFixed(3));
   for (const [i, name] of rungs.entries()) {
     outputs.push({
       options: [
         ...rungMaps(i),
         '-f',
-        'hls',
-        '-hls_time',
-        seg,
-        '-hls_playlist_type',
-        'vod',
-        '-hls_flags',
-        'independent_segments',
-        '-hls_segment_filename',
-        out(VOD_FILES.rungSegmentPattern(name)),
+        'segment',
+        '-segment_format',
+        'mpegts',
+        ...(cuts.length ? ['-segment_times', cuts.join(',')] : ['-segment_time', '86400']),
+        '-segment_list',
+        out(CAPTURE_FILES.rungCutList(name)),
+        '-segment_list_type',
+        'csv',
       ],
-      target: out(VOD_FILES.rungPlaylist(name)),
+      target: out(VOD_FILES.rungSegmentPattern(name)),
     });
   }
   outputs.push({
@@ -260,6 +267,10 @@ export function vodLadderBuildInvocation(opts: {
       'copy',
       '-tag:v',
       'avc1',
+      // The dash muxer refuses an AdaptationSet whose streams differ in display aspect ratio, and
+      // each rung's even width rounds it a little differently (854x480, 428x240): they are all
+      // the top rung's picture, so the container says so (the coded frames are not touched).
+      ...(opts.aspect ? ['-aspect:v', `${opts.aspect.width}:${opts.aspect.height}`] : []),
       '-f',
       'dash',
       '-seg_duration',
@@ -306,4 +317,53 @@ export function vodVariant(b: BuiltRung): TsVariant {
     ...(r.videoKbps ? { targetKbps: r.videoKbps + (r.audioKbps ?? 0) } : {}),
     codecs: b.codecs,
   };
+}
+
+/** Most cut times one rung's `-segment_times` carries (the argument stays well inside the kernel's 128 KiB per argument). */
+export const MAX_VOD_CUTS = 6000;
+
+/**
+ * The times (s) the VOD segments of every rung start at, after the first: the boundaries of the
+ * captured rows, each a key frame in every rung. A recording longer than MAX_VOD_CUTS rows is cut
+ * at every k-th boundary (its VOD segments are k live segments long). A thousandth of a second
+ * early, so a boundary that lands a rounding error after its key frame still cuts there.
+ */
+export function vodCutTimes(durations: readonly number[], maxCuts = MAX_VOD_CUTS): number[] {
+  const every = Math.max(1, Math.ceil((durations.length - 1) / maxCuts));
+  const out: number[] = [];
+  let t = 0;
+  for (let i = 0; i < durations.length - 1; i++) {
+    t += durations[i]!;
+    if ((i + 1) % every === 0) out.push(Math.max(0, t - 0.001));
+  }
+  return out;
+}
+
+/**
+ * The segment muxer's CSV list (`name,start,end` a line) as segments, each lasting until the next
+ * one starts (the last until its end): the sum of EXTINF is then the timeline, a gap between two
+ * publishes included, in every rung alike. Undefined when a line is not such an entry.
+ */
+export function parseCutList(csv: string): Array<{ name: string; duration: number }> | undefined {
+  const rows: Array<{ name: string; start: number; end: number }> = [];
+  for (const line of csv.split('\n')) {
+    if (line.trim() === '') continue;
+    const [name, start, end, extra] = line.trim().split(',');
+    const row = { name: name ?? '', start: Number(start), end: Number(end) };
+    if (extra !== undefined || !/^[A-Za-z0-9_-]{1,80}\.ts$/.test(row.name)) return undefined;
+    if (!Number.isFinite(row.start) || !Number.isFinite(row.end) || row.end <= row.start || row.start < 0) return undefined;
+    rows.push(row);
+  }
+  const out = rows.map((r, i) => ({ name: r.name, duration: (i + 1 < rows.length ? rows[i + 1]!.start : r.end) - r.start }));
+  return out.every((s) => s.duration > 0) ? out : undefined;
+}
+
+/** A VOD media playlist over whole TS segments (RFC 8216: every EXTINF rounded is at most TARGETDURATION). */
+export function vodMediaPlaylist(segments: ReadonlyArray<{ name: string; duration: number }>): string {
+  const target = Math.max(1, ...segments.map((s) => Math.round(s.duration)));
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${target}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD'];
+  lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
+  for (const s of segments) lines.push(`#EXTINF:${s.duration.toFixed(6)},`, s.name);
+  lines.push('#EXT-X-ENDLIST');
+  return `${lines.join('\n')}\n`;
 }

@@ -14,7 +14,6 @@ import type { CacheControlConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { vodPolicy } from '../origin/cache-policy.js';
 import { tsCodecs } from '../origin/ts-codecs.js';
-import { listedTsSegments } from '../origin/hls-master.js';
 import { spawnFfmpeg, type FfmpegChild } from '../packager/ffmpeg-process.js';
 import { streamId, type StreamKey } from '../streams/stream-key.js';
 import type { UploadQueue } from '../storage/upload-queue.js';
@@ -37,6 +36,7 @@ import { recordingIndexObjects, type RecordingInfo, type RecordingRung } from '.
 import {
   captureStateSchema,
   concatList,
+  parseCutList,
   parseLivePlaylist,
   rungMp4Name,
   sameRungs,
@@ -44,6 +44,7 @@ import {
   vodBuildInvocation,
   vodLadderBuildInvocation,
   vodMasterPlaylist,
+  vodMediaPlaylist,
   vodVariant,
   type BuiltRung,
   type CaptureState,
@@ -303,6 +304,8 @@ export class Recorder {
         segmentSeconds: this.#d.segmentSeconds,
         rungs: rungs.map((r) => r.name),
         audio: tsCodecs(first).audio !== undefined,
+        ...(rungs[0]!.width && rungs[0]!.height ? { aspect: { width: rungs[0]!.width, height: rungs[0]!.height } } : {}),
+        durations,
       });
     }
     const t0 = Date.now();
@@ -428,8 +431,9 @@ async function readHead(file: string): Promise<Uint8Array> {
 async function measureRungs(outDir: string, rungs: readonly StreamRungInfo[]): Promise<BuiltRung[]> {
   const out: BuiltRung[] = [];
   for (const rung of rungs) {
-    const listed = listedTsSegments(await fs.readFile(path.join(outDir, VOD_FILES.rungPlaylist(rung.name)), 'utf8'));
-    if (listed.length === 0) throw new Error(`ffmpeg wrote no segment for rung ${rung.name}`);
+    const listed = parseCutList(await fs.readFile(path.join(outDir, CAPTURE_FILES.rungCutList(rung.name)), 'utf8'));
+    if (!listed?.length) throw new Error(`ffmpeg wrote no segment list for rung ${rung.name}`);
+    await fs.writeFile(path.join(outDir, VOD_FILES.rungPlaylist(rung.name)), vodMediaPlaylist(listed));
     const segments = [];
     for (const seg of listed) {
       if (vodFileKind(seg.name) !== 'vod-segment') throw new Error(`unexpected VOD segment name ${JSON.stringify(seg.name)}`);

@@ -303,6 +303,8 @@ export const CAPTURE_FILES = {
   state: 'capture.json',
   concatList: 'segments.ffconcat',
   rungConcatList: (rung: string): string => `segments_${rung}.ffconcat`,
+  /** In the build's output folder: what the segment muxer cut of one rung (not a VOD file). */
+  rungCutList: (rung: string): string => `cuts_${rung}.csv`,
   outputFolder: 'out',
 } as const;
 
