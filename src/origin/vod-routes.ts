@@ -9,7 +9,14 @@ import type { Request, Response } from 'express';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { fail, ok, type Result } from '../result.js';
-import { deleteRecording, findRecording, listRecordingsPage, type RecordingInfo, type RecordingRung } from '../recordings/catalogue.js';
+import {
+  addMissingListings,
+  deleteRecording,
+  findRecording,
+  listRecordingsPage,
+  type RecordingInfo,
+  type RecordingRung,
+} from '../recordings/catalogue.js';
 import { rungMp4Name } from '../recordings/capture-rules.js';
 import { parseListQuery } from '../recordings/listing-keys.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -82,6 +89,10 @@ export interface VodRoutes {
 
 export function createVodRoutes(deps: VodDeps): VodRoutes {
   const { store, config, log, sendJson } = deps;
+  // Recordings a store holds from before the list pointers existed are listed too (once per start).
+  void addMissingListings(store)
+    .then((n) => n > 0 && log.info({ recordings: n, store: store.description }, 'listed recordings stored before the list pointers'))
+    .catch((err: unknown) => log.warn({ err: (err as Error).message, store: store.description }, 'cannot check the recordings list'));
   const cache = config.origin.cacheControl;
   const notFound = (res: Response) => sendJson(res, 404, { error: 'not found' }, notFoundCacheControl(cache));
 

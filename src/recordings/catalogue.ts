@@ -127,19 +127,35 @@ export async function putRecordingIndex(store: ObjectStore, info: RecordingInfo)
 }
 
 /**
- * Every recording, newest first, reading every index object: for the start-up check that every
- * recording has its list pointers, not for a request.
+ * The recordings whose index object has no pointer in the list of all recordings (stored before
+ * the lists existed) get their pointers: two key listings, then reads of those recordings only, a
+ * few at a time. Once per start of an origin; a pointer it writes is the same one the recorder
+ * writes, so two origins doing it at once agree. Resolves with how many it listed.
  */
-export async function listAllRecordings(store: ObjectStore): Promise<RecordingInfo[]> {
-  const ids: string[] = [];
+export async function addMissingListings(store: ObjectStore): Promise<number> {
+  const all = listingPrefix({});
+  const listed = new Set<string>();
+  for await (const o of store.list(all)) {
+    const id = idOfListingEntry(o.key.slice(all.length));
+    if (id !== undefined) listed.add(id);
+  }
+  const missing: string[] = [];
   for await (const o of store.list(RECORDING_INDEX_PREFIX)) {
     const id = recordingIdOfIndexKey(o.key);
-    if (id !== undefined) ids.push(id);
+    if (id !== undefined && !listed.has(id)) missing.push(id);
   }
-  // A few reads at a time: a long list must not open a connection per recording at once.
-  const found: Array<RecordingInfo | undefined> = [];
-  for (let i = 0; i < ids.length; i += 16) found.push(...(await Promise.all(ids.slice(i, i + 16).map((id) => findRecording(store, id)))));
-  return found.filter((r): r is RecordingInfo => r !== undefined).sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : 0));
+  let added = 0;
+  for (let i = 0; i < missing.length; i += 8) {
+    await Promise.all(
+      missing.slice(i, i + 8).map(async (id) => {
+        const info = await findRecording(store, id);
+        if (!info) return;
+        for (const p of recordingIndexObjects(info).pointers) await store.put(p.key, p.body, 'application/json');
+        added++;
+      }),
+    );
+  }
+  return added;
 }
 
 /** Removes a recording: its index first (no page shows it from then on), then its list pointers, then its files. */

@@ -14,7 +14,8 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RECORDING_LIST_PREFIX } from '../../s
 import { LocalStore } from '../../src/storage/local-store.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
-import { recordingId } from '../../src/timeline/output-layout.js';
+import { recordingId, recordingIndexKey } from '../../src/timeline/output-layout.js';
+import { waitFor } from '../packager/stack.js';
 
 const TOKEN = 'a-list-admin-token-0123';
 const COUNT = 300;
@@ -161,5 +162,34 @@ describe('GET /api/recordings, a page at a time', () => {
     for await (const o of new LocalStore(dir).list(RECORDING_LIST_PREFIX)) pointers.push(o.key);
     expect(pointers).toHaveLength(3 * left.length);
     expect(pointers.some((k) => k.endsWith(victim.id))).toBe(false);
+  });
+
+  it('lists recordings a store holds from before the list pointers (index objects only), once an origin starts', async () => {
+    const old = await fs.mkdtemp(path.join(os.tmpdir(), 'streamfront-rec-list-old-'));
+    const store = new LocalStore(old);
+    const ids = ['20261001T100000Z-0000000a', '20261002T100000Z-0000000b'];
+    // What the earlier version wrote: the index object alone.
+    for (const id of ids) {
+      const info = { ...all[0]!, id, app: 'live', stream: 'old', start: `${id.slice(0, 4)}-10-0${id[7]}T10:00:00.000Z` };
+      await store.put(recordingIndexKey(id), Buffer.from(JSON.stringify(info)), 'application/json');
+    }
+    const config = defaultConfig({ host: '127.0.0.1', originPort: 0, dataDir: old, logLevel: 'silent' });
+    const o = await startOrigin({ config, registry: new LiveRegistry(), log: silentLogger(), store });
+    try {
+      const url = `http://127.0.0.1:${o.port}/api/recordings?app=live&stream=old`;
+      const listed = await waitFor(
+        'the old recordings listed',
+        async () => {
+          const body = (await (await fetch(url)).json()) as Page;
+          return body.recordings.length === 2 ? body.recordings.map((r) => r.id) : undefined;
+        },
+        10_000,
+        100,
+      );
+      expect(listed).toEqual([...ids].reverse());
+    } finally {
+      await o.close();
+      await fs.rm(old, { recursive: true, force: true });
+    }
   });
 });
