@@ -80,6 +80,7 @@ export class Recorder {
   #child: FfmpegChild | null = null;
   #missed = false;
   #closed = false;
+  #saving: Promise<void> = Promise.resolve();
   /** Per capture lane (capturedLanes), the new segments not yet taken in a complete row. */
   #waiting: ListedSegment[][] = [];
   /** The end of the last publish, kept while a republish may still turn out to need a new recording. */
@@ -227,11 +228,16 @@ export class Recorder {
     this.#timer = null;
   }
 
-  async #saveState(): Promise<void> {
-    const file = path.join(this.dir, CAPTURE_FILES.state);
-    const tmp = `${file}.tmp`;
-    await fs.writeFile(tmp, `${JSON.stringify(this.#state)}\n`);
-    await fs.rename(tmp, file);
+  /** One save at a time (a build and a republish's useRungs may both save): each writes the state as it is then. */
+  #saveState(): Promise<void> {
+    const save = this.#saving.then(async () => {
+      const file = path.join(this.dir, CAPTURE_FILES.state);
+      const tmp = `${file}.tmp`;
+      await fs.writeFile(tmp, `${JSON.stringify(this.#state)}\n`);
+      await fs.rename(tmp, file);
+    });
+    this.#saving = save.catch(() => undefined);
+    return save;
   }
 
   /** Links every newly finished live segment (of every rung, a row at a time) into the capture. */
