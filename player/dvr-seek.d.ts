@@ -1,4 +1,6 @@
 // Types of player/dvr-seek.js for the TypeScript tests (the page itself is plain browser ES).
+import type { Seeker } from './seek-adapters.js';
+
 export interface SeekBarModel {
   start: number;
   end: number;
@@ -13,4 +15,4 @@ export function seekBarModel(ranges: Array<[number, number]>, currentTime: numbe
 export function seekTarget(model: SeekBarModel, fraction: number): number;
 export function formatClock(seconds: number): string;
 export function seekLabel(model: SeekBarModel | null): string;
-export function attachSeekBar(video: HTMLVideoElement, root: HTMLElement): { update(): SeekBarModel | null };
+export function attachSeekBar(root: HTMLElement): { use(seeker: Seeker | null): void; update(): SeekBarModel | null };

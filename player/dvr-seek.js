@@ -1,7 +1,7 @@
-// The DVR seek bar: a range over what the player can seek to (the video element's seekable range,
-// which hls.js and dash.js set from the DVR window the live manifest lists), the position in it,
-// how far behind live that is, and a button back to live. A pure model plus a thin DOM binding,
-// hooked into player.js with a few lines.
+// The DVR seek bar: a range over what the engine playing can seek to (the DVR window the live
+// manifest lists, as the engine reports it), the position in it, how far behind live that is, and
+// a button back to live. A pure model plus a thin DOM binding; the binding reads and seeks through
+// the engine's adapter (player/seek-adapters.js), which player.js hands it when playback starts.
 
 /** Seconds behind the live end below which the position counts as live (a player's own hold-back). */
 export const LIVE_SLACK_SECONDS = 6;
@@ -14,7 +14,8 @@ export function seekBarModel(ranges, currentTime) {
   const last = ranges[ranges.length - 1];
   if (!last) return null;
   const [start, end] = last;
-  if (!(end - start > 1)) return null;
+  // A window too short to seek in, or no position yet (an engine that has not started): nothing to show.
+  if (!(end - start > 1) || !Number.isFinite(currentTime)) return null;
   const position = Math.min(Math.max(currentTime, start), end);
   const behind = end - position;
   return {
@@ -49,22 +50,18 @@ export function seekLabel(model) {
   return model.live ? `LIVE · ${window}` : `−${formatClock(model.behind)} · ${window}`;
 }
 
-function rangesOf(seekable) {
-  const out = [];
-  for (let i = 0; i < seekable.length; i++) out.push([seekable.start(i), seekable.end(i)]);
-  return out;
-}
-
 /**
  * Binds the bar in `root` (an element holding `input[type=range]`, `.dvr-label`, `.dvr-live`) to
- * `video`. `update()` redraws it and returns the model (null: hidden, nothing to seek in).
+ * the engine's seeker (`use(seeker)`, null while nothing plays). `update()` redraws it and returns
+ * the model (null: hidden, nothing to seek in).
  */
-export function attachSeekBar(video, root) {
+export function attachSeekBar(root) {
   const input = root.querySelector('input[type=range]');
   const label = root.querySelector('.dvr-label');
   const liveBtn = root.querySelector('.dvr-live');
   let dragging = false;
   let model = null;
+  let seeker = null;
   input.min = '0';
   input.max = '1000';
   input.addEventListener('input', () => {
@@ -73,14 +70,18 @@ export function attachSeekBar(video, root) {
   });
   input.addEventListener('change', () => {
     dragging = false;
-    if (model) video.currentTime = seekTarget(model, Number(input.value) / 1000);
+    if (model && seeker) seeker.seek(seekTarget(model, Number(input.value) / 1000));
   });
   liveBtn.addEventListener('click', () => {
-    if (model) video.currentTime = Math.max(model.start, model.end - LIVE_SLACK_SECONDS / 2);
+    if (model && seeker) seeker.goLive(LIVE_SLACK_SECONDS / 2);
   });
   return {
+    use(next) {
+      seeker = next;
+      dragging = false;
+    },
     update() {
-      model = seekBarModel(rangesOf(video.seekable), video.currentTime);
+      model = seeker ? seekBarModel(seeker.ranges(), seeker.position()) : null;
       root.hidden = model === null;
       if (model && !dragging) {
         input.value = String(Math.round(model.fraction * 1000));

@@ -19,6 +19,7 @@ import {
   manifestState,
   MODE_LABELS,
   MODES,
+  httpsPageUrl,
   normalizeStreams,
   pageQuery,
   parseModeParam,
@@ -29,6 +30,7 @@ import {
 } from './streams.js';
 import { decodeTimeCode, latencySummary, timeCodeGeometry, unwrapTimeCode } from './time-code.js';
 import { attachSeekBar } from './dvr-seek.js';
+import { dashSeeker, mediaElementSeeker } from './seek-adapters.js';
 import { attachDash, attachHls, createRenditionPicker } from './renditions.js';
 
 const LIST_REFRESH_MS = 3000;
@@ -52,8 +54,8 @@ const TIME_CODE_IDLE_FRAMES = 90;
 const $ = (id) => document.getElementById(id);
 const video = /** @type {HTMLVideoElement} */ ($('video'));
 const hits = createHitCounter();
-/** The seek bar over the DVR window (player/dvr-seek.js). */
-const seekBar = attachSeekBar(video, $('dvr'));
+/** The seek bar over the DVR window (player/dvr-seek.js); it seeks through the engine playing (`seekBar.use`). */
+const seekBar = attachSeekBar($('dvr'));
 /** The rendition picker (ABR rungs); `pick` applies a choice to the engine playing now. */
 let pick = null;
 const picker = createRenditionPicker($('rendition'), (choice) => pick?.(choice));
@@ -127,7 +129,13 @@ async function refreshList() {
     // origin's Cache-Control. `no-store` only keeps the browser's own cache out of the way.
     const res = await fetch('/api/streams', { cache: 'no-store', headers: { accept: 'application/json' } });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    streams = normalizeStreams(await res.json());
+    const json = await res.json();
+    streams = normalizeStreams(json);
+    // Offer the edge's HTTPS page (HTTP/2, which LL-HLS on Apple devices expects) when it has one.
+    const httpsUrl = httpsPageUrl(json, location);
+    const link = $('https-link');
+    link.hidden = httpsUrl === null;
+    if (httpsUrl !== null) link.href = httpsUrl;
     for (const s of streams) lastSeen.set(s.id, s);
     hook.listError = null;
   } catch (err) {
@@ -366,11 +374,13 @@ function startHls(url, lowLatency, gen) {
     });
     wireHls(hls, Hls, gen);
     pick = attachHls(hls, Hls, picker);
+    seekBar.use(mediaElementSeeker(video));
     hls.loadSource(url);
     hls.attachMedia(video);
   } else if (nativeHls) {
     // Safari / iOS: the browser plays HLS (and LL-HLS) itself, no MSE needed.
     hook.engine = 'native HLS';
+    seekBar.use(dashSeeker(player));
     video.src = url;
   } else {
     hook.engine = null;
@@ -391,7 +401,8 @@ function startDash(url, gen) {
   player.updateSettings({
     debug: { logLevel: dashjs.Debug?.LOG_LEVEL_WARNING ?? 2 },
     streaming: {
-      // The latency target comes from the MPD's ServiceDescription; catch-up keeps playback near it.
+      // The latency target comes from the MPD's ServiceDescription; catch-up keeps playback near it,
+      // or near where the viewer seeked to (the seek bar seeks through dash.js: seek-adapters.js).
       liveCatchup: { enabled: true },
       // 'headers' is the value dash.js compares with (its type declarations say 'header').
       cmcd: { enabled: true, mode: 'headers', sid: cmcdSessionId, cid: current.id },
@@ -399,6 +410,7 @@ function startDash(url, gen) {
   });
   const E = dashjs.MediaPlayer.events;
   pick = attachDash(player, dashjs, picker);
+  seekBar.use(dashSeeker(player));
   player.addResponseInterceptor?.((response) => {
     const reqUrl = String(response?.request?.url ?? '');
     if (gen === generation && !/\.mpd(\?|$)/.test(reqUrl) && !/init/i.test(reqUrl)) {
@@ -549,6 +561,7 @@ function responseHeader(details, name) {
 
 function stopPlayback() {
   pick = null;
+  seekBar.use(null);
   picker.reset();
   if (hls) {
     hls.destroy();
@@ -610,6 +623,7 @@ function showProblem(problem) {
 }
 
 function fail(title, body) {
+  seekBar.use(null);
   if (hls) {
     hls.destroy();
     hls = null;

@@ -28,6 +28,7 @@ export interface TimeRangesLike {
 }
 export function defaultHlsPath(app: string, name: string): string;
 export function normalizeStreams(json: unknown): PlayerStream[];
+export function httpsPageUrl(json: unknown, loc: { protocol: string; hostname: string; pathname: string; search: string }): string | null;
 export function parseStreamParam(search: string): { app: string; name: string; id: string } | null;
 export function classifyUrl(url: string): string | null;
 export function playbackUrls(stream: Pick<PlayerStream, 'app' | 'name' | 'paths' | 'urls' | 'rtmp'>, pageOrigin: string): UrlRow[];

@@ -44,6 +44,19 @@ export function normalizeStreams(json) {
 }
 
 /**
+ * The URL of this page on the edge's HTTPS listener, when `/api/streams` says the edge has one
+ * (`{ https: { port } }`) and the page is not already on HTTPS: LL-HLS on Apple devices expects
+ * HTTP/2, which browsers speak only over TLS. Built on the page's own host name (the API's base
+ * URL may name the origin, whose Host the edge rewrites), same path and query. Otherwise null.
+ */
+export function httpsPageUrl(json, loc) {
+  const port = json && !Array.isArray(json) ? json.https?.port : undefined;
+  if (loc.protocol === 'https:' || !Number.isInteger(port) || port <= 0 || port > 65535) return null;
+  const host = loc.hostname.includes(':') && !loc.hostname.startsWith('[') ? `[${loc.hostname}]` : loc.hostname;
+  return `https://${host}${port === 443 ? '' : `:${port}`}${loc.pathname}${loc.search}`;
+}
+
+/**
  * `?stream=<app>/<stream>` → { app, name }. The stream is the last segment, so the two-level
  * CloudFront app works too (`?stream=cfx/st/demo`, SPEC RTMP-10). Anything else → null.
  */

@@ -26,9 +26,11 @@ import path from 'node:path';
 import { latencySummary } from '../player/time-code.js';
 import { testPatternArgs } from '../src/demo/test-pattern.js';
 import { freePort } from '../test/helpers/ports.js';
+import { CLI_FROM_SOURCE, loopbackArgs, REPO_ROOT } from '../test/helpers/server-process.js';
 import { parseNumberArg } from './script-args.js';
 import { clockTicksPerSecond, procStat } from '../test/helpers/proc.js';
-import { glassSamplesSince, launchChromium, readHook, until, type PlayMode } from '../test/player/chromium.js';
+import { launchChromium } from '../test/helpers/browser.js';
+import { glassSamplesSince, readHook, until, type PlayMode } from '../test/helpers/browser-player.js';
 
 const USAGE = `Usage: npx tsx scripts/bench-glass.ts [options]
 
@@ -106,28 +108,14 @@ interface Server {
 async function startDemo(extraArgs: string[]): Promise<Server> {
   const [rtmp, origin, edge] = [await freePort(), await freePort(), await freePort()];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-glass-'));
+  // HTTPS off (loopbackArgs): the browser plays over HTTP, and 8443 may be another server's.
   const proc = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli.ts',
-      'demo',
-      '--host',
-      '127.0.0.1',
-      '--rtmp-port',
-      String(rtmp),
-      '--origin-port',
-      String(origin),
-      '--edge-port',
-      String(edge),
-      '--data-dir',
-      dataDir,
-      '--log-level',
-      'warn',
-      ...extraArgs,
-    ],
-    { cwd: path.resolve('.'), stdio: ['ignore', 'pipe', 'pipe'] },
+    [...CLI_FROM_SOURCE, 'demo', ...loopbackArgs({ rtmp, origin, edge }, dataDir), '--log-level', 'warn', ...extraArgs],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));

@@ -36,6 +36,7 @@ import {
   sumUsage,
   waitForExit,
 } from '../test/helpers/proc.js';
+import { CLI_FROM_SOURCE, loopbackArgs } from '../test/helpers/server-process.js';
 import { streamsRoot } from '../src/timeline/output-layout.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -83,17 +84,21 @@ export interface Target {
   ok: boolean;
 }
 
+/** What the viewers count: kept as they run, reported as they are. */
+export interface ViewerCounts {
+  playlistFetches: number;
+  segmentFetches: number;
+  errors: number;
+  errorSamples: string[];
+  segments404: number;
+  segmentsLate: number;
+  bytes: number;
+}
+
 export interface SoakReport {
   options: SoakOptions;
   seed: number;
-  viewer: {
-    playlistFetches: number;
-    segmentFetches: number;
-    errors: number;
-    errorSamples: string[];
-    segments404: number;
-    segmentsLate: number;
-    bytes: number;
+  viewer: ViewerCounts & {
     xcache: Record<string, number>;
     latencyMs: { playlistP50: number; playlistP99: number; segmentP50: number; segmentP99: number; allP50: number; allP99: number };
   };
@@ -239,14 +244,7 @@ async function startCountingProxy(originPort: number): Promise<OriginCounter> {
 
 // ---------------------------------------------------------------- viewers
 
-interface ViewerStats {
-  playlistFetches: number;
-  segmentFetches: number;
-  errors: number;
-  errorSamples: string[];
-  segments404: number;
-  segmentsLate: number;
-  bytes: number;
+interface ViewerStats extends ViewerCounts {
   xcache: Map<string, number>;
   playlistMs: number[];
   segmentMs: number[];
@@ -267,6 +265,11 @@ function newViewerStats(): ViewerStats {
     segmentMs: [],
     distinctSegmentPaths: new Set(),
   };
+}
+
+function viewerCounts(stats: ViewerStats): ViewerCounts {
+  const { playlistFetches, segmentFetches, errors, errorSamples, segments404, segmentsLate, bytes } = stats;
+  return { playlistFetches, segmentFetches, errors, errorSamples, segments404, segmentsLate, bytes };
 }
 
 function noteError(stats: ViewerStats, what: string): void {
@@ -416,22 +419,11 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       say(`edge cache bound ${cacheMiB} MiB (${configFile})`);
     }
     const useSource = o.fromSource || !existsSync(path.join(ROOT, 'dist/cli.js'));
-    const entry = useSource ? ['--import', 'tsx', path.join(ROOT, 'src/cli.ts')] : [path.join(ROOT, 'dist/cli.js')];
+    const entry = useSource ? CLI_FROM_SOURCE : [path.join(ROOT, 'dist/cli.js')];
     const args = [
       ...entry,
       'start',
-      '--host',
-      '127.0.0.1',
-      '--rtmp-port',
-      String(rtmpPort),
-      '--origin-port',
-      String(originPort),
-      '--edge-port',
-      String(edgePort),
-      '--edge-https-port',
-      '0',
-      '--data-dir',
-      dataDir,
+      ...loopbackArgs({ rtmp: rtmpPort, origin: originPort, edge: edgePort }, dataDir),
       '--log-level',
       'warn',
       // A DVR window shorter than the warm-up: the disk check then measures leaks, not the window
@@ -673,13 +665,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       options: o,
       seed: o.seed,
       viewer: {
-        playlistFetches: stats.playlistFetches,
-        segmentFetches: stats.segmentFetches,
-        errors: stats.errors,
-        errorSamples: stats.errorSamples,
-        segments404: stats.segments404,
-        segmentsLate: stats.segmentsLate,
-        bytes: stats.bytes,
+        ...viewerCounts(stats),
         xcache: Object.fromEntries(stats.xcache),
         latencyMs: {
           playlistP50: percentile(plSorted, 50),

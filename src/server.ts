@@ -81,7 +81,9 @@ export async function startServer(opts: { config: Config; log: Logger; roles: Ro
       closers.push({ name: 'packager', close: () => packager.close() });
     }
     if (roles.origin) {
-      const origin = await startOrigin({ config, registry, log, rtmpPort: ports.rtmp || config.rtmpPort, timelines, store });
+      // /api/streams lists the edge's HTTPS URLs once the edge (started next) listens.
+      const edgeHttpsPort = () => ports.edgeHttps;
+      const origin = await startOrigin({ config, registry, log, rtmpPort: ports.rtmp || config.rtmpPort, timelines, store, edgeHttpsPort });
       ports.origin = origin.port;
       closers.push({ name: 'origin', close: () => origin.close() });
     }

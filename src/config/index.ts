@@ -102,7 +102,11 @@ export const packagerConfigSchema = z
      */
     // At most 10 h: at 1-s segments the TS playlist stays under the origin's 4 MiB manifest bound.
     dvrWindowSeconds: z.number().min(4).max(36000).default(1800),
-    /** Newest complete CMAF segments per track kept in memory; older ones in the DVR window are read back from the store. */
+    /**
+     * The live edge: newest complete CMAF segments per track kept in memory and, with a store other
+     * than the data directory, newest TS segments per playlist kept on disk; older ones in the DVR
+     * window are read back from the store.
+     */
     dvrMemorySegments: z.number().int().min(3).max(100).default(6),
     /** Files of a finished stream are removed this long after the publisher leaves. */
     cleanupDelaySeconds: seconds.default(60),

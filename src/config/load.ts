@@ -9,145 +9,62 @@ export class ConfigError extends Error {
 
 type Kind = 'string' | 'int' | 'number' | 'list' | 'bool';
 
+export interface CliOption {
+  flag: string;
+  env: string;
+  /** The config key the flag and the variable set, as a path (`['packager', 'segmentSeconds']`). */
+  path: string[];
+  kind: Kind;
+  help: string;
+}
+
+/** A row of OPTIONS: `key` is the dotted config key; the variable is STREAMFRONT_<FLAG> unless named. */
+function option(
+  flag: string,
+  key: string,
+  kind: Kind,
+  help: string,
+  env = `STREAMFRONT_${flag.toUpperCase().replaceAll('-', '_')}`,
+): CliOption {
+  return { flag, env, path: key.split('.'), kind, help };
+}
+
 /** Every setting that can come from a flag or an environment variable. */
-export const OPTIONS: ReadonlyArray<{ flag: string; env: string; path: string[]; kind: Kind; help: string }> = [
-  { flag: 'host', env: 'STREAMFRONT_HOST', path: ['host'], kind: 'string', help: 'address every listener binds to (default 127.0.0.1)' },
-  { flag: 'rtmp-port', env: 'STREAMFRONT_RTMP_PORT', path: ['rtmpPort'], kind: 'int', help: 'RTMP ingest port (default 1935)' },
-  { flag: 'origin-port', env: 'STREAMFRONT_ORIGIN_PORT', path: ['originPort'], kind: 'int', help: 'HTTP origin port (default 8080)' },
-  { flag: 'edge-port', env: 'STREAMFRONT_EDGE_PORT', path: ['edgePort'], kind: 'int', help: 'edge emulator port (default 8000)' },
-  {
-    flag: 'edge-https-port',
-    env: 'STREAMFRONT_EDGE_HTTPS_PORT',
-    path: ['edgeHttpsPort'],
-    kind: 'int',
-    help: 'edge HTTPS port, HTTP/2 and HTTP/1.1 (default 8443; 0 = off)',
-  },
-  {
-    flag: 'data-dir',
-    env: 'STREAMFRONT_DATA_DIR',
-    path: ['dataDir'],
-    kind: 'string',
-    help: 'where packaged output is written (default ./data)',
-  },
-  {
-    flag: 'log-level',
-    env: 'STREAMFRONT_LOG_LEVEL',
-    path: ['logLevel'],
-    kind: 'string',
-    help: 'fatal|error|warn|info|debug|trace|silent (default info)',
-  },
-  {
-    flag: 'log-format',
-    env: 'STREAMFRONT_LOG_FORMAT',
-    path: ['logFormat'],
-    kind: 'string',
-    help: 'auto|json|pretty (default auto: pretty on a terminal)',
-  },
-  {
-    flag: 'publish-secret',
-    env: 'STREAMFRONT_PUBLISH_SECRET',
-    path: ['ingest', 'publishSecret'],
-    kind: 'string',
-    help: 'require a publish key derived from this secret',
-  },
-  {
-    flag: 'publish-allow',
-    env: 'STREAMFRONT_PUBLISH_ALLOW',
-    path: ['ingest', 'publishAllow'],
-    kind: 'list',
-    help: 'comma-separated IPs/CIDRs allowed to publish (default any)',
-  },
-  {
-    flag: 'ffmpeg-path',
-    env: 'FFMPEG_PATH',
-    path: ['packager', 'ffmpegPath'],
-    kind: 'string',
-    help: 'ffmpeg binary (default: ffmpeg on PATH)',
-  },
-  {
-    flag: 'segment-seconds',
-    env: 'STREAMFRONT_SEGMENT_SECONDS',
-    path: ['packager', 'segmentSeconds'],
-    kind: 'number',
-    help: 'HLS/HDS/Smooth segment length (default 2)',
-  },
-  {
-    flag: 'dvr-window',
-    env: 'STREAMFRONT_DVR_WINDOW',
-    path: ['packager', 'dvrWindowSeconds'],
-    kind: 'number',
-    help: 'DVR window the live manifests list, seconds (default 1800)',
-  },
-  {
-    flag: 'ladder',
-    env: 'STREAMFRONT_LADDER',
-    path: ['packager', 'ladder'],
-    kind: 'string',
-    help: 'ABR ladder: source (default, copy only) or default (source + 480p + 360p + 240p)',
-  },
-  {
-    flag: 'part-seconds',
-    env: 'STREAMFRONT_PART_SECONDS',
-    path: ['packager', 'cmaf', 'partSeconds'],
-    kind: 'number',
-    help: 'LL-HLS / DASH part duration (default 0.5)',
-  },
-  {
-    flag: 'record',
-    env: 'STREAMFRONT_RECORD',
-    path: ['packager', 'record'],
-    kind: 'bool',
-    help: 'keep every finished live event as VOD (true|false; default false; per stream: ?record=1)',
-  },
-  {
-    flag: 'admin-token',
-    env: 'STREAMFRONT_ADMIN_TOKEN',
-    path: ['origin', 'adminToken'],
-    kind: 'string',
-    help: 'bearer token for DELETE /api/recordings/<id> (default unset: 403)',
-  },
-  {
-    flag: 'store',
-    env: 'STREAMFRONT_STORE',
-    path: ['storage', 'store'],
-    kind: 'string',
-    help: 'where recordings and the DVR window go: data-dir (default) or s3://bucket/prefix',
-  },
-  {
-    flag: 's3-endpoint',
-    env: 'STREAMFRONT_S3_ENDPOINT',
-    path: ['storage', 's3', 'endpoint'],
-    kind: 'string',
-    help: 'S3-compatible endpoint URL (path-style), e.g. http://127.0.0.1:4568',
-  },
-  {
-    flag: 's3-region',
-    env: 'STREAMFRONT_S3_REGION',
-    path: ['storage', 's3', 'region'],
-    kind: 'string',
-    help: 'S3 region (default AWS_REGION, else us-east-1)',
-  },
-  {
-    flag: 's3-access-key-id',
-    env: 'STREAMFRONT_S3_ACCESS_KEY_ID',
-    path: ['storage', 's3', 'accessKeyId'],
-    kind: 'string',
-    help: 'S3 access key id (default: AWS_ACCESS_KEY_ID and the SDK chain)',
-  },
-  {
-    flag: 's3-secret-access-key',
-    env: 'STREAMFRONT_S3_SECRET_ACCESS_KEY',
-    path: ['storage', 's3', 'secretAccessKey'],
-    kind: 'string',
-    help: 'S3 secret access key (default: AWS_SECRET_ACCESS_KEY and the SDK chain)',
-  },
-  {
-    flag: 'origin',
-    env: 'STREAMFRONT_EDGE_ORIGIN',
-    path: ['edge', 'origin'],
-    kind: 'string',
-    help: 'origin URL the edge fronts (default http://127.0.0.1:<origin-port>)',
-  },
+export const OPTIONS: readonly CliOption[] = [
+  option('host', 'host', 'string', 'address every listener binds to (default 127.0.0.1)'),
+  option('rtmp-port', 'rtmpPort', 'int', 'RTMP ingest port (default 1935)'),
+  option('origin-port', 'originPort', 'int', 'HTTP origin port (default 8080)'),
+  option('edge-port', 'edgePort', 'int', 'edge emulator port (default 8000)'),
+  option('edge-https-port', 'edgeHttpsPort', 'int', 'edge HTTPS port, HTTP/2 and HTTP/1.1 (default 8443; 0 = off)'),
+  option('data-dir', 'dataDir', 'string', 'where packaged output is written (default ./data)'),
+  option('log-level', 'logLevel', 'string', 'fatal|error|warn|info|debug|trace|silent (default info)'),
+  option('log-format', 'logFormat', 'string', 'auto|json|pretty (default auto: pretty on a terminal)'),
+  option('publish-secret', 'ingest.publishSecret', 'string', 'require a publish key derived from this secret'),
+  option('publish-allow', 'ingest.publishAllow', 'list', 'comma-separated IPs/CIDRs allowed to publish (default any)'),
+  option('ffmpeg-path', 'packager.ffmpegPath', 'string', 'ffmpeg binary (default: ffmpeg on PATH)', 'FFMPEG_PATH'),
+  option('segment-seconds', 'packager.segmentSeconds', 'number', 'HLS/HDS/Smooth segment length (default 2)'),
+  option('dvr-window', 'packager.dvrWindowSeconds', 'number', 'DVR window the live manifests list, seconds (default 1800)'),
+  option('ladder', 'packager.ladder', 'string', 'ABR ladder: source (default, copy only) or default (source + 480p + 360p + 240p)'),
+  option('part-seconds', 'packager.cmaf.partSeconds', 'number', 'LL-HLS / DASH part duration (default 0.5)'),
+  option('record', 'packager.record', 'bool', 'keep every finished live event as VOD (true|false; default false; per stream: ?record=1)'),
+  option('admin-token', 'origin.adminToken', 'string', 'bearer token for DELETE /api/recordings/<id> (default unset: 403)'),
+  option('store', 'storage.store', 'string', 'where recordings and the DVR window go: data-dir (default) or s3://bucket/prefix'),
+  option('s3-endpoint', 'storage.s3.endpoint', 'string', 'S3-compatible endpoint URL (path-style), e.g. http://127.0.0.1:4568'),
+  option('s3-region', 'storage.s3.region', 'string', 'S3 region (default AWS_REGION, else us-east-1)'),
+  option('s3-access-key-id', 'storage.s3.accessKeyId', 'string', 'S3 access key id (default: AWS_ACCESS_KEY_ID and the SDK chain)'),
+  option(
+    's3-secret-access-key',
+    'storage.s3.secretAccessKey',
+    'string',
+    'S3 secret access key (default: AWS_SECRET_ACCESS_KEY and the SDK chain)',
+  ),
+  option(
+    'origin',
+    'edge.origin',
+    'string',
+    'origin URL the edge fronts (default http://127.0.0.1:<origin-port>)',
+    'STREAMFRONT_EDGE_ORIGIN',
+  ),
 ];
 
 function convert(raw: string, kind: Kind, label: string): unknown {

@@ -1,6 +1,7 @@
 // SPEC 4.3: what makes two requests the same cached object. Pure.
 import { canonicalPath, canonicalQuery } from '../http/canonical-path.js';
 import { fail, ok, type Result } from '../result.js';
+import { isSignedUrlParam } from './signing/credentials.js';
 
 export interface CacheKeyParts {
   distributionId: string;
@@ -56,17 +57,14 @@ export function canonicalInvalidationPath(p: string): Result<string> {
   return ok(invalidationPath(path.value, query.value));
 }
 
-/** QS-02 / SIG-05: the parameters of a signed URL, never forwarded and never keyed. */
-export const SIGNING_PARAMS = new Set(['Expires', 'Signature', 'Key-Pair-Id', 'Policy', 'Hash-Algorithm']);
-
-/** The raw query without the signing parameters, order and encoding preserved. */
+/** The raw query without the signing parameters (QS-02 / SIG-05), order and encoding preserved. */
 export function withoutSigningParams(rawQuery: string): string {
   if (!rawQuery) return '';
   return rawQuery
     .split('&')
     .filter((kv) => {
       const eq = kv.indexOf('=');
-      return !SIGNING_PARAMS.has(eq < 0 ? kv : kv.slice(0, eq));
+      return !isSignedUrlParam(eq < 0 ? kv : kv.slice(0, eq));
     })
     .join('&');
 }

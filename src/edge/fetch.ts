@@ -2,11 +2,10 @@
 // viewers subscribed to it (SPEC §9.14), revalidation with the stored validators (CND-01), stale
 // on error (ERR-04), error caching (ERR-01..03), transfers cut short (ORG-07), and the stored
 // object built once with everything a hit needs (its header list, freshness, charge).
-import type http from 'node:http';
 import type { Logger } from '../log.js';
 import type { EdgeConfig } from '../config/edge.js';
 import { errorMinTtl, type RuntimeBehaviour, type RuntimeDistribution } from './distribution.js';
-import { splitResponseHeaders, updateStoredHeaders } from './forwarding.js';
+import { selectedBy304, splitResponseHeaders, updateStoredHeaders } from './forwarding.js';
 import { viewerSchemeOf } from './viewer-protocol.js';
 import { behaviourTtl, errorTtl, forbidsCachingSetCookie, isCachedErrorStatus, originPolicy, staleOnErrorAllowed } from './freshness.js';
 import { chargeOf, type ObjectStore, type StoredObject } from './store.js';
@@ -139,6 +138,9 @@ export class Fetcher {
     const status = res.statusCode ?? 502;
     if (stale && status === 304) {
       res.resume();
+      // RFC 9111 §4.3.4: a 304 whose validators are not the stored copy's (the object changed
+      // between the 304 and the copy) cannot refresh it; the object is fetched whole instead.
+      if (!selectedBy304(stale.headers, res.rawHeaders)) return this.run(f, spec, undefined);
       this.forget(f, spec.key);
       const refreshed = this.refreshObject(spec, stale, res.rawHeaders);
       f.setHead({ kind: 'object', obj: refreshed, result: 'RefreshHit', stale: false });
@@ -147,7 +149,7 @@ export class Fetcher {
     if (stale && status >= 500 && staleOnErrorAllowed(stale.headers)) {
       res.resume();
       this.forget(f, spec.key);
-      return this.serveStaleOnError(f, spec, stale, status, res.headers);
+      return this.serveStaleOnError(f, spec, stale, status, res.rawHeaders);
     }
     const policy = originPolicy(status, res.rawHeaders, spec.originPath, spec.originHeaders['authorization']);
     const isError = isCachedErrorStatus(status);
@@ -219,15 +221,10 @@ export class Fetcher {
   }
 
   /** ERR-04 / SPEC §9.16: the origin answered 5xx or not at all; the stale copy is served for the error TTL. */
-  private serveStaleOnError(
-    f: SharedFetch,
-    spec: FetchSpec,
-    stale: StoredObject,
-    status: number,
-    headers: http.IncomingHttpHeaders | undefined,
-  ): void {
+  private serveStaleOnError(f: SharedFetch, spec: FetchSpec, stale: StoredObject, status: number, rawHeaders: string[] | undefined): void {
     const minTtl = errorMinTtl(spec.d, status);
-    const ttl = headers ? (errorTtl(originPolicy(status, headers, spec.originPath), minTtl) ?? 0) : minTtl;
+    // The raw lines: Node's header record keeps one of several Expires lines, which make it invalid.
+    const ttl = rawHeaders ? (errorTtl(originPolicy(status, rawHeaders, spec.originPath), minTtl) ?? 0) : minTtl;
     // The copy stays stale (it is not made fresh again): it is served without asking the origin
     // until the error TTL passes, and the first origin fetch that succeeds replaces it.
     stale.staleUntil = Date.now() + ttl * 1000;

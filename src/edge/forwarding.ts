@@ -2,6 +2,7 @@
 // cookies (CK-01..05) and response headers to the viewer (RSP-01). Pure tables and functions.
 import { compileWildcard } from './path-pattern.js';
 import { cacheControlMembers } from './freshness.js';
+import { parseHttpDate } from '../http/http-date.js';
 
 export type ForwardMode = 'none' | 'whitelist' | 'all';
 
@@ -46,8 +47,22 @@ const REMOVED = new Set([
   'trailer',
   'upgrade',
 ]);
-/** Hop-by-hop headers of the viewer connection; never relayed (HDR-03 rewrites Connection itself). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
+/**
+ * Hop-by-hop headers of the viewer connection; never relayed, whitelisted, forwarded-all or named
+ * by a policy (HDR-03 lists them as supporting no cache variation; HDR-03 rewrites Connection
+ * itself). Proxy-Authorization is the viewer's credential for the edge as a proxy (RFC 9110
+ * §11.7.2), which the edge does not ask for: it is not passed on to the origin either.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'upgrade',
+  'transfer-encoding',
+]);
 /**
  * Hop metadata the edge alone may assert about the request it makes (like CloudFront-*): a viewer
  * claiming another Host, scheme or address for the origin to believe is dropped, never forwarded.
@@ -401,8 +416,15 @@ export function fieldsNotStored(rawHeaders: readonly string[]): Set<string> {
   return out;
 }
 
-/** Response headers that never reach the viewer from the origin (RSP-01; Via is replaced; framing is the edge's own). */
+/**
+ * Response headers that never reach the viewer from the origin, nor the cache (RSP-01; Via is
+ * replaced; framing is the edge's own): hop-by-hop fields (RFC 9110 §7.6.1), and the proxy
+ * challenge fields, which are addressed to the next client on the chain, the edge (§11.7.1, §11.7.3).
+ */
 const RESPONSE_DROPPED = new Set([
+  'te',
+  'proxy-authenticate',
+  'proxy-authentication-info',
   'trailer',
   'upgrade',
   'via',
@@ -487,4 +509,31 @@ export function updateStoredHeaders(stored: readonly [string, string][], validat
   const out: [string, string][] = stored.filter(([n]) => !replacing.has(n.toLowerCase()));
   for (const [n, v] of validation) if (replacing.has(n.toLowerCase())) out.push([n, v]);
   return out;
+}
+
+/**
+ * RFC 9111 §4.3.4: whether a 304 selects the stored response, so that it may update it. A strong
+ * ETag in the 304 must equal the stored one strongly, a weak one weakly; without an ETag, a
+ * Last-Modified must equal the stored one. A 304 with neither selects the (single) stored
+ * response. A 304 that selects nothing updates nothing: the object is fetched again.
+ */
+export function selectedBy304(stored: readonly [string, string][], validation304: readonly string[]): boolean {
+  const first = (list: readonly [string, string][], name: string) => list.find(([n]) => n.toLowerCase() === name)?.[1]?.trim();
+  const got: [string, string][] = [];
+  for (let i = 0; i + 1 < validation304.length; i += 2) got.push([validation304[i]!, validation304[i + 1]!]);
+  const etag = first(got, 'etag');
+  if (etag !== undefined) {
+    const mine = first(stored, 'etag');
+    if (mine === undefined) return false;
+    if (!etag.startsWith('W/')) return !mine.startsWith('W/') && mine === etag;
+    return etag.slice(2) === (mine.startsWith('W/') ? mine.slice(2) : mine);
+  }
+  const lm = first(got, 'last-modified');
+  if (lm !== undefined) {
+    const mine = first(stored, 'last-modified');
+    if (mine === undefined) return false;
+    const a = parseHttpDate(lm);
+    return a !== undefined ? a === parseHttpDate(mine) : lm === mine;
+  }
+  return true;
 }

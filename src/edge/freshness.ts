@@ -5,6 +5,7 @@
 // here, not by the library. Pure apart from the clock inside CachePolicy.
 import CachePolicy from 'http-cache-semantics';
 import { CACHED_ERROR_CODES } from '../config/edge.js';
+import { parseHttpDate } from '../http/http-date.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -25,13 +26,20 @@ export function isCachedErrorStatus(status: number): boolean {
 /** A moment long past: what an invalid Expires stands for (RFC 9111 §5.3). */
 const LONG_AGO = 'Thu, 01 Jan 1970 00:00:00 GMT';
 
+/** Directives whose bare form is stronger than their field-name-qualified one (RFC 9111 §5.2.2.4, §5.2.2.7). */
+const QUALIFIABLE = new Set(['no-cache', 'private']);
+
 /**
  * Cache-Control directives (RFC 9111 §5.2): names lower-cased (they are case-insensitive),
- * quoted-string values unquoted, commas inside quotes kept, the first occurrence of a name kept.
+ * quoted-string values unquoted, commas inside quotes kept, the first occurrence of a name kept
+ * (§4.2.1) — except that a bare `no-cache` / `private` anywhere wins over a qualified one: the
+ * field names of `no-cache="Set-Cookie"` cannot take back a `no-cache` on the same response.
  */
 export function parseCacheControl(value: string | undefined): Map<string, string | true> {
   const out = new Map<string, string | true>();
-  for (const [name, v] of cacheControlMembers(value)) if (!out.has(name)) out.set(name, v);
+  for (const [name, v] of cacheControlMembers(value)) {
+    if (!out.has(name) || (v === true && QUALIFIABLE.has(name))) out.set(name, v);
+  }
   return out;
 }
 
@@ -75,39 +83,6 @@ export function cacheControlMembers(value: string | undefined): [string, string 
 function deltaSeconds(v: string | true | undefined): number | undefined {
   if (typeof v !== 'string' || !/^\d+$/.test(v)) return undefined;
   return Math.min(Number(v), 2147483648);
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const DAY = '(Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
-const LONG_DAY = '(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
-const MON = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
-const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
-const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d{2}) ${MON} (\\d{4}) ${TIME} GMT$`);
-const RFC850 = new RegExp(`^${LONG_DAY}, (\\d{2})-${MON}-(\\d{2}) ${TIME} GMT$`);
-const ASCTIME = new RegExp(`^${DAY} ${MON} ( \\d|\\d{2}) ${TIME} (\\d{4})$`);
-
-/**
- * An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, or the obsolete RFC 850 and asctime forms) in ms, or
- * undefined for anything else: extra spaces, one-digit hours, other zones, impossible days.
- */
-export function parseHttpDate(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  let y: number, mon: string, d: number, hh: number, mm: number, ss: number;
-  let m = IMF_FIXDATE.exec(value);
-  if (m) [d, mon, y, hh, mm, ss] = [Number(m[2]), m[3]!, Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7])];
-  else if ((m = RFC850.exec(value))) {
-    // RFC 9110 §5.6.7: a two-digit year more than 50 years in the future is in the past century.
-    const yy = Number(m[4]);
-    const now = new Date().getUTCFullYear();
-    y = 2000 + yy > now + 50 ? 1900 + yy : 2000 + yy;
-    [d, mon, hh, mm, ss] = [Number(m[2]), m[3]!, Number(m[5]), Number(m[6]), Number(m[7])];
-  } else if ((m = ASCTIME.exec(value)))
-    [mon, d, hh, mm, ss, y] = [m[2]!, Number(m[3]!.trim()), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7])];
-  else return undefined;
-  const month = MONTHS.indexOf(mon);
-  if (hh > 23 || mm > 59 || ss > 60 || d < 1) return undefined;
-  const t = Date.UTC(y, month, d, hh, mm, Math.min(ss, 59));
-  return new Date(t).getUTCDate() === d ? t : undefined; // 31 Feb is not a date
 }
 
 /** The response's Cache-Control as the library should read it: see originPolicy. */
@@ -180,11 +155,17 @@ export function originPolicy(
   );
 }
 
-/** CK-05: the origin asked that Set-Cookie never be cached. */
+/**
+ * CK-05: the origin asked that Set-Cookie never be cached: `no-cache="…"` names it, anywhere in
+ * its field list (`no-cache="X-A, Set-Cookie"`), in any case; text inside another directive's
+ * quoted value does not count.
+ */
 export function forbidsCachingSetCookie(headers: ResponseHeaders): boolean {
   const cc = headers['cache-control'];
-  const text = Array.isArray(cc) ? cc.join(',') : (cc ?? '');
-  return /no-cache\s*=\s*"?[^",]*set-cookie/i.test(text);
+  const text = Array.isArray(cc) ? cc.join(', ') : cc;
+  return cacheControlMembers(text).some(
+    ([name, v]) => name === 'no-cache' && typeof v === 'string' && v.split(',').some((f) => f.trim().toLowerCase() === 'set-cookie'),
+  );
 }
 
 interface PolicyView {
@@ -274,8 +255,10 @@ export function errorTtl(policy: CachePolicy, errorMinTtl: number): number | nul
 
 /**
  * ERR-04 serves an expired copy when the origin fails, but RFC 9111 §4.2.4 forbids it for a
- * response with `must-revalidate`, `proxy-revalidate` or `s-maxage` (§5.2.2.2, .8, .10): such a
- * copy is revalidated or the origin's error is passed on. `headers` are the stored ones.
+ * response with `must-revalidate`, `proxy-revalidate`, `s-maxage` or `no-cache` (§5.2.2.2, .8, .10,
+ * .4): such a copy is revalidated or the origin's error is passed on. A copy kept only because a
+ * Minimum TTL overrode `no-store` or `private` (TTL-04) is not stretched past it either. Qualified
+ * `no-cache="…"` / `private="…"` name fields, not the response, and allow it. `headers` are the stored ones.
  */
 export function staleOnErrorAllowed(headers: readonly (readonly [string, string])[]): boolean {
   const cc = parseCacheControl(
@@ -284,5 +267,12 @@ export function staleOnErrorAllowed(headers: readonly (readonly [string, string]
       .map(([, v]) => v)
       .join(', '),
   );
-  return !cc.has('must-revalidate') && !cc.has('proxy-revalidate') && !cc.has('s-maxage');
+  return (
+    !cc.has('must-revalidate') &&
+    !cc.has('proxy-revalidate') &&
+    !cc.has('s-maxage') &&
+    !cc.has('no-store') &&
+    cc.get('no-cache') !== true &&
+    cc.get('private') !== true
+  );
 }

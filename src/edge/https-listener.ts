@@ -45,6 +45,13 @@ export function http2Host(authority: string | undefined, host: string | undefine
   return { host: authority };
 }
 
+/**
+ * The TLS socket under each HTTP/2 session. `session.socket` is a proxy that throws
+ * (ERR_HTTP2_SOCKET_UNBOUND) once the session is gone, which is when a request whose viewer
+ * closed the connection is logged; the handler reads the socket itself.
+ */
+const socketOfSession = new WeakMap<http2.Http2Session, tls.TLSSocket>();
+
 /** Makes a compatibility-API request/response pair read and write as the handler expects; false when it answered a malformed request itself. */
 function adaptHttp2(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): boolean {
   // The edge routes, redirects, signs and forwards by Host (CN-01, TLS-01, SIG-01, HDR-03): one Host.
@@ -66,7 +73,8 @@ function adaptHttp2(req: http2.Http2ServerRequest, res: http2.Http2ServerRespons
   // so at log time it would no longer look encrypted nor count bytes. The handler reads only the
   // peer address, `encrypted` and byte counters from it: give it the session's TLS socket itself
   // (its counters then include the session's other streams).
-  const tlsSocket = req.stream.session?.socket;
+  const session = req.stream.session;
+  const tlsSocket = session ? socketOfSession.get(session) : undefined;
   if (tlsSocket) Object.defineProperty(req, 'socket', { value: tlsSocket, configurable: true });
   const writeHead = res.writeHead.bind(res) as (status: number, headers?: Record<string, string | string[]>) => http2.Http2ServerResponse;
   (res as unknown as { writeHead: unknown }).writeHead = (status: number, a?: unknown, b?: unknown) => {
@@ -80,8 +88,14 @@ function adaptHttp2(req: http2.Http2ServerRequest, res: http2.Http2ServerRespons
     return res;
   };
   // The handler logs a response as complete when it is `writableFinished` (http.ServerResponse).
+  // A stream whose session was destroyed (the viewer's TCP connection dropped) reads as
+  // writableFinished though it was never ended, and one reset by the viewer (RST_STREAM) may too:
+  // complete means ended by the edge, flushed, and closed without an error code.
   const stream = res.stream;
-  if (!('writableFinished' in res)) Object.defineProperty(res, 'writableFinished', { get: () => stream.writableFinished });
+  Object.defineProperty(res, 'writableFinished', {
+    get: () =>
+      res.writableEnded && stream.writableFinished && (stream.rstCode === undefined || stream.rstCode === http2.constants.NGHTTP2_NO_ERROR),
+  });
   return true;
 }
 
@@ -98,6 +112,8 @@ export async function listenHttps(opts: {
   tls: ViewerTls;
   handler: EdgeHandler;
   maxHeaderBytes: number;
+  /** Header lines the HTTP/1.1 listener's parser takes (its `maxHeadersCount`). */
+  maxHeaderPairs: number;
   /** Bad HTTP/1.1 requests over TLS get the same answers as on the HTTP listener (ORG-03: 413/414, not Node's 431). */
   onClientError?: (err: Error, socket: import('node:stream').Duplex) => void;
 }): Promise<HttpsListener> {
@@ -118,6 +134,9 @@ export async function listenHttps(opts: {
       // ORG-03: the header block is bounded as on the HTTP listener (HTTP/2 counts it decoded).
       maxSessionMemory: 10,
       settings: { maxHeaderListSize: opts.maxHeaderBytes, maxConcurrentStreams: 128 },
+      // As many header lines as the HTTP/1.1 parser takes (plus the four pseudo-headers), so that
+      // the edge's own limit answers 431 on both (Node's default, 128, would reset the stream).
+      maxHeaderListPairs: opts.maxHeaderPairs + 4,
     },
     (req, res) => {
       if (req.httpVersionMajor === 2 && !adaptHttp2(req, res)) return;
@@ -127,28 +146,40 @@ export async function listenHttps(opts: {
   // HTTP/1.1 over TLS is parsed by node:http's machinery, which reads these from the server object;
   // they match the HTTP listener. `timeout` closes idle HTTP/2 sessions and TLS sockets, so an idle
   // client cannot hold a connection for ever.
-  Object.assign(server, { maxHeaderSize: opts.maxHeaderBytes, keepAliveTimeout: 65_000, headersTimeout: 66_000 });
+  Object.assign(server, {
+    maxHeaderSize: opts.maxHeaderBytes,
+    maxHeadersCount: opts.maxHeaderPairs,
+    keepAliveTimeout: 65_000,
+    headersTimeout: 66_000,
+  });
   server.setTimeout(65_000);
   if (opts.onClientError) server.on('clientError' as never, opts.onClientError);
   // A client that cannot complete a handshake (no SNI match, bad ALPN, plain HTTP) is dropped without noise.
   server.on('tlsClientError', (_err, socket) => socket.destroy());
   server.on('sessionError', () => {});
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<tls.TLSSocket>();
+  // node:http2's own 'secureConnection' listener (added when the server was made, so it runs
+  // first) creates the session and emits 'session' synchronously: the next TLS socket this
+  // listener sees is that session's.
+  let newSession: http2.ServerHttp2Session | undefined;
+  server.on('session', (s) => {
+    sessions.add(s);
+    newSession = s;
+    s.once('close', () => sessions.delete(s));
+  });
+  server.on('secureConnection', (s: tls.TLSSocket) => {
+    if (newSession) socketOfSession.set(newSession, s);
+    newSession = undefined;
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
       server.off('error', reject);
       resolve();
     });
-  });
-  const sessions = new Set<http2.ServerHttp2Session>();
-  const sockets = new Set<tls.TLSSocket>();
-  server.on('session', (s) => {
-    sessions.add(s);
-    s.once('close', () => sessions.delete(s));
-  });
-  server.on('secureConnection', (s: tls.TLSSocket) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
   });
   let closing: Promise<void> | undefined;
   return {

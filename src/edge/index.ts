@@ -110,6 +110,7 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
         tls: tlsMaterial,
         handler: server.handle,
         maxHeaderBytes: Math.max(edge.limits.maxRequestBytes * 2, 16384),
+        maxHeaderPairs: httpServer.maxHeadersCount,
         onClientError: (err, socket) => httpServer.emit('clientError', err, socket),
       });
       // The same caps and per-address counts as the HTTP listener.

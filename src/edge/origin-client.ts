@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
+import { fail, ok, type Result } from '../result.js';
 
 /** SPEC ORG-04: how the edge talks to an origin. */
 export type OriginProtocolPolicy = 'http-only' | 'https-only' | 'match-viewer';
@@ -94,6 +95,8 @@ export interface OriginResponse {
   attempts: number;
 }
 
+type AttemptResult = Result<{ res: http.IncomingMessage; req: http.ClientRequest }, 'timeout' | 'failed'>;
+
 export class OriginClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, scheduling: 'lifo' });
   // One agent for TLS origins: it pools by host, port, servername and rejectUnauthorized, so
@@ -106,21 +109,18 @@ export class OriginClient {
   async request(target: OriginTarget, r: OriginRequest, deadlineMs?: number): Promise<OriginResponse> {
     const tries = r.body ? 1 : target.retries + 1;
     const started = performance.now();
-    let last: { timeout: boolean; message: string } = { timeout: false, message: '' };
+    let last: AttemptResult = fail('', 'failed');
     let attempt = 1;
     for (; attempt <= tries; attempt++) {
       if (attempt > 1 && deadlineMs !== undefined && performance.now() - started >= deadlineMs) break;
-      try {
-        const { res, req } = await this.once(target, r);
-        return { res, req, attempts: attempt };
-      } catch (err) {
-        last = err as { timeout: boolean; message: string };
-      }
+      last = await this.once(target, r);
+      if (last.ok) return { ...last.value, attempts: attempt };
     }
-    throw new OriginFailure(last.timeout ? 504 : 502, attempt - 1, last.message);
+    throw new OriginFailure(!last.ok && last.code === 'timeout' ? 504 : 502, attempt - 1, last.ok ? '' : last.reason);
   }
 
-  private once(target: OriginTarget, r: OriginRequest): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
+  /** One attempt: the response, or why there was none (`timeout`: ORG-02's, which makes a 504). */
+  private once(target: OriginTarget, r: OriginRequest): Promise<AttemptResult> {
     this.attempts++;
     const endpoint = originEndpoint(target, r.viewerScheme);
     // Host was set to the origin's own name (HDR-03); under match-viewer its port follows the endpoint.
@@ -134,7 +134,7 @@ export class OriginClient {
       headers = { ...headers };
       for (const [n, v] of target.customHeaders) headers[n] = v;
     }
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       const options = { host: target.hostname, port: endpoint.port, method: r.method, path: target.basePath + r.path, headers };
       const req =
         endpoint.scheme === 'https'
@@ -154,16 +154,16 @@ export class OriginClient {
       });
       req.once('response', (res) => {
         responded = true;
-        resolve({ res, req });
+        resolve(ok({ res, req }));
       });
       // A 101 the edge never asked for (it sends no Upgrade) is not an answer: without this
       // listener Node would drop the socket and the attempt would hang until the timeout.
       req.once('upgrade', (_res, socket) => {
         socket.destroy();
-        reject({ timeout: false, message: 'origin answered 101 Switching Protocols without an upgrade request' });
+        resolve(fail('origin answered 101 Switching Protocols without an upgrade request', 'failed'));
       });
       req.on('error', (err: Error & { timeout?: boolean }) => {
-        if (!responded) reject({ timeout: !!err.timeout, message: err.message });
+        if (!responded) resolve(fail(err.message, err.timeout ? 'timeout' : 'failed'));
       });
       if (r.body) r.body.pipe(req);
       else req.end();

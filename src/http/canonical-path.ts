@@ -24,39 +24,64 @@ function hexValue(code: number): number {
   return -1;
 }
 
+/** What one URI component refuses beyond the rules both share, and the word its messages use. */
+interface Component<C extends string> {
+  code: C;
+  /** `offset 3` in a path's messages, `in query at offset 3` in a query's. */
+  where: '' | ' in query';
+  name: 'path' | 'query';
+  /** The path refuses a raw `\` and an encoded `/` or `\`: a decoded one would be a separator to some reader. */
+  separators: boolean;
+}
+
 /**
- * Syntax-based normalisation: percent-encoded unreserved characters are decoded, every other
- * escape is upper-cased. Refused (400): a path that does not start with `/`, an invalid escape,
- * an encoded `/` or `\`, a raw `\`, a NUL (raw or encoded), a control character, a raw non-ASCII
- * byte, and any `.` or `..` segment (raw or after decoding) — nothing is resolved silently.
- * It runs on every request, so it works on char codes and copies nothing until an escape needs
- * rewriting (a path without `%` is its own canonical form once checked).
+ * RFC 3986 §6.2.2.1–2 on one component: percent-encoded unreserved characters decoded, every
+ * other escape upper-cased. Refused in both: an invalid escape, a NUL (raw or encoded), a control
+ * character or space, a raw non-ASCII byte. It runs on every request, so it works on char codes
+ * and copies nothing until an escape needs rewriting (a component without `%` is its own
+ * canonical form once checked).
  */
-export function canonicalPath(rawPath: string): Result<string, 'bad-path'> {
-  if (rawPath.charCodeAt(0) !== 0x2f) return fail('path must start with /', 'bad-path');
-  let out: string | undefined; // undefined while the output equals rawPath up to i
-  for (let i = 0; i < rawPath.length; i++) {
-    const code = rawPath.charCodeAt(i);
+function normalizeEscapes<C extends string>(raw: string, c: Component<C>): Result<string, C> {
+  let out: string | undefined; // undefined while the output equals raw up to i
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
     if (code === 0x25) {
-      const hi = hexValue(rawPath.charCodeAt(i + 1));
-      const lo = hexValue(rawPath.charCodeAt(i + 2));
-      if (hi < 0 || lo < 0) return fail(`invalid percent-escape at offset ${i}`, 'bad-path');
+      const hi = hexValue(raw.charCodeAt(i + 1));
+      const lo = hexValue(raw.charCodeAt(i + 2));
+      if (hi < 0 || lo < 0) return fail(`invalid percent-escape${c.where} at offset ${i}`, c.code);
       const byte = hi * 16 + lo;
-      if (byte === 0) return fail('encoded NUL in path', 'bad-path');
-      if (byte === 0x2f || byte === 0x5c) return fail('encoded path separator', 'bad-path');
-      if (out === undefined) out = rawPath.slice(0, i);
-      out += isUnreserved(byte) ? String.fromCharCode(byte) : `%${rawPath.slice(i + 1, i + 3).toUpperCase()}`;
+      if (byte === 0) return fail(`encoded NUL in ${c.name}`, c.code);
+      if ((byte === 0x2f || byte === 0x5c) && c.separators) return fail('encoded path separator', c.code);
+      if (out === undefined) out = raw.slice(0, i);
+      out += isUnreserved(byte) ? String.fromCharCode(byte) : `%${raw.slice(i + 1, i + 3).toUpperCase()}`;
       i += 2;
       continue;
     }
-    if (code < 0x21 || code === 0x7f) return fail('control character or space in path', 'bad-path');
-    if (code > 0x7e) return fail('non-ASCII character in path (send it percent-encoded)', 'bad-path');
-    if (code === 0x5c) return fail('backslash in path', 'bad-path');
-    if (out !== undefined) out += rawPath[i];
+    if (code < 0x21 || code === 0x7f) return fail(`control character or space in ${c.name}`, c.code);
+    if (code > 0x7e) return fail(`non-ASCII character in ${c.name} (send it percent-encoded)`, c.code);
+    if (code === 0x5c && c.separators) return fail('backslash in path', c.code);
+    if (out !== undefined) out += raw[i];
   }
-  const path = out ?? rawPath;
-  if (hasDotSegment(path)) return fail('dot-segment in path', 'bad-path');
-  return ok(path);
+  return ok(out ?? raw);
+}
+
+const PATH: Component<'bad-path'> = {
+  code: 'bad-path',
+  where: '',
+  name: 'path',
+  separators: true,
+};
+
+/**
+ * Syntax-based normalisation of a path (normalizeEscapes). Refused (400) besides what every
+ * component refuses: a path that does not start with `/`, an encoded `/` or `\`, a raw `\`, and
+ * any `.` or `..` segment (raw or after decoding) — nothing is resolved silently.
+ */
+export function canonicalPath(rawPath: string): Result<string, 'bad-path'> {
+  if (rawPath.charCodeAt(0) !== 0x2f) return fail('path must start with /', 'bad-path');
+  const path = normalizeEscapes(rawPath, PATH);
+  if (path.ok && hasDotSegment(path.value)) return fail('dot-segment in path', 'bad-path');
+  return path;
 }
 
 /** A `.` or `..` segment anywhere in a path that starts with `/`. */
@@ -72,32 +97,20 @@ function hasDotSegment(path: string): boolean {
   return false;
 }
 
+const QUERY: Component<'bad-query'> = {
+  code: 'bad-query',
+  where: ' in query',
+  name: 'query',
+  separators: false,
+};
+
 /**
- * The query string in the same normal form as the path (RFC 3986 §6.2.2: unreserved escapes
- * decoded, the rest upper-cased), so `?a=%41` and `?a=A` are one cache key and one signed
- * resource. `&`, `=` and `+` keep their meaning: escaped ones stay escaped. Refused: an invalid
- * escape, a NUL or control character, a raw non-ASCII byte.
+ * The query string in the same normal form as the path (normalizeEscapes), so `?a=%41` and
+ * `?a=A` are one cache key and one signed resource. `&`, `=` and `+` keep their meaning: escaped
+ * ones stay escaped.
  */
 export function canonicalQuery(rawQuery: string): Result<string, 'bad-query'> {
-  let out: string | undefined; // undefined while the output equals rawQuery up to i
-  for (let i = 0; i < rawQuery.length; i++) {
-    const code = rawQuery.charCodeAt(i);
-    if (code === 0x25) {
-      const hi = hexValue(rawQuery.charCodeAt(i + 1));
-      const lo = hexValue(rawQuery.charCodeAt(i + 2));
-      if (hi < 0 || lo < 0) return fail(`invalid percent-escape in query at offset ${i}`, 'bad-query');
-      const byte = hi * 16 + lo;
-      if (byte === 0) return fail('encoded NUL in query', 'bad-query');
-      if (out === undefined) out = rawQuery.slice(0, i);
-      out += isUnreserved(byte) ? String.fromCharCode(byte) : `%${rawQuery.slice(i + 1, i + 3).toUpperCase()}`;
-      i += 2;
-      continue;
-    }
-    if (code < 0x21 || code === 0x7f) return fail('control character or space in query', 'bad-query');
-    if (code > 0x7e) return fail('non-ASCII character in query (send it percent-encoded)', 'bad-query');
-    if (out !== undefined) out += rawQuery[i];
-  }
-  return ok(out ?? rawQuery);
+  return normalizeEscapes(rawQuery, QUERY);
 }
 
 /** `name=value` pairs of a canonical query, names and values percent-decoded (`+` stays `+`). */

@@ -10,6 +10,7 @@ import { startRtmpServer, type PublishRequest, type PublishVerdict } from './nms
 import { decidePublish, ipAllowList, type PublishAuthPolicy } from './publish-auth.js';
 import { parsePublish } from './stream-name.js';
 import { compileCidr } from '../net/cidr.js';
+import { fail, ok } from '../result.js';
 
 export interface IngestHandle {
   port: number;
@@ -48,12 +49,12 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
 
   // The adapter logs every refusal (`publish refused`, with the reason) in one place, whatever refused it.
   const decide = (req: PublishRequest): PublishVerdict => {
-    const refuse = (reason: string): PublishVerdict => ({ accept: false, reason });
+    const refuse = (reason: string): PublishVerdict => fail(reason);
     const parsed = parsePublish(req.app, req.name, req.query);
     if (!parsed.ok) return refuse(parsed.reason);
     const { key, event, recordMode, record, presentedKey } = parsed.target;
     const auth = decidePublish(policy, key, req.ip, presentedKey);
-    if (!auth.allowed) return refuse(auth.reason);
+    if (!auth.ok) return refuse(auth.reason);
     const added = registry.add({
       key,
       ...(event !== undefined ? { event } : {}),
@@ -73,7 +74,7 @@ export async function startIngest(opts: { config: Config; registry: LiveRegistry
     }
     live.set(req.sessionId, key);
     log.info({ sessionId: req.sessionId, ip: req.ip, stream: streamId(key), event, recordMode, record }, 'publish start');
-    return { accept: true };
+    return ok();
   };
 
   const rtmp = await startRtmpServer({

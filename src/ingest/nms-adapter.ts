@@ -30,6 +30,7 @@ import { isValidStreamName } from '../streams/stream-key.js';
 import { ChunkReader, type ChunkLimits } from './rtmp-chunk-reader.js';
 import { messageAdmission, sessionStep, streamNameOf, type SessionEvent, type SessionState } from './session-rules.js';
 import { livePlayName, NMS_CLOUDFRONT_ALIAS, nmsAppFor, type StreamQuery } from './stream-name.js';
+import type { Result } from '../result.js';
 
 const require = createRequire(import.meta.url);
 
@@ -92,7 +93,8 @@ export interface PublishRequest {
   ip: string;
 }
 
-export type PublishVerdict = { accept: true } | { accept: false; reason: string };
+/** Accepted, or refused with the reason the adapter logs. */
+export type PublishVerdict = Result;
 
 export interface MediaInfo {
   video?: VideoInfo;
@@ -473,7 +475,7 @@ export async function startRtmpServer(opts: RtmpServerOptions): Promise<RtmpServ
           query: querystring.parse(parsed.value.query) as StreamQuery,
           ip: peer,
         });
-        if (!verdict.accept) return refusePublish(verdict.reason, name);
+        if (!verdict.ok) return refusePublish(verdict.reason, name);
         publishAccepted = true;
         engaged();
         return true;

@@ -4,6 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { compileCidr } from '../net/cidr.js';
 import { normalizeAddress } from '../net/address.js';
 import { streamId, type StreamKey } from '../streams/stream-key.js';
+import { fail, ok, type Result } from '../result.js';
 
 /** hex HMAC-SHA256(secret, `${app}/${name}`): the key an operator hands to an encoder for one stream. */
 export function publishKey(secret: string, key: StreamKey): string {
@@ -45,15 +46,14 @@ export interface PublishAuthPolicy {
   allow: IpAllowList;
 }
 
-export type PublishDecision = { allowed: true } | { allowed: false; reason: string };
+export type PublishDecision = Result;
 
 /** The IP check comes first: an address outside the list learns nothing about keys. */
 export function decidePublish(policy: PublishAuthPolicy, key: StreamKey, ip: string, presentedKey: string | undefined): PublishDecision {
-  if (!policy.allow.allows(ip))
-    return { allowed: false, reason: `address ${normalizeAddress(ip) || JSON.stringify(ip)} is not in the publish allow-list` };
+  if (!policy.allow.allows(ip)) return fail(`address ${normalizeAddress(ip) || JSON.stringify(ip)} is not in the publish allow-list`);
   if (policy.secret !== undefined) {
-    if (presentedKey === undefined) return { allowed: false, reason: 'publish key missing' };
-    if (!isValidPublishKey(policy.secret, key, presentedKey)) return { allowed: false, reason: 'publish key invalid' };
+    if (presentedKey === undefined) return fail('publish key missing');
+    if (!isValidPublishKey(policy.secret, key, presentedKey)) return fail('publish key invalid');
   }
-  return { allowed: true };
+  return ok();
 }

@@ -31,6 +31,7 @@ import {
   firstSmoothFragmentStart,
   openMedia,
   readStreamInfo,
+  storedTsSegment,
   readWholeFile,
   resolveInside,
   resolveRouteFile,
@@ -61,6 +62,8 @@ export interface OriginOptions {
   timelines?: TimelineStore;
   /** Where recordings are (default: the store `storage` configures). */
   store?: ObjectStore;
+  /** The edge's HTTPS port when an edge with HTTPS runs beside this origin (it starts later, so asked per request; 0: none). */
+  edgeHttpsPort?: () => number;
 }
 
 /** Headers a player on another origin may read (hit-ratio and latency displays need them). */
@@ -88,10 +91,13 @@ export function createOriginApp(opts: OriginOptions): express.Express {
       fallbackHost: config.host,
       fallbackPort: req.socket.localPort ?? config.originPort,
       rtmpPort: opts.rtmpPort ?? config.rtmpPort,
+      edgeHttpsPort: opts.edgeHttpsPort?.(),
     });
+  // Recordings and the DVR windows beyond the live edge.
+  const store = opts.store ?? openStore(config);
   const vod = createVodRoutes({
     config,
-    store: opts.store ?? openStore(config),
+    store,
     log,
     answerConditionals,
     sendJson,
@@ -323,8 +329,29 @@ export function createOriginApp(opts: OriginOptions): express.Express {
       if (!whole || !isSegmentReady(whole.body.toString('utf8'), route.name ?? '')) return missing('segment not complete yet');
     }
     const media = await openMedia(dataDir, file);
-    if (!media) return missing('file not on disk');
-    sendMediaFile(req, res, media, policy);
+    if (media) return sendMediaFile(req, res, media, policy);
+    if (route.kind === 'hls-segment') return serveStoredTsSegment(req, res, route, policy, missing);
+    return missing('file not on disk');
+  }
+
+  /** A listed TS segment older than the live edge, from the store (a store that cannot be reached: 503, as for recordings). */
+  async function serveStoredTsSegment(
+    req: Request,
+    res: Response,
+    route: MediaRoute,
+    headers: SendHeaders,
+    missing: (why: string) => void,
+  ) {
+    let seg;
+    try {
+      seg = await storedTsSegment(dataDir, store, route.key, route.name ?? '');
+    } catch (err) {
+      log.warn({ store: store.description, err: (err as Error).message }, 'DVR store unavailable');
+      res.setHeader('Retry-After', '1');
+      return sendJson(res, 503, { error: 'DVR store unavailable' }, 'no-store');
+    }
+    if (!seg) return missing('segment neither on disk nor in the DVR store');
+    sendBuffer(req, res, seg.bytes, { etag: seg.etag, lastModified: seg.lastModified }, headers);
   }
 
   /** The DVR parameters on a TS playlist: a master passes them to its variants, a media playlist is cut to them. */

@@ -5,48 +5,21 @@
 import type { CacheControlConfig } from '../config/index.js';
 import type { VodFileKind } from '../timeline/output-layout.js';
 
-/** Every kind of media file the origin serves. */
-export type FileKind =
-  | 'hls-playlist'
-  | 'hls-segment'
-  | 'hds-manifest'
-  | 'hds-bootstrap'
-  | 'hds-fragment'
-  | 'smooth-manifest'
-  | 'smooth-fragment'
+/** The kinds of media file the origin serves, by the output they belong to. */
+export const KINDS_BY_OUTPUT = {
+  hls: ['hls-playlist', 'hls-segment'],
+  hds: ['hds-manifest', 'hds-bootstrap', 'hds-fragment'],
+  smooth: ['smooth-manifest', 'smooth-fragment'],
   // The CMAF output, generated from the stream's timeline (LL-HLS and DASH share the media).
-  | 'llhls-master'
-  | 'llhls-playlist'
-  | 'dash-manifest'
-  | 'cmaf-init'
-  | 'cmaf-part'
-  | 'cmaf-segment';
+  cmaf: ['llhls-master', 'llhls-playlist', 'dash-manifest', 'cmaf-init', 'cmaf-part', 'cmaf-segment'],
+} as const;
 
-export const FILE_KINDS: readonly FileKind[] = [
-  'hls-playlist',
-  'hls-segment',
-  'hds-manifest',
-  'hds-bootstrap',
-  'hds-fragment',
-  'smooth-manifest',
-  'smooth-fragment',
-  'llhls-master',
-  'llhls-playlist',
-  'dash-manifest',
-  'cmaf-init',
-  'cmaf-part',
-  'cmaf-segment',
-];
+/** Every kind of media file the origin serves. */
+export const FILE_KINDS = [...KINDS_BY_OUTPUT.hls, ...KINDS_BY_OUTPUT.hds, ...KINDS_BY_OUTPUT.smooth, ...KINDS_BY_OUTPUT.cmaf] as const;
+export type FileKind = (typeof FILE_KINDS)[number];
 
 /** Kinds served from the CMAF timeline in memory rather than from files. */
-export const TIMELINE_KINDS: ReadonlySet<FileKind> = new Set([
-  'llhls-master',
-  'llhls-playlist',
-  'dash-manifest',
-  'cmaf-init',
-  'cmaf-part',
-  'cmaf-segment',
-]);
+export const TIMELINE_KINDS: ReadonlySet<FileKind> = new Set(KINDS_BY_OUTPUT.cmaf);
 
 export interface FilePolicy {
   cacheControl: string;
@@ -60,50 +33,27 @@ export interface FilePolicy {
   compressible: boolean;
 }
 
-/** Which config key (SPEC ORIGIN-01 name) sets the max-age of each kind. */
-const MAX_AGE_KEY: Record<FileKind, keyof CacheControlConfig> = {
-  'hls-playlist': 'm3u8MaxAge',
-  'hls-segment': 'tsMaxAge',
-  'hds-manifest': 'HttpStreamingF4MMaxAge',
-  'hds-bootstrap': 'HttpStreamingBootstrapMaxAge',
-  'hds-fragment': 'HttpStreamingFragMaxAge',
-  'smooth-manifest': 'smoothManifestMaxAge',
-  'smooth-fragment': 'smoothFragMaxAge',
+/**
+ * Per kind: the config key (SPEC ORIGIN-01 name) that sets its max-age, its Content-Type (SPEC VOD-04,
+ * PROJECT values) and whether it is a manifest.
+ */
+const KIND_POLICY: Record<FileKind, { maxAge: keyof CacheControlConfig; contentType: string; manifest: boolean }> = {
+  'hls-playlist': { maxAge: 'm3u8MaxAge', contentType: 'application/vnd.apple.mpegurl', manifest: true },
+  'hls-segment': { maxAge: 'tsMaxAge', contentType: 'video/MP2T', manifest: false },
+  'hds-manifest': { maxAge: 'HttpStreamingF4MMaxAge', contentType: 'application/f4m+xml', manifest: true },
+  'hds-bootstrap': { maxAge: 'HttpStreamingBootstrapMaxAge', contentType: 'application/octet-stream', manifest: false },
+  'hds-fragment': { maxAge: 'HttpStreamingFragMaxAge', contentType: 'video/f4f', manifest: false },
+  'smooth-manifest': { maxAge: 'smoothManifestMaxAge', contentType: 'text/xml', manifest: true },
+  'smooth-fragment': { maxAge: 'smoothFragMaxAge', contentType: 'video/mp4', manifest: false },
   // A plain LL-HLS playlist is as short-lived as today's m3u8; blocking answers use llhlsBlockingMaxAge.
-  'llhls-master': 'm3u8MaxAge',
-  'llhls-playlist': 'm3u8MaxAge',
-  'dash-manifest': 'dashManifestMaxAge',
-  'cmaf-init': 'cmafMediaMaxAge',
-  'cmaf-part': 'cmafMediaMaxAge',
-  'cmaf-segment': 'cmafMediaMaxAge',
-};
-
-/** SPEC VOD-04 (PROJECT values). */
-const CONTENT_TYPE: Record<FileKind, string> = {
-  'hls-playlist': 'application/vnd.apple.mpegurl',
-  'hls-segment': 'video/MP2T',
-  'hds-manifest': 'application/f4m+xml',
-  'hds-bootstrap': 'application/octet-stream',
-  'hds-fragment': 'video/f4f',
-  'smooth-manifest': 'text/xml',
-  'smooth-fragment': 'video/mp4',
-  'llhls-master': 'application/vnd.apple.mpegurl',
-  'llhls-playlist': 'application/vnd.apple.mpegurl',
-  'dash-manifest': 'application/dash+xml',
+  'llhls-master': { maxAge: 'm3u8MaxAge', contentType: 'application/vnd.apple.mpegurl', manifest: true },
+  'llhls-playlist': { maxAge: 'm3u8MaxAge', contentType: 'application/vnd.apple.mpegurl', manifest: true },
+  'dash-manifest': { maxAge: 'dashManifestMaxAge', contentType: 'application/dash+xml', manifest: true },
   // Audio tracks are sent as audio/mp4 (see cmafContentType).
-  'cmaf-init': 'video/mp4',
-  'cmaf-part': 'video/mp4',
-  'cmaf-segment': 'video/mp4',
+  'cmaf-init': { maxAge: 'cmafMediaMaxAge', contentType: 'video/mp4', manifest: false },
+  'cmaf-part': { maxAge: 'cmafMediaMaxAge', contentType: 'video/mp4', manifest: false },
+  'cmaf-segment': { maxAge: 'cmafMediaMaxAge', contentType: 'video/mp4', manifest: false },
 };
-
-const MANIFEST_KINDS: ReadonlySet<FileKind> = new Set([
-  'hls-playlist',
-  'hds-manifest',
-  'smooth-manifest',
-  'llhls-master',
-  'llhls-playlist',
-  'dash-manifest',
-]);
 
 /** CMAF media of an audio-only track are `audio/mp4` (RFC 4337), video and muxed ones `video/mp4`. */
 export function cmafContentType(trackKind: 'video' | 'audio'): string {
@@ -115,13 +65,8 @@ export function maxAgeHeader(seconds: number): string {
 }
 
 export function filePolicy(kind: FileKind, cache: CacheControlConfig): FilePolicy {
-  const isManifest = MANIFEST_KINDS.has(kind);
-  return {
-    cacheControl: maxAgeHeader(cache[MAX_AGE_KEY[kind]]),
-    contentType: CONTENT_TYPE[kind],
-    isManifest,
-    compressible: isManifest,
-  };
+  const p = KIND_POLICY[kind];
+  return { cacheControl: maxAgeHeader(cache[p.maxAge]), contentType: p.contentType, isManifest: p.manifest, compressible: p.manifest };
 }
 
 /**

@@ -13,13 +13,20 @@ import { constants as fsConstants, readlinkSync, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { StreamKey } from '../streams/stream-key.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { readStoredSegment, type StoredSegment } from '../timeline/dvr-archive.js';
+import { sourceFileIdentity } from '../timeline/dvr-ts-archive.js';
 import {
+  dvrPrefix,
   formatDir,
+  isHlsSegmentName,
+  isTsDvrRun,
   parseSmoothFragment,
   SMOOTH_FILES,
   STREAM_INFO_FILE,
   streamDir,
   type StreamInfoFile,
+  tsDvrSegmentKey,
 } from '../timeline/output-layout.js';
 import { diskLocation, type MediaRoute } from './url-families.js';
 
@@ -219,4 +226,27 @@ export async function firstSmoothFragmentStart(root: string, mssDir: string, typ
     if (f?.type === type) min = min === undefined ? Number(f.start) : Math.min(min, Number(f.start));
   }
   return min;
+}
+
+/**
+ * A TS segment that has left the disk for the store (timeline/dvr-ts-archive.ts), through the read
+ * path of the CMAF DVR segments; undefined when the stream keeps no TS DVR window in a store or the
+ * store has no such segment. The store key comes from stream.json's run and a checked segment name,
+ * never from the URL as such. A store error throws (the caller answers 503).
+ */
+export async function storedTsSegment(
+  dataDir: string,
+  store: ObjectStore,
+  key: StreamKey,
+  name: string,
+): Promise<StoredSegment | undefined> {
+  if (!isHlsSegmentName(name)) return undefined;
+  const run = (await readStreamInfo(dataDir, key))?.tsDvrRun;
+  if (typeof run !== 'string' || !isTsDvrRun(run)) return undefined;
+  const seg = await readStoredSegment(store, tsDvrSegmentKey(dvrPrefix(key, run), name));
+  // The validators it had on disk (the file's identity, kept with the object): a cache revalidating a
+  // segment that moved to the store gets a 304, not the same bytes again.
+  const source = sourceFileIdentity(seg?.metadata);
+  if (!seg || !source || source.size !== seg.bytes.length) return seg;
+  return { ...seg, etag: fileEtag(source), lastModified: new Date(Math.floor(source.mtimeMs / 1000) * 1000) };
 }

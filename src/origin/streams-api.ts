@@ -25,6 +25,8 @@ export interface StreamDescription {
   paths: ManifestPaths;
   /** The same manifests as absolute URLs on `baseUrl`. */
   urls: ManifestPaths;
+  /** The same manifests on the edge's HTTPS listener (HTTP/2: what LL-HLS on Apple devices expects), when it has one. */
+  httpsUrls?: ManifestPaths;
   /** RTMP play URL at the path it was published to (RTMP play works there, cfx/st included). */
   rtmp: string[];
   /** A recorded stream: its recording's MP4, root-relative; served once the publisher has left (the player links it then). */
@@ -33,11 +35,17 @@ export interface StreamDescription {
 
 export interface StreamsResponse {
   streams: StreamDescription[];
+  /** The edge's HTTPS listener, when it has one: its port (a page builds its own https:// URL on it) and base URL. */
+  https?: { port: number; baseUrl: string };
 }
 
 export interface ApiBase {
   /** `http://host:port` without a trailing slash. */
   baseUrl: string;
+  /** `https://host[:port]` of the edge's HTTPS listener, when there is one. */
+  httpsBaseUrl?: string;
+  /** That listener's port. */
+  httpsPort?: number;
   /** Host name (no port) for the RTMP URLs. */
   rtmpHost: string;
   rtmpPort: number;
@@ -93,6 +101,7 @@ export function describeStream(
     ],
     paths,
     urls: absolute(paths, base.baseUrl),
+    ...(base.httpsBaseUrl !== undefined ? { httpsUrls: absolute(paths, base.httpsBaseUrl) } : {}),
     rtmp,
     ...(s.recordingId !== undefined ? { recording: { id: s.recordingId, url: `/${vodKey(s.key, s.recordingId, VOD_FILES.mp4)}` } } : {}),
   };
@@ -102,7 +111,9 @@ export function describeStream(
 export function describeStreams(list: LiveStream[], base: ApiBase, opts: { cmaf?: boolean } = {}): StreamsResponse {
   const live = list.map((s) => s.key);
   const streams = list.map((s) => describeStream(s, base, live, opts)).sort((a, b) => a.id.localeCompare(b.id));
-  return { streams };
+  return base.httpsBaseUrl !== undefined && base.httpsPort !== undefined
+    ? { streams, https: { port: base.httpsPort, baseUrl: base.httpsBaseUrl } }
+    : { streams };
 }
 
 /**
@@ -116,13 +127,25 @@ export function apiBase(opts: {
   fallbackHost: string;
   fallbackPort: number;
   rtmpPort: number;
+  /** The edge's HTTPS port when the edge runs with HTTPS (0 or absent: none). */
+  edgeHttpsPort?: number;
 }): ApiBase {
+  const https = (hostname: string, path = '') => {
+    const port = opts.edgeHttpsPort;
+    if (!port) return {};
+    return { httpsBaseUrl: `https://${hostname}${port === 443 ? '' : `:${port}`}${path}`, httpsPort: port };
+  };
   if (opts.publicBaseUrl) {
     const u = new URL(opts.publicBaseUrl);
+    const path = u.pathname.replace(/\/+$/, '');
     return {
-      baseUrl: `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`,
+      baseUrl: `${u.protocol}//${u.host}${path}`,
       rtmpHost: stripBrackets(u.hostname),
       rtmpPort: opts.rtmpPort,
+      // A public https:// URL is already the HTTPS one.
+      ...(u.protocol === 'https:'
+        ? { httpsBaseUrl: `https://${u.host}${path}`, httpsPort: Number(u.port || 443) }
+        : https(u.hostname, path)),
     };
   }
   const host =
@@ -131,7 +154,12 @@ export function apiBase(opts: {
       : `${rtmpAuthority(opts.fallbackHost, opts.fallbackPort).replace(/:\d+$/, '')}:${opts.fallbackPort}`;
   const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
   const protocol = opts.protocol === 'https' ? 'https' : 'http';
-  return { baseUrl: `${protocol}://${host}`, rtmpHost: stripBrackets(hostname), rtmpPort: opts.rtmpPort };
+  return {
+    baseUrl: `${protocol}://${host}`,
+    rtmpHost: stripBrackets(hostname),
+    rtmpPort: opts.rtmpPort,
+    ...(protocol === 'https' ? { httpsBaseUrl: `https://${host}`, httpsPort: Number(/:(\d+)$/.exec(host)?.[1] ?? 443) } : https(hostname)),
+  };
 }
 
 function stripBrackets(h: string): string {

@@ -16,7 +16,7 @@ import {
   SMOOTH_FILES,
   type OutputFormat,
 } from '../timeline/output-layout.js';
-import type { FileKind } from './cache-policy.js';
+import { FILE_KINDS, KINDS_BY_OUTPUT, type FileKind } from './cache-policy.js';
 
 export type UrlFamily = 'wowza' | 'livepkgr' | 'iis';
 
@@ -309,22 +309,13 @@ export function bootstrapServedName(onDisk: string): string {
   return onDisk.endsWith(HDS_FILES.bootstrapSuffix) ? `${onDisk.slice(0, -HDS_FILES.bootstrapSuffix.length)}.bootstrap` : onDisk;
 }
 
-const CMAF_KINDS: readonly FileKind[] = ['llhls-master', 'llhls-playlist', 'dash-manifest', 'cmaf-init', 'cmaf-part', 'cmaf-segment'];
+const { hls, hds, smooth, cmaf } = KINDS_BY_OUTPUT;
 
 /** Which kinds each family serves. */
 export const FAMILY_KINDS: Record<UrlFamily, readonly FileKind[]> = {
-  wowza: [
-    'hls-playlist',
-    'hls-segment',
-    'hds-manifest',
-    'hds-bootstrap',
-    'hds-fragment',
-    'smooth-manifest',
-    'smooth-fragment',
-    ...CMAF_KINDS,
-  ],
-  livepkgr: ['hls-playlist', 'hls-segment', 'hds-manifest', 'hds-bootstrap', 'hds-fragment', ...CMAF_KINDS],
-  iis: ['smooth-manifest', 'smooth-fragment', 'hls-playlist', 'hls-segment', ...CMAF_KINDS],
+  wowza: FILE_KINDS,
+  livepkgr: [...hls, ...hds, ...cmaf],
+  iis: [...smooth, ...hls, ...cmaf],
 };
 
 /**

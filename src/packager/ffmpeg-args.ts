@@ -53,6 +53,12 @@ export interface PackagingPlan {
   hasAudio?: boolean;
   /** With a ladder: append to each rung's HLS playlist already on disk (by rung name). */
   appendHlsRungs?: ReadonlySet<string>;
+  /**
+   * The TS DVR archive deletes the segments (timeline/dvr-ts-archive.ts: it moves them to the
+   * store first): ffmpeg runs without `delete_segments`, which would log an error for each file
+   * already gone.
+   */
+  archiveDeletesSegments?: boolean;
 }
 
 export interface CmafPlan {
@@ -174,7 +180,7 @@ function hlsMuxer(plan: PackagingPlan, append: boolean, rung?: string): MuxerSpe
   // omit_endlist: ffmpeg writes its trailer whenever it stops (a full disk, a crash, a stalled
   // input), but only the supervisor knows the stream really ended; it adds #EXT-X-ENDLIST then.
   const hlsFlags = [
-    'delete_segments',
+    ...(plan.archiveDeletesSegments ? [] : ['delete_segments']),
     'independent_segments',
     'temp_file',
     'program_date_time',

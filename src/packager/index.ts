@@ -8,7 +8,8 @@ import type { LiveRegistry, LiveStream } from '../streams/registry.js';
 import { streamId, type StreamKey } from '../streams/stream-key.js';
 import { checkFfmpeg } from './ffmpeg-process.js';
 import { removeLeftovers } from './leftovers.js';
-import { StreamSupervisor } from './supervisor.js';
+import { StreamSupervisor, type TsDvrDeps } from './supervisor.js';
+import { filePolicy } from '../origin/cache-policy.js';
 import type { TimelineStore } from '../timeline/stream-timeline.js';
 import { recoverRecordings, type RecorderDeps } from '../recordings/recorder.js';
 import { openStore, openUploadQueue } from '../storage/open-store.js';
@@ -87,6 +88,7 @@ export async function startPackager(opts: {
         log,
         ...(opts.timelines ? { timelines: opts.timelines } : {}),
         recordings,
+        ...(tsDvr ? { tsDvr } : {}),
         onRetired: () => {
           if (supervisors.get(id) === s) supervisors.delete(id);
         },
@@ -112,6 +114,17 @@ export async function startPackager(opts: {
     active: new Set(),
   };
   const recovery = recoverRecordings(recordings);
+  // With a bucket (not the data directory), the TS DVR window beyond the live edge goes there too;
+  // the live edge is as many segments as the CMAF timeline keeps in memory.
+  const tsDvr: TsDvrDeps | undefined =
+    config.storage.store === 'data-dir'
+      ? undefined
+      : {
+          queue,
+          liveEdgeSegments: config.packager.dvrMemorySegments,
+          cacheControl: filePolicy('hls-segment', config.origin.cacheControl).cacheControl,
+          pollMs: Math.min(1000, config.packager.segmentSeconds * 500),
+        };
 
   let closing = false;
   const onPublish = (stream: LiveStream) => {

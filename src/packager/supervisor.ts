@@ -8,6 +8,8 @@ import type { Logger } from '../log.js';
 import type { LiveRegistry, LiveStream } from '../streams/registry.js';
 import { streamId, type StreamKey } from '../streams/stream-key.js';
 import {
+  dvrPrefix,
+  dvrRunOfKey,
   formatDir,
   HDS_FILES,
   HLS_FILES,
@@ -17,6 +19,7 @@ import {
   streamDir,
   type StreamInfoFile,
   type StreamRungInfo,
+  tsDvrRun,
 } from '../timeline/output-layout.js';
 import { isAbr, planLadder, sourceNominalKbps, type PlannedRung } from './abr-ladder.js';
 import {
@@ -32,6 +35,21 @@ import type { TimelineStore } from '../timeline/stream-timeline.js';
 import { dvrSegmentCount } from '../timeline/dvr-window.js';
 import { removeLiveOutput } from './leftovers.js';
 import { Recorder, type RecorderDeps } from '../recordings/recorder.js';
+import type { UploadQueue } from '../storage/upload-queue.js';
+import { TsDvrArchive } from '../timeline/dvr-ts-archive.js';
+import { sweepDvrRuns } from '../timeline/dvr-sweep.js';
+
+/** With a store other than the data directory (an S3 bucket): where the TS DVR window goes. */
+export interface TsDvrDeps {
+  /** The store's upload queue (retries with back-off, bounded). */
+  queue: UploadQueue;
+  /** Newest segments of each TS playlist that stay on disk only (packager.dvrMemorySegments). */
+  liveEdgeSegments: number;
+  /** Cache-Control stored with each segment (the origin's for TS segments). */
+  cacheControl: string;
+  /** How often the archive reads the playlists, ms. */
+  pollMs: number;
+}
 
 export interface SupervisorDeps {
   key: StreamKey;
@@ -48,6 +66,8 @@ export interface SupervisorDeps {
   timelines?: TimelineStore;
   /** What a recording needs (the store's upload queue…); absent: nothing is recorded. */
   recordings?: RecorderDeps;
+  /** Absent: the TS DVR window stays on disk (the data-directory store) and ffmpeg deletes it. */
+  tsDvr?: TsDvrDeps;
 }
 
 /** Pure: restart delay after `failures` consecutive early exits (0.5 s, 1 s, 2 s, … up to the max). */
@@ -107,6 +127,8 @@ export class StreamSupervisor {
   #recorder: Recorder | null = null;
   /** The HLS media playlists of the current (or last) run: `index.m3u8`, or one per ABR rung. */
   #hlsPlaylists: string[] = [HLS_FILES.playlist];
+  /** The TS DVR window in the store, while the stream's `hls/` folder lives (tsDvr only). */
+  #tsArchive: TsDvrArchive | null = null;
 
   constructor(deps: SupervisorDeps) {
     this.#d = deps;
@@ -155,17 +177,21 @@ export class StreamSupervisor {
     const dir = this.streamDir;
     if (stream.recordMode) {
       // SPEC ING-01: a record-mode (re)publish discards the earlier stream and starts a new one.
+      await this.#disposeTsArchive();
       await removeLiveOutput(dir);
       this.#d.timelines?.delete(streamId(this.#d.key));
     }
     await fs.mkdir(dir, { recursive: true });
+    const archive = this.#openTsArchive();
     const info: StreamInfoFile = {
       app: stream.key.app,
       name: stream.key.name,
       ...(stream.event !== undefined ? { event: stream.event } : {}),
       startedAt: stream.startedAt.toISOString(),
+      ...(archive ? { tsDvrRun: archive.run } : {}),
     };
     await writeJsonAtomic(path.join(dir, STREAM_INFO_FILE), info);
+    if (archive) this.#sweepEarlierRuns();
     // A recording that cannot start (its folder unwritable) is logged; the live stream goes on.
     await this.#startRecording(stream).catch((err: unknown) =>
       this.#log.error({ err: (err as Error).message }, 'cannot record this stream'),
@@ -196,10 +222,66 @@ export class StreamSupervisor {
     return this.#enqueue(async () => {
       await this.#stopChild();
       if (wasLive) await this.#finalize();
+      // What is stored stays: the next publish of the stream (here or after a restart) sweeps it.
+      await this.#tsArchive?.stop();
       // A recording cut short by a shutdown is built at the next start (recoverRecordings).
       // (Earlier recordings still building are stopped by the packager's close, RecorderDeps.active.)
       await this.#recorder?.close();
     });
+  }
+
+  /** The TS DVR archive of the stream's `hls/` folder, created with it (a plain republish continues both). */
+  #openTsArchive(): { run: string } | undefined {
+    const deps = this.#d.tsDvr;
+    if (!deps) return undefined;
+    if (!this.#tsArchive) {
+      const run = tsDvrRun(Date.now());
+      this.#tsArchive = new TsDvrArchive({
+        hlsDir: formatDir(this.#d.dataDir, this.#d.key, 'hls'),
+        prefix: dvrPrefix(this.#d.key, run),
+        queue: deps.queue,
+        liveEdgeSegments: deps.liveEdgeSegments,
+        marginSegments: this.#d.config.extraWindowSegments,
+        cacheControl: deps.cacheControl,
+        pollMs: deps.pollMs,
+        log: this.#log,
+      });
+    }
+    this.#tsArchive.start();
+    return { run: dvrRunOfKey(this.#d.key, this.#tsArchive.prefix)! };
+  }
+
+  /** The run's `hls/` folder is going: stop following it; its objects leave the store in the background (an outage must not hold up a publish). */
+  async #disposeTsArchive(): Promise<void> {
+    const a = this.#tsArchive;
+    this.#tsArchive = null;
+    await a?.stop();
+    void a?.dispose();
+  }
+
+  /**
+   * The stream is published here, so its DVR objects in the store are this origin's: those of runs
+   * not live in this process (a run before a restart or a crash) are deleted, in the background
+   * (a store outage must not delay the live stream; the next publish sweeps again).
+   */
+  #sweepEarlierRuns(): void {
+    const deps = this.#d.tsDvr;
+    if (!deps) return;
+    const key = this.#d.key;
+    const live = () => {
+      const runs = new Set<string>();
+      for (const prefix of [this.#tsArchive?.prefix, this.#d.timelines?.get(streamId(key))?.archive?.prefix]) {
+        const run = prefix !== undefined ? dvrRunOfKey(key, prefix) : undefined;
+        if (run !== undefined) runs.add(run);
+      }
+      return runs;
+    };
+    void sweepDvrRuns(deps.queue.store, key, live).then(
+      (r) => {
+        if (r.deleted > 0) this.#log.info({ objects: r.deleted, runs: r.runs }, 'deleted DVR objects of earlier runs from the store');
+      },
+      (err: unknown) => this.#log.warn({ err: (err as Error).message }, 'DVR store sweep failed: retried at the next publish'),
+    );
   }
 
   /**
@@ -340,6 +422,7 @@ export class StreamSupervisor {
       transcodeVideo,
       transcodeAudio,
       appendHls,
+      ...(this.#tsArchive ? { archiveDeletesSegments: true } : {}),
       inputTimeoutSeconds: Math.max(5, config.segmentSeconds * 3),
       ...(live.bitrateKbps ? { transcodeVideoKbps: Math.min(8000, Math.max(500, live.bitrateKbps)) } : {}),
       ...(cmaf ? { cmaf } : {}),
@@ -545,6 +628,7 @@ export class StreamSupervisor {
       this.#cleanupTimer = null;
       void this.#enqueue(async () => {
         if (this.#live || this.#closed) return;
+        await this.#disposeTsArchive();
         await removeLiveOutput(this.streamDir);
         this.#d.timelines?.delete(streamId(this.#d.key));
         this.#retireRecorder();

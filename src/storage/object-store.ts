@@ -12,6 +12,8 @@ export interface StoredObjectInfo {
   lastModified: Date;
   /** Strong validator: objects are written once and never changed in place. */
   etag: string;
+  /** The writer's metadata (PutOptions.metadata), where the store keeps it. */
+  metadata?: Record<string, string>;
 }
 
 export interface StoredObject extends StoredObjectInfo {
@@ -29,6 +31,11 @@ export interface ByteRange {
 export interface PutOptions {
   /** Sent with the object by a store that serves it itself (an S3 bucket behind a CDN). */
   cacheControl?: string;
+  /**
+   * Small facts kept with the object (S3 user metadata, `x-amz-meta-<name>`; lower-case names).
+   * A directory keeps none: a reader must do without them.
+   */
+  metadata?: Record<string, string>;
 }
 
 export interface ListOptions {

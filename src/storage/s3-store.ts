@@ -44,6 +44,8 @@ export interface S3StoreOptions extends S3Location {
   requestTimeoutMs?: number;
 }
 
+const QUIET_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
 // S3 bucket naming rules: 3–63 characters of lower-case letters, digits, `.` and `-`.
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -76,6 +78,9 @@ export class S3Store implements ObjectStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       // The upload queue retries with its own, longer back-off; one quick SDK retry is enough here.
       maxAttempts: 2,
+      // Without a logger the SDK writes to the console (e.g. "An error was encountered in a
+      // non-retryable streaming request." for each failed file upload); the upload queue logs failures.
+      logger: QUIET_SDK_LOGGER,
       requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
       ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
       ...(opts.accessKeyId !== undefined && opts.secretAccessKey !== undefined
@@ -99,6 +104,7 @@ export class S3Store implements ObjectStore {
         ContentLength: body.length,
         ContentType: contentType,
         ...(options?.cacheControl ? { CacheControl: options.cacheControl } : {}),
+        ...(options?.metadata ? { Metadata: options.metadata } : {}),
       }),
     );
   }
@@ -114,6 +120,7 @@ export class S3Store implements ObjectStore {
         ContentLength: size,
         ContentType: contentType,
         ...(options?.cacheControl ? { CacheControl: options.cacheControl } : {}),
+        ...(options?.metadata ? { Metadata: options.metadata } : {}),
       }),
     );
   }
@@ -122,7 +129,13 @@ export class S3Store implements ObjectStore {
     if (!isValidStoreKey(key)) return undefined;
     try {
       const r = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }));
-      return { key, size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0), etag: r.ETag ?? '""' };
+      return {
+        key,
+        size: r.ContentLength ?? 0,
+        lastModified: r.LastModified ?? new Date(0),
+        etag: r.ETag ?? '""',
+        ...metadataOf(r.Metadata),
+      };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -146,6 +159,7 @@ export class S3Store implements ObjectStore {
         size: total !== undefined ? Number(total) : (r.ContentLength ?? 0),
         lastModified: r.LastModified ?? new Date(0),
         etag: r.ETag ?? '""',
+        ...metadataOf(r.Metadata),
         body: r.Body as Readable,
       };
     } catch (err) {
@@ -190,6 +204,10 @@ export class S3Store implements ObjectStore {
   close(): void {
     this.#client.destroy();
   }
+}
+
+function metadataOf(m: Record<string, string> | undefined): { metadata?: Record<string, string> } {
+  return m && Object.keys(m).length > 0 ? { metadata: m } : {};
 }
 
 function isNotFound(err: unknown): boolean {

@@ -12,6 +12,12 @@ export interface UploadJob {
   options?: PutOptions;
   /** A file on disk (streamed when sent) or the bytes themselves. */
   source: { file: string } | { body: Buffer };
+  /**
+   * Aborted: the job is no longer wanted (a DVR segment that left the window during an outage).
+   * It is dropped before its next attempt and its promise rejects with an AbortError; a send already
+   * under way finishes (the caller deletes what it stored, if it must).
+   */
+  signal?: AbortSignal;
 }
 
 export interface UploadQueueOptions {
@@ -72,7 +78,20 @@ export class UploadQueue {
     if (this.#pending >= this.#opts.maxJobs) return fail(`upload queue full (${this.#opts.maxJobs} jobs)`, 'full');
     this.#pending++;
     const done = new Promise<void>((resolve, reject) => {
-      this.#waiting.push({ job, attempt: 0, resolve, reject });
+      const p: Pending = { job, attempt: 0, resolve, reject };
+      this.#waiting.push(p);
+      // Aborted while waiting its turn: its place is freed at once.
+      job.signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.#waiting.indexOf(p);
+          if (i === -1) return;
+          this.#waiting.splice(i, 1);
+          this.#pending--;
+          reject(abortError(job.key));
+        },
+        { once: true },
+      );
     });
     this.#pump();
     return ok(done);
@@ -93,6 +112,11 @@ export class UploadQueue {
   #pump(): void {
     while (!this.#closed && this.#running < this.#opts.concurrency && this.#waiting.length > 0) {
       const p = this.#waiting.shift()!;
+      if (p.job.signal?.aborted) {
+        this.#pending--;
+        p.reject(abortError(p.job.key));
+        continue;
+      }
       this.#running++;
       void this.#send(p).finally(() => {
         this.#running--;
@@ -117,6 +141,11 @@ export class UploadQueue {
         p.reject(new Error(`upload queue closed (last error: ${(err as Error).message})`));
         return;
       }
+      if (p.job.signal?.aborted) {
+        this.#pending--;
+        p.reject(abortError(job.key));
+        return;
+      }
       const delay = retryDelayMs(p.attempt, this.#opts.retryMinMs, this.#opts.retryMaxMs);
       this.#log.warn(
         { key: job.key, attempt: p.attempt, retryInMs: delay, store: this.#store.description, err: (err as Error).message },
@@ -124,11 +153,26 @@ export class UploadQueue {
       );
       const t = setTimeout(() => {
         this.#retrying.delete(t);
+        p.job.signal?.removeEventListener('abort', onAbort);
         this.#waiting.push(p);
         this.#pump();
       }, delay);
       t.unref();
       this.#retrying.set(t, p);
+      // An abort during the back-off frees the job's place at once (a long outage must not fill the queue).
+      const onAbort = () => {
+        if (!this.#retrying.delete(t)) return;
+        clearTimeout(t);
+        this.#pending--;
+        p.reject(abortError(job.key));
+      };
+      p.job.signal?.addEventListener('abort', onAbort, { once: true });
     }
   }
+}
+
+function abortError(key: string): Error {
+  const err = new Error(`store write of ${key} abandoned`);
+  err.name = 'AbortError';
+  return err;
 }

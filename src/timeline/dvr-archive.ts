@@ -25,6 +25,35 @@ export interface DvrArchiveOptions {
 /** Largest segment read back into memory for one answer. */
 const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 
+export interface StoredSegment {
+  bytes: Buffer;
+  etag: string;
+  lastModified: Date;
+  /** What the writer kept with it (e.g. the TS archive's source-file identity). */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * The one read path of a DVR segment in the store (CMAF and TS): read whole into memory, so the
+ * answer can take any range and a store that fails mid-body never sends a truncated 200. Undefined
+ * when the object is not there (or larger than any segment the packager writes); a store error throws.
+ */
+export async function readStoredSegment(store: ObjectStore, key: string): Promise<StoredSegment | undefined> {
+  const obj = await store.get(key);
+  if (!obj || obj.size > MAX_SEGMENT_BYTES) {
+    obj?.body.destroy();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of obj.body) chunks.push(c as Buffer);
+  return {
+    bytes: Buffer.concat(chunks),
+    etag: obj.etag,
+    lastModified: obj.lastModified,
+    ...(obj.metadata ? { metadata: obj.metadata } : {}),
+  };
+}
+
 export class DvrArchive {
   readonly #o: DvrArchiveOptions;
   /** Segment numbers in the store, per track, oldest first. */
@@ -111,14 +140,7 @@ export class DvrArchive {
   /** A segment's bytes from the store, or undefined when it is not there. */
   async read(trackId: string, msn: number): Promise<Buffer | undefined> {
     if (!this.#written.get(trackId)?.includes(msn)) return undefined;
-    const obj = await this.#o.store.get(dvrSegmentKey(this.#o.prefix, trackId, msn));
-    if (!obj || obj.size > MAX_SEGMENT_BYTES) {
-      obj?.body.destroy();
-      return undefined;
-    }
-    const chunks: Buffer[] = [];
-    for await (const c of obj.body) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
+    return (await readStoredSegment(this.#o.store, dvrSegmentKey(this.#o.prefix, trackId, msn)))?.bytes;
   }
 
   /** Waits for the store operations scheduled so far (tests, shutdown). */

@@ -89,6 +89,12 @@ export interface StreamInfoFile {
    * the TS master playlist from them; each rung's media playlist is `HLS_FILES.rungPlaylist(name)`.
    */
   rungs?: StreamRungInfo[];
+  /**
+   * With a store other than the data directory: the run (tsDvrRun) under which the TS segments
+   * older than the live edge are in the store; the origin reads a segment from there once its
+   * file has left the disk.
+   */
+  tsDvrRun?: string;
 }
 
 export interface StreamRungInfo {
@@ -436,4 +442,37 @@ export function dvrPrefix(key: StreamKey, run: string): string {
 /** Store key of one DVR segment: the prefix and the segment's served name. */
 export function dvrSegmentKey(prefix: string, track: string, msn: number): string {
   return `${prefix}${cmafNames.segment(track, msn)}`;
+}
+
+/** Store prefix of every DVR run of one stream: `streams/<app folder>/<name>/dvr/` (what a publish sweeps). */
+export function dvrStreamPrefix(key: StreamKey): string {
+  if (!isValidApp(key.app) || !isValidStreamName(key.name)) throw new Error(`invalid stream key ${JSON.stringify(key)}`);
+  return `${STREAMS_FOLDER}/${appFolderName(key.app)}/${key.name}/${DVR_FOLDER}/`;
+}
+
+/** The run a store key of `dvrStreamPrefix(key)` belongs to, or undefined for a key outside any run. */
+export function dvrRunOfKey(key: StreamKey, storeKey: string): string | undefined {
+  const prefix = dvrStreamPrefix(key);
+  if (!storeKey.startsWith(prefix)) return undefined;
+  const run = storeKey.slice(prefix.length).split('/')[0]!;
+  return /^[a-z0-9]{1,16}$/.test(run) ? run : undefined;
+}
+
+/**
+ * The run id of a stream's TS DVR window in the store: `t` and the start time in base 36. CMAF runs
+ * are the bare base-36 time (StreamTimeline), one character shorter, so the two never share a folder
+ * (each is deleted whole when its window ends).
+ */
+export function tsDvrRun(startedMs: number): string {
+  return `t${Math.floor(startedMs).toString(36)}`;
+}
+
+export function isTsDvrRun(run: string): boolean {
+  return /^t[a-z0-9]{1,15}$/.test(run);
+}
+
+/** Store key of one finished TS segment of a DVR run (`seg_00042.ts`, `seg_480p_00042.ts`): the prefix and its served name. */
+export function tsDvrSegmentKey(prefix: string, name: string): string {
+  if (!isHlsSegmentName(name)) throw new Error(`not an HLS segment name ${JSON.stringify(name)}`);
+  return `${prefix}${name}`;
 }

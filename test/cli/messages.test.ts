@@ -13,9 +13,8 @@ import { defaultConfig } from '../../src/config/index.js';
 import { portTakenMeanwhile } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
 import { descendantPids, isRunning, waitForExit } from '../helpers/proc.js';
-import { REPO_ROOT } from '../helpers/server-process.js';
+import { CLI_FROM_SOURCE, loopbackArgs, REPO_ROOT } from '../helpers/server-process.js';
 
-const CLI = ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli.ts')];
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamfront-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -80,12 +79,12 @@ describe('ready and demo lines', () => {
 describe('--version and --help', () => {
   const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
   it.each([[['--version']], [['start', '--version']], [['version']]])('%j prints the package version', (argv) => {
-    const r = spawnSync(process.execPath, [...CLI, ...argv], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [...CLI_FROM_SOURCE, ...argv], { encoding: 'utf8', timeout: 30_000 });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${pkg.version}\n`);
   });
   it('--help lists --version and --log-format', () => {
-    const r = spawnSync(process.execPath, [...CLI, '--help'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [...CLI_FROM_SOURCE, '--help'], { encoding: 'utf8', timeout: 30_000 });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^Usage: streamfront/);
     expect(r.stdout).toMatch(/--version/);
@@ -106,24 +105,7 @@ describe('a taken port is one friendly line', () => {
     try {
       const r = spawnSync(
         process.execPath,
-        [
-          ...CLI,
-          'start',
-          '--host',
-          '127.0.0.1',
-          '--rtmp-port',
-          String(ports.rtmp),
-          '--origin-port',
-          String(ports.origin),
-          '--edge-port',
-          String(ports.edge),
-          '--edge-https-port',
-          String(ports.edgeHttps),
-          '--data-dir',
-          path.join(work, `busy-${which}`),
-          '--log-format',
-          'json',
-        ],
+        [...CLI_FROM_SOURCE, 'start', ...loopbackArgs(ports, path.join(work, `busy-${which}`)), '--log-format', 'json'],
         { encoding: 'utf8', timeout: 30_000 },
       );
       expect(r.status).toBe(1);
@@ -169,18 +151,11 @@ describe('a port taken between the check and the listen', () => {
 async function edgeOutput(viaTerminal: boolean, extra: string[] = []): Promise<{ out: string; stdout: string }> {
   const port = await freePort();
   const argv = [
-    ...CLI,
+    ...CLI_FROM_SOURCE,
     'edge',
-    '--host',
-    '127.0.0.1',
-    '--edge-port',
-    String(port),
-    '--edge-https-port',
-    '0',
+    ...loopbackArgs({ edge: port }, path.join(work, `edge-${port}`)),
     '--origin',
     'http://127.0.0.1:9',
-    '--data-dir',
-    path.join(work, `edge-${port}`),
     ...extra,
   ];
   const quoted = [process.execPath, ...argv].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');

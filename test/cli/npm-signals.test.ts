@@ -5,22 +5,13 @@
 // the ports can be bound again.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/ports.js';
+import { canBind, freePort } from '../helpers/ports.js';
 import { cmdline, descendantPids, ffmpegDescendants, isRunning, waitForExit } from '../helpers/proc.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
-import { REPO_ROOT } from '../helpers/server-process.js';
-
-async function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}
+import { loopbackArgs, REPO_ROOT } from '../helpers/server-process.js';
 
 async function until(what: string, check: () => boolean, timeoutMs: number, output: () => string): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -49,26 +40,7 @@ async function runNpmScript(script: 'start' | 'demo', ownProcessGroup = false) {
   const work = mkdtempSync(path.join(os.tmpdir(), 'streamfront-npm-'));
   cleanups.push(() => rmSync(work, { recursive: true, force: true }));
   const ports = { rtmp: await freePort(), origin: await freePort(), edge: await freePort() };
-  const args = [
-    'run',
-    script,
-    '--silent',
-    '--',
-    '--host',
-    '127.0.0.1',
-    '--rtmp-port',
-    String(ports.rtmp),
-    '--origin-port',
-    String(ports.origin),
-    '--edge-port',
-    String(ports.edge),
-    '--edge-https-port',
-    '0',
-    '--data-dir',
-    path.join(work, 'data'),
-    '--log-format',
-    'json',
-  ];
+  const args = ['run', script, '--silent', '--', ...loopbackArgs(ports, path.join(work, 'data')), '--log-format', 'json'];
   const npm = spawn('npm', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: ownProcessGroup });
   leftovers.push(npm.pid!);
   let out = '';

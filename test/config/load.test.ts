@@ -1,5 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseArgs } from '../../src/config/load.js';
+import { z } from 'zod';
+import { configSchema } from '../../src/config/index.js';
+import { ConfigError, loadConfig, OPTIONS, parseArgs } from '../../src/config/load.js';
+import { REPO_ROOT } from '../helpers/server-process.js';
 
 describe('configuration loading', () => {
   it('has working defaults with no file, env or flags', () => {
@@ -37,5 +42,53 @@ describe('configuration loading', () => {
     expect(() => loadConfig(['--rtmp-port', 'abc'], {})).toThrow(/--rtmp-port: expected an integer/);
     expect(() => loadConfig(['--rtmp-port', '70000'], {})).toThrow(/config: rtmpPort:/);
     expect(() => loadConfig(['--config', '/nonexistent/x.json'], {})).toThrow(/cannot read/);
+  });
+});
+
+interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  anyOf?: JsonSchema[];
+}
+
+/** The JSON-schema types a config key accepts, or undefined when the schema has no such key. */
+function typesAt(key: string[]): string[] | undefined {
+  let node: JsonSchema | undefined = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  for (const k of key) node = node?.properties?.[k];
+  if (!node) return undefined;
+  return (node.anyOf ?? [node]).map((n) => n.type ?? 'any');
+}
+
+/** The configuration reference's rows: flag → [variable, config key]. */
+function readmeRows(): Map<string, [string, string]> {
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.split(/^## Configuration reference$/m)[1]?.split(/^## /m)[0] ?? '';
+  const rows = [...section.matchAll(/^\| `--([\w-]+)` \| `(\w+)` \| `([\w.]+)` \|/gm)];
+  return new Map(rows.map((m) => [m[1]!, [m[2]!, m[3]!]]));
+}
+
+describe('the flag and variable table (OPTIONS)', () => {
+  const kinds: Record<string, string[]> = {
+    string: ['string'],
+    int: ['integer'],
+    number: ['number', 'integer'],
+    list: ['array'],
+    bool: ['boolean'],
+  };
+  const readme = readmeRows();
+  it.each(OPTIONS.map((o) => [o.flag, o] as const))('--%s sets a config key of its kind, as the README says', (flag, o) => {
+    const types = typesAt(o.path);
+    expect(types, `${o.path.join('.')} is not a config key`).toBeDefined();
+    expect(
+      types!.some((t) => t === 'any' || kinds[o.kind]!.includes(t)),
+      `${o.path.join('.')} takes ${types}, not ${o.kind}`,
+    ).toBe(true);
+    expect(readme.get(flag), `README configuration reference row for --${flag}`).toEqual([o.env, o.path.join('.')]);
+  });
+
+  it('names each flag and each variable once, and the README lists no other', () => {
+    expect(new Set(OPTIONS.map((o) => o.flag)).size).toBe(OPTIONS.length);
+    expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
+    expect([...readme.keys()].sort()).toEqual(OPTIONS.map((o) => o.flag).sort());
   });
 });

@@ -4,13 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { freePort } from '../helpers/ports.js';
-import { REPO_ROOT } from '../helpers/server-process.js';
+import { canBind, freePort } from '../helpers/ports.js';
+import { CLI_FROM_SOURCE, loopbackArgs } from '../helpers/server-process.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamfront-signing-config-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -138,14 +137,6 @@ describe('edge.ipCountries through the one CIDR matcher', () => {
   });
 });
 
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
 describe('streamfront start with a key that does not parse', () => {
   it('prints the one config line, exits 2, and no port was opened', async () => {
     const ports = { rtmp: await freePort(), origin: await freePort(), edge: await freePort() };
@@ -156,29 +147,12 @@ describe('streamfront start with a key that does not parse', () => {
     );
     const r = spawnSync(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(REPO_ROOT, 'src/cli.ts'),
-        'start',
-        '--config',
-        file,
-        '--rtmp-port',
-        String(ports.rtmp),
-        '--origin-port',
-        String(ports.origin),
-        '--edge-port',
-        String(ports.edge),
-        '--edge-https-port',
-        '0',
-        '--data-dir',
-        path.join(work, 'data'),
-      ],
+      [...CLI_FROM_SOURCE, 'start', '--config', file, ...loopbackArgs(ports, path.join(work, 'data'))],
       { encoding: 'utf8', timeout: 60_000 },
     );
     expect(r.status).toBe(2);
     expect(r.stderr + r.stdout).toMatch(/config: edge\.publicKeys\.0\.encodedKey: not a PEM public key/);
     expect(r.stderr + r.stdout).not.toMatch(/DECODER|error:0/);
-    for (const port of Object.values(ports)) expect(await isFree(port)).toBe(true);
+    for (const port of Object.values(ports)) expect(await canBind(port)).toBe(true);
   }, 60_000);
 });

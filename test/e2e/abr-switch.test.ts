@@ -6,14 +6,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, CDPSession, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
 import { startTestPattern, type TestPattern } from '../../src/demo/test-pattern.js';
-import { launchChromium, readHook, until } from '../player/chromium.js';
+import { launchChromium, networkThrottle, newViewer, pageTrail } from '../helpers/browser.js';
+import { readHook, until, type PlayerHook } from '../helpers/browser-player.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'sf-e2e-abr-'));
 let server: RunningServer;
@@ -26,11 +27,7 @@ const LADDER = [
   { name: '120p', height: 120, videoBitrate: 120, audioBitrate: 48 },
 ];
 
-interface Renditions {
-  renditions: Array<{ index: number; height: number; bitrate: number }>;
-  choice: 'auto' | number;
-  playing: number | null;
-}
+type Renditions = PlayerHook['renditions'];
 
 async function renditionsOf(page: Page): Promise<Renditions & { videoHeight: number }> {
   return page.evaluate(() => ({
@@ -47,16 +44,6 @@ async function waitHeight(page: Page, what: string, pred: (h: number) => boolean
     if (Date.now() > deadline) throw new Error(`${what}: timed out; renditions ${JSON.stringify(r)}`);
     await page.waitForTimeout(250);
   }
-}
-
-/** DevTools network emulation for the page: `kbps` down (and up), a little latency; undefined lifts it. */
-async function throttle(cdp: CDPSession, kbps: number | undefined): Promise<void> {
-  await cdp.send('Network.emulateNetworkConditions', {
-    offline: false,
-    latency: kbps === undefined ? 0 : 40,
-    downloadThroughput: kbps === undefined ? -1 : (kbps * 1000) / 8,
-    uploadThroughput: kbps === undefined ? -1 : (kbps * 1000) / 8,
-  });
 }
 
 beforeAll(async () => {
@@ -108,19 +95,10 @@ const ENGINES = [
 
 describe.each(ENGINES)('%s switches rungs under DevTools throttling', (_label, mode) => {
   it('lists the three rungs, climbs to the top one, drops when throttled, and the picker pins one', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await ctx.newPage();
-    const cdp = await ctx.newCDPSession(page);
-    await cdp.send('Network.enable');
+    const page = await newViewer(browser, { viewport: { width: 1280, height: 900 } });
+    const throttle = await networkThrottle(page);
     // The last requests and console lines, for the failure message.
-    const trail: string[] = [];
-    const note = (line: string) => {
-      trail.push(line.slice(0, 160));
-      if (trail.length > 40) trail.shift();
-    };
-    page.on('response', (res) => note(`${res.status()} ${res.url().replace(edge, '')}`));
-    page.on('requestfailed', (req) => note(`failed ${req.url().replace(edge, '')} ${req.failure()?.errorText ?? ''}`));
-    page.on('console', (m) => note(`console.${m.type()}: ${m.text()}`));
+    const trail = pageTrail(page, { requests: { base: edge }, max: 40 });
     try {
       await page.goto(`${edge}/?stream=live/abr&mode=${mode}`);
       await until(page, 'playing', (h) => h.state === 'playing', 60_000);
@@ -133,10 +111,10 @@ describe.each(ENGINES)('%s switches rungs under DevTools throttling', (_label, m
       // Unthrottled: the player's ABR reaches the source rung.
       await waitHeight(page, 'top rung', (h) => h === 360, 60_000);
       // Throttled between the lowest rungs: it must go down.
-      await throttle(cdp, 400);
+      await throttle(400);
       const low = await waitHeight(page, 'a lower rung under 400 kbit/s', (h) => h > 0 && h < 360, 90_000);
       expect(low).toBeLessThan(360);
-      await throttle(cdp, undefined);
+      await throttle(undefined);
 
       // Pin the lowest rung through the page's picker: it plays that one and says so.
       const lowest = r.renditions.at(-1)!;
@@ -149,9 +127,9 @@ describe.each(ENGINES)('%s switches rungs under DevTools throttling', (_label, m
       const h = await readHook(page);
       expect(h.state).toBe('playing');
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- last requests and console lines ---\n${trail.join('\n')}`);
+      throw new Error(`${(err as Error).message}\n--- last requests and console lines ---\n${trail.text()}`);
     } finally {
-      await ctx.close();
+      await page.context().close();
     }
   });
 });

@@ -6,23 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--no-first-run',
-  '--autoplay-policy=no-user-gesture-required',
-];
+import { hlsJsState, launchChromium, newViewer, playWithHlsJs, type HlsJsState } from '../helpers/browser.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'sf-e2e-llhls-'));
 let server: RunningServer;
@@ -42,7 +33,7 @@ beforeAll(async () => {
   });
   server = await startServer({ config, log: silentLogger(), roles: { ingest: true, origin: true, edge: true } });
   publisher = await startPublisher(`rtmp://127.0.0.1:${server.ports.rtmp}/live/ll`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -52,43 +43,15 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-interface Sample {
-  t: number;
-  latency: number | null;
-  fatal: string[];
-}
-
-async function play(base: string): Promise<Sample[]> {
-  const page = await (await browser.newContext()).newPage();
-  // A page on the origin itself, so hls.js and the stream are same-origin.
-  await page.goto(`${base}/healthz`);
-  await page.setContent(`<video id="v" muted autoplay playsinline></video><script src="${base}/vendor/hls.min.js"></script>`);
-  await page.waitForFunction(() => (window as unknown as { Hls?: unknown }).Hls !== undefined, undefined, { timeout: 20_000 });
-  await page.evaluate((src) => {
-    const w = window as unknown as { Hls: any; hls: any; fatal: string[] };
-    const v = document.getElementById('v') as HTMLVideoElement;
-    w.fatal = [];
-    // Catching up after a stale start (a plain playlist an edge cached for its 2 s) is the player's job.
-    const hls = new w.Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 });
-    w.hls = hls;
-    hls.on(w.Hls.Events.ERROR, (_e: unknown, d: { fatal: boolean; details: string }) => {
-      if (d.fatal) w.fatal.push(d.details);
-    });
-    hls.loadSource(src);
-    hls.attachMedia(v);
-    void v.play().catch(() => undefined);
-  }, `${base}/live/ll/playlist_sfm4s.m3u8`);
-  const samples: Sample[] = [];
+async function play(base: string): Promise<HlsJsState[]> {
+  const page = await newViewer(browser);
+  // A page on the origin (or edge) itself, so hls.js and the stream are same-origin.
+  // Catching up after a stale start (a plain playlist an edge cached for its 2 s) is the player's job.
+  await playWithHlsJs(page, base, `${base}/live/ll/playlist_sfm4s.m3u8`, { lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 });
+  const samples: HlsJsState[] = [];
   for (let i = 0; i < 12; i++) {
     await new Promise((r) => setTimeout(r, 1000));
-    samples.push(
-      await page.evaluate(() => {
-        const w = window as unknown as { hls: any; fatal: string[] };
-        const v = document.getElementById('v') as HTMLVideoElement;
-        const date: Date | null = w.hls.playingDate ?? null;
-        return { t: v.currentTime, latency: date ? (Date.now() - date.getTime()) / 1000 : null, fatal: [...w.fatal] };
-      }),
-    );
+    samples.push(await hlsJsState(page));
   }
   await page.context().close();
   return samples;

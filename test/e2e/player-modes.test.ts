@@ -18,7 +18,8 @@ import { startTestPattern, type TestPattern } from '../../src/demo/test-pattern.
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
-import { launchChromium, readHook, until, type PlayerHook } from '../player/chromium.js';
+import { launchChromium, newViewer } from '../helpers/browser.js';
+import { readHook, until, type PlayerHook } from '../helpers/browser-player.js';
 
 const ARTIFACTS = path.resolve('test-artifacts');
 const work = mkdtempSync(path.join(tmpdir(), 'sf-e2e-player-modes-'));
@@ -35,9 +36,8 @@ let secure: TestPattern | undefined;
 /** What /api/streams offers for live/tc (read once the stream is listed). */
 let offered: { llhls?: string; dash?: string } = {};
 
-async function viewer(width = 1400): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width, height: 1000 } });
-  return ctx.newPage();
+function viewer(width = 1400): Promise<Page> {
+  return newViewer(browser, { viewport: { width, height: 1000 } });
 }
 
 async function listed(id: string): Promise<Record<string, unknown> | undefined> {
@@ -70,6 +70,7 @@ beforeAll(async () => {
     rtmpPort: await freePort(),
     originPort: await freePort(),
     edgePort: await freePort(),
+    edgeHttpsPort: 0,
     dataDir: path.join(work, 'data'),
     logLevel: 'silent',
     edge: {

@@ -9,42 +9,17 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
+import { launchChromium, newViewer as openViewer, pageTrail } from '../helpers/browser.js';
+import { readHook, until as untilHook, type PlayerHook } from '../helpers/browser-player.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
-// FIELD-NOTES §6 plus what keeps a headless run quiet and offline.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--autoplay-policy=no-user-gesture-required',
-];
 const ARTIFACTS = path.resolve('test-artifacts');
-
-interface PlayerHook {
-  state: string;
-  stream: string | null;
-  engine: string | null;
-  latency: number | null;
-  bitrate: number | null;
-  resolution: string | null;
-  buffer: number | null;
-  hitRatio: number | null;
-  xcache: { hit: number; refresh: number; miss: number; error: number; none: number };
-  fragmentsLoaded: number;
-  fatalErrors: string[];
-  errors: string[];
-}
 
 const work = mkdtempSync(path.join(tmpdir(), 'sf-e2e-player-'));
 let server: RunningServer;
@@ -55,40 +30,26 @@ const publishers: Publisher[] = [];
  * A page in its own browser context: a separate viewer with its own HTTP cache. (Within one
  * context the browser's cache would replay the first viewer's stored `X-Cache: Miss` headers.)
  */
-async function newViewer(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  return ctx.newPage();
+function newViewer(): Promise<Page> {
+  return openViewer(browser, { viewport: { width: 1400, height: 1000 } });
 }
 let edge = '';
 let rtmp = '';
 
-async function hook(page: Page): Promise<PlayerHook> {
-  return page.evaluate(() => (window as unknown as { __player: PlayerHook }).__player);
-}
+const hook = readHook;
 
 async function currentTime(page: Page): Promise<number> {
-  return page.evaluate(() => document.querySelector('video')!.currentTime);
+  return (await readHook(page)).currentTime!;
 }
 
-/** Polls the page until `pred` holds; the message names the last state seen. */
-async function until(page: Page, what: string, pred: (h: PlayerHook, t: number) => boolean, ms: number): Promise<PlayerHook> {
-  const deadline = Date.now() + ms;
-  let h = await hook(page);
-  let t = await currentTime(page);
-  while (!pred(h, t)) {
-    if (Date.now() > deadline) throw new Error(`${what}: timed out; player state ${JSON.stringify({ ...h, currentTime: t })}`);
-    await page.waitForTimeout(250);
-    h = await hook(page);
-    t = await currentTime(page);
-  }
-  return h;
+/** Polls the page until `pred` holds (given the hook and the video's currentTime); the message names the last state seen. */
+function until(page: Page, what: string, pred: (h: PlayerHook, t: number) => boolean, ms: number): Promise<PlayerHook> {
+  return untilHook(page, what, (h) => pred(h, h.currentTime!), ms);
 }
 
+/** The page's console lines and errors, for a failure message. */
 function collectConsole(page: Page): string[] {
-  const lines: string[] = [];
-  page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
-  return lines;
+  return pageTrail(page).lines;
 }
 
 beforeAll(async () => {
@@ -105,8 +66,7 @@ beforeAll(async () => {
   edge = `http://127.0.0.1:${server.ports.edge}`;
   rtmp = `rtmp://127.0.0.1:${server.ports.rtmp}`;
   publishers.push(await startPublisher(`${rtmp}/live/e2eplayer`));
-  // launch() gives Chromium a new, empty temporary profile of its own.
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

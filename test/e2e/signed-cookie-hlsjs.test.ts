@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { getSignedCookies } from '@aws-sdk/cloudfront-signer';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
@@ -17,16 +17,8 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { waitForSegments } from '../helpers/hls-live.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
+import { hlsJsState, launchChromium, newViewer, playWithHlsJs } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--no-first-run',
-  '--autoplay-policy=no-user-gesture-required',
-];
 const STREAM = 'live/e2esigned';
 
 const keys = generateKeyPairSync('rsa', {
@@ -63,7 +55,7 @@ beforeAll(async () => {
   // The origin is not protected: wait there until the stream has a few segments.
   const listed = await waitForSegments(`http://127.0.0.1:${server.ports.origin}/${STREAM}/playlist.m3u8`, 3, 60_000);
   segmentPath = new URL(listed.segments.at(-1)!.uri, `${edge}/${STREAM}/playlist.m3u8`).pathname;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
@@ -81,43 +73,18 @@ interface Seen {
 
 /** A page on the edge (public `/healthz`) with hls.js playing the stream; every /live/ response recorded. */
 async function play(cookies: Record<string, string> | undefined): Promise<{ page: Page; seen: Seen[] }> {
-  const context = await browser.newContext();
-  if (cookies) {
-    await context.addCookies(
-      Object.entries(cookies).map(([name, value]) => ({ name, value, url: edge, httpOnly: true, sameSite: 'Strict' as const })),
-    );
-  }
-  const page = await context.newPage();
+  const page = await newViewer(browser, cookies ? { cookies: { url: edge, values: cookies } } : {});
   const seen: Seen[] = [];
   page.on('response', (r) => {
     const u = new URL(r.url());
     if (u.pathname.startsWith('/live/'))
       seen.push({ url: u.pathname + u.search, status: r.status(), contentType: r.headers()['content-type'] ?? '' });
   });
-  await page.goto(`${edge}/healthz`);
-  await page.setContent(`<video id="v" muted autoplay playsinline></video><script src="${edge}/vendor/hls.min.js"></script>`);
-  await page.waitForFunction(() => (window as unknown as { Hls?: unknown }).Hls !== undefined, undefined, { timeout: 20_000 });
-  await page.evaluate((src) => {
-    const w = window as unknown as { Hls: any; hls: any; fatal: string[] };
-    const v = document.getElementById('v') as HTMLVideoElement;
-    w.fatal = [];
-    const hls = new w.Hls({ manifestLoadingMaxRetry: 0 });
-    w.hls = hls;
-    hls.on(w.Hls.Events.ERROR, (_e: unknown, d: { fatal: boolean; details: string }) => {
-      if (d.fatal) w.fatal.push(d.details);
-    });
-    hls.loadSource(src);
-    hls.attachMedia(v);
-    void v.play().catch(() => undefined);
-  }, `${edge}/${STREAM}/playlist.m3u8`);
+  await playWithHlsJs(page, edge, `${edge}/${STREAM}/playlist.m3u8`, { manifestLoadingMaxRetry: 0 });
   return { page, seen };
 }
 
-const state = (page: Page) =>
-  page.evaluate(() => ({
-    t: (document.getElementById('v') as HTMLVideoElement).currentTime,
-    fatal: [...(window as unknown as { fatal: string[] }).fatal],
-  }));
+const state = hlsJsState;
 
 describe('one signed cookie set plays a protected HLS stream through the edge (hls.js, Chromium)', () => {
   it('with the cookies: the playlist and every segment load, and playback advances', async () => {

@@ -41,6 +41,8 @@ beforeAll(async () => {
           { pathPattern: '/wl/*', headers: { forward: 'whitelist', whitelist: ['X-Variant'] } },
           { pathPattern: '/auth/*', headers: { forward: 'whitelist', whitelist: ['Authorization'] } },
           { pathPattern: '/min/*', minTtl: 300 },
+          { pathPattern: '/min1/*', minTtl: 1 },
+          { pathPattern: '/all/*', headers: { forward: 'all' } },
         ],
         errorCachingMinTtl: { '503': 0, '502': 0, '504': 0 },
       },
@@ -155,6 +157,41 @@ describe('fields named in Connection are neither forwarded nor stored', () => {
   });
 });
 
+describe('variants: Connection lines in any case and number, hop-by-hop fields, both directions', () => {
+  it('with every header forwarded, the viewer’s hop-by-hop and Connection-named fields still do not reach the origin', async () => {
+    origin.route('/all/conn', object({ 'Cache-Control': 'no-store' }));
+    await new Promise<void>((resolve, reject) => {
+      const s = net.connect(edge.port, '127.0.0.1', () =>
+        s.write(
+          'GET /all/conn HTTP/1.1\r\nHost: a\r\nconnection: X-A\r\nCONNECTION: x-b, keep-alive\r\nX-A: 1\r\nx-B: 2\r\n' +
+            'Keep-Alive: 5\r\nTE: trailers\r\nTrailer: X-T\r\nProxy-Authorization: Basic cHJveHk6cHc=\r\nProxy-Connection: close\r\nX-Kept: k\r\n\r\n',
+        ),
+      );
+      s.on('data', () => s.destroy());
+      s.on('close', () => resolve());
+      s.on('error', reject);
+    });
+    const seen = origin.requests.filter((r) => r.url === '/all/conn').at(-1)!.headers;
+    for (const n of ['x-a', 'x-b', 'keep-alive', 'te', 'trailer', 'proxy-authorization', 'proxy-connection'])
+      expect(seen[n], n).toBeUndefined();
+    expect(seen['x-kept']).toBe('k');
+  });
+  it('the origin’s Connection lines, hop-by-hop and proxy challenge fields reach neither the viewer nor the cache', async () => {
+    rawAnswers.set(
+      '/conn/raw',
+      'HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nconnection: X-A\r\nCONNECTION: x-b, keep-alive\r\nX-A: 1\r\nx-B: 2\r\n' +
+        'Keep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authenticate: Basic realm="p"\r\nX-End: e\r\nContent-Length: 4\r\n\r\nbody',
+    );
+    for (const expected of ['Miss from cloudfront', 'Hit from cloudfront']) {
+      const r = await get(rawEdge.port, '/conn/raw');
+      expect(r.headers['x-cache']).toBe(expected);
+      for (const n of ['x-a', 'x-b', 'keep-alive', 'te', 'proxy-authenticate']) expect(r.headers[n], n).toBeUndefined();
+      expect(r.headers['x-end']).toBe('e');
+      expect(r.body.toString()).toBe('body');
+    }
+  });
+});
+
 describe('fields named by private="…" or no-cache="…" are not stored (RFC 9111 §3.1)', () => {
   it('the viewer of the miss gets them, viewers of hits do not; the rest of the object is a hit', async () => {
     origin.route(
@@ -201,6 +238,31 @@ describe('a 304 updates the stored headers (RFC 9111 §3.2)', () => {
     expect((await get(edge.port, '/refresh')).headers['x-cache']).toBe('Hit from cloudfront'); // the 304's max-age=60 now rules
     expect(origin.count('/refresh')).toBe(2);
   });
+  it.each([
+    ['another strong ETag', { ETag: '"v2"' }],
+    ['a weak ETag that is not the stored one', { ETag: 'W/"v2"' }],
+  ])('a 304 with %s does not refresh the copy: the object is fetched whole (RFC 9111 §4.3.4)', async (_what, validators) => {
+    const path = `/refresh-mismatch/${validators.ETag.replace(/\W/g, '')}`;
+    let n = 0;
+    origin.route(path, (req, res) => {
+      n++;
+      if (n === 1) return object({ 'Cache-Control': 'max-age=1', ETag: '"v1"' }, 'first')(req, res);
+      if (req.headers['if-none-match'] !== undefined) {
+        res.writeHead(304, { 'Cache-Control': 'max-age=60', ...validators });
+        return void res.end();
+      }
+      object({ 'Cache-Control': 'max-age=60', ETag: '"v2"' }, 'second')(req, res);
+    });
+    await get(edge.port, path);
+    await sleep(1100);
+    const r = await get(edge.port, path);
+    expect(r.status).toBe(200);
+    expect(r.body.toString()).toBe('second');
+    expect(r.headers.etag).toBe('"v2"');
+    const again = await get(edge.port, path);
+    expect([again.headers['x-cache'], again.body.toString(), again.headers.etag]).toEqual(['Hit from cloudfront', 'second', '"v2"']);
+    expect(origin.count(path)).toBe(3);
+  });
 });
 
 describe('no stale copy on an origin error for must-revalidate, proxy-revalidate, s-maxage', () => {
@@ -228,6 +290,25 @@ describe('no stale copy on an origin error for must-revalidate, proxy-revalidate
       expect(r.body.toString()).toBe('down');
     },
   );
+  it.each(['no-cache', 'No-Store', 'private', 'no-cache="X-A", no-cache'])(
+    '%s kept for a Minimum TTL (TTL-04): not served stale past it, the origin’s 503 goes to the viewer',
+    async (cc) => {
+      const path = `/min1/${cc.replace(/[^A-Za-z0-9-]/g, '_')}`;
+      origin.route(path, thenAnswer({ 'Cache-Control': cc }, failWith503));
+      expect((await get(edge.port, path)).status).toBe(200);
+      expect((await get(edge.port, path)).headers['x-cache']).toBe('Hit from cloudfront');
+      await sleep(1100);
+      const r = await get(edge.port, path);
+      expect(r.status).toBe(503);
+      expect(r.body.toString()).toBe('down');
+    },
+  );
+  it('max-age with a Minimum TTL is still served stale on a 503 (ERR-04)', async () => {
+    origin.route('/min1/plain', thenAnswer({ 'Cache-Control': 'max-age=1' }, failWith503));
+    await get(edge.port, '/min1/plain');
+    await sleep(1100);
+    expect((await get(edge.port, '/min1/plain')).body.toString()).toBe('first');
+  });
   it('must-revalidate and an origin that cannot be reached: 502, not the stale copy', async () => {
     origin.route(
       '/soe/gone',
@@ -274,6 +355,39 @@ describe('interim 1xx responses are never cached', () => {
       expect(hit.headers['x-interim']).toBeUndefined();
       expect(hit.body.toString()).toBe('final');
     }
+  });
+  it.each([
+    [
+      'several 103s, one with Set-Cookie and Cache-Control',
+      '/hints/many',
+      'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n'.repeat(5) +
+        'HTTP/1.1 103 Early Hints\r\nSet-Cookie: s=1\r\nCache-Control: no-store\r\n\r\n',
+    ],
+    ['a 102 then a 103', '/hints/102', 'HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </b.css>; rel=preload\r\n\r\n'],
+  ])('%s before the 200: the 200 alone is cached, with its own freshness', async (_what, path, interim) => {
+    rawAnswers.set(
+      path,
+      `${interim}HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: max-age=60\r\nContent-Length: 5\r\n\r\nfinal`,
+    );
+    const miss = await get(rawEdge.port, path);
+    expect([miss.status, miss.body.toString()]).toEqual([200, 'final']);
+    const hit = await get(rawEdge.port, path);
+    expect([hit.status, hit.headers['x-cache'], hit.body.toString()]).toEqual([200, 'Hit from cloudfront', 'final']);
+    for (const n of ['link', 'set-cookie']) expect(hit.headers[n], n).toBeUndefined();
+    expect(hit.headers['cache-control']).toBe('max-age=60');
+  });
+  it('a 103 before a 304 revalidation: the copy is refreshed', async () => {
+    const path = '/hints/reval';
+    rawAnswers.set(path, 'HTTP/1.1 200 OK\r\nCache-Control: max-age=1\r\nETag: "h1"\r\nContent-Length: 5\r\n\r\nfirst');
+    expect((await get(rawEdge.port, path)).body.toString()).toBe('first');
+    rawAnswers.set(
+      path,
+      'HTTP/1.1 103 Early Hints\r\nLink: </c.css>; rel=preload\r\n\r\nHTTP/1.1 304 Not Modified\r\nCache-Control: max-age=60\r\nETag: "h1"\r\n\r\n',
+    );
+    await sleep(1100);
+    const r = await get(rawEdge.port, path);
+    expect([r.status, r.headers['x-cache'], r.body.toString()]).toEqual([200, 'RefreshHit from cloudfront', 'first']);
+    expect(r.headers['link']).toBeUndefined();
   });
   it('a 101 the viewer did not ask for is an origin failure, not a cached answer', async () => {
     rawAnswers.set('/switch', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n');

@@ -5,10 +5,12 @@ import {
   connectionNominated,
   dropConnectionNominated,
   originRequestHeaders,
+  selectedBy304,
   splitResponseHeaders,
   updateStoredHeaders,
   type ForwardingRules,
 } from '../../src/edge/forwarding.js';
+import { forbidsCachingSetCookie } from '../../src/edge/freshness.js';
 
 const none: ForwardingRules = { headers: 'none', headerWhitelist: new Set(), cookies: 'none', cookieWhitelist: [], cacheOptions: false };
 const fwd = (raw: string[], rules: Partial<ForwardingRules> = {}, method = 'GET') =>
@@ -156,5 +158,106 @@ describe('fields named by no-cache="…" / private="…" go to this viewer but a
     );
     expect(split.viewer).toContainEqual(['Set-Cookie', 'a=1']);
     expect(split.stored.some(([n]) => n === 'Set-Cookie')).toBe(false);
+  });
+});
+
+describe('which stored response a 304 selects (RFC 9111 §4.3.4)', () => {
+  const LM = 'Wed, 25 Nov 2026 12:00:00 GMT';
+  it.each<[[string, string][], string[], boolean]>([
+    [[['ETag', '"a"']], ['ETag', '"a"'], true],
+    [[['etag', '"a"']], ['ETAG', '"a"'], true],
+    [[['ETag', '"a"']], ['ETag', '"b"'], false], // the object changed: the 304 is not about this copy
+    [[['ETag', 'W/"a"']], ['ETag', '"a"'], false], // a strong validator needs a strong match
+    [[['ETag', '"a"']], ['ETag', 'W/"a"'], true], // a weak one, a weak match
+    [[['ETag', 'W/"a"']], ['ETag', 'W/"a"'], true],
+    [[['ETag', 'W/"a"']], ['ETag', 'W/"b"'], false],
+    [[], ['ETag', '"a"'], false],
+    [[['Last-Modified', LM]], ['Last-Modified', LM], true],
+    [[['Last-Modified', LM]], ['Last-Modified', 'Wednesday, 25-Nov-26 12:00:00 GMT'], true], // the same date in RFC 850 form
+    [[['Last-Modified', LM]], ['Last-Modified', 'Thu, 26 Nov 2026 12:00:00 GMT'], false],
+    [
+      [
+        ['ETag', '"a"'],
+        ['Last-Modified', LM],
+      ],
+      ['ETag', '"a"', 'Last-Modified', 'Thu, 26 Nov 2026 12:00:00 GMT'],
+      true,
+    ], // the ETag decides
+    [[['ETag', '"a"']], ['Cache-Control', 'max-age=60'], true], // no validator: the one stored response
+  ])('stored %j, 304 %j → %s', (stored, got, want) => expect(selectedBy304(stored, got)).toBe(want));
+});
+
+describe('CK-05: no-cache="Set-Cookie" in every form', () => {
+  it.each<[string | string[], boolean]>([
+    ['no-cache="Set-Cookie"', true],
+    ['No-Cache="set-cookie"', true],
+    ['no-cache="X-A, Set-Cookie"', true],
+    ['no-cache=Set-Cookie', true],
+    [['max-age=60', 'no-cache="set-cookie"'], true],
+    ['no-cache="Set-Cookie2"', false],
+    ['x-ext="no-cache=set-cookie"', false],
+    ['private="Set-Cookie"', false], // private="…" is handled with the other fields that are not stored
+    ['no-cache', false],
+  ])('%j → %s', (cc, want) => expect(forbidsCachingSetCookie({ 'cache-control': cc })).toBe(want));
+});
+
+describe('variants: hop-by-hop and Connection-named fields, both directions, every forwarding mode', () => {
+  const HOP = ['Keep-Alive', 'TE', 'Trailer', 'Upgrade', 'Proxy-Authorization', 'Proxy-Connection', 'Connection'];
+  const modes: [string, Partial<ForwardingRules>][] = [
+    ['none', {}],
+    ['whitelisting them', { headers: 'whitelist', headerWhitelist: new Set(HOP.map((h) => h.toLowerCase()).concat('x-a', 'x-b', 'x-c')) }],
+    ['forward all', { headers: 'all' }],
+    ['a 2020 policy forwarding every viewer header', { policy: { forwarded: () => true, keyed: () => true, gzip: false, brotli: false } }],
+  ];
+  it.each(modes)('to the origin (%s): none of them, in any case, nor the fields any Connection line names', (_m, rules) => {
+    for (const cacheable of [true, false]) {
+      const raw = [
+        'connection',
+        'X-A',
+        'CONNECTION',
+        'x-b, X-C',
+        ...HOP.flatMap((h) => [h.toUpperCase(), 'v']),
+        ...['x-A', '1', 'X-b', '2', 'x-c', '3', 'X-Kept', 'k'],
+      ];
+      const h = originRequestHeaders({
+        method: 'GET',
+        rawHeaders: raw,
+        rules: { ...none, ...rules },
+        viewerIp: '192.0.2.1',
+        cfId: 'ID',
+        originHost: 'origin:80',
+        cacheable,
+      });
+      for (const n of ['keep-alive', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-connection', 'x-a', 'x-b', 'x-c'])
+        expect(h[n], `${n} (cacheable ${cacheable})`).toBeUndefined();
+      expect(h.connection).toBe('keep-alive');
+      if (rules.headers !== undefined || rules.policy) expect(h['x-kept']).toBe('k');
+    }
+  });
+  it('from the origin: none of them reach the viewer or the cache, nor Proxy-Authenticate, nor what Connection names', () => {
+    const raw = [
+      'Connection',
+      'X-A',
+      'connection',
+      'x-b,  X-C',
+      ...['KEEP-ALIVE', 'timeout=5', 'Trailer', 'X-T', 'Upgrade', 'h2c', 'TE', 'trailers', 'Proxy-Connection', 'close'],
+      ...['Proxy-Authenticate', 'Basic realm="proxy"', 'Proxy-Authentication-Info', 'nextnonce="x"'],
+      ...['X-a', '1', 'x-B', '2', 'X-C', '3', 'Content-Type', 'text/plain'],
+    ];
+    for (const cookies of ['none', 'all'] as const) {
+      const split = splitResponseHeaders(raw, cookies, () => true, new Set(), false);
+      expect(split.viewer).toEqual([['Content-Type', 'text/plain']]);
+      expect(split.stored).toEqual([['Content-Type', 'text/plain']]);
+    }
+  });
+  it('a 304 cannot plant them in the stored copy', () => {
+    const validation = splitResponseHeaders(
+      ['Connection', 'X-New', 'X-New', 'n', 'Keep-Alive', 'timeout=1', 'Proxy-Authenticate', 'Basic', 'ETag', '"a"'],
+      'none',
+      () => false,
+      new Set(),
+      false,
+    ).stored;
+    expect(updateStoredHeaders([['ETag', '"a"']], validation)).toEqual([['ETag', '"a"']]);
   });
 });

@@ -2,7 +2,8 @@
 // Cache-Control parsing, invalid freshness information, Vary: *, 1xx, Authorization (§3.5) and
 // which stored responses may be served stale on an origin error (§4.2.4).
 import { describe, expect, it } from 'vitest';
-import { behaviourTtl, errorTtl, originPolicy, parseCacheControl, parseHttpDate, staleOnErrorAllowed } from '../../src/edge/freshness.js';
+import { behaviourTtl, errorTtl, originPolicy, parseCacheControl, staleOnErrorAllowed } from '../../src/edge/freshness.js';
+import { parseHttpDate } from '../../src/http/http-date.js';
 
 const TTL0 = { minTtl: 0, defaultTtl: 86400, maxTtl: 31536000 };
 const TTL300 = { ...TTL0, minTtl: 300 };
@@ -132,4 +133,120 @@ describe('stale on an origin error (ERR-04) unless RFC 9111 §4.2.4 forbids it',
     ], // a second line counts
     [[['Cache-Control', 'no-cache="must-revalidate", max-age=60']], true], // a field name, not the directive
   ] as [[string, string][], boolean][])('%j → %s', (headers, want) => expect(staleOnErrorAllowed(headers)).toBe(want));
+});
+
+describe('variants: Expires in every form a recipient meets', () => {
+  const in10y = new Date(Date.now() + 10 * 365 * 86400_000);
+  const year = in10y.getUTCFullYear();
+  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][in10y.getUTCDay()]!;
+  const longDay = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][in10y.getUTCDay()]!;
+  const mon = in10y.toUTCString().split(' ')[2]!;
+  const dd = String(in10y.getUTCDate()).padStart(2, '0');
+  it.each([
+    ['IMF-fixdate', `${day}, ${dd} ${mon} ${year} 12:00:00 GMT`],
+    ['RFC 850 (obsolete, two-digit year)', `${longDay}, ${dd}-${mon}-${String(year).slice(2)} 12:00:00 GMT`],
+    ['asctime (obsolete)', `${day} ${mon} ${String(in10y.getUTCDate()).padStart(2, ' ')} 12:00:00 ${year}`],
+  ])('a valid %s date ten years ahead is fresh up to MaxTTL', (_form, expires) => {
+    expect(ttlOfRaw(['Expires', expires])).toBe(TTL0.maxTtl);
+    expect(ttlOfRaw(['expires', expires], { ...TTL0, maxTtl: 600 })).toBe(600);
+  });
+  it.each([
+    ['extra spaces', 'Sat, 30 Jun 2099  23:59:59 GMT'],
+    ['a leading space inside', 'Sat,  30 Jun 2099 23:59:59 GMT'],
+    ['a one-digit hour', 'Sat, 30 Jun 2099 3:59:59 GMT'],
+    ['a three-digit hour', 'Sat, 30 Jun 2099 023:59:59 GMT'],
+    ['an hour past 23', 'Sat, 30 Jun 2099 24:59:59 GMT'],
+    ['a numeric zone', 'Sat, 30 Jun 2099 23:59:59 +0000'],
+    ['UTC for GMT', 'Sat, 30 Jun 2099 23:59:59 UTC'],
+    ['no zone', 'Sat, 30 Jun 2099 23:59:59'],
+    ['a lower-case month', 'Sat, 30 jun 2099 23:59:59 GMT'],
+    ['ISO 8601', '2099-06-30T23:59:59Z'],
+    ['a bare year', '2099'],
+    ['0', '0'],
+    ['-1', '-1'],
+    ['empty', ''],
+    ['31 February', 'Sat, 31 Feb 2099 23:59:59 GMT'],
+    ['two dates in one line', 'Sat, 30 Jun 2099 23:59:59 GMT, Sun, 01 Jul 2099 23:59:59 GMT'],
+  ])('%s (%j) counts as already stale', (_what, expires) => {
+    expect(ttlOfRaw(['Expires', expires])).toBe(0);
+    expect(ttlOfRaw(['Expires', expires], TTL300)).toBe(300);
+  });
+  it('several Expires lines count as stale whatever their case, as does an Expires before Date', () => {
+    expect(ttlOfRaw(['Expires', inSeconds(600), 'EXPIRES', inSeconds(600)])).toBe(0);
+    expect(behaviourTtl(originPolicy(200, ['Date', inSeconds(900), 'Expires', inSeconds(600)], '/x'), 200, TTL0)).toBe(0);
+  });
+});
+
+describe('variants: Cache-Control', () => {
+  it.each<[string[], number | null]>([
+    [['Cache-Control', 'MAX-AGE=60'], 60],
+    [['cache-control', 'Max-Age=60'], 60],
+    [['Cache-Control', 'max-age="60"'], 60],
+    [['Cache-Control', 'max-age=60, max-age=3600'], 60], // the first occurrence (RFC 9111 §4.2.1)
+    [['Cache-Control', 'max-age=60', 'Cache-Control', 'max-age=3600'], 60],
+    [['Cache-Control', 'max-age=-60'], 0],
+    [['Cache-Control', 'max-age=+60'], 0],
+    [['Cache-Control', 'max-age=6e1'], 0],
+    [['Cache-Control', 'max-age='], 0],
+    [['Cache-Control', 'max-age'], 0],
+    [['Cache-Control', 'max-age=99999999999999999999'], TTL0.maxTtl], // > 2^31: 2147483648 (§1.2.2), then MaxTTL
+    [['Cache-Control', 's-maxage=4294967296, max-age=1'], TTL0.maxTtl],
+    [['Cache-Control', 'max-age=60, s-maxage=0'], 0],
+    [['Cache-Control', 'max-age=60', 'Cache-Control', 'no-cache'], null], // split over lines
+    [['Cache-Control', 'max-age=60', 'Cache-Control', 'No-Store'], null],
+    [['Cache-Control', 'no-cache="Set-Cookie"', 'Cache-Control', 'max-age=60'], 60],
+    [['Cache-Control', 'No-Cache="set-cookie", max-age=60'], 60],
+    [['Cache-Control', 'no-cache=Set-Cookie, max-age=60'], 60], // the token form
+    [['Cache-Control', 'private="X-A", max-age=60'], 60],
+    [['Cache-Control', 'Private="X-A, X-B", max-age=60'], 60],
+    // A qualified and an unqualified form of the same directive: the unqualified one applies.
+    [['Cache-Control', 'no-cache="Set-Cookie", no-cache, max-age=60'], null],
+    [['Cache-Control', 'no-cache="Set-Cookie", max-age=60', 'Cache-Control', 'no-cache'], null],
+    [['Cache-Control', 'private="X-A", private, max-age=60'], null],
+    [['Cache-Control', 'private="X-A", max-age=60', 'Cache-Control', 'PRIVATE'], null],
+    // Commas and directive names inside a quoted string are text, not directives.
+    [['Cache-Control', 'private="no-store, max-age=0", max-age=60'], 60],
+    [['Cache-Control', 'x-ext="a, no-cache", max-age=60'], 60],
+    [['Cache-Control', 'x-ext="a \\" no-store", max-age=60'], 60],
+  ])('%j → %j', (raw, want) => expect(ttlOfRaw(raw)).toBe(want));
+});
+
+describe('variants: Vary: * and Authorization', () => {
+  it.each<string[]>([
+    ['Vary', '*'],
+    ['vary', 'Accept-Encoding, *'],
+    ['Vary', 'Accept-Encoding', 'Vary', '*'],
+    ['Vary', 'Accept-Encoding,*,User-Agent'],
+  ])('%j is never stored', (...raw) => expect(ttlOfRaw(['Cache-Control', 'public, max-age=60', ...raw], TTL300)).toBeNull());
+  it.each<[string, number | null]>([
+    ['max-age=60', null],
+    ['Max-Age=60, Private="X"', null],
+    ['PUBLIC, max-age=60', 60],
+    ['max-age=60, MUST-REVALIDATE', 60],
+    ['S-MAXAGE=30', 30],
+    ['max-age=60', null],
+    ['no-cache="public", max-age=60', null], // `public` as a field name is not the directive
+    ['x-ext="public", max-age=60', null],
+  ])('Authorization forwarded, Cache-Control %j → %j', (cc, want) =>
+    expect(ttlOfRaw(['Cache-Control', cc], TTL0, 200, 'Bearer t')).toBe(want),
+  );
+});
+
+describe('variants: stale on an origin error (RFC 9111 §4.2.4)', () => {
+  it.each<[string[], boolean]>([
+    [['max-age=60'], true],
+    [['max-age=60, no-cache="Set-Cookie"'], true],
+    [['max-age=60, private="X-A"'], true],
+    [['max-age=60, MUST-REVALIDATE'], false],
+    [['max-age=60', 'Proxy-Revalidate'], false],
+    [['S-MaxAge=60'], false],
+    // no-cache forbids any reuse without validation (§5.2.2.4), so a copy kept under a Minimum TTL
+    // (TTL-04) is not served stale either; nor is one the origin said not to store at all.
+    [['no-cache'], false],
+    [['No-Cache', 'max-age=60'], false],
+    [['no-cache="Set-Cookie", no-cache'], false],
+    [['no-store'], false],
+    [['private'], false],
+    [['x-ext="must-revalidate, no-cache", max-age=60'], true],
+  ])('%j → %s', (lines, want) => expect(staleOnErrorAllowed(lines.map((v) => ['Cache-Control', v] as [string, string]))).toBe(want));
 });

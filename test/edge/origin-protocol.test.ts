@@ -113,6 +113,10 @@ describe('HTTPS and match-viewer origins through a real edge', () => {
     const r = await get(verified.port, '/tls/a');
     expect(r.status).toBe(502);
     expect(r.headers['x-cache']).toBe('Error from cloudfront');
+    // One the viewer can read: CloudFront's error page, framed.
+    expect(r.headers['content-type']).toMatch(/^text\/html/);
+    expect(Number(r.headers['content-length'])).toBe(r.body.length);
+    expect(r.body.toString()).toMatch(/502 Bad Gateway[\s\S]*could not be satisfied/);
     expect(seen.some((s) => s.path === '/tls/a')).toBe(false);
     const unverified = await edgeWith({ url: `https://localhost:${httpsPort}`, tlsVerify: false });
     const ok = await get(unverified.port, '/tls/b');

@@ -158,3 +158,14 @@ export function ffprobe(input: string, extraArgs: string[] = []): Promise<ProbeR
     });
   });
 }
+
+/** The video resolution and audio sample rate ffprobe finds in `input` (what tells two test streams apart). */
+export async function probeResolutionAndRate(
+  input: string,
+  extraArgs: string[] = [],
+): Promise<{ width?: number; height?: number; sampleRate?: string }> {
+  const probe = await ffprobe(input, extraArgs);
+  const v = probe.streams.find((s) => s.codec_type === 'video');
+  const a = probe.streams.find((s) => s.codec_type === 'audio');
+  return { width: v?.width, height: v?.height, sampleRate: a?.sample_rate };
+}

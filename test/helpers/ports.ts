@@ -12,3 +12,12 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether a port on 127.0.0.1 can be bound right now, by this process alone (nothing else holds it). */
+export async function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}

@@ -1,9 +1,12 @@
 // An S3 API server for tests (s3rver), on a free loopback port with its own temporary directory.
-// `stop()` and `start()` again on the same port simulate an outage.
+// `stop()` (every connection dropped) and `start()` again on the same port simulate an outage.
 import fs from 'node:fs/promises';
+import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
+import type { StorageConfig } from '../../src/config/index.js';
+import { S3Store } from '../../src/storage/s3-store.js';
 import { freePort } from './ports.js';
 
 export interface TestS3 {
@@ -32,7 +35,12 @@ export async function startS3rver(bucket = 'recordings'): Promise<TestS3> {
   const stop = async () => {
     const s = server;
     server = undefined;
-    if (s) await s.close();
+    if (!s) return;
+    const closing = s.close();
+    // An outage drops every connection at once, keep-alive ones included (an edge's, the SDK's);
+    // otherwise close waits for their clients to let go, which may take longer than the outage.
+    (s as unknown as { httpServer?: Server }).httpServer?.closeAllConnections();
+    await closing;
   };
   await start();
   return {
@@ -47,5 +55,29 @@ export async function startS3rver(bucket = 'recordings'): Promise<TestS3> {
       await stop();
       await fs.rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A client of the test server's bucket under `prefix` (path-style on the IP endpoint, as the server's own). */
+export function s3StoreFor(s3: TestS3, prefix: string, opts: { requestTimeoutMs?: number } = {}): S3Store {
+  return new S3Store({
+    bucket: s3.bucket,
+    prefix,
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    forcePathStyle: true,
+    ...opts,
+  });
+}
+
+/** The `storage` section of a server's config writing to the test bucket under `prefix`, retrying fast. */
+export function s3StorageConfig(s3: TestS3, prefix: string): Partial<StorageConfig> {
+  return {
+    store: `s3://${s3.bucket}/${prefix}`,
+    s3: { endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true },
+    retryMinSeconds: 0.2,
+    retryMaxSeconds: 1,
   };
 }

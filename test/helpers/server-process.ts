@@ -13,6 +13,29 @@ import { descendantPids, isRunning, waitForExit } from './proc.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** The CLI from the TypeScript sources, as tests run it (node arguments before the command). */
+export const CLI_FROM_SOURCE: readonly string[] = ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli.ts')];
+
+/** The ports a command listens on; a role left out (or 0) gets no flag. */
+export interface LoopbackPorts {
+  rtmp?: number;
+  origin?: number;
+  edge?: number;
+  /** Default with an edge port: 0, HTTPS off, since parallel servers must not share 8443. */
+  edgeHttps?: number;
+}
+
+/** The flags that keep a command on 127.0.0.1, on the given ports, writing into `dataDir`. */
+export function loopbackArgs(ports: LoopbackPorts, dataDir: string): string[] {
+  const args = ['--host', '127.0.0.1', '--data-dir', dataDir];
+  if (ports.rtmp) args.push('--rtmp-port', String(ports.rtmp));
+  if (ports.origin) args.push('--origin-port', String(ports.origin));
+  if (ports.edge) args.push('--edge-port', String(ports.edge));
+  const https = ports.edgeHttps ?? (ports.edge ? 0 : undefined);
+  if (https !== undefined) args.push('--edge-https-port', String(https));
+  return args;
+}
+
 export interface ServerProcessOptions {
   command?: 'start' | 'origin' | 'edge';
   /**
@@ -68,14 +91,9 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   const dist = path.join(REPO_ROOT, 'dist/cli.js');
   const useDist = opts.fromDist ?? process.env.STREAMFRONT_TEST_DIST === '1';
   if (useDist && !existsSync(dist)) throw new Error(`${dist} is missing: run npm run build first`);
-  const entry = useDist ? [dist] : ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli.ts')];
-  const args = [...entry, command, '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', opts.logLevel ?? 'info'];
-  if (ports.rtmp) args.push('--rtmp-port', String(ports.rtmp));
-  if (ports.origin) args.push('--origin-port', String(ports.origin));
-  if (ports.edge) args.push('--edge-port', String(ports.edge));
-  // HTTPS off unless extraArgs asks for a port (a later flag wins): parallel servers must not share 8443.
-  if (ports.edge) args.push('--edge-https-port', '0');
-  args.push(...(opts.extraArgs ?? []));
+  const entry = useDist ? [dist] : CLI_FROM_SOURCE;
+  // HTTPS stays off unless extraArgs asks for a port (a later flag wins).
+  const args = [...entry, command, ...loopbackArgs(ports, dataDir), '--log-level', opts.logLevel ?? 'info', ...(opts.extraArgs ?? [])];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let out = '';
   const keep = (d: Buffer): void => {

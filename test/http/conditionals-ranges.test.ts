@@ -1,7 +1,7 @@
 // The HTTP rules the origin and the edge share (src/http): conditionals (CND-01/02, ORG-09) and
 // byte ranges (RNG-01/02). Tables, with the cases where the two used to disagree.
 import { describe, expect, it } from 'vitest';
-import { ifRangeAllows, notModified } from '../../src/http/conditionals.js';
+import { entityTagList, ifRangeAllows, notModified } from '../../src/http/conditionals.js';
 import { contentRange, decideRange } from '../../src/http/ranges.js';
 
 const etag = '"abc"';
@@ -22,6 +22,20 @@ describe('notModified (RFC 9110 §13.2.2)', () => {
     [{ ims: 'Wed, 25 Nov 2026 12:00:05 GMT' }, true],
     [{ ims: 'Wed, 25 Nov 2026 11:59:59 GMT' }, false],
     [{ ims: 'not a date' }, false],
+    // Not HTTP-dates, though Date.parse reads each of them as one (RFC 9110 §13.1.3: ignored).
+    [{ ims: '2099' }, false],
+    [{ ims: '1' }, false],
+    [{ ims: 'Wed, 25 Nov 2099' }, false],
+    [{ ims: '2099-11-25T12:00:00Z' }, false],
+    [{ ims: 'Wed, 25 Nov 2099 12:00:00 +0000' }, false],
+    [{ ims: 'wed, 25 nov 2099 12:00:00 gmt' }, false],
+    [{ ims: 'Wed, 25 Nov 2026 12:00:00 GMT, Thu, 26 Nov 2026 12:00:00 GMT' }, false], // two members
+    // The obsolete forms a recipient must accept.
+    [{ ims: 'Wednesday, 25-Nov-26 12:00:00 GMT' }, true],
+    [{ ims: 'Wed Nov 25 12:00:00 2026' }, true],
+    [{ inm: '"abc",' }, true],
+    [{ inm: ' ,"abc" ' }, true],
+    [{ inm: 'abc' }, false], // not an entity-tag
     [{ inm: '"x"', ims: 'Wed, 25 Nov 2026 12:00:05 GMT' }, false],
     [{}, false],
   ])('%j → %s (Date and string Last-Modified agree)', (h, want) => {
@@ -34,6 +48,24 @@ describe('notModified (RFC 9110 §13.2.2)', () => {
   });
 });
 
+describe('entity-tag lists (RFC 9110 §8.8.3)', () => {
+  it.each([
+    ['"a", W/"b" ,"c"', ['"a"', 'W/"b"', '"c"']],
+    ['"a,b", "c"', ['"a,b"', '"c"']], // a comma is an etagc
+    ['*', ['*']],
+    ['"a", *', ['"a"', '*']],
+    ['"a"junk, "b"', ['"a"', '"b"']],
+    ['"unterminated', ['"unterminated']],
+    [', ,', []],
+  ])('%j → %j', (value, want) => expect(entityTagList(value)).toEqual(want));
+  it('an ETag with a comma matches itself and no half of it', () => {
+    expect(notModified('"a,b"', undefined, '"a,b"', undefined)).toBe(true);
+    expect(notModified('"x", W/"a,b"', undefined, '"a,b"', undefined)).toBe(true);
+    expect(notModified('"a', undefined, '"a,b"', undefined)).toBe(false);
+    expect(notModified('b"', undefined, '"a,b"', undefined)).toBe(false);
+  });
+});
+
 describe('ifRangeAllows', () => {
   it.each([
     [undefined, true],
@@ -43,6 +75,9 @@ describe('ifRangeAllows', () => {
     [lmText, true],
     ['Wed, 25 Nov 2026 11:00:00 GMT', false],
     ['garbage', false],
+    ['2026', false], // Date.parse would read a year
+    ['Wed, 25 Nov 2026 12:00:00 +0000', false],
+    ['Wednesday, 25-Nov-26 12:00:00 GMT', true],
   ])('%s → %s', (ifRange, want) => {
     expect(ifRangeAllows(ifRange, etag, lastModified)).toBe(want);
   });

@@ -1,10 +1,9 @@
 // A non-loopback bind without a publish secret is warned about, naming --publish-secret.
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { isLoopbackHost, publishExposureWarning, startIngest } from '../../src/ingest/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 describe('publishExposureWarning', () => {
   it.each([
@@ -32,16 +31,10 @@ describe('publishExposureWarning', () => {
   });
 
   it('startIngest logs it as a warning before anything listens', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _e, cb) {
-        for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l));
-        cb();
-      },
-    });
+    const { log, records: lines } = captureLog();
     // A bad allow-list entry stops start-up after the configuration is judged, so nothing binds 0.0.0.0.
     const config = defaultConfig({ host: '0.0.0.0', rtmpPort: 0, dataDir: '/nonexistent', ingest: { publishAllow: ['banana'] } });
-    await expect(startIngest({ config, registry: new LiveRegistry(), log: pino({ level: 'info' }, sink) })).rejects.toThrow(/allow-list/);
+    await expect(startIngest({ config, registry: new LiveRegistry(), log })).rejects.toThrow(/allow-list/);
     const warning = lines.find((l) => typeof l.msg === 'string' && /--publish-secret/.test(l.msg));
     expect(warning).toMatchObject({ level: 40, role: 'ingest', host: '0.0.0.0' });
   });

@@ -65,18 +65,18 @@ describe('ipAllowList (SPEC 2.1 "authentication": limit publishing to chosen sou
 describe('decidePublish', () => {
   const key = { app: 'live', name: 'talk' };
   it('no secret and no list: allowed', () => {
-    expect(decidePublish({ allow: ipAllowList([]) }, key, '198.51.100.1', undefined)).toEqual({ allowed: true });
+    expect(decidePublish({ allow: ipAllowList([]) }, key, '198.51.100.1', undefined)).toEqual({ ok: true, value: undefined });
   });
   it('secret: key required and checked', () => {
     const policy = { secret: SECRET, allow: ipAllowList([]) };
-    expect(decidePublish(policy, key, '127.0.0.1', undefined)).toEqual({ allowed: false, reason: 'publish key missing' });
-    expect(decidePublish(policy, key, '127.0.0.1', 'deadbeef')).toEqual({ allowed: false, reason: 'publish key invalid' });
-    expect(decidePublish(policy, key, '127.0.0.1', publishKey(SECRET, key))).toEqual({ allowed: true });
+    expect(decidePublish(policy, key, '127.0.0.1', undefined)).toEqual({ ok: false, reason: 'publish key missing' });
+    expect(decidePublish(policy, key, '127.0.0.1', 'deadbeef')).toEqual({ ok: false, reason: 'publish key invalid' });
+    expect(decidePublish(policy, key, '127.0.0.1', publishKey(SECRET, key))).toEqual({ ok: true, value: undefined });
   });
   it('the IP check comes first, even with a valid key', () => {
     const policy = { secret: SECRET, allow: ipAllowList(['10.0.0.0/8']) };
     const d = decidePublish(policy, key, '::ffff:127.0.0.1', publishKey(SECRET, key));
-    expect(d).toEqual({ allowed: false, reason: 'address 127.0.0.1 is not in the publish allow-list' });
-    expect(decidePublish(policy, key, '10.0.0.5', publishKey(SECRET, key))).toEqual({ allowed: true });
+    expect(d).toEqual({ ok: false, reason: 'address 127.0.0.1 is not in the publish allow-list' });
+    expect(decidePublish(policy, key, '10.0.0.5', publishKey(SECRET, key))).toEqual({ ok: true, value: undefined });
   });
 });

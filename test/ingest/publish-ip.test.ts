@@ -1,38 +1,32 @@
 // Integration: the publish IP allow-list (SPEC 2.1 "authentication"): a publisher from outside the
 // list is cut off before anything is written, and the log says why.
 import fs from 'node:fs';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { startIngest, type IngestHandle } from '../../src/ingest/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
 import { streamsRoot } from '../../src/timeline/output-layout.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { syntheticFlv } from '../helpers/media.js';
 import { startPublisher } from '../helpers/publisher.js';
 import os from 'node:os';
 import path from 'node:path';
 
 let ingest: IngestHandle;
-const lines: Array<Record<string, unknown>> = [];
+const { log, records: lines } = captureLog();
 const registry = new LiveRegistry();
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-ip-'));
 
 beforeAll(async () => {
   await syntheticFlv();
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
   const config = defaultConfig({
     host: '127.0.0.1',
     rtmpPort: 0,
     dataDir,
     ingest: { publishAllow: ['10.0.0.0/8', '::ffff:192.168.0.0/112'] },
   });
-  ingest = await startIngest({ config, registry, log: pino({ level: 'info' }, sink) });
+  ingest = await startIngest({ config, registry, log });
 });
 
 afterAll(async () => {

@@ -6,12 +6,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { ffprobe, syntheticFlv, type FixtureOptions } from '../helpers/media.js';
+import { probeResolutionAndRate, syntheticFlv, type FixtureOptions } from '../helpers/media.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { waitForSegments, waitForSeqBeyond, segmentUrl } from '../helpers/hls-live.js';
@@ -54,7 +53,7 @@ const INTRUDER: FixtureOptions = {
   sampleRate: 44100,
 };
 
-const lines: Array<Record<string, unknown>> = [];
+const { log, records: lines } = captureLog();
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-guard-'));
 let srv: RunningServer;
 let main: Publisher;
@@ -80,11 +79,8 @@ async function track(c: Promise<RawConn>): Promise<RawConn> {
 }
 
 /** Resolution and sample rate a brand-new RTMP viewer of `p` decodes. */
-async function viewerSees(p: string) {
-  const probe = await ffprobe(rtmp(p), ['-rw_timeout', '10000000']);
-  const v = probe.streams.find((s) => s.codec_type === 'video');
-  const a = probe.streams.find((s) => s.codec_type === 'audio');
-  return { width: v?.width, height: v?.height, sampleRate: a?.sample_rate };
+function viewerSees(p: string) {
+  return probeResolutionAndRate(rtmp(p), ['-rw_timeout', '10000000']);
 }
 
 /** Resolution and sample rate of the newest HLS segment packaged after `afterSeq`. */
@@ -94,21 +90,12 @@ async function newSegmentSees(app: string, name: string, afterSeq: number) {
   const res = await fetch(segmentUrl(playlist(app, name), seg.uri));
   const file = path.join(dataDir, `probe-${seg.seq}.ts`);
   fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
-  const probe = await ffprobe(file);
-  const v = probe.streams.find((s) => s.codec_type === 'video');
-  const a = probe.streams.find((s) => s.codec_type === 'audio');
-  return { width: v?.width, height: v?.height, sampleRate: a?.sample_rate };
+  return probeResolutionAndRate(file);
 }
 
 beforeAll(async () => {
   const [, intruderFlv] = await Promise.all([syntheticFlv(MAIN), syntheticFlv(INTRUDER)]);
   intruderTags = flvTags(fs.readFileSync(intruderFlv), 120);
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
   const config = defaultConfig({
     host: '127.0.0.1',
     rtmpPort: await freePort(),
@@ -116,7 +103,7 @@ beforeAll(async () => {
     dataDir,
     ingest: { playWaitSeconds: 2, maxConnections: 50, maxConnectionsPerAddress: 45 },
   });
-  srv = await startServer({ config, log: pino({ level: 'info' }, sink), roles: { ingest: true, origin: true, edge: false } });
+  srv = await startServer({ config, log, roles: { ingest: true, origin: true, edge: false } });
   main = await publish('live/talk');
   await waitForSegments(playlist('live', 'talk'), 2, 30_000);
 }, 90_000);

@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { S3Store } from '../../src/storage/s3-store.js';
+import type { S3Store } from '../../src/storage/s3-store.js';
 import { ffprobe } from '../helpers/media.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
-import { startS3rver, type TestS3 } from '../helpers/s3rver.js';
+import { s3StorageConfig, s3StoreFor, startS3rver, type TestS3 } from '../helpers/s3rver.js';
 
 const PREFIX = 'origin-a';
 const WINDOW = 8;
@@ -32,15 +32,7 @@ let origin: string;
 
 beforeAll(async () => {
   s3 = await startS3rver('media');
-  bucket = new S3Store({
-    bucket: s3.bucket,
-    prefix: PREFIX,
-    endpoint: s3.endpoint,
-    region: 'us-east-1',
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    forcePathStyle: true,
-  });
+  bucket = s3StoreFor(s3, PREFIX);
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-dvr-s3-'));
   const config = defaultConfig({
     host: '127.0.0.1',
@@ -51,12 +43,7 @@ beforeAll(async () => {
     dataDir,
     logLevel: 'silent',
     packager: { cleanupDelaySeconds: 300, segmentSeconds: SEGMENT, dvrWindowSeconds: WINDOW, dvrMemorySegments: MEMORY },
-    storage: {
-      store: `s3://${s3.bucket}/${PREFIX}`,
-      s3: { endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      retryMinSeconds: 0.2,
-      retryMaxSeconds: 1,
-    },
+    storage: s3StorageConfig(s3, PREFIX),
   });
   server = await startServer({ config, log: silentLogger(), roles: { ingest: true, origin: true, edge: false } });
   origin = `http://127.0.0.1:${server.ports.origin}`;

@@ -2,61 +2,24 @@
 // (real ffmpeg fMP4 bytes), so every held request is checked against exactly when its part
 // appears: blocking reloads, the hinted part streamed as its bytes arrive, a growing segment,
 // the hold bound and the cap on held requests.
-import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { createOriginApp } from '../../src/origin/index.js';
-import { cmafFragmentMicros } from '../../src/packager/ffmpeg-args.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
-import { Fmp4Splitter } from '../../src/timeline/mp4-boxes.js';
 import { TimelineStore, type StreamTimeline } from '../../src/timeline/stream-timeline.js';
+import { ffmpegCmafTrack } from '../timeline/ffmpeg-cmaf.js';
 
 let init: Buffer;
 let frags: Buffer[];
 
 beforeAll(() => {
   // 30 fps, 1 s GOP, 6 s: fragments of 0.467/0.467/0.067 s.
-  const r = spawnSync(
-    process.env.FFMPEG_PATH || 'ffmpeg',
-    [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=160x90:rate=30',
-      '-t',
-      '6',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-g',
-      '30',
-      '-keyint_min',
-      '30',
-      '-sc_threshold',
-      '0',
-      '-pix_fmt',
-      'yuv420p',
-      '-f',
-      'mp4',
-      '-movflags',
-      'cmaf+empty_moov+default_base_moof+frag_keyframe',
-      '-frag_duration',
-      String(cmafFragmentMicros(0.5)),
-      'pipe:1',
-    ],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  if (r.status !== 0) throw new Error(r.stderr.toString());
-  const events = new Fmp4Splitter().push(r.stdout);
-  init = events.flatMap((e) => (e.type === 'init' ? [e.bytes] : []))[0]!;
-  frags = events.flatMap((e) => (e.type === 'fragment' ? [e.bytes] : []));
+  const video = ffmpegCmafTrack('video', { seconds: 6 });
+  init = video.init;
+  frags = video.frags.map((f) => f.bytes);
 });
 
 interface Origin {

@@ -71,6 +71,8 @@ describe('/api/streams body', () => {
       baseUrl: 'https://d123.cloudfront.net',
       rtmpHost: 'd123.cloudfront.net',
       rtmpPort: 1935,
+      httpsBaseUrl: 'https://d123.cloudfront.net', // a public https:// URL is the HTTPS one
+      httpsPort: 443,
     });
     const evil = apiBase({ hostHeader: 'evil"><script>', protocol: 'http', fallbackHost: '127.0.0.1', fallbackPort: 8080, rtmpPort: 1935 });
     expect(evil.baseUrl).toBe('http://127.0.0.1:8080');
@@ -88,5 +90,33 @@ describe('/api/streams RTMP play URLs', () => {
     expect(rtmp['live/solo']).toEqual(['rtmp://h:1935/live/solo', 'rtmp://h:1935/cfx/st/solo']);
     expect(rtmp['live/both']).toEqual(['rtmp://h:1935/live/both']);
     expect(rtmp['livecf/both']).toEqual(['rtmp://h:1935/livecf/both']);
+  });
+});
+
+describe('/api/streams HTTPS URLs of the edge (HTTP/2 for LL-HLS on Apple devices)', () => {
+  const common = { protocol: 'http', fallbackHost: '127.0.0.1', fallbackPort: 8080, rtmpPort: 1935 };
+  it.each<[Partial<Parameters<typeof apiBase>[0]>, string | undefined, number | undefined]>([
+    [{ hostHeader: 'example.test:8080', edgeHttpsPort: 8443 }, 'https://example.test:8443', 8443],
+    [{ hostHeader: 'example.test:8080', edgeHttpsPort: 443 }, 'https://example.test', 443],
+    [{ hostHeader: '[::1]:8080', edgeHttpsPort: 8443 }, 'https://[::1]:8443', 8443],
+    [{ hostHeader: 'evil"><script>', edgeHttpsPort: 8443 }, 'https://127.0.0.1:8443', 8443], // a hostile Host is not reflected
+    [{ hostHeader: 'example.test:8080', edgeHttpsPort: 0 }, undefined, undefined], // HTTPS off
+    [{ hostHeader: 'example.test:8080' }, undefined, undefined], // no edge beside the origin
+    [{ publicBaseUrl: 'http://cdn.example.test/base/', edgeHttpsPort: 8443 }, 'https://cdn.example.test:8443/base', 8443],
+    [{ publicBaseUrl: 'https://cdn.example.test:9443/', edgeHttpsPort: 8443 }, 'https://cdn.example.test:9443', 9443],
+  ])('%j → %s', (over, httpsBaseUrl, port) => {
+    const base = apiBase({ ...common, ...over });
+    expect(base.httpsBaseUrl).toBe(httpsBaseUrl);
+    const body = describeStreams([stream('live', 'x')], base, { cmaf: true });
+    if (httpsBaseUrl === undefined) {
+      expect(body.https).toBeUndefined();
+      expect(body.streams[0]!.httpsUrls).toBeUndefined();
+      return;
+    }
+    expect(body.https).toEqual({ port, baseUrl: httpsBaseUrl });
+    const s = body.streams[0]!;
+    expect(s.httpsUrls!.wowza.llhls).toBe(`${httpsBaseUrl}/live/x/playlist_sfm4s.m3u8`);
+    expect(s.httpsUrls!.wowza.hls).toBe(`${httpsBaseUrl}${s.paths.wowza.hls}`);
+    expect(s.urls.wowza.llhls?.startsWith(base.baseUrl)).toBe(true); // the HTTP ones stay beside them
   });
 });

@@ -79,6 +79,17 @@ describe('packagingInvocation', () => {
     expect(opt(cont.outputs[0]!.options, '-hls_flags')!.split('+')).toContain('append_list');
   });
 
+  it('with the TS DVR archive (a store other than the data directory) ffmpeg deletes no segment, copying or transcoding', () => {
+    for (const p of [plan, { ...plan, transcodeVideo: true }]) {
+      const own = packagingInvocation({ ...p, archiveDeletesSegments: true });
+      const text = own.outputs.map((o) => [...o.options, o.target].join(' ')).join(' ');
+      expect(text).toContain('program_date_time');
+      expect(text).not.toContain('delete_segments');
+      const theirs = packagingInvocation(p);
+      expect(theirs.outputs.map((o) => [...o.options, o.target].join(' ')).join(' ')).toContain('delete_segments');
+    }
+  });
+
   it('HDS and Smooth: 2 s fragments and a bounded window (FIELD-NOTES §4b/§4c)', () => {
     for (const o of inv.outputs.slice(1)) {
       expect(opt(o.options, '-min_frag_duration')).toBe('2000000');

@@ -7,6 +7,7 @@ describe('seekBarModel', () => {
   it.each([
     ['no seekable range', [], 10, null],
     ['a range too short to seek in', [[5, 5.5]], 5, null],
+    ['no position yet (an engine not started)', [[0, 60]], NaN, null],
   ] as Array<[string, Array<[number, number]>, number, null]>)('%s: hidden', (_n, ranges, t, want) => {
     expect(seekBarModel(ranges, t)).toBe(want);
   });

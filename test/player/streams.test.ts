@@ -10,6 +10,7 @@ import {
   describeMedia,
   formatLatency,
   hlsUrl,
+  httpsPageUrl,
   httpProblem,
   manifestState,
   normalizeStreams,
@@ -380,4 +381,22 @@ describe('programDateLatency and formatLatency', () => {
     [NaN, '–'],
     [12, '12.00 s'],
   ])('%s → %s', (v, t) => expect(formatLatency(v as number)).toBe(t));
+});
+
+describe('httpsPageUrl: the page on the edge’s HTTPS listener (HTTP/2 for LL-HLS on Apple devices)', () => {
+  const page = (protocol: string, hostname: string, search = '?stream=live/demo') => ({ protocol, hostname, pathname: '/', search });
+  it.each<[unknown, ReturnType<typeof page>, string | null]>([
+    [
+      { streams: [], https: { port: 8443, baseUrl: 'https://127.0.0.1:8443' } },
+      page('http:', 'cdn.example.test'),
+      'https://cdn.example.test:8443/?stream=live/demo',
+    ],
+    [{ streams: [], https: { port: 443 } }, page('http:', 'cdn.example.test', ''), 'https://cdn.example.test/'],
+    [{ streams: [], https: { port: 8443 } }, page('http:', '::1'), 'https://[::1]:8443/?stream=live/demo'],
+    [{ streams: [], https: { port: 8443 } }, page('https:', 'cdn.example.test'), null], // already on HTTPS
+    [{ streams: [] }, page('http:', 'cdn.example.test'), null], // the edge has no HTTPS
+    [[], page('http:', 'cdn.example.test'), null],
+    [{ streams: [], https: { port: 'x' } }, page('http:', 'cdn.example.test'), null],
+    [{ streams: [], https: { port: 70000 } }, page('http:', 'cdn.example.test'), null],
+  ])('%j on %j → %s', (json, loc, want) => expect(httpsPageUrl(json, loc)).toBe(want));
 });

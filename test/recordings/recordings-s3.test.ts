@@ -11,8 +11,7 @@ import { defaultConfig, type Config } from '../../src/config/index.js';
 import { startEdge, type EdgeInternals } from '../../src/edge/index.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { S3Store } from '../../src/storage/s3-store.js';
-import { startS3rver, type TestS3 } from '../helpers/s3rver.js';
+import { s3StorageConfig, s3StoreFor, startS3rver, type TestS3 } from '../helpers/s3rver.js';
 import { startPublisher } from '../helpers/publisher.js';
 import { freePort } from '../helpers/ports.js';
 import { playlistWithSegments, readText, waitFor } from '../packager/stack.js';
@@ -39,12 +38,7 @@ beforeAll(async () => {
     edgeHttpsPort: 0,
     dataDir,
     logLevel: 'silent',
-    storage: {
-      store: `s3://${s3.bucket}/${PREFIX}`,
-      s3: { endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      retryMinSeconds: 0.2,
-      retryMaxSeconds: 1,
-    },
+    storage: s3StorageConfig(s3, PREFIX),
   });
   server = await startServer({ config, log: log(), roles: { ingest: true, origin: true, edge: false } });
   origin = `http://127.0.0.1:${server.ports.origin}`;
@@ -87,15 +81,7 @@ describe('live-to-VOD recordings in an S3 bucket', () => {
     await expectPlayableRecording(rec);
     // Stored in the bucket under the prefix; nothing of it in the data directory.
     expect(fs.existsSync(path.join(dataDir, 'vod'))).toBe(false);
-    const bucket = new S3Store({
-      bucket: s3.bucket,
-      prefix: PREFIX,
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      accessKeyId: s3.accessKeyId,
-      secretAccessKey: s3.secretAccessKey,
-      forcePathStyle: true,
-    });
+    const bucket = s3StoreFor(s3, PREFIX);
     const keys: string[] = [];
     for await (const o of bucket.list(`vod/live/cloud/${rec.id}/`)) keys.push(o.key);
     expect(keys).toEqual(

@@ -6,8 +6,8 @@ import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../src/storage/local-store.js';
 import { isValidStoreKey, putFileInto, type ObjectStore } from '../../src/storage/object-store.js';
-import { parseS3Url, S3Store } from '../../src/storage/s3-store.js';
-import { startS3rver, type TestS3 } from '../helpers/s3rver.js';
+import { parseS3Url } from '../../src/storage/s3-store.js';
+import { s3StoreFor, startS3rver, type TestS3 } from '../helpers/s3rver.js';
 import { defaultConfig } from '../../src/config/index.js';
 import { openStore } from '../../src/storage/open-store.js';
 
@@ -19,16 +19,7 @@ beforeAll(async () => {
   s3 = await startS3rver('contract');
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'streamfront-store-'));
   stores.local = () => new LocalStore(path.join(dir, 'local'));
-  stores.s3 = () =>
-    new S3Store({
-      bucket: s3.bucket,
-      prefix: 'team/a',
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      accessKeyId: s3.accessKeyId,
-      secretAccessKey: s3.secretAccessKey,
-      forcePathStyle: true,
-    });
+  stores.s3 = () => s3StoreFor(s3, 'team/a');
 });
 afterAll(async () => {
   await s3?.dispose();
@@ -72,6 +63,26 @@ describe.each(['local', 's3'])('ObjectStore contract: %s', (name) => {
     expect((await st.head('vod/x/y/r/recording.mp4'))!.size).toBe(bytes.length);
     await st.put('vod/x/y/r/recording.mp4', Buffer.from('short'), 'video/mp4');
     expect(await text((await st.get('vod/x/y/r/recording.mp4'))!.body)).toBe('short');
+  });
+
+  it('keeps a writer’s metadata where the store can (S3), and a directory none', async () => {
+    const st = store();
+    const file = path.join(dir, `${name}-meta.ts`);
+    await fs.writeFile(file, Buffer.alloc(376, 1));
+    const metadata = { 'source-ino': '42', 'source-mtime-ms': '1796119200000.5' };
+    await putFileInto(st, 'streams/live/m/dvr/t1/seg_00001.ts', file, 'video/MP2T', { metadata });
+    await st.put('streams/live/m/dvr/t1/seg_00002.ts', Buffer.alloc(188), 'video/MP2T', { metadata });
+    for (const key of ['streams/live/m/dvr/t1/seg_00001.ts', 'streams/live/m/dvr/t1/seg_00002.ts']) {
+      const got = await st.get(key);
+      got!.body.destroy();
+      const head = await st.head(key);
+      if (name === 's3') {
+        expect(got!.metadata).toEqual(metadata);
+        expect(head!.metadata).toEqual(metadata);
+      } else {
+        expect(got!.metadata).toBeUndefined();
+      }
+    }
   });
 
   it.each(['', '/abs', '../up', 'a/../b', 'a//b', 'a\\b', 'a/./b', 'nul\0'])('refuses the key %j', async (key) => {

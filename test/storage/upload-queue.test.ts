@@ -3,9 +3,8 @@
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { S3Store } from '../../src/storage/s3-store.js';
 import { retryDelayMs, UploadQueue } from '../../src/storage/upload-queue.js';
-import { startS3rver, type TestS3 } from '../helpers/s3rver.js';
+import { s3StoreFor, startS3rver, type TestS3 } from '../helpers/s3rver.js';
 
 let s3: TestS3;
 beforeAll(async () => {
@@ -16,17 +15,7 @@ afterAll(async () => {
 });
 
 const log = createLogger('silent');
-const store = () =>
-  new S3Store({
-    bucket: s3.bucket,
-    prefix: '',
-    endpoint: s3.endpoint,
-    region: 'us-east-1',
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    forcePathStyle: true,
-    requestTimeoutMs: 2000,
-  });
+const store = () => s3StoreFor(s3, '', { requestTimeoutMs: 2000 });
 
 describe('retryDelayMs', () => {
   it.each([
@@ -82,5 +71,33 @@ describe('UploadQueue', () => {
       code: 'closed',
     });
     await s3.start();
+  });
+
+  it('an aborted job frees its place, waiting or retrying, and is never stored', async () => {
+    const q = new UploadQueue(store(), { maxJobs: 2, concurrency: 1, retryMinMs: 100, retryMaxMs: 100 }, log);
+    await s3.stop();
+    const retrying = new AbortController();
+    const waiting = new AbortController();
+    const a = q.enqueue({ key: 'abort/a', contentType: 'text/plain', source: { body: Buffer.from('a') }, signal: retrying.signal });
+    const b = q.enqueue({ key: 'abort/b', contentType: 'text/plain', source: { body: Buffer.from('b') }, signal: waiting.signal });
+    expect(a.ok && b.ok).toBe(true);
+    const settled = Promise.allSettled([a.ok ? a.value : undefined, b.ok ? b.value : undefined]);
+    await new Promise((res) => setTimeout(res, 400));
+    expect(q.size).toBe(2);
+    expect(q.enqueue({ key: 'abort/c', contentType: 'text/plain', source: { body: Buffer.from('c') } })).toMatchObject({ code: 'full' });
+    retrying.abort();
+    waiting.abort();
+    const [ra, rb] = await settled;
+    expect(ra).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
+    expect(rb).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
+    expect(q.size).toBe(0);
+    await s3.start();
+    const d = q.enqueue({ key: 'abort/d', contentType: 'text/plain', source: { body: Buffer.from('d') } });
+    expect(d.ok).toBe(true);
+    if (d.ok) await d.value;
+    const keys: string[] = [];
+    for await (const o of q.store.list('abort/')) keys.push(o.key);
+    expect(keys).toEqual(['abort/d']);
+    q.close();
   });
 });

@@ -1,61 +1,8 @@
 // The fMP4 splitter on real ffmpeg output (the packager's exact mp4 muxer flags, to a pipe), fed
 // in chunks of every size, plus malformed input.
-import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cmafFragmentMicros } from '../../src/packager/ffmpeg-args.js';
 import { Fmp4Splitter, readBoxHeader, type SplitEvent } from '../../src/timeline/mp4-boxes.js';
-
-function fmp4(select: 'v' | 'a', extra: string[] = []): Buffer {
-  const r = spawnSync(
-    process.env.FFMPEG_PATH || 'ffmpeg',
-    [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=160x90:rate=30',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:sample_rate=48000',
-      '-t',
-      '3',
-      '-map',
-      select === 'v' ? '0:v' : '1:a',
-      ...(select === 'v'
-        ? [
-            '-c:v',
-            'libx264',
-            '-preset',
-            'ultrafast',
-            '-g',
-            '30',
-            '-keyint_min',
-            '30',
-            '-sc_threshold',
-            '0',
-            '-profile:v',
-            'main',
-            '-pix_fmt',
-            'yuv420p',
-          ]
-        : ['-c:a', 'aac', '-ac', '2']),
-      ...extra,
-      '-f',
-      'mp4',
-      '-movflags',
-      'cmaf+empty_moov+default_base_moof+frag_keyframe',
-      '-frag_duration',
-      String(cmafFragmentMicros(0.5)),
-      'pipe:1',
-    ],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  if (r.status !== 0) throw new Error(r.stderr.toString());
-  return r.stdout;
-}
+import { ffmpegCmafBytes } from './ffmpeg-cmaf.js';
 
 function split(bytes: Buffer, chunk: number): SplitEvent[] {
   const s = new Fmp4Splitter();
@@ -67,8 +14,8 @@ function split(bytes: Buffer, chunk: number): SplitEvent[] {
 let video: Buffer;
 let audio: Buffer;
 beforeAll(() => {
-  video = fmp4('v');
-  audio = fmp4('a');
+  video = ffmpegCmafBytes('video', { seconds: 3 });
+  audio = ffmpegCmafBytes('audio', { seconds: 3 });
 });
 
 describe('Fmp4Splitter on ffmpeg CMAF output', () => {

@@ -1,72 +1,18 @@
 // A stream's timeline fed with real ffmpeg CMAF fragments (video and audio, as the packager writes
 // them) in the orders the pipes can deliver them: audio segments must start where the video's do
 // (to within half an audio part), whichever track's fragment completes first.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cmafFragmentMicros } from '../../src/packager/ffmpeg-args.js';
-import { Fmp4Splitter, type FragmentInfo } from '../../src/timeline/mp4-boxes.js';
 import { StreamTimeline } from '../../src/timeline/stream-timeline.js';
 import { videoPartFrames } from '../../src/timeline/track-timeline.js';
+import { ffmpegCmafTrack, type CmafTrack } from './ffmpeg-cmaf.js';
 
-interface Output {
-  init: Buffer;
-  frags: Array<{ bytes: Buffer; info: FragmentInfo }>;
-  timescale: number;
-}
-const outputs: Record<'video' | 'audio', Output> = {} as never;
-
-function split(bytes: Buffer): Output {
-  const out: Output = { init: Buffer.alloc(0), frags: [], timescale: 1 };
-  for (const ev of new Fmp4Splitter().push(bytes)) {
-    if (ev.type === 'init') {
-      out.init = ev.bytes;
-      out.timescale = ev.info.timescale;
-    } else if (ev.type === 'fragment') out.frags.push({ bytes: ev.bytes, info: ev.info });
-    else if (ev.type === 'error') throw new Error(ev.reason);
-  }
-  return out;
-}
+const outputs: Record<'video' | 'audio', CmafTrack> = {} as never;
 
 beforeAll(() => {
   // 10 s of 30 fps video with 2 s GOPs and AAC, cut as the packager cuts 0.5 s parts.
-  const dir = mkdtempSync(path.join(tmpdir(), 'sf-stream-timeline-'));
-  const cmaf = [
-    '-f',
-    'mp4',
-    '-movflags',
-    'cmaf+empty_moov+default_base_moof+frag_keyframe',
-    '-frag_duration',
-    String(cmafFragmentMicros(0.5)),
-  ];
-  const r = spawnSync(
-    process.env.FFMPEG_PATH || 'ffmpeg',
-    [
-      ...[
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=size=160x90:rate=30',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=sample_rate=48000',
-      ],
-      ...['-t', '10', '-map', '0:v', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0'],
-      ...['-pix_fmt', 'yuv420p', ...cmaf, path.join(dir, 'v.mp4')],
-      ...['-t', '10', '-map', '1:a', '-c:a', 'aac', '-b:a', '96k', ...cmaf, path.join(dir, 'a.mp4')],
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
-  outputs.video = split(readFileSync(path.join(dir, 'v.mp4')));
-  outputs.audio = split(readFileSync(path.join(dir, 'a.mp4')));
-  rmSync(dir, { recursive: true, force: true });
+  outputs.video = ffmpegCmafTrack('video', { seconds: 10, gopFrames: 60 });
+  outputs.audio = ffmpegCmafTrack('audio', { seconds: 10 });
 }, 60_000);
 
 type Order = (f: { kind: 'video' | 'audio'; start: number; end: number }) => number;
@@ -124,18 +70,12 @@ describe('video fragments cut for the frame rate tile the GOP (no short part bef
     [0.5, 25],
     [0.5, 24],
   ])('%s s parts at %s fps', (part, fps) => {
-    const r = spawnSync(
-      process.env.FFMPEG_PATH || 'ffmpeg',
-      [
-        ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=160x90:rate=${fps}`, '-t', '6', '-c:v', 'libx264'],
-        ...['-preset', 'ultrafast', '-g', String(2 * fps), '-keyint_min', String(2 * fps), '-sc_threshold', '0', '-pix_fmt', 'yuv420p'],
-        ...['-f', 'mp4', '-movflags', 'cmaf+empty_moov+default_base_moof+frag_keyframe'],
-        ...['-frag_duration', String(cmafFragmentMicros(part, { fps, gopSeconds: 2 })), 'pipe:1'],
-      ],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
-    expect(r.status).toBe(0);
-    const out = split(r.stdout);
+    const out = ffmpegCmafTrack('video', {
+      seconds: 6,
+      fps,
+      gopFrames: 2 * fps,
+      fragMicros: cmafFragmentMicros(part, { fps, gopSeconds: 2 }),
+    });
     const durations = out.frags.map((f) => f.info.duration / out.timescale);
     // Every part fits the target, and none is shorter than the table's choice allows (the old
     // cut at 90 % of the target left 4 frames, 0.13 s, before each key frame at 0.5 s and 30 fps).

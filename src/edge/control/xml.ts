@@ -35,13 +35,39 @@ function text(c: Content): string {
   return typeof c === 'string' ? esc(c) : String(c);
 }
 const node = (name: string, ...content: Content[]) => new Fragment(`<${name}>${content.map(text).join('')}</${name}>`);
-/** CloudFront's list shape: `<Name><Quantity>n</Quantity><Items>…</Items></Name>`, Items only when n > 0. */
-const list = (name: string, itemName: string, items: (string | Fragment)[]) =>
-  node(
-    name,
-    node('Quantity', items.length),
-    items.length ? node('Items', ...items.map((i) => (i instanceof Fragment ? i : node(itemName, i)))) : undefined,
+/** `<Quantity>n</Quantity><Items>…</Items>`, Items only when n > 0. */
+const quantityItems = (items: readonly Fragment[]): Content[] => [
+  node('Quantity', items.length),
+  items.length ? node('Items', ...items) : undefined,
+];
+/** A plain value becomes `<itemName>value</itemName>`; a fragment is the item as it is. */
+const itemsOf = (itemName: string, items: readonly (string | Fragment)[]) =>
+  items.map((i) => (i instanceof Fragment ? i : node(itemName, i)));
+/** CloudFront's list shape: `<Name><Quantity>n</Quantity><Items>…</Items></Name>`. */
+const list = (name: string, itemName: string, items: readonly (string | Fragment)[]) =>
+  node(name, ...quantityItems(itemsOf(itemName, items)));
+/** The signer lists' shape: the same with `<Enabled>` first, true when there are items. */
+const enabledList = (name: string, itemName: string, items: readonly (string | Fragment)[]) =>
+  node(name, node('Enabled', items.length > 0), ...quantityItems(itemsOf(itemName, items)));
+
+/** A page of a List call: the marker members, then the page's items. */
+interface Page<T> {
+  items: T[];
+  marker: string;
+  maxItems: number;
+  nextMarker?: string;
+}
+function pageXml<T>(v: ApiVersion, root: string, page: Page<T>, item: (t: T) => Fragment): string {
+  return doc(
+    v,
+    root,
+    node('Marker', page.marker),
+    page.nextMarker ? node('NextMarker', page.nextMarker) : undefined,
+    node('MaxItems', page.maxItems),
+    node('IsTruncated', page.nextMarker !== undefined),
+    ...quantityItems(page.items.map(item)),
   );
+}
 
 function doc(v: ApiVersion, root: string, ...content: Content[]): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${namespaceOf(v)}">${content.map(text).join('')}</${root}>\n`;
@@ -64,26 +90,9 @@ export function invalidationXml(v: ApiVersion, r: InvalidationRecord, status: st
   return doc(v, 'Invalidation', ...invalidationContent(r, status));
 }
 
-export function invalidationListXml(
-  v: ApiVersion,
-  page: { items: { r: InvalidationRecord; status: string }[]; marker: string; maxItems: number; nextMarker?: string },
-): string {
-  return doc(
-    v,
-    'InvalidationList',
-    node('Marker', page.marker),
-    page.nextMarker ? node('NextMarker', page.nextMarker) : undefined,
-    node('MaxItems', page.maxItems),
-    node('IsTruncated', page.nextMarker !== undefined),
-    node('Quantity', page.items.length),
-    page.items.length
-      ? node(
-          'Items',
-          ...page.items.map(({ r, status }) =>
-            node('InvalidationSummary', node('Id', r.id), node('CreateTime', iso(r.createdAt)), node('Status', status)),
-          ),
-        )
-      : undefined,
+export function invalidationListXml(v: ApiVersion, page: Page<{ r: InvalidationRecord; status: string }>): string {
+  return pageXml(v, 'InvalidationList', page, ({ r, status }) =>
+    node('InvalidationSummary', node('Id', r.id), node('CreateTime', iso(r.createdAt)), node('Status', status)),
   );
 }
 
@@ -183,28 +192,11 @@ function behaviourXml(
     b.pathPattern !== undefined ? node('PathPattern', b.pathPattern) : undefined,
     node('TargetOriginId', b.targetOriginId ?? firstOriginId),
     v === '2014-10-21' ? forwarded : undefined,
-    node(
-      'TrustedSigners',
-      node('Enabled', signers.length > 0),
-      node('Quantity', signers.length),
-      signers.length ? node('Items', ...signers.map((s) => node('AwsAccountNumber', s))) : undefined,
-    ),
-    is2020(v)
-      ? node(
-          'TrustedKeyGroups',
-          node('Enabled', b.trustedKeyGroups.length > 0),
-          node('Quantity', b.trustedKeyGroups.length),
-          b.trustedKeyGroups.length ? node('Items', ...b.trustedKeyGroups.map((g) => node('KeyGroup', g))) : undefined,
-        )
-      : undefined,
+    enabledList('TrustedSigners', 'AwsAccountNumber', signers),
+    is2020(v) ? enabledList('TrustedKeyGroups', 'KeyGroup', b.trustedKeyGroups) : undefined,
     node('ViewerProtocolPolicy', b.viewerProtocolPolicy),
     v === '2014-10-21' ? node('MinTTL', b.minTtl) : undefined,
-    node(
-      'AllowedMethods',
-      node('Quantity', METHODS_OF[b.allowedMethods].length),
-      node('Items', ...METHODS_OF[b.allowedMethods].map((m) => node('Method', m))),
-      list('CachedMethods', 'Method', cached),
-    ),
+    node('AllowedMethods', ...quantityItems(itemsOf('Method', METHODS_OF[b.allowedMethods])), list('CachedMethods', 'Method', cached)),
     node('SmoothStreaming', b.smoothStreaming),
     is2020(v) ? node('Compress', false) : undefined,
     is2020(v) ? list('LambdaFunctionAssociations', 'LambdaFunctionAssociation', []) : undefined,
@@ -250,8 +242,7 @@ const restrictionsXml = (cfg: DistributionConfig) =>
     node(
       'GeoRestriction',
       node('RestrictionType', cfg.geoRestriction.type),
-      node('Quantity', cfg.geoRestriction.countries.length),
-      cfg.geoRestriction.countries.length ? node('Items', ...cfg.geoRestriction.countries.map((c) => node('Location', c))) : undefined,
+      ...quantityItems(itemsOf('Location', cfg.geoRestriction.countries)),
     ),
   );
 const certificateXml = (v: ApiVersion) =>
@@ -262,6 +253,18 @@ const certificateXml = (v: ApiVersion) =>
     node('MinimumProtocolVersion', 'TLSv1'),
     is2020(v) ? node('CertificateSource', 'cloudfront') : undefined,
   );
+
+/** Price class to staging: the members after Comment (and Logging) that DistributionConfig and DistributionSummary share. */
+const deliveryContent = (v: ApiVersion, cfg: DistributionConfig): Content[] => [
+  node('PriceClass', 'PriceClass_All'),
+  node('Enabled', cfg.enabled),
+  certificateXml(v),
+  restrictionsXml(cfg),
+  is2020(v) ? node('WebACLId', '') : undefined,
+  is2020(v) ? node('HttpVersion', 'http1.1') : undefined,
+  is2020(v) ? node('IsIPV6Enabled', false) : undefined,
+  is2020(v) ? node('Staging', false) : undefined,
+];
 
 /** Origins, behaviours and error responses: the part DistributionConfig and DistributionSummary share. */
 function routingContent(v: ApiVersion, f: DistributionFacts): Content[] {
@@ -316,14 +319,7 @@ function configContent(v: ApiVersion, f: DistributionFacts): Content[] {
       node('Bucket', ''),
       node('Prefix', f.logging.prefix),
     ),
-    node('PriceClass', 'PriceClass_All'),
-    node('Enabled', cfg.enabled),
-    certificateXml(v),
-    restrictionsXml(cfg),
-    is2020(v) ? node('WebACLId', '') : undefined,
-    is2020(v) ? node('HttpVersion', 'http1.1') : undefined,
-    is2020(v) ? node('IsIPV6Enabled', false) : undefined,
-    is2020(v) ? node('Staging', false) : undefined,
+    ...deliveryContent(v, cfg),
   ];
 }
 
@@ -343,11 +339,10 @@ export function distributionXml(v: ApiVersion, f: DistributionFacts): string {
     node('LastModifiedTime', iso(f.lastModified)),
     node('InProgressInvalidationBatches', f.inProgressInvalidations),
     node('DomainName', f.cfg.domainName),
-    node(
+    enabledList(
       'ActiveTrustedSigners',
-      node('Enabled', signers.length > 0),
-      node('Quantity', signers.length),
-      signers.length ? node('Items', ...signers.map((s) => node('Signer', node('AwsAccountNumber', s)))) : undefined,
+      'Signer',
+      signers.map((s) => node('Signer', node('AwsAccountNumber', s))),
     ),
     is2020(v) ? activeKeyGroupsXml(f) : undefined,
     node('DistributionConfig', ...configContent(v, f)),
@@ -358,13 +353,10 @@ export function distributionXml(v: ApiVersion, f: DistributionFacts): string {
 function activeKeyGroupsXml(f: DistributionFacts): Fragment {
   const ids = [...new Set([f.cfg.defaultBehavior, ...f.cfg.behaviors].flatMap((b) => b.trustedKeyGroups))];
   const items = (id: string) => f.keyGroups?.find((g) => g.id === id)?.items ?? [];
-  return node(
+  return enabledList(
     'ActiveTrustedKeyGroups',
-    node('Enabled', ids.length > 0),
-    node('Quantity', ids.length),
-    ids.length
-      ? node('Items', ...ids.map((id) => node('KeyGroup', node('KeyGroupId', id), list('KeyPairIds', 'KeyPairId', [...items(id)]))))
-      : undefined,
+    'KeyGroup',
+    ids.map((id) => node('KeyGroup', node('KeyGroupId', id), list('KeyPairIds', 'KeyPairId', items(id)))),
   );
 }
 
@@ -384,31 +376,12 @@ function summaryXml(v: ApiVersion, f: DistributionFacts): Fragment {
     aliasesXml(cfg),
     ...routingContent(v, f),
     node('Comment', ''),
-    node('PriceClass', 'PriceClass_All'),
-    node('Enabled', cfg.enabled),
-    certificateXml(v),
-    restrictionsXml(cfg),
-    is2020(v) ? node('WebACLId', '') : undefined,
-    is2020(v) ? node('HttpVersion', 'http1.1') : undefined,
-    is2020(v) ? node('IsIPV6Enabled', false) : undefined,
-    is2020(v) ? node('Staging', false) : undefined,
+    ...deliveryContent(v, cfg),
   );
 }
 
-export function distributionListXml(
-  v: ApiVersion,
-  page: { items: DistributionFacts[]; marker: string; maxItems: number; nextMarker?: string },
-): string {
-  return doc(
-    v,
-    'DistributionList',
-    node('Marker', page.marker),
-    page.nextMarker ? node('NextMarker', page.nextMarker) : undefined,
-    node('MaxItems', page.maxItems),
-    node('IsTruncated', page.nextMarker !== undefined),
-    node('Quantity', page.items.length),
-    page.items.length ? node('Items', ...page.items.map((f) => summaryXml(v, f))) : undefined,
-  );
+export function distributionListXml(v: ApiVersion, page: Page<DistributionFacts>): string {
+  return pageXml(v, 'DistributionList', page, (f) => summaryXml(v, f));
 }
 
 // ---- errors --------------------------------------------------------------------------------

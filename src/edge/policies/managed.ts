@@ -83,38 +83,57 @@ const allCookies: CookiesConfig = { cookieBehavior: 'all', cookies: [] };
 const noQuery: QueryStringsConfig = { queryStringBehavior: 'none', queryStrings: [] };
 const allQuery: QueryStringsConfig = { queryStringBehavior: 'all', queryStrings: [] };
 const YEAR = 31536000;
-/** The headers both UseOriginCacheControlHeaders policies put in the key. */
+/** The headers both UseOriginCacheControlHeaders policies put in the key (the -QueryStrings one is a variant). */
 const ORIGIN_CC_HEADERS = ['host', 'origin', 'x-http-method', 'x-http-method-override', 'x-method-override'];
 
+const noHeaders: CachePolicy['parametersInCacheKeyAndForwardedToOrigin']['headersConfig'] = { headerBehavior: 'none', headers: [] };
+
+/** A managed cache policy that AWS documents as another one with a difference in what it keys: the same TTLs, the named key settings replaced. */
+function variantOf(
+  base: CachePolicy,
+  id: string,
+  name: string,
+  keyed: Partial<CachePolicy['parametersInCacheKeyAndForwardedToOrigin']>,
+): CachePolicy {
+  return { ...base, id, name, parametersInCacheKeyAndForwardedToOrigin: { ...base.parametersInCacheKeyAndForwardedToOrigin, ...keyed } };
+}
+
+const CACHING_OPTIMIZED: CachePolicy = {
+  id: '658327ea-f89d-4fab-a63d-7e88639e58f6',
+  name: 'CachingOptimized',
+  minTtl: 1,
+  defaultTtl: 86400,
+  maxTtl: YEAR,
+  parametersInCacheKeyAndForwardedToOrigin: {
+    enableAcceptEncodingGzip: true,
+    enableAcceptEncodingBrotli: true,
+    headersConfig: noHeaders,
+    cookiesConfig: noCookies,
+    queryStringsConfig: noQuery,
+  },
+};
+
+const USE_ORIGIN_CACHE_CONTROL_HEADERS: CachePolicy = {
+  id: '83da9c7e-98b4-4e11-a168-04f0df8e2c65',
+  name: 'UseOriginCacheControlHeaders',
+  minTtl: 0,
+  defaultTtl: 0,
+  maxTtl: YEAR,
+  parametersInCacheKeyAndForwardedToOrigin: {
+    enableAcceptEncodingGzip: true,
+    enableAcceptEncodingBrotli: true,
+    headersConfig: { headerBehavior: 'whitelist', headers: ORIGIN_CC_HEADERS },
+    cookiesConfig: allCookies,
+    queryStringsConfig: noQuery,
+  },
+};
+
 export const MANAGED_CACHE_POLICIES: readonly CachePolicy[] = [
-  {
-    id: '658327ea-f89d-4fab-a63d-7e88639e58f6',
-    name: 'CachingOptimized',
-    minTtl: 1,
-    defaultTtl: 86400,
-    maxTtl: YEAR,
-    parametersInCacheKeyAndForwardedToOrigin: {
-      enableAcceptEncodingGzip: true,
-      enableAcceptEncodingBrotli: true,
-      headersConfig: { headerBehavior: 'none', headers: [] },
-      cookiesConfig: noCookies,
-      queryStringsConfig: noQuery,
-    },
-  },
-  {
-    id: 'b2884449-e4de-46a7-ac36-70bc7f1ddd6d',
-    name: 'CachingOptimizedForUncompressedObjects',
-    minTtl: 1,
-    defaultTtl: 86400,
-    maxTtl: YEAR,
-    parametersInCacheKeyAndForwardedToOrigin: {
-      enableAcceptEncodingGzip: false,
-      enableAcceptEncodingBrotli: false,
-      headersConfig: { headerBehavior: 'none', headers: [] },
-      cookiesConfig: noCookies,
-      queryStringsConfig: noQuery,
-    },
-  },
+  CACHING_OPTIMIZED,
+  variantOf(CACHING_OPTIMIZED, 'b2884449-e4de-46a7-ac36-70bc7f1ddd6d', 'CachingOptimizedForUncompressedObjects', {
+    enableAcceptEncodingGzip: false,
+    enableAcceptEncodingBrotli: false,
+  }),
   {
     id: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
     name: 'CachingDisabled',
@@ -124,39 +143,15 @@ export const MANAGED_CACHE_POLICIES: readonly CachePolicy[] = [
     parametersInCacheKeyAndForwardedToOrigin: {
       enableAcceptEncodingGzip: false,
       enableAcceptEncodingBrotli: false,
-      headersConfig: { headerBehavior: 'none', headers: [] },
+      headersConfig: noHeaders,
       cookiesConfig: noCookies,
       queryStringsConfig: noQuery,
     },
   },
-  {
-    id: '83da9c7e-98b4-4e11-a168-04f0df8e2c65',
-    name: 'UseOriginCacheControlHeaders',
-    minTtl: 0,
-    defaultTtl: 0,
-    maxTtl: YEAR,
-    parametersInCacheKeyAndForwardedToOrigin: {
-      enableAcceptEncodingGzip: true,
-      enableAcceptEncodingBrotli: true,
-      headersConfig: { headerBehavior: 'whitelist', headers: ORIGIN_CC_HEADERS },
-      cookiesConfig: allCookies,
-      queryStringsConfig: noQuery,
-    },
-  },
-  {
-    id: '4cc15a8a-d715-48a4-82b8-cc0b614638fe',
-    name: 'UseOriginCacheControlHeaders-QueryStrings',
-    minTtl: 0,
-    defaultTtl: 0,
-    maxTtl: YEAR,
-    parametersInCacheKeyAndForwardedToOrigin: {
-      enableAcceptEncodingGzip: true,
-      enableAcceptEncodingBrotli: true,
-      headersConfig: { headerBehavior: 'whitelist', headers: ORIGIN_CC_HEADERS },
-      cookiesConfig: allCookies,
-      queryStringsConfig: allQuery,
-    },
-  },
+  USE_ORIGIN_CACHE_CONTROL_HEADERS,
+  variantOf(USE_ORIGIN_CACHE_CONTROL_HEADERS, '4cc15a8a-d715-48a4-82b8-cc0b614638fe', 'UseOriginCacheControlHeaders-QueryStrings', {
+    queryStringsConfig: allQuery,
+  }),
   {
     id: '08627262-05a9-4f76-9ded-b50ca2e3a84f',
     name: 'Elemental-MediaPackage',

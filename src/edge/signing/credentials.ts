@@ -7,6 +7,12 @@ import { parseCookieHeader } from '../forwarding.js';
 /** The parameters that make a URL a signed URL (SIG-02/03, plus the later `Hash-Algorithm`). */
 export const SIGNED_URL_PARAMS = ['Expires', 'Policy', 'Signature', 'Key-Pair-Id', 'Hash-Algorithm'] as const;
 type Field = (typeof SIGNED_URL_PARAMS)[number];
+const SIGNED_URL_PARAM_SET: ReadonlySet<string> = new Set(SIGNED_URL_PARAMS);
+
+/** QS-02 / SIG-05: whether a query parameter is one of a signed URL's (never forwarded, never keyed). */
+export function isSignedUrlParam(name: string): name is Field {
+  return SIGNED_URL_PARAM_SET.has(name);
+}
 
 /** The signed cookies, by the field each carries. */
 const COOKIE_FIELDS: ReadonlyMap<string, Field> = new Map(SIGNED_URL_PARAMS.map((f) => [`CloudFront-${f}`, f]));
@@ -31,10 +37,9 @@ export function presentedCredentials(
   const fromUrl: Partial<Record<Field, string>> = {};
   let inUrl = false;
   for (const [name, value] of params) {
-    if (!(SIGNED_URL_PARAMS as readonly string[]).includes(name)) continue;
-    const f = name as Field;
-    if (fromUrl[f] !== undefined) return fail(`the signing parameter ${name} appears more than once`);
-    fromUrl[f] = value;
+    if (!isSignedUrlParam(name)) continue;
+    if (fromUrl[name] !== undefined) return fail(`the signing parameter ${name} appears more than once`);
+    fromUrl[name] = value;
     inUrl = true;
   }
   if (inUrl) return ok({ via: 'url', fields: fromUrl });

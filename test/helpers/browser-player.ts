@@ -1,19 +1,8 @@
-// Driving the player page in Debian's Chromium through playwright-core: shared by the player e2e
-// tests and scripts/bench-glass.ts. `window.__player` is the page's testing hook (player/player.js).
-import { chromium, type Browser, type Page } from 'playwright-core';
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
-// FIELD-NOTES §6 plus what keeps a headless run quiet and offline.
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--autoplay-policy=no-user-gesture-required',
-];
+// The demo player page's testing hook, `window.__player` (player/player.js), read from Chromium:
+// shared by the player e2e tests and scripts/bench-glass.ts. Launching is in browser.ts.
+import type { Page } from 'playwright-core';
+import type { SeekBarModel } from '../../player/dvr-seek.js';
+import type { RenditionPicker } from '../../player/renditions.js';
 
 export type PlayMode = 'llhls' | 'hls' | 'dash';
 
@@ -41,12 +30,11 @@ export interface PlayerHook {
   fragmentsLoaded: number;
   fatalErrors: string[];
   errors: string[];
+  /** The DVR seek bar's model (player/dvr-seek.js); null while it is hidden. */
+  seekable: SeekBarModel | null;
+  /** The rendition picker's state (player/renditions.js). */
+  renditions: RenditionPicker['state'];
   currentTime?: number;
-}
-
-/** launch() gives Chromium a new, empty temporary profile of its own. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
 /** The hook without the (long) sample list. */
