@@ -1,6 +1,7 @@
 // The origin's recordings: `/vod/<app>/<stream>/<id>/<file>` answered from the store (the data
 // directory or the S3 bucket), whole or by range (SPEC VOD-02), with the content types and cache
-// headers of cache-policy.ts (SPEC VOD-04); `GET /api/recordings` lists them and
+// headers of cache-policy.ts (SPEC VOD-04); `GET /api/recordings` lists them a page at a time
+// (`?limit=&next=`, filtered by `?app=&stream=`) and
 // `DELETE /api/recordings/<id>` removes one, for a bearer of the admin token only.
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { pipeline } from 'node:stream';
@@ -8,20 +9,41 @@ import type { Request, Response } from 'express';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { fail, ok, type Result } from '../result.js';
-import { deleteRecording, findRecording, listRecordings, type RecordingInfo } from '../recordings/catalogue.js';
+import {
+  addMissingListings,
+  deleteRecording,
+  findRecording,
+  listRecordingsPage,
+  type RecordingInfo,
+  type RecordingRung,
+} from '../recordings/catalogue.js';
+import { rungMp4Name } from '../recordings/capture-rules.js';
+import { parseListQuery } from '../recordings/listing-keys.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Validators } from '../http/conditionals.js';
 import { isRecordingId, parseVodSegments, VOD_FILES, VOD_PREFIX } from '../timeline/output-layout.js';
 import { notFoundCacheControl, vodPolicy } from './cache-policy.js';
 
-export interface RecordingDescription extends RecordingInfo {
+export interface RungDescription extends RecordingRung {
+  /** The rung's VOD media playlist and its own MP4 download. */
+  urls: { hls: string; mp4: string };
+}
+
+export interface RecordingDescription extends Omit<RecordingInfo, 'rungs'> {
+  /** `hls` is the master playlist when the recording has rungs, `mp4` the top rung's download. */
   urls: { hls: string; dash: string; mp4: string };
+  /** Every ABR rung, top first; empty for a recording without a ladder (its one rendition is `urls`). */
+  rungs: RungDescription[];
 }
 
 /** Pure: one entry of GET /api/recordings. */
 export function describeRecording(info: RecordingInfo, baseUrl: string): RecordingDescription {
   const dir = `${baseUrl}/${VOD_PREFIX}/${info.app}/${info.stream}/${info.id}/`;
-  return { ...info, urls: { hls: dir + VOD_FILES.playlist, dash: dir + VOD_FILES.mpd, mp4: dir + VOD_FILES.mp4 } };
+  const rungs = (info.rungs ?? []).map((r, i, all) => ({
+    ...r,
+    urls: { hls: dir + VOD_FILES.rungPlaylist(r.name), mp4: dir + rungMp4Name(all, i) },
+  }));
+  return { ...info, urls: { hls: dir + VOD_FILES.playlist, dash: dir + VOD_FILES.mpd, mp4: dir + VOD_FILES.mp4 }, rungs };
 }
 
 export type AdminRefusal = 'admin-off' | 'unauthorized';
@@ -67,6 +89,10 @@ export interface VodRoutes {
 
 export function createVodRoutes(deps: VodDeps): VodRoutes {
   const { store, config, log, sendJson } = deps;
+  // Recordings a store holds from before the list pointers existed are listed too (once per start).
+  void addMissingListings(store)
+    .then((n) => n > 0 && log.info({ recordings: n, store: store.description }, 'listed recordings stored before the list pointers'))
+    .catch((err: unknown) => log.warn({ err: (err as Error).message, store: store.description }, 'cannot check the recordings list'));
   const cache = config.origin.cacheControl;
   const notFound = (res: Response) => sendJson(res, 404, { error: 'not found' }, notFoundCacheControl(cache));
 
@@ -101,9 +127,12 @@ export function createVodRoutes(deps: VodDeps): VodRoutes {
   async function api(req: Request, res: Response, id: string | undefined): Promise<void> {
     if (id === undefined) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD, OPTIONS');
+      const query = parseListQuery(new URLSearchParams(req.originalUrl.split('?')[1] ?? ''));
+      if (!query.ok) return sendJson(res, 400, { error: 'bad request', reason: query.reason }, 'no-store');
       const base = deps.baseUrl(req);
-      const recordings = (await listRecordings(store)).map((r) => describeRecording(r, base));
-      return sendJson(res, 200, { recordings }, 'no-store');
+      const page = await listRecordingsPage(store, query.value);
+      const recordings = page.recordings.map((r) => describeRecording(r, base));
+      return sendJson(res, 200, page.next !== undefined ? { recordings, next: page.next } : { recordings }, 'no-store');
     }
     if (req.method === 'DELETE') {
       const auth = adminAuth(

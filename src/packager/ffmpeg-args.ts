@@ -85,6 +85,8 @@ export interface FfmpegInvocation {
   cwd: string;
   inputOptions: string[];
   input: string;
+  /** Further inputs after the first, each with its own options (a recording of every ABR rung). */
+  moreInputs?: ReadonlyArray<{ options: string[]; input: string }>;
   outputs: FfmpegOutput[];
   /** Extra pipes the outputs write to (`pipe:3` …): fd 3 is `pipes[0]`. */
   pipes?: ReadonlyArray<string>;
@@ -424,7 +426,13 @@ function copyOne(select: 'v' | 'a'): string[] {
 
 /** The flat argument list (what runs, minus fluent-ffmpeg's `-y`): for logs, tests and benchmarks. */
 export function invocationArgv(inv: FfmpegInvocation): string[] {
-  return [...inv.inputOptions, '-i', inv.input, ...inv.outputs.flatMap((o) => [...o.options, o.target])];
+  return [
+    ...inv.inputOptions,
+    '-i',
+    inv.input,
+    ...(inv.moreInputs ?? []).flatMap((m) => [...m.options, '-i', m.input]),
+    ...inv.outputs.flatMap((o) => [...o.options, o.target]),
+  ];
 }
 
 /** Video codecs the packager can copy into all three formats; anything else is re-encoded. */

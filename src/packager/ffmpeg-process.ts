@@ -35,6 +35,16 @@ const STDERR_LINES = 30;
  * `onPipeData(index, chunk)` receives what ffmpeg writes to `inv.pipes[index]` (fd 3 + index); the
  * pipes are always drained, so a slow consumer never stalls the other outputs.
  */
+/**
+ * Options as the argv words they are: fluent-ffmpeg splits a word holding one space ("a b", such
+ * as an `-adaptation_sets` value) in two when the options come as one array or one string, and
+ * takes each verbatim when they come as several arguments. None: nothing (it would add "undefined").
+ */
+function verbatim(options: readonly string[], add: (...options: string[]) => unknown): void {
+  if (options.length > 1) add(...options);
+  else if (options.length === 1) add(options[0]!);
+}
+
 export function spawnFfmpeg(
   ffmpegPath: string,
   inv: FfmpegInvocation,
@@ -43,8 +53,16 @@ export function spawnFfmpeg(
 ): FfmpegChild {
   const command = ffmpeg({ stdoutLines: STDERR_LINES, cwd: inv.cwd });
   command.setFfmpegPath(ffmpegPath);
-  command.input(inv.input).inputOptions(inv.inputOptions);
-  for (const out of inv.outputs) command.output(out.target).outputOptions(out.options);
+  command.input(inv.input);
+  verbatim(inv.inputOptions, (...o) => command.inputOptions(...o));
+  for (const more of inv.moreInputs ?? []) {
+    command.input(more.input);
+    verbatim(more.options, (...o) => command.inputOptions(...o));
+  }
+  for (const out of inv.outputs) {
+    command.output(out.target);
+    verbatim(out.options, (...o) => command.outputOptions(...o));
+  }
 
   // Own process group: a Ctrl-C in the terminal reaches the server, not ffmpeg (a SIGINT'ed ffmpeg
   // leaves 0-byte HDS manifests, FIELD-NOTES §4b); the server stops its children with `q`.

@@ -303,6 +303,20 @@ export class StreamSupervisor {
     this.#d.registry.update(stream.key, { recordingId: this.#recorder.id });
   }
 
+  /**
+   * The current recording learns the rungs of the run about to start; a recording of other rungs
+   * (a republish whose source has another height) cannot go on, so the run starts a new one.
+   */
+  async #recordingRungs(stream: LiveStream, rungs: StreamRungInfo[]): Promise<void> {
+    const deps = this.#d.recordings;
+    if (!deps || !this.#recorder || (await this.#recorder.useRungs(rungs))) return;
+    this.#retireRecorder();
+    this.#recorder = await Recorder.create(deps, this.#d.key, stream.startedAt);
+    await this.#recorder.useRungs(rungs);
+    this.#recorder.startCapture();
+    this.#d.registry.update(stream.key, { recordingId: this.#recorder.id });
+  }
+
   /** The current recording can no longer be continued: its capture goes once it is stored. */
   #retireRecorder(): void {
     const done = this.#recorder;
@@ -373,6 +387,9 @@ export class StreamSupervisor {
     if (appendHls || appendHlsRungs.size) await removeTempFiles(dirs.hls);
     const rungInfo = rungs.map(rungInfoOf);
     await this.#recordRungs(rungInfo);
+    await this.#recordingRungs(live, rungInfo).catch((err: unknown) =>
+      this.#log.error({ err: (err as Error).message }, 'cannot record this run'),
+    );
     // A CMAF track per stream the publisher sends (both when its codecs are not known yet): an
     // output mapped to a missing stream would stop the whole ffmpeg.
     const known = live.video !== undefined || live.audio !== undefined;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import {
   isValidStoreKey,
   type ByteRange,
+  type ListOptions,
   type ObjectStore,
   type PutOptions,
   type StoredObject,
@@ -170,14 +171,15 @@ export class LocalStore implements ObjectStore {
     return { ...info(key, st.size, st.mtime), body };
   }
 
-  async *list(prefix: string): AsyncIterable<StoredObjectInfo> {
+  async *list(prefix: string, opts: ListOptions = {}): AsyncIterable<StoredObjectInfo> {
     const out: StoredObjectInfo[] = [];
     // Walk only the folder the prefix names (`a/b/c` → `a/b`), not the whole store.
     const dir = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
     if (dir !== '' && (!isValidStoreKey(dir) || !(await this.#foldersAreReal(`${dir}/x`, false)))) return;
     await walk(this.#root, dir, out);
     out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const o of out) if (o.key.startsWith(prefix)) yield o;
+    const after = opts.startAfter;
+    for (const o of out) if (o.key.startsWith(prefix) && (after === undefined || o.key > after)) yield o;
   }
 
   async delete(key: string): Promise<void> {

@@ -38,6 +38,11 @@ export interface PutOptions {
   metadata?: Record<string, string>;
 }
 
+export interface ListOptions {
+  /** A key: the listing starts after it (a page of a long list without listing what came before). */
+  startAfter?: string;
+}
+
 export interface ObjectStore {
   /** What the store is, for logs and /api: `dir:/abs/path` or `s3://bucket/prefix`. */
   readonly description: string;
@@ -48,8 +53,8 @@ export interface ObjectStore {
   /** The object, or undefined when there is none. */
   get(key: string, range?: ByteRange): Promise<StoredObject | undefined>;
   head(key: string): Promise<StoredObjectInfo | undefined>;
-  /** Every object whose key starts with `prefix`, in key order. */
-  list(prefix: string): AsyncIterable<StoredObjectInfo>;
+  /** Every object whose key starts with `prefix`, in key order; with `startAfter`, only keys after it (S3's StartAfter). */
+  list(prefix: string, opts?: ListOptions): AsyncIterable<StoredObjectInfo>;
   /** Removes one object; no error when it is already gone. */
   delete(key: string): Promise<void>;
   /** Removes every object under `prefix`. */

@@ -19,6 +19,7 @@ import { fail, ok, type Result } from '../result.js';
 import {
   isValidStoreKey,
   type ByteRange,
+  type ListOptions,
   type ObjectStore,
   type PutOptions,
   type StoredObject,
@@ -167,7 +168,7 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<StoredObjectInfo> {
+  async *list(prefix: string, opts: ListOptions = {}): AsyncIterable<StoredObjectInfo> {
     let token: string | undefined;
     do {
       const r = await this.#client.send(
@@ -175,6 +176,7 @@ export class S3Store implements ObjectStore {
           Bucket: this.#bucket,
           Prefix: this.#prefix + prefix,
           ...(token !== undefined ? { ContinuationToken: token } : {}),
+          ...(opts.startAfter !== undefined ? { StartAfter: this.#prefix + opts.startAfter } : {}),
         }),
       );
       for (const o of r.Contents ?? []) {

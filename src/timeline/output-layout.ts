@@ -304,8 +304,13 @@ export const CAPTURE_FILES = {
   sourceFolder: 'src',
   /** The n-th captured segment (its own numbering: the live playlist's may restart). */
   source: (n: number): string => `src/${String(n).padStart(6, '0')}.ts`,
+  /** With an ABR ladder: the n-th captured segment of one rung (every rung has the same n for the same time). */
+  rungSource: (rung: string, n: number): string => `src/${rung}/${String(n).padStart(6, '0')}.ts`,
   state: 'capture.json',
   concatList: 'segments.ffconcat',
+  rungConcatList: (rung: string): string => `segments_${rung}.ffconcat`,
+  /** In the build's output folder: what the segment muxer cut of one rung (not a VOD file). */
+  rungCutList: (rung: string): string => `cuts_${rung}.csv`,
   outputFolder: 'out',
 } as const;
 
@@ -316,15 +321,20 @@ export const VOD_FILES = {
   mp4: 'recording.mp4',
   /** hls_segment_filename of the VOD playlist. */
   segmentPattern: 'seg_%05d.ts',
+  // With an ABR ladder `index.m3u8` is the master over one VOD media playlist per rung, and
+  // `recording.mp4` is the top rung's download; every other rung has its own.
+  rungPlaylist: (rung: string): string => `index_${rung}.m3u8`,
+  rungSegmentPattern: (rung: string): string => `seg_${rung}_%05d.ts`,
+  rungMp4: (rung: string): string => `recording_${rung}.mp4`,
 } as const;
 
 export type VodFileKind = 'vod-playlist' | 'vod-mpd' | 'vod-mp4' | 'vod-segment' | 'vod-init' | 'vod-chunk';
 
 const VOD_NAME_KINDS: ReadonlyArray<[RegExp, VodFileKind]> = [
-  [/^index\.m3u8$/, 'vod-playlist'],
+  [/^index(?:_[a-z0-9]{1,16})?\.m3u8$/, 'vod-playlist'],
   [/^manifest\.mpd$/, 'vod-mpd'],
-  [/^recording\.mp4$/, 'vod-mp4'],
-  [/^seg_\d{5,10}\.ts$/, 'vod-segment'],
+  [/^recording(?:_[a-z0-9]{1,16})?\.mp4$/, 'vod-mp4'],
+  [/^seg_(?:[a-z0-9]{1,16}_)?\d{5,10}\.ts$/, 'vod-segment'],
   [/^init-stream\d{1,2}\.m4s$/, 'vod-init'],
   [/^chunk-stream\d{1,2}-\d{5,10}\.m4s$/, 'vod-chunk'],
 ];

@@ -10,7 +10,8 @@ import { silentLogger } from '../../src/log.js';
 import { startOrigin, type OriginHandle } from '../../src/origin/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
 import { LocalStore } from '../../src/storage/local-store.js';
-import { recordingIndexKey, vodKey } from '../../src/timeline/output-layout.js';
+import { vodKey } from '../../src/timeline/output-layout.js';
+import { putRecordingIndex } from '../../src/recordings/catalogue.js';
 
 const ID = '20261201T133000Z-0123abcd';
 const KEY = { app: 'live', name: 'talk' };
@@ -39,7 +40,7 @@ beforeAll(async () => {
     totalBytes: MP4.length,
     segments: 30,
   };
-  await store.put(recordingIndexKey(ID), Buffer.from(JSON.stringify(info)), 'application/json');
+  await putRecordingIndex(store, info);
   // A link planted where a stream's recordings would be: never followed.
   await fs.mkdir(path.join(dir, 'outside'));
   await fs.writeFile(path.join(dir, 'outside', 'recording.mp4'), 'secret');
