@@ -271,8 +271,9 @@ export class EdgeServer {
     if ((v.method !== 'GET' && v.method !== 'HEAD') || !laneShaped(req.rawHeaders, req.httpVersion)) return;
     const host = req.headers.host;
     const coding = req.headers['accept-encoding'];
+    const cookie = req.headers.cookie;
     if (host === undefined || Array.isArray(coding)) return;
-    this.laneMemo!.set(memoKeyOf(v.method, host, req.url ?? '/', coding), {
+    this.laneMemo!.set(memoKeyOf(v.method, host, req.url ?? '/', coding, cookie), {
       key: obj.key,
       obj: new WeakRef(obj),
       rec: v.rec!,

@@ -111,7 +111,7 @@ export class HitLane {
    * false (nothing written) otherwise.
    */
   answer(socket: Socket, viewerIp: string, r: LaneRequest, startedAt: number): boolean {
-    const e = this.opts.memo.get(memoKeyOf(r.method, r.host, r.target, r.acceptEncoding));
+    const e = this.opts.memo.get(memoKeyOf(r.method, r.host, r.target, r.acceptEncoding, r.cookie));
     if (e === undefined) return false;
     const obj = e.obj.deref();
     const head = obj?.head;

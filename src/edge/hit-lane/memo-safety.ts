@@ -11,8 +11,8 @@ const COMPUTED = /^cloudfront-/;
  * The reason a behaviour's hits must go through the pipeline, or undefined when the lane may
  * answer them: no geo restriction (GEO-01 reads the address), the distribution enabled, no trusted
  * signers or key groups (SIG-01..06 read the query, cookies and clock), no response headers policy,
- * viewer protocol policy allow-all (TLS-01), no keyed cookie (CK-04, POL-02) and no keyed header
- * among the lane's fields or the CloudFront-computed ones (HDR-01, POL-02).
+ * viewer protocol policy allow-all (TLS-01), and no keyed header
+ * among the lane's fields (but Host, which the memo keys itself) or the CloudFront-computed ones (HDR-01, POL-02).
  */
 export function memoUnsafeReason(
   d: Pick<RuntimeDistribution, 'cfg'>,
@@ -24,9 +24,14 @@ export function memoUnsafeReason(
   if (beh.responseHeaders !== undefined) return 'response headers policy';
   if (beh.cfg.viewerProtocolPolicy !== 'allow-all') return 'viewer protocol policy';
   const k = beh.keyedByName;
-  if (k.cookies) return 'keyed cookies';
+  // Keyed cookies need no rule here: the raw Cookie text is part of the memo's key (memoKeyOf).
   if (k.headers === 'any') return 'keyed headers';
-  for (const h of k.headers) if (LANE_FIELDS.has(h) || COMPUTED.test(h)) return `keyed header ${h}`;
+  for (const h of k.headers) {
+    // The Host text is part of the memo's own key (memoKeyOf), so a behaviour that keys Host (the
+    // managed UseOriginCacheControlHeaders policies of the default manifests) stays memo-safe.
+    if (h === 'host') continue;
+    if (LANE_FIELDS.has(h) || COMPUTED.test(h)) return `keyed header ${h}`;
+  }
   return undefined;
 }
 

@@ -23,6 +23,8 @@ export interface LaneRequest {
   host: string;
   /** The Accept-Encoding field value, OWS trimmed; undefined when absent. */
   acceptEncoding: string | undefined;
+  /** The Cookie field value, OWS trimmed; undefined when absent. */
+  cookie: string | undefined;
   /** The field lines as [name, value, …], names as sent, values trimmed (node:http's rawHeaders). */
   rawHeaders: string[];
   /** ORG-03's request size as recv counts it (requestHeaderBytes). */
@@ -139,6 +141,7 @@ export function parseLaneHead(buf: Uint8Array, start: number, limits: LaneParseL
   const rawHeaders: string[] = [];
   let host: string | undefined;
   let acceptEncoding: string | undefined;
+  let cookie: string | undefined;
   // recv's count: method + target + " HTTP/1.1\r\n"-ish constant 12, each name and value + 2, the blank line.
   let headerBytes = method.length + target.length + 12 + 2;
   for (;;) {
@@ -183,13 +186,14 @@ export function parseLaneHead(buf: Uint8Array, start: number, limits: LaneParseL
     for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === lower) return handoff(`duplicate ${lower}`);
     if (lower === 'host') host = value;
     else if (lower === 'accept-encoding') acceptEncoding = value;
+    else if (lower === 'cookie') cookie = value;
     else if (lower === 'connection' && value.toLowerCase() !== 'keep-alive') return handoff('connection option');
     rawHeaders.push(name, value);
     headerBytes += name.length + value.length + 4;
     if (headerBytes > limits.maxRequestBytes) return handoff('request size');
   }
   if (host === undefined) return handoff('no host');
-  return { kind: 'request', method, target, host, acceptEncoding, rawHeaders, headerBytes, end: p };
+  return { kind: 'request', method, target, host, acceptEncoding, cookie, rawHeaders, headerBytes, end: p };
 }
 
 function latin1(buf: Uint8Array, from: number, to: number): string {
@@ -198,10 +202,19 @@ function latin1(buf: Uint8Array, from: number, to: number): string {
 
 /**
  * The memo's key for a request: what a memo-safe behaviour's answer depends on, and nothing else
- * (method, Host text, raw target, raw Accept-Encoding). LF separates the parts: none may hold one.
+ * (method, Host text, raw target, raw Accept-Encoding, raw Cookie). With the Cookie text in the key,
+ * a behaviour that keys cookies (CK-04, POL-02) is memo-safe too. LF separates the parts: none may
+ * hold one (the parser refuses it).
  */
-export function memoKeyOf(method: string, host: string, target: string, acceptEncoding: string | undefined): string {
-  return `${method}\n${host}\n${target}\n${acceptEncoding === undefined ? '-' : `=${acceptEncoding}`}`;
+export function memoKeyOf(
+  method: string,
+  host: string,
+  target: string,
+  acceptEncoding: string | undefined,
+  cookie: string | undefined,
+): string {
+  const coding = acceptEncoding === undefined ? '-' : `=${acceptEncoding}`;
+  return `${method}\n${host}\n${target}\n${coding}\n${cookie === undefined ? '-' : `=${cookie}`}`;
 }
 
 /**

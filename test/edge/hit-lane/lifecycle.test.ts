@@ -87,7 +87,7 @@ describe('the lane stops answering an object the store no longer holds', () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
     await prime(small, '/pin/a.js');
-    const entry = small.server.laneMemo!.get(memoKeyOf('GET', HOST, '/pin/a.js', undefined))!;
+    const entry = small.server.laneMemo!.get(memoKeyOf('GET', HOST, '/pin/a.js', undefined, undefined))!;
     expect(entry.obj.deref()).toBeDefined();
     await laneGet(small, '/pin/b.js');
     await laneGet(small, '/pin/c.js'); // /pin/a.js evicted

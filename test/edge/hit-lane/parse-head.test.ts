@@ -146,14 +146,17 @@ describe('laneShaped (a request node:http parsed) and the memo key', () => {
   for (const r of rows)
     it(`${JSON.stringify(r.raw)} HTTP/${r.version} → ${r.want}`, () => expect(laneShaped(r.raw, r.version)).toBe(r.want));
 
-  it('keys apart what the answer depends on: method, Host, target, Accept-Encoding (absent ≠ empty)', () => {
+  it('keys apart what the answer depends on: method, Host, target, Accept-Encoding, Cookie (absent ≠ empty)', () => {
     const keys = [
-      memoKeyOf('GET', 'a', '/x', undefined),
-      memoKeyOf('HEAD', 'a', '/x', undefined),
-      memoKeyOf('GET', 'b', '/x', undefined),
-      memoKeyOf('GET', 'a', '/x?', undefined),
-      memoKeyOf('GET', 'a', '/x', ''),
-      memoKeyOf('GET', 'a', '/x', 'gzip'),
+      memoKeyOf('GET', 'a', '/x', undefined, undefined),
+      memoKeyOf('HEAD', 'a', '/x', undefined, undefined),
+      memoKeyOf('GET', 'b', '/x', undefined, undefined),
+      memoKeyOf('GET', 'a', '/x?', undefined, undefined),
+      memoKeyOf('GET', 'a', '/x', '', undefined),
+      memoKeyOf('GET', 'a', '/x', 'gzip', undefined),
+      memoKeyOf('GET', 'a', '/x', undefined, ''),
+      memoKeyOf('GET', 'a', '/x', undefined, 'a=1'),
+      memoKeyOf('GET', 'a', '/x', undefined, 'a=2'),
     ];
     expect(new Set(keys).size).toBe(keys.length);
   });
