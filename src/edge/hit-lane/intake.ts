@@ -127,6 +127,7 @@ export class HitLane {
       this.tail;
     const body = r.method === 'GET' ? obj.body : undefined;
     const scBytes = text.length + (body === undefined ? 0 : body.length);
+    let large = false;
     if (body !== undefined && body.length <= SMALL_BODY) {
       // One buffer (from Node's pool at this size): one write, no writev list, for the small hits
       // that are all per-request cost.
@@ -135,12 +136,19 @@ export class HitLane {
       body.copy(out, text.length);
       socket.write(out);
     } else {
+      // Head and body in one writev. A large body may wait in the socket's buffer: it is logged
+      // when the write completes, as the pipeline logs when the response closes, and a viewer that
+      // leaves first is logged as an incomplete answer (not a complete Hit).
+      large = body !== undefined;
+      socket.cork();
       socket.write(text, 'latin1');
-      if (body !== undefined) socket.write(body);
+      // Node calls back without an error for a write the socket's destruction cut short: hence destroyed.
+      if (body !== undefined) socket.write(body, (err) => this.opts.record({ ...x, done: !err && !socket.destroyed }));
+      socket.uncork();
     }
     const firstByteAt = performance.now();
     this.counts.answered++;
-    this.opts.record({
+    const x: Exchange = {
       rec: e.rec,
       method: r.method,
       path: e.path,
@@ -161,7 +169,8 @@ export class HitLane {
       httpVersion: '1.1',
       scheme: 'http',
       socket,
-    });
+    };
+    if (!large) this.opts.record(x);
     return true;
   }
 

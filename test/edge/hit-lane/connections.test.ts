@@ -153,6 +153,20 @@ describe('the connection gate and the edge closing', () => {
     expect(after.responses.map((x) => x.status)).toEqual([200]);
   });
 
+  it('a viewer that leaves before a large hit is written is counted as an incomplete answer, not a Hit', async () => {
+    const stats = () => edge.server.records.values().next().value!.stats.snapshot().results;
+    const before = stats();
+    const s = await connect(edge.port);
+    s.pause(); // read nothing: 100 answers of 500 KiB (50 MB) cannot all leave through the kernel's buffers
+    s.write(get('/big.bin').repeat(100));
+    await sleep(300);
+    s.resetAndDestroy();
+    await sleep(300);
+    const after = stats();
+    expect(after.Error - before.Error).toBeGreaterThan(0);
+    expect(after.Hit - before.Hit).toBeLessThan(100);
+  });
+
   it('closing the edge closes the connections the lane holds', async () => {
     const e = await startTestEdge(origin.url, { hitLane: true });
     await prime(e, '/small.js');
