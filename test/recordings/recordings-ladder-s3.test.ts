@@ -10,7 +10,7 @@ import { defaultConfig } from '../../src/config/index.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { S3Store } from '../../src/storage/s3-store.js';
-import { startS3rver, type TestS3 } from '../helpers/s3rver.js';
+import { s3StorageConfig, startS3rver, type TestS3 } from '../helpers/s3rver.js';
 import { startPublisher } from '../helpers/publisher.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../packager/stack.js';
@@ -39,12 +39,7 @@ beforeAll(async () => {
     logLevel: 'silent',
     packager: { ladder: 'default' },
     origin: { adminToken: TOKEN },
-    storage: {
-      store: `s3://${s3.bucket}/${PREFIX}`,
-      s3: { endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      retryMinSeconds: 0.2,
-      retryMaxSeconds: 1,
-    },
+    storage: s3StorageConfig(s3, PREFIX),
   });
   server = await startServer({
     config,
