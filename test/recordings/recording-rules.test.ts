@@ -1,11 +1,11 @@
 // The pure rules of recordings, from tables: which live segments a capture takes, the names and
 // keys of a recording's files, the URL parser of /vod/, the admin check and the VOD build command.
 import { describe, expect, it } from 'vitest';
-import { concatList, parseLivePlaylist, vodBuildInvocation } from '../../src/recordings/capture-rules.js';
+import { concatList, parseLivePlaylist, vodBuildInvocation, vodLadderBuildInvocation } from '../../src/recordings/capture-rules.js';
 import { adminAuth, describeRecording } from '../../src/origin/vod-routes.js';
 import { vodPolicy } from '../../src/origin/cache-policy.js';
 import { defaultConfig } from '../../src/config/index.js';
-import { invocationArgv } from '../../src/packager/ffmpeg-args.js';
+import { invocationArgv, type FfmpegInvocation } from '../../src/packager/ffmpeg-args.js';
 import { parsePublish } from '../../src/ingest/stream-name.js';
 import { isValidApp } from '../../src/streams/stream-key.js';
 import {
@@ -195,5 +195,70 @@ describe('VOD answers', () => {
     expect(concatList(2, [2, 1.5])).toBe(
       "ffconcat version 1.0\nfile 'src/000000.ts'\nduration 2.000000\nfile 'src/000001.ts'\nduration 1.500000\n",
     );
+  });
+});
+
+describe('the VOD build command, argument for argument', () => {
+  // Each row: the inputs, then one line per output (its options and its target, space-joined), and
+  // the argument count (so two arguments cannot merge into one with a space unnoticed).
+  const rows: Array<{ what: string; inv: () => FfmpegInvocation; inputs: string; outputs: string[]; argc: number }> = [
+    {
+      what: 'one rendition: mp4, hls, dash',
+      inv: () => vodBuildInvocation({ captureDir: '/x', segmentSeconds: 2 }),
+      inputs: '-hide_banner -nostats -loglevel warning -f concat -safe 1 -i segments.ffconcat',
+      outputs: [
+        '-map 0:v:0? -map 0:a:0? -c copy -bsf:a aac_adtstoasc -movflags +faststart -f mp4 out/recording.mp4',
+        '-map 0:v:0? -map 0:a:0? -c copy -f hls -hls_time 2 -hls_playlist_type vod -hls_flags independent_segments -hls_segment_filename out/seg_%05d.ts out/index.m3u8',
+        '-map 0:v:0? -map 0:a:0? -c copy -bsf:a aac_adtstoasc -tag:v avc1 -tag:a mp4a -f dash -seg_duration 2 -use_template 1 -use_timeline 1 out/manifest.mpd',
+      ],
+      argc: 61,
+    },
+    {
+      what: 'a ladder of two with audio and the top rung aspect',
+      inv: () =>
+        vodLadderBuildInvocation({
+          captureDir: '/x',
+          segmentSeconds: 2,
+          rungs: ['source', '240p'],
+          audio: true,
+          aspect: { width: 854, height: 480 },
+          durations: [2, 2, 1],
+        }),
+      inputs:
+        '-hide_banner -nostats -loglevel warning -f concat -safe 1 -i segments_source.ffconcat -f concat -safe 1 -i segments_240p.ffconcat',
+      outputs: [
+        '-map 0:v:0 -map 0:a:0 -c copy -bsf:a aac_adtstoasc -movflags +faststart -f mp4 out/recording.mp4',
+        '-map 1:v:0 -map 1:a:0 -c copy -bsf:a aac_adtstoasc -movflags +faststart -f mp4 out/recording_240p.mp4',
+        '-map 0:v:0 -map 0:a:0 -c copy -f segment -segment_format mpegts -segment_times 1.999,3.999 -segment_list out/cuts_source.csv -segment_list_type csv out/seg_source_%05d.ts',
+        '-map 1:v:0 -map 1:a:0 -c copy -f segment -segment_format mpegts -segment_times 1.999,3.999 -segment_list out/cuts_240p.csv -segment_list_type csv out/seg_240p_%05d.ts',
+        '-map 0:v:0 -map 1:v:0 -map 0:a:0 -bsf:a aac_adtstoasc -tag:a mp4a -c copy -tag:v avc1 -aspect:v 854:480 -f dash -seg_duration 2 -use_template 1 -use_timeline 1 -adaptation_sets id=0,streams=v id=1,streams=a out/manifest.mpd',
+      ],
+      argc: 103,
+    },
+    {
+      what: 'a ladder of three without audio, no aspect, one row (no cut times)',
+      inv: () => vodLadderBuildInvocation({ captureDir: '/x', segmentSeconds: 4, rungs: ['a', 'b', 'c'], audio: false, durations: [2] }),
+      inputs:
+        '-hide_banner -nostats -loglevel warning -f concat -safe 1 -i segments_a.ffconcat -f concat -safe 1 -i segments_b.ffconcat -f concat -safe 1 -i segments_c.ffconcat',
+      outputs: [
+        '-map 0:v:0 -c copy -bsf:a aac_adtstoasc -movflags +faststart -f mp4 out/recording.mp4',
+        '-map 1:v:0 -c copy -bsf:a aac_adtstoasc -movflags +faststart -f mp4 out/recording_b.mp4',
+        '-map 2:v:0 -c copy -bsf:a aac_adtstoasc -movflags +faststart -f mp4 out/recording_c.mp4',
+        '-map 0:v:0 -c copy -f segment -segment_format mpegts -segment_time 86400 -segment_list out/cuts_a.csv -segment_list_type csv out/seg_a_%05d.ts',
+        '-map 1:v:0 -c copy -f segment -segment_format mpegts -segment_time 86400 -segment_list out/cuts_b.csv -segment_list_type csv out/seg_b_%05d.ts',
+        '-map 2:v:0 -c copy -f segment -segment_format mpegts -segment_time 86400 -segment_list out/cuts_c.csv -segment_list_type csv out/seg_c_%05d.ts',
+        '-map 0:v:0 -map 1:v:0 -map 2:v:0 -c copy -tag:v avc1 -f dash -seg_duration 4 -use_template 1 -use_timeline 1 -adaptation_sets id=0,streams=v out/manifest.mpd',
+      ],
+      argc: 121,
+    },
+  ];
+  it.each(rows)('$what', ({ inv, inputs, outputs, argc }) => {
+    const i = inv();
+    expect(i.cwd).toBe('/x');
+    const argv = invocationArgv(i);
+    const inputArgc = argv.length - i.outputs.reduce((n, o) => n + o.options.length + 1, 0);
+    expect(argv.slice(0, inputArgc).join(' ')).toBe(inputs);
+    expect(i.outputs.map((o) => [...o.options, o.target].join(' '))).toEqual(outputs);
+    expect(argv.length).toBe(argc);
   });
 });
