@@ -138,58 +138,84 @@ export function concatList(segmentCount: number, durations: readonly number[], f
   return `${lines.join('\n')}\n`;
 }
 
+/** The ffmpeg input options of a VOD build: quiet, then a concat list (each input gets `CONCAT_INPUT`). */
+const BUILD_INPUT_OPTIONS = ['-hide_banner', '-nostats', '-loglevel', 'warning'];
+const CONCAT_INPUT = ['-f', 'concat', '-safe', '1'];
+/** ADTS AAC from MPEG-TS must become MP4's AudioSpecificConfig in the mp4 and dash outputs. */
+const TO_MP4_AUDIO = ['-bsf:a', 'aac_adtstoasc'];
+/** The dash muxer keeps MPEG-TS's codec tags unless told the MP4 ones (video is always H.264 here). */
+const MP4_AUDIO_TAG = ['-tag:a', 'mp4a'];
+
+const vodOutput = (f: string): string => `${CAPTURE_FILES.outputFolder}/${f}`;
+
+/**
+ * A faststart MP4 of the streams `maps` selects (and copies). `+faststart` moves the MP4's index
+ * (`moov`) before its media (`mdat`), so a progressive download can start playing before it has
+ * the whole file.
+ */
+function vodMp4Options(maps: readonly string[]): string[] {
+  return [...maps, ...TO_MP4_AUDIO, '-movflags', '+faststart', '-f', 'mp4'];
+}
+
+/**
+ * The static DASH MPD's muxer options, after the stream selection: the MP4 video tag (with
+ * `audioTag`, the audio one too), then the dash muxer with one segment template and timeline.
+ * A ladder adds the display aspect every Representation gets and its AdaptationSets.
+ */
+function vodDashOptions(o: {
+  segmentSeconds: number;
+  audioTag?: boolean;
+  aspect?: { width: number; height: number };
+  adaptationSets?: string;
+}): string[] {
+  return [
+    '-tag:v',
+    'avc1',
+    ...(o.audioTag ? MP4_AUDIO_TAG : []),
+    ...(o.aspect ? ['-aspect:v', `${o.aspect.width}:${o.aspect.height}`] : []),
+    '-f',
+    'dash',
+    '-seg_duration',
+    String(o.segmentSeconds),
+    '-use_template',
+    '1',
+    '-use_timeline',
+    '1',
+    ...(o.adaptationSets ? ['-adaptation_sets', o.adaptationSets] : []),
+  ];
+}
+
 /**
  * One ffmpeg run in the capture folder: the concat of the captured TS segments, copied (no
- * re-encode) into the three VOD outputs. `+faststart` moves the MP4's index (`moov`) before its
- * media (`mdat`), so a progressive download can start playing before it has the whole file.
+ * re-encode) into the three VOD outputs: a faststart MP4, VOD HLS and a static DASH MPD.
  */
 export function vodBuildInvocation(opts: { captureDir: string; segmentSeconds: number }): FfmpegInvocation {
-  const out = (f: string) => `${CAPTURE_FILES.outputFolder}/${f}`;
   const maps = ['-map', '0:v:0?', '-map', '0:a:0?', '-c', 'copy'];
-  // ADTS AAC from MPEG-TS must become MP4's AudioSpecificConfig in the mp4 and dash outputs.
-  const toMp4Audio = ['-bsf:a', 'aac_adtstoasc'];
-  const seg = String(opts.segmentSeconds);
   return {
     cwd: opts.captureDir,
-    inputOptions: ['-hide_banner', '-nostats', '-loglevel', 'warning', '-f', 'concat', '-safe', '1'],
+    inputOptions: [...BUILD_INPUT_OPTIONS, ...CONCAT_INPUT],
     input: CAPTURE_FILES.concatList,
     outputs: [
-      { options: [...maps, ...toMp4Audio, '-movflags', '+faststart', '-f', 'mp4'], target: out(VOD_FILES.mp4) },
+      { options: vodMp4Options(maps), target: vodOutput(VOD_FILES.mp4) },
       {
         options: [
           ...maps,
           '-f',
           'hls',
           '-hls_time',
-          seg,
+          String(opts.segmentSeconds),
           '-hls_playlist_type',
           'vod',
           '-hls_flags',
           'independent_segments',
           '-hls_segment_filename',
-          out(VOD_FILES.segmentPattern),
+          vodOutput(VOD_FILES.segmentPattern),
         ],
-        target: out(VOD_FILES.playlist),
+        target: vodOutput(VOD_FILES.playlist),
       },
       {
-        // The dash muxer keeps MPEG-TS's codec tags unless told the MP4 ones (video is always H.264 here).
-        options: [
-          ...maps,
-          ...toMp4Audio,
-          '-tag:v',
-          'avc1',
-          '-tag:a',
-          'mp4a',
-          '-f',
-          'dash',
-          '-seg_duration',
-          seg,
-          '-use_template',
-          '1',
-          '-use_timeline',
-          '1',
-        ],
-        target: out(VOD_FILES.mpd),
+        options: [...maps, ...TO_MP4_AUDIO, ...vodDashOptions({ segmentSeconds: opts.segmentSeconds, audioTag: true })],
+        target: vodOutput(VOD_FILES.mpd),
       },
     ],
   };
@@ -220,16 +246,12 @@ export function vodLadderBuildInvocation(opts: {
 }): FfmpegInvocation {
   const { rungs } = opts;
   if (rungs.length === 0) throw new Error('a ladder build needs rungs');
-  const out = (f: string) => `${CAPTURE_FILES.outputFolder}/${f}`;
-  const concat = ['-f', 'concat', '-safe', '1'];
-  const toMp4Audio = ['-bsf:a', 'aac_adtstoasc'];
-  const seg = String(opts.segmentSeconds);
   const rungMaps = (i: number) => ['-map', `${i}:v:0`, ...(opts.audio ? ['-map', `${i}:a:0`] : []), '-c', 'copy'];
   const outputs: FfmpegInvocation['outputs'] = [];
   for (const [i] of rungs.entries()) {
     outputs.push({
-      options: [...rungMaps(i), ...toMp4Audio, '-movflags', '+faststart', '-f', 'mp4'],
-      target: out(
+      options: vodMp4Options(rungMaps(i)),
+      target: vodOutput(
         rungMp4Name(
           rungs.map((name) => ({ name })),
           i,
@@ -251,44 +273,36 @@ export function vodLadderBuildInvocation(opts: {
         'mpegts',
         ...(cuts.length ? ['-segment_times', cuts.join(',')] : ['-segment_time', '86400']),
         '-segment_list',
-        out(CAPTURE_FILES.rungCutList(name)),
+        vodOutput(CAPTURE_FILES.rungCutList(name)),
         '-segment_list_type',
         'csv',
       ],
-      target: out(VOD_FILES.rungSegmentPattern(name)),
+      target: vodOutput(VOD_FILES.rungSegmentPattern(name)),
     });
   }
   outputs.push({
     // One AdaptationSet for the video rungs (a player switches between them), one for the audio.
+    // The dash muxer refuses an AdaptationSet whose streams differ in display aspect ratio, and
+    // each rung's even width rounds it a little differently (854x480, 428x240): they are all the
+    // top rung's picture, so the container says so (the coded frames are not touched).
     options: [
       ...rungs.flatMap((_, i) => ['-map', `${i}:v:0`]),
-      ...(opts.audio ? ['-map', '0:a:0', ...toMp4Audio, '-tag:a', 'mp4a'] : []),
+      ...(opts.audio ? ['-map', '0:a:0', ...TO_MP4_AUDIO, ...MP4_AUDIO_TAG] : []),
       '-c',
       'copy',
-      '-tag:v',
-      'avc1',
-      // The dash muxer refuses an AdaptationSet whose streams differ in display aspect ratio, and
-      // each rung's even width rounds it a little differently (854x480, 428x240): they are all
-      // the top rung's picture, so the container says so (the coded frames are not touched).
-      ...(opts.aspect ? ['-aspect:v', `${opts.aspect.width}:${opts.aspect.height}`] : []),
-      '-f',
-      'dash',
-      '-seg_duration',
-      seg,
-      '-use_template',
-      '1',
-      '-use_timeline',
-      '1',
-      '-adaptation_sets',
-      opts.audio ? 'id=0,streams=v id=1,streams=a' : 'id=0,streams=v',
+      ...vodDashOptions({
+        segmentSeconds: opts.segmentSeconds,
+        ...(opts.aspect ? { aspect: opts.aspect } : {}),
+        adaptationSets: opts.audio ? 'id=0,streams=v id=1,streams=a' : 'id=0,streams=v',
+      }),
     ],
-    target: out(VOD_FILES.mpd),
+    target: vodOutput(VOD_FILES.mpd),
   });
   return {
     cwd: opts.captureDir,
-    inputOptions: ['-hide_banner', '-nostats', '-loglevel', 'warning', ...concat],
+    inputOptions: [...BUILD_INPUT_OPTIONS, ...CONCAT_INPUT],
     input: CAPTURE_FILES.rungConcatList(rungs[0]!),
-    moreInputs: rungs.slice(1).map((name) => ({ options: concat, input: CAPTURE_FILES.rungConcatList(name) })),
+    moreInputs: rungs.slice(1).map((name) => ({ options: CONCAT_INPUT, input: CAPTURE_FILES.rungConcatList(name) })),
     outputs,
   };
 }
