@@ -5,10 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultConfig, loopbackFor } from '../src/config/index.js';
+import { loopbackFor } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
 import { startServer } from '../src/server.js';
 import { freePort } from './helpers/ports.js';
+import { loopbackConfig } from './helpers/server-process.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-server-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -22,14 +23,9 @@ async function isFree(port: number): Promise<boolean> {
 }
 
 async function config(extra: Record<string, unknown>) {
-  return defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
+  return loopbackConfig(dataDir, {
     originPort: await freePort(),
     edgePort: await freePort(),
-    edgeHttpsPort: 0,
-    dataDir,
-    logLevel: 'silent',
     ...extra,
   });
 }

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
 import { startTestPattern, type TestPattern } from '../../src/demo/test-pattern.js';
 import { launchChromium, networkThrottle, newViewer, pageTrail } from '../helpers/browser.js';
 import { readHook, until, type PlayerHook } from '../helpers/browser-player.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'sf-e2e-abr-'));
 let server: RunningServer;
@@ -47,14 +47,9 @@ async function waitHeight(page: Page, what: string, pred: (h: number) => boolean
 }
 
 beforeAll(async () => {
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
+  const config = await loopbackConfig(path.join(work, 'data'), {
     originPort: await freePort(),
     edgePort: await freePort(),
-    edgeHttpsPort: 0,
-    dataDir: path.join(work, 'data'),
-    logLevel: 'silent',
     packager: { ladder: LADDER },
   });
   server = await startServer({ config, log: silentLogger(), roles: { ingest: true, origin: true, edge: true } });

@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { segmentUrl, waitForSegments } from '../helpers/hls-live.js';
 import { createRandom, seedHint, type Random } from '../helpers/random.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const DOMAIN = 'd2222222abcdef8.cloudfront.net';
 const KEY_ID = 'APKAADVERSARY001';
@@ -96,13 +96,9 @@ let openSegment: string;
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'streamfront-adversarial-'));
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
+  const config = await loopbackConfig(path.join(work, 'data'), {
     originPort: await freePort(),
     edgePort: await freePort(),
-    dataDir: path.join(work, 'data'),
-    logLevel: 'silent',
     edge: {
       logs: { enabled: false },
       keyPairs: [{ id: KEY_ID, publicKey: keys.publicKey, signer: 'self' }],

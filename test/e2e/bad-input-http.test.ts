@@ -11,13 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { createRandom, seedHint } from '../helpers/random.js';
 import { expectAdvancing, waitForSegments, segmentUrl } from '../helpers/hls-live.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const rnd = createRandom();
 const LIVE = 'httpsteady';
@@ -141,14 +141,9 @@ beforeAll(async () => {
     mkdirSync(dir, { recursive: true });
     for (const f of SENTINEL_FILES) writeFileSync(path.join(dir, f), `${SENTINEL}\n#EXTM3U\n`);
   }
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
+  const config = await loopbackConfig(dataDir, {
     originPort: await freePort(),
     edgePort: await freePort(),
-    edgeHttpsPort: 0,
-    dataDir,
-    logLevel: 'silent',
     edge: {
       adminToken: ADMIN_TOKEN,
       keyPairs: [{ id: KEY_PAIR_ID, publicKey, signer: 'self' }],

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { startTestPattern, type TestPattern } from '../../src/demo/test-pattern.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
 import { dashJsState, launchChromium, newViewer, playWithDashJs } from '../helpers/browser.js';
 import { until } from '../helpers/browser-player.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'sf-e2e-dvr-'));
 let server: RunningServer;
@@ -27,14 +27,9 @@ let live: TestPattern | undefined;
 let publishedAt = 0;
 
 beforeAll(async () => {
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
+  const config = await loopbackConfig(path.join(work, 'data'), {
     originPort: await freePort(),
     edgePort: await freePort(),
-    edgeHttpsPort: 0,
-    dataDir: path.join(work, 'data'),
-    logLevel: 'silent',
     packager: { dvrWindowSeconds: 60 },
   });
   server = await startServer({ config, log: silentLogger(), roles: { ingest: true, origin: true, edge: true } });

@@ -14,13 +14,13 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { streamDir } from '../../src/timeline/output-layout.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { ffmpegReadersOf } from '../helpers/proc.js';
 import { expectAdvancing, fetchPlaylist, segmentUrl, waitForSeqBeyond, waitForSegments } from '../helpers/hls-live.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 let work: string;
 let dataDir: string;
@@ -80,13 +80,9 @@ beforeAll(async () => {
   });
   const log = pino({ level: 'info' }, sink);
   server = await startServer({
-    config: defaultConfig({
-      host: '127.0.0.1',
-      rtmpPort: await freePort(),
+    config: await loopbackConfig(dataDir, {
       originPort: await freePort(),
       edgePort: await freePort(),
-      edgeHttpsPort: 0,
-      dataDir,
       logLevel: 'info',
     }),
     log,

@@ -13,12 +13,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { fetchPlaylist, segmentUrl, waitForSegments, waitForSeqBeyond } from '../helpers/hls-live.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const NAME = 'edgefault';
 const RESPONSE_TIMEOUT_S = 1;
@@ -141,14 +141,9 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'streamfront-faults-edge-'));
   logDir = path.join(work, 'edge-logs');
   origin = await startServer({
-    config: defaultConfig({
-      host: '127.0.0.1',
-      rtmpPort: await freePort(),
+    config: await loopbackConfig(path.join(work, 'origin'), {
       originPort: await freePort(),
       edgePort: await freePort(),
-      edgeHttpsPort: 0,
-      dataDir: path.join(work, 'origin'),
-      logLevel: 'silent',
     }),
     log: silentLogger(),
     roles: { ingest: true, origin: true, edge: false },
@@ -157,14 +152,9 @@ beforeAll(async () => {
   await relay.start();
   const errorTtl = Object.fromEntries([500, 502, 503, 504].map((c) => [String(c), ERROR_TTL_S]));
   edge = await startServer({
-    config: defaultConfig({
-      host: '127.0.0.1',
-      rtmpPort: await freePort(),
+    config: await loopbackConfig(path.join(work, 'edge'), {
       originPort: await freePort(),
       edgePort: await freePort(),
-      edgeHttpsPort: 0,
-      dataDir: path.join(work, 'edge'),
-      logLevel: 'silent',
       edge: {
         distributions: [
           {

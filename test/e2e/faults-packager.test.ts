@@ -10,7 +10,6 @@
 //  - a record-mode republish (`adbe-record-mode=record`, SPEC ING-01) restarts the stream: the
 //    earlier segments are gone from the new playlist.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
@@ -20,6 +19,7 @@ import { fetchPlaylist, segmentUrl, waitForSegments, waitForSeqBeyond, type Medi
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const IDLE_TIMEOUT_S = 3;
 let work: string;
@@ -38,14 +38,9 @@ async function publish(url: string): Promise<Publisher> {
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'streamfront-faults-pkg-'));
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
+  const config = await loopbackConfig(path.join(work, 'data'), {
     originPort: await freePort(),
     edgePort: await freePort(),
-    edgeHttpsPort: 0,
-    dataDir: path.join(work, 'data'),
-    logLevel: 'silent',
     // A frozen encoder is cut off after this long (FIELD-NOTES §7 N4); small to keep the test short.
     ingest: { idleTimeoutSeconds: IDLE_TIMEOUT_S },
   });

@@ -8,12 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { hlsJsState, launchChromium, newViewer, playWithHlsJs, type HlsJsState } from '../helpers/browser.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'sf-e2e-llhls-'));
 let server: RunningServer;
@@ -21,14 +20,7 @@ let browser: Browser;
 let publisher: Publisher;
 
 beforeAll(async () => {
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
-    originPort: 0,
-    edgePort: 0,
-    edgeHttpsPort: 0,
-    dataDir: work,
-    logLevel: 'silent',
+  const config = await loopbackConfig(work, {
     edge: { distributions: [{ behaviors: [{ pathPattern: '*.m3u8', forwardQueryString: true }] }] },
   });
   server = await startServer({ config, log: silentLogger(), roles: { ingest: true, origin: true, edge: true } });

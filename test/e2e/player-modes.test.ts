@@ -13,13 +13,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { startTestPattern, type TestPattern } from '../../src/demo/test-pattern.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
 import { launchChromium, newViewer } from '../helpers/browser.js';
 import { readHook, until, type PlayerHook } from '../helpers/browser-player.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const ARTIFACTS = path.resolve('test-artifacts');
 const work = mkdtempSync(path.join(tmpdir(), 'sf-e2e-player-modes-'));
@@ -65,14 +65,9 @@ async function playFor(page: Page, query: string, seconds: number): Promise<Play
 }
 
 beforeAll(async () => {
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
+  const config = await loopbackConfig(path.join(work, 'data'), {
     originPort: await freePort(),
     edgePort: await freePort(),
-    edgeHttpsPort: 0,
-    dataDir: path.join(work, 'data'),
-    logLevel: 'silent',
     edge: {
       keyPairs: [{ id: 'APKAPLAYERTEST01', publicKey, signer: 'self' }],
       // Media of the `secure` app needs a signed URL (SPEC SIG-02); the player's list does not.

@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { launchChromium, newViewer as openViewer, pageTrail } from '../helpers/browser.js';
 import { readHook, until as untilHook, type PlayerHook } from '../helpers/browser-player.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const ARTIFACTS = path.resolve('test-artifacts');
 
@@ -53,14 +53,9 @@ function collectConsole(page: Page): string[] {
 }
 
 beforeAll(async () => {
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
+  const config = await loopbackConfig(path.join(work, 'data'), {
     originPort: await freePort(),
     edgePort: await freePort(),
-    edgeHttpsPort: 0,
-    dataDir: path.join(work, 'data'),
-    logLevel: 'silent',
   });
   server = await startServer({ config, log: silentLogger(), roles: { ingest: true, origin: true, edge: true } });
   edge = `http://127.0.0.1:${server.ports.edge}`;
@@ -162,14 +157,9 @@ describe('demo player in headless Chromium through the edge', () => {
   it('says clearly when no stream is live', async () => {
     // A page on an edge whose origin has no streams at all: a second, empty server.
     const empty = await startServer({
-      config: defaultConfig({
-        host: '127.0.0.1',
-        rtmpPort: await freePort(),
+      config: await loopbackConfig(path.join(work, 'empty'), {
         originPort: await freePort(),
         edgePort: await freePort(),
-        edgeHttpsPort: 0,
-        dataDir: path.join(work, 'empty'),
-        logLevel: 'silent',
       }),
       log: silentLogger(),
       roles: { ingest: false, origin: true, edge: true },

@@ -11,13 +11,12 @@ import path from 'node:path';
 import { getSignedCookies } from '@aws-sdk/cloudfront-signer';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { waitForSegments } from '../helpers/hls-live.js';
-import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { hlsJsState, launchChromium, newViewer, playWithHlsJs } from '../helpers/browser.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const STREAM = 'live/e2esigned';
 
@@ -35,14 +34,7 @@ let edge = '';
 let segmentPath = '';
 
 beforeAll(async () => {
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
-    originPort: 0,
-    edgePort: 0,
-    edgeHttpsPort: 0,
-    dataDir: work,
-    logLevel: 'silent',
+  const config = await loopbackConfig(work, {
     edge: {
       publicKeys: [{ id: 'K2E2EPLAYER', name: 'players', encodedKey: keys.publicKey }],
       keyGroups: [{ id: 'players', items: ['K2E2EPLAYER'] }],

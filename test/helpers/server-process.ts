@@ -1,13 +1,14 @@
 // A real `streamfront` server as a child process (`node dist/cli.js` or, by default in tests,
 // `node --import tsx src/cli.ts`), on free loopback ports with its own temporary data dir.
 // Tests that must survive a server crash, send it signals, or read its own RSS/fds use this
-// rather than an in-process startServer().
+// rather than an in-process startServer(); loopbackConfig() is the same set-up for one in process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultConfig, type Config } from '../../src/config/index.js';
 import { freePort } from './ports.js';
 import { descendantPids, isRunning, waitForExit } from './proc.js';
 
@@ -34,6 +35,26 @@ export function loopbackArgs(ports: LoopbackPorts, dataDir: string): string[] {
   const https = ports.edgeHttps ?? (ports.edge ? 0 : undefined);
   if (https !== undefined) args.push('--edge-https-port', String(https));
   return args;
+}
+
+/**
+ * The in-process twin of loopbackArgs(): a config for startServer() (or one role's start) on
+ * 127.0.0.1, writing into `dataDir`, with RTMP on a free port, the origin and the edge on ephemeral
+ * ports (0: read the real ones from the running server), HTTPS off (parallel servers must not share
+ * 8443) and logging silent. `overrides` are top-level keys and win; a section a test gives
+ * (`packager`, `origin`, `edge`, `storage`, …) is its own, the schema fills in the rest of it.
+ */
+export async function loopbackConfig(dataDir: string, overrides: Record<string, unknown> = {}): Promise<Config> {
+  return defaultConfig({
+    host: '127.0.0.1',
+    rtmpPort: await freePort(),
+    originPort: 0,
+    edgePort: 0,
+    edgeHttpsPort: 0,
+    dataDir,
+    logLevel: 'silent',
+    ...overrides,
+  });
 }
 
 export interface ServerProcessOptions {

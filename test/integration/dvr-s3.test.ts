@@ -7,14 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { S3Store } from '../../src/storage/s3-store.js';
 import { ffprobe } from '../helpers/media.js';
-import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { s3StorageConfig, s3StoreFor, startS3rver, type TestS3 } from '../helpers/s3rver.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const PREFIX = 'origin-a';
 const WINDOW = 8;
@@ -34,14 +33,7 @@ beforeAll(async () => {
   s3 = await startS3rver('media');
   bucket = s3StoreFor(s3, PREFIX);
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-dvr-s3-'));
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
-    originPort: 0,
-    edgePort: 0,
-    edgeHttpsPort: 0,
-    dataDir,
-    logLevel: 'silent',
+  const config = await loopbackConfig(dataDir, {
     packager: { cleanupDelaySeconds: 300, segmentSeconds: SEGMENT, dvrWindowSeconds: WINDOW, dvrMemorySegments: MEMORY },
     storage: s3StorageConfig(s3, PREFIX),
   });

@@ -10,7 +10,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { startEdge, type EdgeInternals } from '../../src/edge/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -18,9 +17,9 @@ import type { S3Store } from '../../src/storage/s3-store.js';
 import { HLS_FILES, isHlsSegmentName } from '../../src/timeline/output-layout.js';
 import { ffprobe } from '../helpers/media.js';
 import { waitForRecording } from '../recordings/recording-flow.js';
-import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { s3StorageConfig, s3StoreFor, startS3rver, type TestS3 } from '../helpers/s3rver.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const PREFIX = 'origin-ts';
 const WINDOW = 12;
@@ -46,14 +45,7 @@ beforeAll(async () => {
   bucket = s3StoreFor(s3, PREFIX);
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-dvr-ts-s3-'));
   hlsDir = path.join(dataDir, 'streams', 'live', 'tsd', 'hls');
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
-    originPort: 0,
-    edgePort: 0,
-    edgeHttpsPort: 0,
-    dataDir,
-    logLevel: 'silent',
+  const config = await loopbackConfig(dataDir, {
     packager: {
       cleanupDelaySeconds: 3,
       segmentSeconds: SEGMENT,

@@ -7,12 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { ffprobe } from '../helpers/media.js';
-import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const WINDOW = 12;
 const SEGMENT = 2;
@@ -29,14 +28,7 @@ const BASE = '/live/dv';
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-dvr-'));
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
-    originPort: 0,
-    edgePort: 0,
-    edgeHttpsPort: 0,
-    dataDir,
-    logLevel: 'silent',
+  const config = await loopbackConfig(dataDir, {
     packager: {
       cleanupDelaySeconds: 300,
       segmentSeconds: SEGMENT,

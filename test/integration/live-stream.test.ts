@@ -5,15 +5,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { formatDir } from '../../src/timeline/output-layout.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { ffprobe } from '../helpers/media.js';
 import { fetchPlaylist, segmentUrl, waitForSegments } from '../helpers/hls-live.js';
-import { freePort } from '../helpers/ports.js';
 import { ffmpegReadersOf, waitForExit } from '../helpers/proc.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 let server: RunningServer;
 let dataDir: string;
@@ -23,15 +22,7 @@ let edge: string;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-live-'));
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
-    originPort: 0,
-    edgePort: 0,
-    edgeHttpsPort: 0,
-    dataDir,
-    logLevel: 'silent',
-  });
+  const config = await loopbackConfig(dataDir);
   server = await startServer({ config, log: silentLogger(), roles: { ingest: true, origin: true, edge: true } });
   origin = `http://127.0.0.1:${server.ports.origin}`;
   edge = `http://127.0.0.1:${server.ports.edge}`;

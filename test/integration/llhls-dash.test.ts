@@ -6,14 +6,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { Fmp4Splitter } from '../../src/timeline/mp4-boxes.js';
 import { ffprobe } from '../helpers/media.js';
-import { freePort } from '../helpers/ports.js';
 import { ffmpegReadersOf, waitForExit } from '../helpers/proc.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 let server: RunningServer;
 let dataDir: string;
@@ -25,14 +24,7 @@ const BASE = '/live/ll';
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-cmaf-'));
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
-    originPort: 0,
-    edgePort: 0,
-    edgeHttpsPort: 0,
-    dataDir,
-    logLevel: 'silent',
+  const config = await loopbackConfig(dataDir, {
     packager: { cleanupDelaySeconds: 300 },
   });
   server = await startServer({ config, log: silentLogger(), roles: { ingest: true, origin: true, edge: true } });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { FORMAT_FOLDERS, HDS_FILES, HLS_FILES, STREAM_INFO_FILE, streamDir, streamsRoot } from '../../src/timeline/output-layout.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
@@ -73,7 +73,7 @@ beforeAll(async () => {
     },
   });
   server = await startServer({
-    config: defaultConfig({ host: '127.0.0.1', rtmpPort: 0, originPort: 0, edgePort: 0, edgeHttpsPort: 0, dataDir, logLevel: 'info' }),
+    config: await loopbackConfig(dataDir, { rtmpPort: 0, logLevel: 'info' }),
     log: pino({ level: 'info' }, sink),
     roles: { ingest: true, origin: true, edge: false },
   });

@@ -4,12 +4,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultConfig, type Config } from '../../src/config/index.js';
+import type { Config } from '../../src/config/index.js';
 import { startIngest, type IngestHandle } from '../../src/ingest/index.js';
 import { silentLogger, createLogger, type Logger } from '../../src/log.js';
 import { startPackager, type PackagerHandle } from '../../src/packager/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
 import { ffmpegReadersOf } from '../helpers/proc.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 import type { StreamKey } from '../../src/streams/stream-key.js';
 import { formatDir, HLS_FILES, streamDir, type OutputFormat } from '../../src/timeline/output-layout.js';
 
@@ -26,7 +27,8 @@ export interface Stack {
 
 export async function startStack(overrides: Record<string, unknown> = {}, withPackager = true): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-test-'));
-  const config = defaultConfig({ host: '127.0.0.1', rtmpPort: 0, dataDir, ...overrides });
+  // The ingest listens on an ephemeral port (0): rtmpUrl() reads the real one.
+  const config = await loopbackConfig(dataDir, { rtmpPort: 0, ...overrides });
   const registry = new LiveRegistry();
   const log: Logger = process.env.TEST_LOG ? createLogger(process.env.TEST_LOG) : silentLogger();
   const ingest = await startIngest({ config, registry, log });

@@ -6,18 +6,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { S3Store } from '../../src/storage/s3-store.js';
 import { s3StorageConfig, startS3rver, type TestS3 } from '../helpers/s3rver.js';
 import { startPublisher } from '../helpers/publisher.js';
-import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../packager/stack.js';
 import { putRecordingIndex } from '../../src/recordings/catalogue.js';
 import { recordingId } from '../../src/timeline/output-layout.js';
 import { get } from './recording-flow.js';
 import { expectPlayableLadderRecording, type LadderRecording } from './ladder-flow.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const PREFIX = 'origin-abr';
 const TOKEN = 'an-s3-ladder-admin-token';
@@ -29,14 +28,7 @@ let origin: string;
 beforeAll(async () => {
   s3 = await startS3rver('media');
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-rec-abr-s3-'));
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
-    originPort: 0,
-    edgePort: 0,
-    edgeHttpsPort: 0,
-    dataDir,
-    logLevel: 'silent',
+  const config = await loopbackConfig(dataDir, {
     packager: { ladder: 'default' },
     origin: { adminToken: TOKEN },
     storage: s3StorageConfig(s3, PREFIX),

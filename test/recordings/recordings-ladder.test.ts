@@ -7,15 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { formatDir, HLS_FILES } from '../../src/timeline/output-layout.js';
 import { startPublisher } from '../helpers/publisher.js';
-import { freePort } from '../helpers/ports.js';
 import { readText, waitFor } from '../packager/stack.js';
 import { get } from './recording-flow.js';
 import { expectPlayableLadderRecording, type LadderRecording } from './ladder-flow.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 let server: RunningServer;
 let dataDir: string;
@@ -36,14 +35,7 @@ const AT_360 = [
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-rec-abr-'));
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
-    originPort: 0,
-    edgePort: 0,
-    edgeHttpsPort: 0,
-    dataDir,
-    logLevel: 'silent',
+  const config = await loopbackConfig(dataDir, {
     packager: { ladder: 'default' },
   });
   server = await startServer({

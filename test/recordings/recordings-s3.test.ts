@@ -7,16 +7,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig, type Config } from '../../src/config/index.js';
+import type { Config } from '../../src/config/index.js';
 import { startEdge, type EdgeInternals } from '../../src/edge/index.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { s3StorageConfig, s3StoreFor, startS3rver, type TestS3 } from '../helpers/s3rver.js';
 import { startPublisher } from '../helpers/publisher.js';
-import { freePort } from '../helpers/ports.js';
 import { playlistWithSegments, readText, waitFor } from '../packager/stack.js';
 import { formatDir, HLS_FILES } from '../../src/timeline/output-layout.js';
 import { expectPlayableRecording, get, waitForRecording } from './recording-flow.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const PREFIX = 'origin-1';
 const log = () => (process.env.TEST_LOG ? createLogger(process.env.TEST_LOG) : silentLogger());
@@ -30,14 +30,7 @@ let origin: string;
 beforeAll(async () => {
   s3 = await startS3rver('media');
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-rec-s3-'));
-  config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
-    originPort: 0,
-    edgePort: 0,
-    edgeHttpsPort: 0,
-    dataDir,
-    logLevel: 'silent',
+  config = await loopbackConfig(dataDir, {
     storage: s3StorageConfig(s3, PREFIX),
   });
   server = await startServer({ config, log: log(), roles: { ingest: true, origin: true, edge: false } });

@@ -5,14 +5,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig, type Config } from '../../src/config/index.js';
+import type { Config } from '../../src/config/index.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { formatDir } from '../../src/timeline/output-layout.js';
 import { startPublisher } from '../helpers/publisher.js';
-import { freePort } from '../helpers/ports.js';
 import { playlistWithSegments, waitFor } from '../packager/stack.js';
 import { expectPlayableRecording, get, listRecordings, waitForRecording } from './recording-flow.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const TOKEN = 'a-very-secret-admin-token';
 let server: RunningServer;
@@ -31,14 +31,7 @@ async function start(): Promise<void> {
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-rec-'));
-  config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
-    originPort: 0,
-    edgePort: 0,
-    edgeHttpsPort: 0,
-    dataDir,
-    logLevel: 'silent',
+  config = await loopbackConfig(dataDir, {
     origin: { adminToken: TOKEN },
   });
   await start();

@@ -5,14 +5,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { formatDir, hlsSegmentNumber, HLS_FILES } from '../../src/timeline/output-layout.js';
 import { startPublisher } from '../helpers/publisher.js';
-import { freePort } from '../helpers/ports.js';
 import { readText, waitFor } from '../packager/stack.js';
 import { decodeToEnd, listRecordings, type ListedRecording } from './recording-flow.js';
+import { loopbackConfig } from '../helpers/server-process.js';
 
 const TOKEN = 'republish-admin-token';
 let server: RunningServer;
@@ -23,14 +22,7 @@ const hlsDir = () => formatDir(dataDir, { app: 'live', name: 'rp' }, 'hls');
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-rec-rp-'));
-  const config = defaultConfig({
-    host: '127.0.0.1',
-    rtmpPort: await freePort(),
-    originPort: 0,
-    edgePort: 0,
-    edgeHttpsPort: 0,
-    dataDir,
-    logLevel: 'silent',
+  const config = await loopbackConfig(dataDir, {
     packager: { record: true },
     origin: { adminToken: TOKEN },
   });
