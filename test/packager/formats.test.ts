@@ -9,15 +9,19 @@ import type { StreamKey } from '../../src/streams/stream-key.js';
 import {
   HDS_FILES,
   HLS_FILES,
+  isHdsFragmentName,
   isSmoothLevelName,
   parseSmoothFragment,
   SMOOTH_FILES,
   STREAM_INFO_FILE,
 } from '../../src/timeline/output-layout.js';
-import { packagerPids, playlistWithSegments, readText, segmentNames, startStack, waitFor, type Stack } from './stack.js';
+import { packagerPids, playlistWithSegments, readText, segmentNames, startStack, unlessGone, waitFor, type Stack } from './stack.js';
 
 let stack: Stack;
 const publishers: Publisher[] = [];
+
+/** `stream0Seg1-Frag12` → 12. */
+const fragmentNumber = (name: string): number => Number(/Frag(\d+)$/.exec(name)![1]);
 
 const FORMS: Array<{ label: string; path: string; key: StreamKey; event?: string }> = [
   { label: 'Wowza live/<stream> (ING-03)', path: 'live/talk', key: { app: 'live', name: 'talk' } },
@@ -65,7 +69,8 @@ describe.each(FORMS)('$label', (form) => {
     const playlist = await playlistWithSegments(hlsDir, 2);
     expect(playlist).toContain('#EXT-X-TARGETDURATION:1');
     expect(playlist).not.toContain('#EXT-X-ENDLIST');
-    const seg = path.join(hlsDir, segmentNames(playlist)[0]!);
+    // The newest listed segment: the oldest leaves the disk first as the window moves.
+    const seg = path.join(hlsDir, segmentNames(playlist).at(-1)!);
     const probe = await ffprobe(seg);
     expect(probe.format?.format_name).toBe('mpegts');
     expect(probe.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:aac', 'video:h264']);
@@ -76,17 +81,27 @@ describe.each(FORMS)('$label', (form) => {
 
   it('HDS: a live f4m, its bootstrap and fragments with media data', async () => {
     const hdsDir = stack.dir(form.key, 'hds');
-    const f4m = await waitFor('f4m', () => {
-      const t = readText(path.join(hdsDir, HDS_FILES.manifest));
-      return t && fs.existsSync(path.join(hdsDir, HDS_FILES.fragment('stream0', 2))) ? t : null;
-    });
+    // Each file is renamed into place, but old fragments are deleted as the window moves: read the
+    // newest fragment (the last to go) once two are on disk, and poll again if one vanished meanwhile.
+    const { f4m, abst, frag } = await waitFor('f4m, bootstrap and two fragments', () =>
+      unlessGone(() => {
+        const frags = fs
+          .readdirSync(hdsDir)
+          .filter(isHdsFragmentName)
+          .sort((a, b) => fragmentNumber(a) - fragmentNumber(b));
+        if (frags.length < 2) return null;
+        return {
+          f4m: fs.readFileSync(path.join(hdsDir, HDS_FILES.manifest), 'utf8'),
+          abst: fs.readFileSync(path.join(hdsDir, HDS_FILES.bootstrap('stream0'))),
+          frag: fs.readFileSync(path.join(hdsDir, frags.at(-1)!)),
+        };
+      }),
+    );
     expect(f4m).toContain('<streamType>live</streamType>');
     expect(f4m).toMatch(/<bootstrapInfo[^>]*url="stream0\.abst"/);
     expect(f4m).toMatch(/<media[^>]*url="stream0"/);
     expect(f4m).toMatch(/<metadata>[A-Za-z0-9+/=\s]+<\/metadata>/);
-    const abst = fs.readFileSync(path.join(hdsDir, HDS_FILES.bootstrap('stream0')));
     expect(abst.subarray(4, 8).toString('latin1')).toBe('abst');
-    const frag = fs.readFileSync(path.join(hdsDir, HDS_FILES.fragment('stream0', 1)));
     expect(frag.length).toBeGreaterThan(5000);
     expect(frag.includes(Buffer.from('mdat'))).toBe(true);
   });
@@ -102,11 +117,20 @@ describe.each(FORMS)('$label', (form) => {
     expect(manifest).toContain('FourCC="AACL"');
     const levels = fs.readdirSync(mssDir).filter(isSmoothLevelName);
     expect(levels.length).toBe(2);
-    const video = levels
-      .map((l) => path.join(mssDir, l))
-      .find((d) => fs.readdirSync(d).some((f) => parseSmoothFragment(f)?.type === 'video'))!;
-    const frag = fs.readdirSync(video).find((f) => parseSmoothFragment(f)?.type === 'video')!;
-    const bytes = fs.readFileSync(path.join(video, frag));
+    // The newest video fragment (old ones are deleted as the window moves; poll again if it vanished).
+    const bytes = await waitFor('a video fragment', () =>
+      unlessGone(() => {
+        for (const dir of levels.map((l) => path.join(mssDir, l))) {
+          const video = fs
+            .readdirSync(dir)
+            .map(parseSmoothFragment)
+            .filter((f) => f?.type === 'video')
+            .sort((a, b) => Number(a!.start) - Number(b!.start));
+          if (video.length) return fs.readFileSync(path.join(dir, SMOOTH_FILES.fragment('video', video.at(-1)!.start)));
+        }
+        return null;
+      }),
+    );
     expect(bytes.subarray(4, 8).toString('latin1')).toBe('moof');
     expect(bytes.length).toBeGreaterThan(5000);
   });

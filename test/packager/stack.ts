@@ -72,6 +72,20 @@ export function readText(file: string): string | null {
   }
 }
 
+/**
+ * `read()`'s result, or null when a file it reads is gone. ffmpeg deletes a live window's oldest
+ * segments and fragments as the window moves, so what a listing named a moment ago may vanish
+ * before it is read: inside waitFor() that is one more poll, not a failure.
+ */
+export function unlessGone<T>(read: () => T): T | null {
+  try {
+    return read();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
 /** Playlist text once it lists at least `n` segments. */
 export function playlistWithSegments(hlsDir: string, n = 1): Promise<string> {
   return waitFor(
