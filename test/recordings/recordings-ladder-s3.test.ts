@@ -11,9 +11,9 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { S3Store } from '../../src/storage/s3-store.js';
 import { s3StorageConfig, startS3rver, type TestS3 } from '../helpers/s3rver.js';
 import { startPublisher } from '../helpers/publisher.js';
-import { waitFor } from '../packager/stack.js';
+import { readText, waitFor } from '../packager/stack.js';
 import { putRecordingIndex } from '../../src/recordings/catalogue.js';
-import { recordingId } from '../../src/timeline/output-layout.js';
+import { formatDir, HLS_FILES, recordingId } from '../../src/timeline/output-layout.js';
 import { get } from './recording-flow.js';
 import { expectPlayableLadderRecording, type LadderRecording } from './ladder-flow.js';
 import { loopbackConfig } from '../helpers/server-process.js';
@@ -75,8 +75,14 @@ describe('ladder recordings in an S3 bucket', () => {
     const pub = await startPublisher(`rtmp://127.0.0.1:${server.ports.rtmp}/live/abrs3?record=1`, {
       fixture: { width: 640, height: 360, fps: 25, gopSeconds: 1, seconds: 10, videoKbps: 600, audioKbps: 96, sampleRate: 48000 },
     });
-    await new Promise((r) => setTimeout(r, 9000));
-    await pub.stop();
+    // Four live segments of the top rung (about what 9 s gave an idle machine), not a fixed time:
+    // on a loaded one the ladder's encoder may not have cut any in that time.
+    const sourcePlaylist = path.join(formatDir(dataDir, { app: 'live', name: 'abrs3' }, 'hls'), HLS_FILES.rungPlaylist('source'));
+    try {
+      await waitFor('4 live segments of the top rung', () => (readText(sourcePlaylist)?.match(/#EXTINF/g)?.length ?? 0) >= 4, 60_000, 200);
+    } finally {
+      await pub.stop();
+    }
     const rec = await waitFor(
       'the recording in the bucket',
       async () => {
