@@ -5,11 +5,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultConfig } from '../src/config/index.js';
 import { startTestPattern } from '../src/demo/test-pattern.js';
 import { silentLogger } from '../src/log.js';
 import { startServer } from '../src/server.js';
-import { freePort } from '../test/helpers/ports.js';
+import { loopbackConfig } from '../test/helpers/server-process.js';
 import { helpOrArgs, numberArg } from './script-args.js';
 
 const USAGE = `Usage: npx tsx scripts/dvr-disk-cost.ts [seconds=60]
@@ -19,14 +18,7 @@ const args = helpOrArgs(USAGE, 1);
 const seconds = numberArg(USAGE, args[0], 'seconds', 60, { min: 20, max: 900 });
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-dvr-cost-'));
-const config = defaultConfig({
-  host: '127.0.0.1',
-  rtmpPort: await freePort(),
-  originPort: 0,
-  edgePort: 0,
-  edgeHttpsPort: 0,
-  dataDir,
-  logLevel: 'silent',
+const config = await loopbackConfig(dataDir, {
   // A window longer than the run: nothing is deleted, every segment is on disk to be counted.
   packager: { dvrWindowSeconds: seconds + 120, dvrMemorySegments: 3, cleanupDelaySeconds: 600 },
 });
