@@ -30,7 +30,11 @@ const TEST_MS = START_MS + 60_000;
 const leftovers: number[] = [];
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
-  for (const pid of leftovers.splice(0)) {
+  // A run that failed before its stop still has npm's whole tree: the script's shell and tsc (whose
+  // `&& exec node` would start the server after the test), or node and its ffmpeg. Collect the
+  // tree before killing npm, since its orphans are re-parented away from it.
+  const tree = leftovers.splice(0).flatMap((pid) => [pid, ...descendantPids(pid)]);
+  for (const pid of tree) {
     if (isRunning(pid)) {
       try {
         process.kill(pid, 'SIGKILL');
