@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/storage/open-store.js';
 
@@ -51,7 +51,9 @@ describe('storage and recording configuration', () => {
   });
 
   it('takes credentials from the config file, the environment over it', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-cfg-')), 'c.json');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamfront-cfg-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'c.json');
     fs.writeFileSync(file, JSON.stringify({ storage: { store: 's3://b12', s3: { accessKeyId: 'FILE', secretAccessKey: 'FILESECRET' } } }));
     const { config } = loadConfig(['--config', file], { STREAMFRONT_S3_REGION: 'ap-south-1', STREAMFRONT_RECORD: 'yes' });
     expect(config.storage.s3).toMatchObject({ accessKeyId: 'FILE', secretAccessKey: 'FILESECRET', region: 'ap-south-1' });

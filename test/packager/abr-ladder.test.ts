@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import type { LadderConfig } from '../../src/config/index.js';
 import { DEFAULT_LADDER, evenWidth, isAbr, planLadder, sourceNominalKbps, type PlannedRung } from '../../src/packager/abr-ladder.js';
@@ -97,8 +97,11 @@ describe('packager.ladder setting', () => {
     expect(() => loadConfig(['--ladder', 'fancy'], {})).toThrow(ConfigError);
   });
 
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-ladder-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let files = 0;
   const file = (ladder: unknown) => {
-    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sf-ladder-')), 'config.json');
+    const f = path.join(dir, `config-${files++}.json`);
     fs.writeFileSync(f, JSON.stringify({ packager: { ladder } }));
     return f;
   };

@@ -1,82 +1,16 @@
 // CloudFront's managed policies (2020 API) as data: the cache, origin request and response headers
 // policies every account has, by the names and ids AWS publishes (SPEC POL-04..06 say where they
-// come from). A behaviour names one by its name or its id; the shapes are
-// the config file's (camelCase keys, plain arrays for the API's Quantity/Items lists).
+// come from). A behaviour names one by its name or its id. The shapes are the config schema's
+// (src/config/edge.ts: camelCase keys, plain arrays for the API's Quantity/Items lists), defaults
+// applied: a managed policy is written exactly as a configured one reads after parsing.
+import type { CachePolicyConfig, OriginRequestPolicyConfig, ResponseHeadersPolicyConfig } from '../../config/edge.js';
 
-export type CacheHeaderBehavior = 'none' | 'whitelist';
-export type CookieBehavior = 'none' | 'whitelist' | 'allExcept' | 'all';
-export type QueryStringBehavior = 'none' | 'whitelist' | 'allExcept' | 'all';
-export type OriginHeaderBehavior = 'none' | 'whitelist' | 'allViewer' | 'allViewerAndWhitelistCloudFront' | 'allExcept';
-
-export interface CookiesConfig {
-  cookieBehavior: CookieBehavior;
-  cookies: string[];
-}
-export interface QueryStringsConfig {
-  queryStringBehavior: QueryStringBehavior;
-  queryStrings: string[];
-}
-
-export interface CachePolicy {
-  id: string;
-  name: string;
-  minTtl: number;
-  defaultTtl: number;
-  maxTtl: number;
-  parametersInCacheKeyAndForwardedToOrigin: {
-    enableAcceptEncodingGzip: boolean;
-    enableAcceptEncodingBrotli: boolean;
-    headersConfig: { headerBehavior: CacheHeaderBehavior; headers: string[] };
-    cookiesConfig: CookiesConfig;
-    queryStringsConfig: QueryStringsConfig;
-  };
-}
-
-export interface OriginRequestPolicy {
-  id: string;
-  name: string;
-  headersConfig: { headerBehavior: OriginHeaderBehavior; headers: string[] };
-  cookiesConfig: CookiesConfig;
-  queryStringsConfig: QueryStringsConfig;
-}
-
-export type CorsMethod = 'GET' | 'POST' | 'OPTIONS' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD' | 'ALL';
-export type FrameOption = 'DENY' | 'SAMEORIGIN';
-export type ReferrerPolicy =
-  | 'no-referrer'
-  | 'no-referrer-when-downgrade'
-  | 'origin'
-  | 'origin-when-cross-origin'
-  | 'same-origin'
-  | 'strict-origin'
-  | 'strict-origin-when-cross-origin'
-  | 'unsafe-url';
-
-export interface ResponseHeadersPolicy {
-  id: string;
-  name: string;
-  corsConfig?: {
-    accessControlAllowOrigins: string[];
-    accessControlAllowHeaders: string[];
-    accessControlAllowMethods: CorsMethod[];
-    accessControlAllowCredentials: boolean;
-    accessControlExposeHeaders: string[];
-    accessControlMaxAgeSec?: number;
-    /** The policy's values replace the origin's CORS headers (false: the origin's win). */
-    originOverride: boolean;
-  };
-  securityHeadersConfig?: {
-    strictTransportSecurity?: { accessControlMaxAgeSec: number; includeSubdomains: boolean; preload: boolean; override: boolean };
-    contentTypeOptions?: { override: boolean };
-    frameOptions?: { frameOption: FrameOption; override: boolean };
-    referrerPolicy?: { referrerPolicy: ReferrerPolicy; override: boolean };
-    contentSecurityPolicy?: { contentSecurityPolicy: string; override: boolean };
-    xssProtection?: { protection: boolean; modeBlock: boolean; reportUri?: string; override: boolean };
-  };
-  customHeadersConfig?: { items: { header: string; value: string; override: boolean }[] };
-  removeHeadersConfig?: { items: { header: string }[] };
-  serverTimingHeadersConfig?: { enabled: boolean; samplingRate: number };
-}
+export type CachePolicy = CachePolicyConfig;
+export type OriginRequestPolicy = OriginRequestPolicyConfig;
+export type ResponseHeadersPolicy = ResponseHeadersPolicyConfig;
+export type CookiesConfig = CachePolicy['parametersInCacheKeyAndForwardedToOrigin']['cookiesConfig'];
+export type QueryStringsConfig = CachePolicy['parametersInCacheKeyAndForwardedToOrigin']['queryStringsConfig'];
+type CorsMethod = NonNullable<ResponseHeadersPolicy['corsConfig']>['accessControlAllowMethods'][number];
 
 const noCookies: CookiesConfig = { cookieBehavior: 'none', cookies: [] };
 const allCookies: CookiesConfig = { cookieBehavior: 'all', cookies: [] };
