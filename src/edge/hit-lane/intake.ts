@@ -297,11 +297,17 @@ class LaneConnection {
   /** Answers the requests of `buf` from `offset`; false when it stopped (paused or handed off). */
   private run(buf: Buffer, offset: number): boolean {
     const { socket, lane } = this;
-    socket.cork();
+    // Pipelined answers go out in one write; a lone request (the usual keep-alive case) is written
+    // straight through, without the stream buffering a cork costs.
+    let corked = false;
     try {
       while (offset < buf.length) {
         const startedAt = performance.now();
         const r = parseLaneHead(buf, offset, lane.limits);
+        if (!corked && r.kind === 'request' && r.end < buf.length) {
+          socket.cork();
+          corked = true;
+        }
         if (r.kind === 'handoff' || !lane.answer(socket, this.viewer, r, startedAt)) {
           this.release();
           lane.handOff(socket, offset === 0 ? buf : buf.subarray(offset));
@@ -316,7 +322,7 @@ class LaneConnection {
         }
       }
     } finally {
-      socket.uncork();
+      if (corked) socket.uncork();
     }
     if (this.ended) socket.end();
     return true;
