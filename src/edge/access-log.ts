@@ -412,9 +412,9 @@ export class AccessLogWriter {
       this.dir,
       logFileName(this.prefix, this.distributionId, hour * 3_600_000, randomBytes(6).toString('hex').toUpperCase()),
     );
-    // Level 1: logs are highly compressible anyway. memLevel 9 (a 128 Ki-entry hash table, 128 KiB
-    // more per open file): the same bytes out to within 0.1 %, ~20 % less CPU per line on access
-    // logs (scripts/bench-access-log.ts prints both).
+    // Level 1: logs are highly compressible anyway. memLevel 9 (a 64 Ki-entry hash table and a
+    // longer literal buffer, 128 KiB more per open file): the same bytes out to within 0.1 %,
+    // 15-20 % less CPU per line on access logs (scripts/bench-access-log.ts prints both).
     const gz = createGzip(GZIP_OPTIONS);
     const f: OpenLogFile = { gz, records: [], draining: false, chunk: undefined, used: 0, failed: false, done: Promise.resolve() };
     try {
