@@ -191,7 +191,17 @@ async function pacedP99(
   return { rps: r.rps, p50: ms(r.p50), p99: ms(r.p99), connections, delay };
 }
 
-async function startNginx(originPort: number): Promise<{ port: number; stop: () => Promise<void>; prefix: string }> {
+/**
+ * nginx proxy_cache, 1 worker. The measured configuration is `sendfile on` with a buffered plain
+ * access log. The controls change one thing each: `sendfile off` (nginx then reads the cached
+ * file into its buffer and writes it, as Node writes a body from memory: how much of the 500 KiB
+ * gap is zero-copy), and `gzip=1` on the access log (the same compression work as the edge's
+ * gzip access logs).
+ */
+async function startNginx(
+  originPort: number,
+  opts: { sendfile: boolean; gzipLog: boolean },
+): Promise<{ port: number; stop: () => Promise<void>; prefix: string }> {
   const prefix = mkdtempSync(join(tmpdir(), 'streamfront-bench-nginx-'));
   mkdirSync(join(prefix, 'cache'));
   mkdirSync(join(prefix, 'logs'));
@@ -206,8 +216,8 @@ pid ${prefix}/nginx.pid;
 error_log ${prefix}/logs/error.log warn;
 events { worker_connections 4096; }
 http {
-  ${LOGS ? `access_log ${prefix}/logs/access.log combined buffer=64k flush=5s;` : 'access_log off;'}
-  sendfile on;
+  ${LOGS ? `access_log ${prefix}/logs/access.log${opts.gzipLog ? '.gz' : ''} combined buffer=64k${opts.gzipLog ? ' gzip=1' : ''} flush=5s;` : 'access_log off;'}
+  sendfile ${opts.sendfile ? 'on' : 'off'};
   tcp_nopush on;
   tcp_nodelay on;
   keepalive_requests 1000000;
@@ -274,20 +284,26 @@ const edgeNoLane = await startEdgeChild(
   [],
   SERVER_CPU,
 );
-const nginx = await startNginx(origin.port);
+const nginx = await startNginx(origin.port, { sendfile: true, gzipLog: false });
+const nginxNoSendfile = await startNginx(origin.port, { sendfile: false, gzipLog: false });
+const nginxGzipLog = await startNginx(origin.port, { sendfile: true, gzipLog: true });
 const bare = await startBareNode();
 const agent = new http.Agent({ keepAlive: true });
-const nginxMasterPid = () => Number(readFileSync(join(nginx.prefix, 'nginx.pid'), 'utf8'));
-const nginxWorkerPids = () =>
-  execFileSync('pgrep', ['-P', String(nginxMasterPid())])
+const masterPidOf = (n: { prefix: string }) => Number(readFileSync(join(n.prefix, 'nginx.pid'), 'utf8'));
+const workerPidsOf = (n: { prefix: string }) =>
+  execFileSync('pgrep', ['-P', String(masterPidOf(n))])
     .toString()
     .trim()
     .split(/\s+/)
     .map(Number);
+const nginxMasterPid = () => masterPidOf(nginx);
+const nginxWorkerPids = () => workerPidsOf(nginx);
 const rows: string[] = [];
 let failed = false;
 try {
-  console.log(`edge pid ${edge.pid} on :${edge.port}, nginx (1 worker, proxy_cache) on :${nginx.port}, origin on :${origin.port}`);
+  console.log(
+    `edge pid ${edge.pid} on :${edge.port}, nginx (1 worker, proxy_cache) on :${nginx.port} (controls: sendfile off :${nginxNoSendfile.port}, gzip=1 access log :${nginxGzipLog.port}), origin on :${origin.port}`,
+  );
   console.log(`load average at the start: ${loadAverage()} (${cpus().length} CPUs; other work on the machine slows both servers alike)`);
   console.log(
     `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, median of ${ROUNDS} interleaved rounds, access logs ${LOGS ? 'on (both)' : 'off (both)'}; ` +
@@ -295,7 +311,7 @@ try {
   );
   for (const o of OBJECTS) {
     // Warm both caches and check that the next request is a hit.
-    for (const port of [edge.port, edgeNoLane.port, nginx.port]) {
+    for (const port of [edge.port, edgeNoLane.port, nginx.port, nginxNoSendfile.port, nginxGzipLog.port]) {
       await fetchOnce(agent, port, o.path);
       const r = await fetchOnce(agent, port, o.path);
       if (!/^(Hit from cloudfront|HIT)$/.test(r.xcache)) throw new Error(`not a hit on :${port}: ${r.xcache}`);
@@ -308,7 +324,13 @@ try {
     await wrk(`http://127.0.0.1:${nginx.port}${o.path}`, 2, CONNECTIONS);
     await wrk(`http://127.0.0.1:${bare.port}${o.path}`, 2, CONNECTIONS);
     await wrk(`http://127.0.0.1:${edgeNoLane.port}${o.path}`, 2, CONNECTIONS);
+    await wrk(`http://127.0.0.1:${nginxNoSendfile.port}${o.path}`, 2, CONNECTIONS);
+    await wrk(`http://127.0.0.1:${nginxGzipLog.port}${o.path}`, 2, CONNECTIONS);
     const e: number[] = [];
+    const nsf: number[] = [];
+    const nsfEff: number[] = [];
+    const ngz: number[] = [];
+    const ngzEff: number[] = [];
     const nl: number[] = [];
     const nlEff: number[] = [];
     const n: number[] = [];
@@ -339,6 +361,8 @@ try {
       const [nr, er] = first === 'nginx' ? [x, y] : [y, x];
       b.push((await measured(bare.port, () => [bare.pid], bEff)).rps);
       nl.push((await measured(edgeNoLane.port, () => [edgeNoLane.pid], nlEff)).rps);
+      nsf.push((await measured(nginxNoSendfile.port, () => [masterPidOf(nginxNoSendfile), ...workerPidsOf(nginxNoSendfile)], nsfEff)).rps);
+      ngz.push((await measured(nginxGzipLog.port, () => [masterPidOf(nginxGzipLog), ...workerPidsOf(nginxGzipLog)], ngzEff)).rps);
       n.push(nr.rps);
       e.push(er.rps);
       pairs.push(er.rps / nr.rps);
@@ -363,6 +387,14 @@ try {
     );
     console.log(
       `  edge, lane off   : ${median(nl).toFixed(0)} req/s   (control: edge.hitLane false; runs: ${nl.map((x) => x.toFixed(0)).join(', ')}; per CPU-second ${median(nlEff).toFixed(0)} req, lane on/off ${(median(eEff) / median(nlEff)).toFixed(2)})`,
+    );
+    const nsfWall = edgeRps / median(nsf);
+    const nsfCpu = median(eEff) / median(nsfEff);
+    console.log(
+      `  nginx sendfile off: ${median(nsf).toFixed(0)} req/s   (control: no zero-copy from the cache file; runs: ${nsf.map((x) => x.toFixed(0)).join(', ')}; per CPU-second ${median(nsfEff).toFixed(0)} req; edge/this: wall ${nsfWall.toFixed(2)}, per CPU ${nsfCpu.toFixed(2)})`,
+    );
+    console.log(
+      `  nginx gzip=1 log : ${median(ngz).toFixed(0)} req/s   (info: access log gzip-compressed, as the edge's; runs: ${ngz.map((x) => x.toFixed(0)).join(', ')}; per CPU-second ${median(ngzEff).toFixed(0)} req; edge/this: wall ${(edgeRps / median(ngz)).toFixed(2)}, per CPU ${(median(eEff) / median(ngzEff)).toFixed(2)})`,
     );
     const effRatio = median(eEff) / median(nEff);
     console.log(
@@ -390,7 +422,7 @@ try {
       `  control: nginx hits under the same pacing (achieved ${control.rps.toFixed(0)} req/s): p50 ${control.p50.toFixed(2)} ms, p99 ${control.p99.toFixed(2)} ms`,
     );
     rows.push(
-      `${o.name}: nginx ${nginxRps.toFixed(0)}/s, edge ${edgeRps.toFixed(0)}/s, ratio ${ratio.toFixed(2)} (per CPU-second ${effRatio.toFixed(2)}); hits p99 ${load.p99.toFixed(2)} ms at ${load.rps.toFixed(0)}/s (nginx same pacing: ${control.p99.toFixed(2)} ms)`,
+      `${o.name}: nginx ${nginxRps.toFixed(0)}/s, edge ${edgeRps.toFixed(0)}/s, ratio ${ratio.toFixed(2)} (per CPU-second ${effRatio.toFixed(2)}; against nginx sendfile off ${nsfWall.toFixed(2)} / per CPU ${nsfCpu.toFixed(2)}); hits p99 ${load.p99.toFixed(2)} ms at ${load.rps.toFixed(0)}/s (nginx same pacing: ${control.p99.toFixed(2)} ms)`,
     );
   }
   console.log(`\nsummary\n  ${rows.join('\n  ')}`);
@@ -400,11 +432,13 @@ try {
   const s = await edge.stop();
   await edgeNoLane.stop();
   await nginx.stop();
+  await nginxNoSendfile.stop();
+  await nginxGzipLog.stop();
   await bare.stop();
   await origin.close();
   console.log(`edge origin requests during the run: ${s.originRequests} (all others were hits)`);
   console.log(`edge hit lane: ${JSON.stringify({ answered: s.laneAnswered, handedOff: s.laneHandedOff })}`);
-  if (!process.env.BENCH_KEEP) rmSync(nginx.prefix, { recursive: true, force: true });
+  if (!process.env.BENCH_KEEP) for (const n of [nginx, nginxNoSendfile, nginxGzipLog]) rmSync(n.prefix, { recursive: true, force: true });
   rmSync(logDir, { recursive: true, force: true });
   rmSync(noLaneLogDir, { recursive: true, force: true });
 }

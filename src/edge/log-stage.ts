@@ -7,6 +7,7 @@ import type { RealtimeLogWriter } from './realtime-log.js';
 import { viewerSchemeOf, type ViewerScheme } from './viewer-protocol.js';
 import type { DistributionRecord, RequestContext } from './context.js';
 import { headerText } from '../http/headers.js';
+import type { HitLine } from './hit-lane/log-line.js';
 
 /**
  * One finished exchange as the log stage needs it, from whichever path answered it: the staged
@@ -121,6 +122,16 @@ export function recordExchange(x: Exchange, edgeLocation: string, includeCookies
   };
   writer?.add(record);
   realtime?.add({ record, distributionId: rec.dist.id, rawQuery: x.rawQuery, headers: h, headerCount: x.headerCount });
+}
+
+/**
+ * The log stage of a hit the lane answered with a line template (no real-time log): the same
+ * counts as recordExchange makes for it, and its line queued without the full record.
+ */
+export function recordHitLine(rec: DistributionRecord, method: string, path: string, ttl: number | undefined, line: HitLine): void {
+  const { scBytes, csBytes } = line;
+  rec.stats.record({ method, status: 200, result: line.done ? 'Hit' : 'Error', scBytes, csBytes, url: path, ttl });
+  rec.accessLog?.add(line);
 }
 
 /** cs-protocol-version for the versions Node parses (one string each, not one per request). */

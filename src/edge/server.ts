@@ -18,6 +18,7 @@ import { logAndCount, recordExchange, type Exchange } from './log-stage.js';
 import { LookupMemo } from './hit-lane/memo.js';
 import { memoSafeBehaviours } from './hit-lane/memo-safety.js';
 import { laneShaped, memoKeyOf } from './hit-lane/parse-head.js';
+import { hitLineTemplate } from './hit-lane/log-line.js';
 import { Fetcher } from './fetch.js';
 import { serveEdgeEndpoint } from './edge-endpoints.js';
 import { headerText } from '../http/headers.js';
@@ -273,12 +274,28 @@ export class EdgeServer {
     const coding = req.headers['accept-encoding'];
     const cookie = req.headers.cookie;
     if (host === undefined || Array.isArray(coding)) return;
+    const rec = v.rec!;
+    const hitLog =
+      rec.accessLog === undefined || this.realtime !== undefined
+        ? undefined
+        : hitLineTemplate({
+            edgeLocation: this.deliver.pop,
+            method: v.method,
+            distributionDomain: rec.dist.domainName,
+            uriStem: v.path,
+            query: v.rawQuery,
+            cookie: this.cfg.logs.includeCookies ? cookie : undefined,
+            hostHeader: host,
+            contentType: obj.head.contentType,
+            contentLength: obj.head.contentLength,
+          });
     this.laneMemo!.set(memoKeyOf(v.method, host, req.url ?? '/', coding, cookie), {
       key: obj.key,
       obj: new WeakRef(obj),
-      rec: v.rec!,
+      rec,
       path: v.path,
       rawQuery: v.rawQuery,
+      hitLog,
     });
   }
 

@@ -27,6 +27,38 @@ describe('LOG-03 encoding', () => {
     );
     expect(logEncode('a=b&c=d/x.y-z_(1),:;')).toBe('a=b&c=d/x.y-z_(1),:;');
   });
+
+  // The encoding as first written (one regular expression, each match through Buffer.from), the
+  // reference the table-driven, cached logEncode must equal code unit by code unit.
+  const reference = (s: string) =>
+    s.replace(/[\x00-\x20\x7f-\uffff<>"#%{}|\\^~[\]`']/g, (ch) => {
+      let out = '';
+      for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+      return out;
+    });
+
+  it('equals the reference for every UTF-16 code unit, lone surrogates included, at any position', () => {
+    const bad: number[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      for (const s of [ch, `a${ch}b`, `${ch}${ch} x`]) if (logEncode(s) !== reference(s)) bad.push(c);
+    }
+    expect(bad).toEqual([]);
+    expect(logEncode('\u{1F600} ok')).toBe('%EF%BF%BD%EF%BF%BD%20ok'); // each surrogate half on its own, as before
+  });
+
+  it('equals the reference on repeated texts (the cache), long texts (not cached) and past the cache bound', () => {
+    const ua = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "x" caf\u00e9';
+    for (let i = 0; i < 3; i++) expect(logEncode(ua)).toBe(reference(ua));
+    const long = `${ua} `.repeat(20);
+    expect(long.length).toBeGreaterThan(512);
+    expect(logEncode(long)).toBe(reference(long));
+    for (let i = 0; i < 3000; i++) {
+      const s = `v ${i} <${i % 7}>`;
+      expect(logEncode(s)).toBe(reference(s));
+    }
+    expect(logEncode(ua)).toBe(reference(ua));
+  });
 });
 
 describe('LOG-04/05 line', () => {

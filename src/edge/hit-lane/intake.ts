@@ -11,18 +11,22 @@
 // error answer (clientError), HTTPS and HTTP/2.
 import type http from 'node:http';
 import type { Socket } from 'node:net';
-import type { Exchange } from '../log-stage.js';
+import { recordHitLine, type Exchange } from '../log-stage.js';
 import { newRequestId } from '../request-id.js';
-import type { ObjectStore } from '../store.js';
+import type { ObjectStore, StoredObject } from '../store.js';
 import { normalizeAddress } from '../../net/address.js';
-import type { LookupMemo } from './memo.js';
+import { HitLine } from './log-line.js';
+import type { LookupMemo, MemoEntry } from './memo.js';
 import { memoKeyOf, parseLaneHead, type LaneParseLimits, type LaneRequest } from './parse-head.js';
 
 export interface HitLaneOptions {
   store: ObjectStore;
   memo: LookupMemo;
   limits: LaneParseLimits;
-  /** Logs and counts one lane answer (the log stage, as for the pipeline's answers). */
+  /**
+   * Logs and counts one lane answer through the log stage's full record, as for the pipeline's
+   * answers (when the memo entry has no line template: no access log, or a real-time log).
+   */
   record(x: Exchange): void;
 }
 
@@ -30,6 +34,14 @@ export interface HitLaneOptions {
 const SMALL_BODY = 2048;
 
 type ConnectionListener = (this: http.Server, socket: Socket) => void;
+
+/** The viewer end of a lane connection, as its log lines need it (worked out once per connection). */
+interface LaneViewer {
+  socket: Socket;
+  ip: string;
+  /** c-port as text, `-` when the socket has no peer port. */
+  portText: string;
+}
 
 /** What the lane did so far (tests and benchmarks read it). */
 export interface HitLaneCounts {
@@ -110,7 +122,7 @@ export class HitLane {
    * Answers `r` when the memo has its hit and the store still holds that very object, fresh;
    * false (nothing written) otherwise.
    */
-  answer(socket: Socket, viewerIp: string, r: LaneRequest, startedAt: number): boolean {
+  answer(socket: Socket, viewer: LaneViewer, r: LaneRequest, startedAt: number): boolean {
     const e = this.opts.memo.get(memoKeyOf(r.method, r.host, r.target, r.acceptEncoding, r.cookie));
     if (e === undefined) return false;
     const obj = e.obj.deref();
@@ -143,35 +155,79 @@ export class HitLane {
       socket.cork();
       socket.write(text, 'latin1');
       // Node calls back without an error for a write the socket's destruction cut short: hence destroyed.
-      if (body !== undefined) socket.write(body, (err) => this.opts.record({ ...x, done: !err && !socket.destroyed }));
+      if (body !== undefined) {
+        socket.write(body, (err) => {
+          const done = !err && !socket.destroyed;
+          this.log(e, obj, viewer, r, requestId, scBytes, startedAt, done, Date.now(), performance.now(), firstByteAt);
+        });
+      }
       socket.uncork();
     }
     const firstByteAt = performance.now();
     this.counts.answered++;
-    const x: Exchange = {
+    // A small answer is complete once written: its first byte is its last.
+    if (!large) this.log(e, obj, viewer, r, requestId, scBytes, startedAt, true, now, firstByteAt, firstByteAt);
+    return true;
+  }
+
+  /** The log stage for one lane answer: through the memo entry's line template, or the full record. */
+  private log(
+    e: MemoEntry,
+    obj: StoredObject,
+    viewer: LaneViewer,
+    r: LaneRequest,
+    requestId: string,
+    scBytes: number,
+    startedAt: number,
+    done: boolean,
+    finishedAt: number,
+    lastByteAt: number,
+    firstByteAt: number,
+  ): void {
+    if (e.hitLog !== undefined) {
+      const timeTaken = (lastByteAt - startedAt) / 1000;
+      const ttfb = (firstByteAt - startedAt) / 1000;
+      const line = new HitLine(
+        e.hitLog,
+        finishedAt,
+        scBytes,
+        viewer.ip,
+        r.referer,
+        r.userAgent,
+        requestId,
+        r.headerBytes,
+        timeTaken,
+        r.forwardedFor,
+        viewer.portText,
+        ttfb,
+        done,
+      );
+      recordHitLine(e.rec, r.method, e.path, obj.ttl, line);
+      return;
+    }
+    const head = obj.head!;
+    this.opts.record({
       rec: e.rec,
       method: r.method,
       path: e.path,
       rawQuery: e.rawQuery,
       status: 200,
-      done: true,
+      done,
       result: 'Hit',
       failover: undefined,
       scBytes,
       csBytes: r.headerBytes,
       ttl: obj.ttl,
       requestId,
-      viewerIp,
+      viewerIp: viewer.ip,
       startedAt,
       response: { firstByteAt, contentType: head.contentType, contentLength: head.contentLength },
       headers: headersOf(r.rawHeaders),
       headerCount: r.rawHeaders.length / 2,
       httpVersion: '1.1',
       scheme: 'http',
-      socket,
-    };
-    if (!large) this.opts.record(x);
-    return true;
+      socket: viewer.socket,
+    });
   }
 
   get limits(): LaneParseLimits {
@@ -189,13 +245,14 @@ class LaneConnection {
   private pending: Buffer | undefined;
   private answered = 0;
   private ended = false;
-  private readonly viewerIp: string;
+  private readonly viewer: LaneViewer;
 
   constructor(
     private readonly lane: HitLane,
     private readonly socket: Socket,
   ) {
-    this.viewerIp = normalizeAddress(socket.remoteAddress);
+    const port = socket.remotePort;
+    this.viewer = { socket, ip: normalizeAddress(socket.remoteAddress), portText: port === undefined ? '-' : String(port) };
     lane.held(socket, true);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -240,12 +297,18 @@ class LaneConnection {
   /** Answers the requests of `buf` from `offset`; false when it stopped (paused or handed off). */
   private run(buf: Buffer, offset: number): boolean {
     const { socket, lane } = this;
-    socket.cork();
+    // Pipelined answers go out in one write; a lone request (the usual keep-alive case) is written
+    // straight through, without the stream buffering a cork costs.
+    let corked = false;
     try {
       while (offset < buf.length) {
         const startedAt = performance.now();
         const r = parseLaneHead(buf, offset, lane.limits);
-        if (r.kind === 'handoff' || !lane.answer(socket, this.viewerIp, r, startedAt)) {
+        if (!corked && r.kind === 'request' && r.end < buf.length) {
+          socket.cork();
+          corked = true;
+        }
+        if (r.kind === 'handoff' || !lane.answer(socket, this.viewer, r, startedAt)) {
           this.release();
           lane.handOff(socket, offset === 0 ? buf : buf.subarray(offset));
           return false;
@@ -259,7 +322,7 @@ class LaneConnection {
         }
       }
     } finally {
-      socket.uncork();
+      if (corked) socket.uncork();
     }
     if (this.ended) socket.end();
     return true;

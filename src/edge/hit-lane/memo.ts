@@ -8,6 +8,7 @@
 // stays the bound on what cached objects cost).
 import type { DistributionRecord } from '../context.js';
 import type { StoredObject } from '../store.js';
+import type { HitLineTemplate } from './log-line.js';
 
 export interface MemoEntry {
   /** The cache key the pipeline found the object under. */
@@ -19,6 +20,12 @@ export interface MemoEntry {
   path: string;
   /** The query as sent (the access log's cs-uri-query). */
   rawQuery: string;
+  /**
+   * The constant parts of this entry's access-log line, when the lane logs its hits through it:
+   * the distribution has an access log and the edge no real-time log (whose lines take the whole
+   * record). Undefined: the lane logs through the log stage's full record.
+   */
+  hitLog?: HitLineTemplate;
 }
 
 export class LookupMemo {
@@ -68,5 +75,5 @@ export class LookupMemo {
 }
 
 function charsOf(key: string, e: MemoEntry): number {
-  return key.length + e.key.length + e.path.length + e.rawQuery.length;
+  return key.length + e.key.length + e.path.length + e.rawQuery.length + (e.hitLog?.chars ?? 0);
 }

@@ -25,6 +25,10 @@ export interface LaneRequest {
   acceptEncoding: string | undefined;
   /** The Cookie field value, OWS trimmed; undefined when absent. */
   cookie: string | undefined;
+  /** User-Agent, Referer and X-Forwarded-For values, OWS trimmed (the access log's); undefined when absent. */
+  userAgent: string | undefined;
+  referer: string | undefined;
+  forwardedFor: string | undefined;
   /** The field lines as [name, value, …], names as sent, values trimmed (node:http's rawHeaders). */
   rawHeaders: string[];
   /** ORG-03's request size as recv counts it (requestHeaderBytes). */
@@ -142,6 +146,9 @@ export function parseLaneHead(buf: Uint8Array, start: number, limits: LaneParseL
   let host: string | undefined;
   let acceptEncoding: string | undefined;
   let cookie: string | undefined;
+  let userAgent: string | undefined;
+  let referer: string | undefined;
+  let forwardedFor: string | undefined;
   // recv's count: method + target + " HTTP/1.1\r\n"-ish constant 12, each name and value + 2, the blank line.
   let headerBytes = method.length + target.length + 12 + 2;
   for (;;) {
@@ -187,13 +194,29 @@ export function parseLaneHead(buf: Uint8Array, start: number, limits: LaneParseL
     if (lower === 'host') host = value;
     else if (lower === 'accept-encoding') acceptEncoding = value;
     else if (lower === 'cookie') cookie = value;
+    else if (lower === 'user-agent') userAgent = value;
+    else if (lower === 'referer') referer = value;
+    else if (lower === 'x-forwarded-for') forwardedFor = value;
     else if (lower === 'connection' && value.toLowerCase() !== 'keep-alive') return handoff('connection option');
     rawHeaders.push(name, value);
     headerBytes += name.length + value.length + 4;
     if (headerBytes > limits.maxRequestBytes) return handoff('request size');
   }
   if (host === undefined) return handoff('no host');
-  return { kind: 'request', method, target, host, acceptEncoding, cookie, rawHeaders, headerBytes, end: p };
+  return {
+    kind: 'request',
+    method,
+    target,
+    host,
+    acceptEncoding,
+    cookie,
+    userAgent,
+    referer,
+    forwardedFor,
+    rawHeaders,
+    headerBytes,
+    end: p,
+  };
 }
 
 function latin1(buf: Uint8Array, from: number, to: number): string {
