@@ -11,6 +11,15 @@ function distribution(d: Record<string, unknown>, edge: Record<string, unknown> 
   return buildDistribution(cfg.distributions[0]!, 'http://127.0.0.1:1', cfg);
 }
 
+/** The edge section of a row whose default behaviour uses cache policy `lane-test` with these key settings. */
+function laneTestPolicy(parametersInCacheKeyAndForwardedToOrigin: Record<string, unknown>): Record<string, unknown> {
+  return {
+    cachePolicies: [
+      { id: 'lane-test', name: 'LaneTest', minTtl: 0, defaultTtl: 60, maxTtl: 600, parametersInCacheKeyAndForwardedToOrigin },
+    ],
+  };
+}
+
 describe('memo-safety of a behaviour (table)', () => {
   const rows: { what: string; d: Record<string, unknown>; edge?: Record<string, unknown>; want: string | undefined }[] = [
     { what: 'the defaults (2014 settings, nothing forwarded)', d: {}, want: undefined },
@@ -71,47 +80,25 @@ describe('memo-safety of a behaviour (table)', () => {
     {
       what: 'a cache policy keying a cookie',
       d: { defaultBehavior: { cachePolicyId: 'lane-test' } },
-      edge: {
-        cachePolicies: [
-          {
-            id: 'lane-test',
-            name: 'LaneTest',
-            minTtl: 0,
-            defaultTtl: 60,
-            maxTtl: 600,
-            parametersInCacheKeyAndForwardedToOrigin: {
-              enableAcceptEncodingGzip: true,
-              enableAcceptEncodingBrotli: false,
-              headersConfig: { headerBehavior: 'none', headers: [] },
-              cookiesConfig: { cookieBehavior: 'whitelist', cookies: ['s'] },
-              queryStringsConfig: { queryStringBehavior: 'none', queryStrings: [] },
-            },
-          },
-        ],
-      },
+      edge: laneTestPolicy({
+        enableAcceptEncodingGzip: true,
+        enableAcceptEncodingBrotli: false,
+        headersConfig: { headerBehavior: 'none', headers: [] },
+        cookiesConfig: { cookieBehavior: 'whitelist', cookies: ['s'] },
+        queryStringsConfig: { queryStringBehavior: 'none', queryStrings: [] },
+      }),
       want: undefined,
     },
     {
       what: 'a cache policy keying Accept',
       d: { defaultBehavior: { cachePolicyId: 'lane-test' } },
-      edge: {
-        cachePolicies: [
-          {
-            id: 'lane-test',
-            name: 'LaneTest',
-            minTtl: 0,
-            defaultTtl: 60,
-            maxTtl: 600,
-            parametersInCacheKeyAndForwardedToOrigin: {
-              enableAcceptEncodingGzip: true,
-              enableAcceptEncodingBrotli: true,
-              headersConfig: { headerBehavior: 'whitelist', headers: ['Accept'] },
-              cookiesConfig: { cookieBehavior: 'none', cookies: [] },
-              queryStringsConfig: { queryStringBehavior: 'all', queryStrings: [] },
-            },
-          },
-        ],
-      },
+      edge: laneTestPolicy({
+        enableAcceptEncodingGzip: true,
+        enableAcceptEncodingBrotli: true,
+        headersConfig: { headerBehavior: 'whitelist', headers: ['Accept'] },
+        cookiesConfig: { cookieBehavior: 'none', cookies: [] },
+        queryStringsConfig: { queryStringBehavior: 'all', queryStrings: [] },
+      }),
       want: 'keyed header accept',
     },
   ];
