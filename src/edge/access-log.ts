@@ -106,9 +106,8 @@ export interface AccessLogRecord {
   rangeEnd?: number;
 }
 
-const LOG03_SPECIALS = /[\x00-\x20\x7f-\uffff<>"#%{}|\\^~[\]`']/g;
-/** The same class without the global flag (a test keeps no lastIndex state). */
-const LOG03_ANY = new RegExp(LOG03_SPECIALS.source);
+/** The characters LOG-03 encodes (no global flag: a test keeps no lastIndex state). */
+const LOG03_ANY = /[\x00-\x20\x7f-\uffff<>"#%{}|\\^~[\]`']/;
 
 /** The `%XX` text of each ASCII code unit LOG-03 encodes (undefined: kept as it is). */
 const ASCII_ESCAPES: (string | undefined)[] = Array.from({ length: 0x80 }, (_, c) =>
@@ -166,9 +165,6 @@ const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
 
 /** LOG-04 date and time of the last second formatted: lines of the same second reuse them. */
 let stampSecond = NaN;
-let stampDate = '';
-let stampTime = '';
-
 let stampText = '';
 
 /** LOG-04 `date` TAB `time` of a moment (ms since epoch), UTC. */
@@ -176,9 +172,8 @@ export function logDateTime(at: number): string {
   const second = Math.floor(at / 1000);
   if (second !== stampSecond) {
     const d = new Date(second * 1000);
-    stampDate = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
-    stampTime = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
-    stampText = `${stampDate}\t${stampTime}`;
+    const date = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+    stampText = `${date}\t${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
     stampSecond = second;
   }
   return stampText;
