@@ -22,7 +22,8 @@ import { ifRangeAllows, notModified, NOT_MODIFIED_HEADERS } from '../http/condit
 import { contentRange, decideRange, type RangeOptions } from '../http/ranges.js';
 import { headerText, listValue, replaceHeader, type HeaderList } from '../http/headers.js';
 
-const X_CACHE: Record<ResultType, string> = {
+/** The X-Cache value of each result (RSP-01); the hit lane's head blocks hold the Hit one. */
+export const X_CACHE: Record<ResultType, string> = {
   Hit: 'Hit from cloudfront',
   RefreshHit: 'RefreshHit from cloudfront',
   Miss: 'Miss from cloudfront',

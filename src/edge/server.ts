@@ -17,7 +17,7 @@ import { Lookup } from './lookup.js';
 import { logAndCount, recordExchange, type Exchange } from './log-stage.js';
 import { LookupMemo } from './hit-lane/memo.js';
 import { memoSafeBehaviours } from './hit-lane/memo-safety.js';
-import { laneShaped, memoKeyOf } from './hit-lane/parse-head.js';
+import { laneShaped } from './hit-lane/parse-head.js';
 import { hitLineTemplate } from './hit-lane/log-line.js';
 import { Fetcher } from './fetch.js';
 import { serveEdgeEndpoint } from './edge-endpoints.js';
@@ -289,7 +289,8 @@ export class EdgeServer {
             contentType: obj.head.contentType,
             contentLength: obj.head.contentLength,
           });
-    this.laneMemo!.set(memoKeyOf(v.method, host, req.url ?? '/', coding, cookie), {
+    this.laneMemo!.set({
+      req: { method: v.method, host, target: req.url ?? '/', acceptEncoding: coding, cookie },
       key: obj.key,
       obj: new WeakRef(obj),
       rec,

@@ -61,8 +61,11 @@ export const V8_COST = {
    * malloc header), the hit-header array and the Content-Length string.
    */
   objectBase: 1000,
-  /** The hit lane's HeadBlock object (its text is charged as a string of its own). */
-  headBlock: 64,
+  /**
+   * The hit lane's HeadBlock object and its prefix Buffer (Uint8Array, ArrayBuffer, backing store
+   * record and malloc header); the prefix's bytes are charged off the heap.
+   */
+  headBlock: 300,
   /** One header in the policy's header object (a lower-cased name of its own, a property slot). */
   policyHeaderSlot: 40,
   /**
@@ -95,17 +98,17 @@ export function chargeOf(body: Buffer, headers: readonly [string, string][]): nu
  * The bytes an object costs once `compact()` has run: on the V8 heap its key, invalidation path (a
  * substring of the key when it is one), every header three times over (the tuple, the hit-header
  * list and the policy's copy), the hit lane's header block when there is one, and the fixed part,
- * with the heap's slack; off the heap the body's whole backing store.
+ * with the heap's slack; off the heap the body's whole backing store and the head block's bytes.
  */
 export function footprintOf(o: Pick<StoredObject, 'key' | 'invalidationPath' | 'headers' | 'body' | 'head'>): number {
-  return Math.ceil(heapBytesOf(o) * V8_COST.heapSlack) + o.body.buffer.byteLength;
+  return Math.ceil(heapBytesOf(o) * V8_COST.heapSlack) + o.body.buffer.byteLength + (o.head?.prefix.length ?? 0);
 }
 
 /** The V8 heap part of footprintOf(), before the slack. */
 export function heapBytesOf(o: Pick<StoredObject, 'key' | 'invalidationPath' | 'headers' | 'head'>): number {
   const c = V8_COST;
   let n = c.objectBase + stringBytes(o.key);
-  if (o.head !== undefined) n += c.headBlock + stringBytes(o.head.text);
+  if (o.head !== undefined) n += c.headBlock;
   n += o.key.includes(o.invalidationPath) ? c.slicedString : stringBytes(o.invalidationPath);
   for (const [name, value] of o.headers) {
     n += c.arrayHeader + 2 * c.pointer + stringBytes(name) + stringBytes(value); // the [name, value] tuple

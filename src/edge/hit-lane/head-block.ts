@@ -1,14 +1,19 @@
 // The header block a hit sends, built once per stored object (when the store keeps it): the
-// status line and the object's hit headers (stored origin headers, Via, X-Amz-Cf-Pop,
-// Content-Length) as one Latin-1 string, validated once, plus the access log's facts about it.
-// The hit lane adds X-Cache, Age, X-Amz-Cf-Id, Date and node:http's own Connection / Keep-Alive
-// lines per answer. Pure.
+// status line, the object's hit headers (stored origin headers, Via, X-Amz-Cf-Pop,
+// Content-Length) and the hit's constant `X-Cache` line, up to the `Age: ` name, as one buffer of
+// Latin-1 bytes, validated once, plus the access log's facts about it. The hit lane copies it and
+// writes the Age value, X-Amz-Cf-Id, Date and node:http's own Connection / Keep-Alive lines after
+// it per answer, so a hit encodes only those few characters. Pure.
 import { STATUS_CODES } from 'node:http';
 import { responseFacts } from '../access-log.js';
+import { X_CACHE } from '../deliver.js';
 
 export interface HeadBlock {
-  /** `HTTP/1.1 <status> <reason>\r\n` and one `Name: value\r\n` line per hit header. */
-  text: string;
+  /**
+   * `HTTP/1.1 200 OK\r\n`, one `Name: value\r\n` line per hit header, `X-Cache: Hit from
+   * cloudfront\r\n` and `Age: `, in Latin-1 (a buffer of its own, not a slice of a shared pool).
+   */
+  prefix: Buffer;
   /** The hit headers hold a Date (node:http then adds none). */
   hasDate: boolean;
   /** Content-Type and Content-Length as the access log notes them (noteResponseHead). */
@@ -40,5 +45,8 @@ export function headBlockOf(status: number, isError: boolean, hitHeaders: readon
   }
   const facts = responseFacts(hitHeaders);
   if (lengths !== 1 || facts.contentLength === undefined) return undefined;
-  return { text, hasDate, contentType: facts.contentType, contentLength: facts.contentLength };
+  text += `X-Cache: ${X_CACHE.Hit}\r\nAge: `;
+  const prefix = Buffer.allocUnsafeSlow(text.length);
+  prefix.write(text, 0, 'latin1');
+  return { prefix, hasDate, contentType: facts.contentType, contentLength: facts.contentLength };
 }

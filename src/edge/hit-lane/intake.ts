@@ -17,7 +17,7 @@ import type { ObjectStore, StoredObject } from '../store.js';
 import { normalizeAddress } from '../../net/address.js';
 import { HitLine } from './log-line.js';
 import type { LookupMemo, MemoEntry } from './memo.js';
-import { memoKeyOf, parseLaneHead, type LaneParseLimits, type LaneRequest } from './parse-head.js';
+import { parseLaneHead, type LaneParseLimits, type LaneRequest } from './parse-head.js';
 
 export interface HitLaneOptions {
   store: ObjectStore;
@@ -52,7 +52,9 @@ export interface HitLaneCounts {
 export class HitLane {
   readonly counts: HitLaneCounts = { answered: 0, handedOff: 0 };
   /** Connections the lane holds (node:http's closeAllConnections does not know them). */
-  private readonly open = new Set<Socket>();
+  private readonly open = new Set<LaneConnection>();
+  /** The lane's one clock for its connections' timeouts (see sweep()). */
+  private sweeper: NodeJS.Timeout | undefined;
   private server: http.Server | undefined;
   private nodeListeners: ConnectionListener[] = [];
   /** node:http's `Connection` / `Keep-Alive` lines and the blank line, as it writes them for this server. */
@@ -77,12 +79,38 @@ export class HitLane {
     // As node:http writes them on a kept-alive response (OutgoingMessage._storeHeader).
     const ka = this.keepAliveTimeoutMs > 0 ? `Keep-Alive: timeout=${Math.floor(this.keepAliveTimeoutMs / 1000)}\r\n` : '';
     this.tail = `Connection: keep-alive\r\n${ka}\r\n`;
+    // node:http checks its headers and request timeouts on such an interval too
+    // (connectionsCheckingInterval): a timeout fires at most a quarter of itself late.
+    const every = Math.min(1000, Math.max(100, Math.floor(Math.min(this.headersTimeoutMs, this.keepAliveTimeoutMs || Infinity) / 4)));
+    this.sweeper = setInterval(() => this.sweep(Date.now()), every);
+    this.sweeper.unref();
   }
 
   /** Closes every connection the lane holds (the edge is closing). */
   closeAll(): void {
-    for (const s of this.open) s.destroy();
+    clearInterval(this.sweeper);
+    for (const c of this.open) c.socket.destroy();
     this.open.clear();
+  }
+
+  /**
+   * Times out the connections the lane holds, as node:http's socket timeouts would: one that has
+   * sent no request within headersTimeout gets node:http's 408, one idle (nothing read or written)
+   * for keepAliveTimeout after its last answer is closed. One interval for all of them, rather
+   * than a socket timer each, which node:net would re-arm on every read and every write of a hit.
+   */
+  private sweep(now: number): void {
+    for (const c of this.open) {
+      if (c.timedOut) continue;
+      if (c.answered === 0) {
+        if (now - c.lastActive < this.headersTimeoutMs) continue;
+        c.timedOut = true;
+        this.requestTimeout(c.socket);
+      } else if (this.keepAliveTimeoutMs > 0 && now - c.lastActive >= this.keepAliveTimeoutMs) {
+        c.timedOut = true;
+        c.socket.destroy();
+      }
+    }
   }
 
   get connections(): number {
@@ -93,9 +121,9 @@ export class HitLane {
     new LaneConnection(this, socket);
   }
 
-  /** @internal */ held(socket: Socket, yes: boolean): void {
-    if (yes) this.open.add(socket);
-    else this.open.delete(socket);
+  /** @internal */ held(c: LaneConnection, yes: boolean): void {
+    if (yes) this.open.add(c);
+    else this.open.delete(c);
   }
 
   /** @internal Gives the connection to node:http with `rest` as the first bytes its parser reads. */
@@ -114,16 +142,12 @@ export class HitLane {
     else socket.destroy();
   }
 
-  get timeouts(): { headers: number; keepAlive: number } {
-    return { headers: this.headersTimeoutMs, keepAlive: this.keepAliveTimeoutMs };
-  }
-
   /**
    * Answers `r` when the memo has its hit and the store still holds that very object, fresh;
    * false (nothing written) otherwise.
    */
   answer(socket: Socket, viewer: LaneViewer, r: LaneRequest, startedAt: number): boolean {
-    const e = this.opts.memo.get(memoKeyOf(r.method, r.host, r.target, r.acceptEncoding, r.cookie));
+    const e = this.opts.memo.find(r.method, r.host, r.target, r.acceptEncoding, r.cookie);
     if (e === undefined) return false;
     const obj = e.obj.deref();
     const head = obj?.head;
@@ -133,19 +157,20 @@ export class HitLane {
     if (obj === undefined || head === undefined || !(now < obj.freshUntil) || this.opts.store.get(e.key) !== obj) return false;
     const requestId = newRequestId();
     const age = Math.max(0, Math.floor(obj.initialAge + (now - obj.receivedAt) / 1000));
-    const text =
-      `${head.text}X-Cache: Hit from cloudfront\r\nAge: ${age}\r\nX-Amz-Cf-Id: ${requestId}\r\n` +
-      (head.hasDate ? '' : `Date: ${httpDate(now)}\r\n`) +
-      this.tail;
+    // The per-request characters only: the head block's bytes end with `Age: `.
+    const rest = `${age}\r\nX-Amz-Cf-Id: ${requestId}\r\n${head.hasDate ? this.tail : dateAndTail(now, this.tail)}`;
     const body = r.method === 'GET' ? obj.body : undefined;
-    const scBytes = text.length + (body === undefined ? 0 : body.length);
+    const headBytes = head.prefix.length + rest.length;
+    const scBytes = headBytes + (body === undefined ? 0 : body.length);
+    const small = body !== undefined && body.length <= SMALL_BODY;
+    // A small answer is one buffer (from Node's pool at this size): one write, no writev list, for
+    // the small hits that are all per-request cost.
+    const out = Buffer.allocUnsafe(small ? scBytes : headBytes);
+    head.prefix.copy(out, 0);
+    (out as unknown as LatinWritable).latin1Write(rest, head.prefix.length);
     let large = false;
-    if (body !== undefined && body.length <= SMALL_BODY) {
-      // One buffer (from Node's pool at this size): one write, no writev list, for the small hits
-      // that are all per-request cost.
-      const out = Buffer.allocUnsafe(scBytes);
-      out.write(text, 0, 'latin1');
-      body.copy(out, text.length);
+    if (small) {
+      body.copy(out, headBytes);
       socket.write(out);
     } else {
       // Head and body in one writev. A large body may wait in the socket's buffer: it is logged
@@ -153,7 +178,7 @@ export class HitLane {
       // leaves first is logged as an incomplete answer (not a complete Hit).
       large = body !== undefined;
       socket.cork();
-      socket.write(text, 'latin1');
+      socket.write(out);
       // Node calls back without an error for a write the socket's destruction cut short: hence destroyed.
       if (body !== undefined) {
         socket.write(body, (err) => {
@@ -243,32 +268,36 @@ export class HitLane {
  */
 class LaneConnection {
   private pending: Buffer | undefined;
-  private answered = 0;
+  /** Requests answered so far (the lane's sweep reads it). */
+  answered = 0;
+  /** When the connection was last active: opened, bytes read, the write buffer drained (Date.now()). */
+  lastActive = Date.now();
+  /** The sweep has timed it out (it is closing). */
+  timedOut = false;
   private ended = false;
   private readonly viewer: LaneViewer;
 
   constructor(
     private readonly lane: HitLane,
-    private readonly socket: Socket,
+    readonly socket: Socket,
   ) {
     const port = socket.remotePort;
     this.viewer = { socket, ip: normalizeAddress(socket.remoteAddress), portText: port === undefined ? '-' : String(port) };
-    lane.held(socket, true);
+    lane.held(this, true);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
-    socket.on('timeout', this.onTimeout);
     socket.on('drain', this.onDrain);
-    // node:http's clock for a connection that sends nothing: headersTimeout from the start.
-    socket.setTimeout(lane.timeouts.headers);
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    this.lastActive = Date.now();
     this.run(chunk, 0);
   };
 
   private readonly onDrain = (): void => {
+    this.lastActive = Date.now();
     const rest = this.pending;
     if (rest === undefined) return;
     this.pending = undefined;
@@ -286,12 +315,7 @@ class LaneConnection {
 
   private readonly onClose = (): void => {
     this.pending = undefined;
-    this.lane.held(this.socket, false);
-  };
-
-  private readonly onTimeout = (): void => {
-    if (this.answered === 0) this.lane.requestTimeout(this.socket);
-    else this.socket.destroy(); // an idle kept-alive connection, as node:http closes it
+    this.lane.held(this, false);
   };
 
   /** Answers the requests of `buf` from `offset`; false when it stopped (paused or handed off). */
@@ -314,7 +338,7 @@ class LaneConnection {
           return false;
         }
         offset = r.end;
-        if (this.answered++ === 0) socket.setTimeout(lane.timeouts.keepAlive);
+        this.answered++;
         if (socket.writableNeedDrain && offset < buf.length) {
           this.pending = buf.subarray(offset);
           socket.pause();
@@ -335,10 +359,8 @@ class LaneConnection {
     s.off('end', this.onEnd);
     s.off('error', this.onError);
     s.off('close', this.onClose);
-    s.off('timeout', this.onTimeout);
     s.off('drain', this.onDrain);
-    s.setTimeout(0);
-    this.lane.held(s, false);
+    this.lane.held(this, false);
   }
 }
 
@@ -349,14 +371,21 @@ function headersOf(raw: readonly string[]): Record<string, string> {
   return out;
 }
 
+/** Buffer's Latin-1 writer without the encoding dispatch of write() (present on every Buffer). */
+interface LatinWritable {
+  latin1Write(text: string, offset: number): number;
+}
+
 let dateSecond = -1;
-let dateText = '';
-/** The Date value node:http writes (utcDate), made once per second. */
-function httpDate(now: number): string {
+let dateTail = '';
+let dateTailOf = '';
+/** `Date: <now>` as node:http writes it (utcDate) and `tail` after it, made once per second. */
+function dateAndTail(now: number, tail: string): string {
   const s = Math.floor(now / 1000);
-  if (s !== dateSecond) {
+  if (s !== dateSecond || tail !== dateTailOf) {
     dateSecond = s;
-    dateText = new Date(s * 1000).toUTCString();
+    dateTailOf = tail;
+    dateTail = `Date: ${new Date(s * 1000).toUTCString()}\r\n${tail}`;
   }
-  return dateText;
+  return dateTail;
 }

@@ -9,8 +9,20 @@
 import type { DistributionRecord } from '../context.js';
 import type { StoredObject } from '../store.js';
 import type { HitLineTemplate } from './log-line.js';
+import { memoKeyOf } from './parse-head.js';
+
+/** The request fields an entry answers for: the parts of its memo key (memoKeyOf). */
+export interface MemoRequest {
+  method: string;
+  host: string;
+  target: string;
+  acceptEncoding: string | undefined;
+  cookie: string | undefined;
+}
 
 export interface MemoEntry {
+  /** The request it was remembered for. */
+  req: MemoRequest;
   /** The cache key the pipeline found the object under. */
   key: string;
   /** The stored object the pipeline answered with. */
@@ -29,7 +41,14 @@ export interface MemoEntry {
 }
 
 export class LookupMemo {
+  /** Every entry, by memoKeyOf() of its request, oldest first. */
   private readonly map = new Map<string, MemoEntry>();
+  /**
+   * The entry remembered last for each target. A lookup whose other fields equal that entry's
+   * (the usual case: one Host, one Accept-Encoding per player) is answered without building and
+   * hashing the key text; any other goes through the key.
+   */
+  private readonly latest = new Map<string, MemoEntry>();
   private keyChars = 0;
 
   constructor(
@@ -46,11 +65,25 @@ export class LookupMemo {
     return this.keyChars;
   }
 
-  get(key: string): MemoEntry | undefined {
-    return this.map.get(key);
+  /** The entry for a request with these fields, if any. */
+  find(
+    method: string,
+    host: string,
+    target: string,
+    acceptEncoding: string | undefined,
+    cookie: string | undefined,
+  ): MemoEntry | undefined {
+    const e = this.latest.get(target);
+    if (e !== undefined) {
+      const q = e.req;
+      if (q.method === method && q.host === host && q.acceptEncoding === acceptEncoding && q.cookie === cookie) return e;
+    }
+    return this.map.get(memoKeyOf(method, host, target, acceptEncoding, cookie));
   }
 
-  set(key: string, e: MemoEntry): void {
+  set(e: MemoEntry): void {
+    const q = e.req;
+    const key = memoKeyOf(q.method, q.host, q.target, q.acceptEncoding, q.cookie);
     const cost = charsOf(key, e);
     if (cost > this.maxChars) return;
     this.delete(key);
@@ -58,22 +91,28 @@ export class LookupMemo {
       this.delete(this.map.keys().next().value!);
     }
     this.map.set(key, e);
+    this.latest.set(q.target, e);
     this.keyChars += cost;
   }
 
-  delete(key: string): void {
+  private delete(key: string): void {
     const e = this.map.get(key);
     if (e === undefined) return;
     this.map.delete(key);
+    if (this.latest.get(e.req.target) === e) this.latest.delete(e.req.target);
     this.keyChars -= charsOf(key, e);
   }
 
   clear(): void {
     this.map.clear();
+    this.latest.clear();
     this.keyChars = 0;
   }
 }
 
+/** The characters an entry holds: its key text, the request's fields (a copy of their own), and its own texts. */
 function charsOf(key: string, e: MemoEntry): number {
-  return key.length + e.key.length + e.path.length + e.rawQuery.length + (e.hitLog?.chars ?? 0);
+  const q = e.req;
+  const fields = q.host.length + q.target.length + (q.acceptEncoding?.length ?? 0) + (q.cookie?.length ?? 0);
+  return key.length + fields + e.key.length + e.path.length + e.rawQuery.length + (e.hitLog?.chars ?? 0);
 }

@@ -45,23 +45,44 @@ export interface LaneHandoff {
 export type LaneParse = LaneRequest | LaneHandoff;
 
 /**
- * Viewer fields a lane request may carry (lower case): the Host, and fields no memo-safe behaviour
- * keys or forwards into the cache key (memo-safety.ts checks a behaviour's keyed names against this
- * list), nor uses to choose the answer of a hit. Any other field name sends the request to node:http.
+ * Viewer fields a lane request may carry, in the spelling nearly every HTTP/1.1 client sends: the
+ * Host, and fields no memo-safe behaviour keys or forwards into the cache key (memo-safety.ts
+ * checks a behaviour's keyed names against this list), nor uses to choose the answer of a hit. Any
+ * other field name sends the request to node:http. A field name with exactly these bytes is known
+ * without making a string of it (the common case); any other spelling is lower-cased and looked up.
  */
-export const LANE_FIELDS: ReadonlySet<string> = new Set([
-  'host',
-  'accept-encoding',
-  'user-agent',
-  'accept',
-  'accept-language',
-  'referer',
-  'cookie',
-  'x-forwarded-for',
-  'connection',
-  'cache-control',
-  'pragma',
-]);
+const CANONICAL: readonly { name: string; lower: string; bytes: Buffer }[] = [
+  'Host',
+  'Accept-Encoding',
+  'User-Agent',
+  'Accept',
+  'Accept-Language',
+  'Referer',
+  'Cookie',
+  'X-Forwarded-For',
+  'Connection',
+  'Cache-Control',
+  'Pragma',
+].map((name) => ({ name, lower: name.toLowerCase(), bytes: Buffer.from(name, 'latin1') }));
+
+/** The lane's fields, lower case. */
+export const LANE_FIELDS: ReadonlySet<string> = new Set(CANONICAL.map((c) => c.lower));
+
+/** LANE_FIELDS' names, each with its bit for the duplicate check. */
+const FIELD_BIT = new Map(CANONICAL.map((c, i) => [c.lower, 1 << i]));
+
+/** The canonical spelling `buf[from, to)` has, or -1. */
+function canonicalIndex(buf: Buffer, from: number, to: number): number {
+  const n = to - from;
+  for (let i = 0; i < CANONICAL.length; i++) {
+    const b = CANONICAL[i]!.bytes;
+    if (b.length !== n || b[0] !== buf[from]) continue;
+    let k = 1;
+    while (k < n && b[k] === buf[from + k]) k++;
+    if (k === n) return i;
+  }
+  return -1;
+}
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -84,7 +105,7 @@ const HEAD = [0x48, 0x45, 0x41, 0x44, SP];
 /** ` HTTP/1.1\r\n` */
 const VERSION = [SP, 0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e, 0x31, CR, LF];
 
-function startsWith(buf: Uint8Array, at: number, bytes: readonly number[]): boolean {
+function startsWith(buf: Buffer, at: number, bytes: readonly number[]): boolean {
   if (at + bytes.length > buf.length) return false;
   for (let i = 0; i < bytes.length; i++) if (buf[at + i] !== bytes[i]) return false;
   return true;
@@ -107,7 +128,7 @@ function reservedTarget(target: string): boolean {
  * Parses one request head starting at `start` in `buf`. Returns the request when it is complete,
  * within the subset and within the limits; anything else is a handoff with the reason.
  */
-export function parseLaneHead(buf: Uint8Array, start: number, limits: LaneParseLimits): LaneParse {
+export function parseLaneHead(buf: Buffer, start: number, limits: LaneParseLimits): LaneParse {
   const len = buf.length;
   let p = start;
   let method: 'GET' | 'HEAD';
@@ -143,6 +164,7 @@ export function parseLaneHead(buf: Uint8Array, start: number, limits: LaneParseL
   const target = latin1(buf, targetStart, targetEnd);
   if (reservedTarget(target)) return handoff('reserved path');
   const rawHeaders: string[] = [];
+  let seen = 0; // FIELD_BIT of each field so far
   let host: string | undefined;
   let acceptEncoding: string | undefined;
   let cookie: string | undefined;
@@ -184,13 +206,23 @@ export function parseLaneHead(buf: Uint8Array, start: number, limits: LaneParseL
     if (buf[p + 1] !== LF) return handoff('CR without LF');
     p += 2;
     if (rawHeaders.length / 2 >= limits.maxHeaderCount) return handoff('header count');
-    const name = latin1(buf, nameStart, nameEnd);
-    const lower = name.toLowerCase();
-    if (!LANE_FIELDS.has(lower)) return handoff(`field ${lower}`);
-    const value = latin1(buf, valueStart, valueEnd);
+    const known = canonicalIndex(buf, nameStart, nameEnd);
+    let name: string;
+    let lower: string;
+    if (known >= 0) {
+      name = CANONICAL[known]!.name;
+      lower = CANONICAL[known]!.lower;
+    } else {
+      name = latin1(buf, nameStart, nameEnd);
+      lower = name.toLowerCase();
+    }
+    const bit = FIELD_BIT.get(lower);
+    if (bit === undefined) return handoff(`field ${lower}`);
     // Every lane field once: node:http joins, drops or keeps duplicates field by field, and the
     // lane would have to do the same; it does not try.
-    for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === lower) return handoff(`duplicate ${lower}`);
+    if ((seen & bit) !== 0) return handoff(`duplicate ${lower}`);
+    seen |= bit;
+    const value = latin1(buf, valueStart, valueEnd);
     if (lower === 'host') host = value;
     else if (lower === 'accept-encoding') acceptEncoding = value;
     else if (lower === 'cookie') cookie = value;
@@ -219,8 +251,13 @@ export function parseLaneHead(buf: Uint8Array, start: number, limits: LaneParseL
   };
 }
 
-function latin1(buf: Uint8Array, from: number, to: number): string {
-  return Buffer.prototype.latin1Slice.call(buf, from, to) as string;
+/** Buffer's Latin-1 decoder without the encoding dispatch of toString() (present on every Buffer). */
+interface LatinSliceable {
+  latin1Slice(from: number, to: number): string;
+}
+
+function latin1(buf: Buffer, from: number, to: number): string {
+  return (buf as unknown as LatinSliceable).latin1Slice(from, to);
 }
 
 /**

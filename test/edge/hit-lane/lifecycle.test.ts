@@ -4,7 +4,6 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoKeyOf } from '../../../src/edge/hit-lane/parse-head.js';
 import type { EdgeInternals } from '../../../src/edge/index.js';
 import { get as httpGet, sleep, startTestEdge, startTestOrigin, type TestOrigin } from '../test-origin.js';
 import { rawExchange, type RawResponse } from './raw-http.js';
@@ -87,7 +86,7 @@ describe('the lane stops answering an object the store no longer holds', () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
     await prime(small, '/pin/a.js');
-    const entry = small.server.laneMemo!.get(memoKeyOf('GET', HOST, '/pin/a.js', undefined, undefined))!;
+    const entry = small.server.laneMemo!.find('GET', HOST, '/pin/a.js', undefined, undefined)!;
     expect(entry.obj.deref()).toBeDefined();
     await laneGet(small, '/pin/b.js');
     await laneGet(small, '/pin/c.js'); // /pin/a.js evicted

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../src/config/index.js';
 import { buildDistribution } from '../../../src/edge/distribution.js';
 import { memoSafeBehaviours, memoUnsafeReason } from '../../../src/edge/hit-lane/memo-safety.js';
-import { LookupMemo, type MemoEntry } from '../../../src/edge/hit-lane/memo.js';
+import { LookupMemo, type MemoEntry, type MemoRequest } from '../../../src/edge/hit-lane/memo.js';
 
 function distribution(d: Record<string, unknown>, edge: Record<string, unknown> = {}) {
   const cfg = defaultConfig({ edge: { ...edge, distributions: [d] } }).edge;
@@ -129,28 +129,89 @@ describe('memo-safety of a behaviour (table)', () => {
   });
 });
 
-describe('the memo is bounded', () => {
-  const entry = (path: string): MemoEntry => ({ key: '', obj: {} as MemoEntry['obj'], rec: {} as MemoEntry['rec'], path, rawQuery: '' });
+const req = (target: string, over: Partial<MemoRequest> = {}): MemoRequest => ({
+  method: 'GET',
+  host: 'h',
+  target,
+  acceptEncoding: undefined,
+  cookie: undefined,
+  ...over,
+});
+const entry = (q: MemoRequest, path = q.target): MemoEntry => ({
+  req: q,
+  key: '',
+  obj: {} as MemoEntry['obj'],
+  rec: {} as MemoEntry['rec'],
+  path,
+  rawQuery: '',
+});
+const find = (m: LookupMemo, q: MemoRequest) => m.find(q.method, q.host, q.target, q.acceptEncoding, q.cookie);
 
+describe('the memo is bounded', () => {
   it('in entries: the oldest goes first', () => {
     const m = new LookupMemo(3, 1e6);
-    for (const k of ['a', 'b', 'c', 'd']) m.set(k, entry(`/${k}`));
-    expect([m.size, m.get('a'), m.get('d')?.path]).toEqual([3, undefined, '/d']);
+    for (const k of ['a', 'b', 'c', 'd']) m.set(entry(req(`/${k}`)));
+    expect([m.size, find(m, req('/a')), find(m, req('/d'))?.path]).toEqual([3, undefined, '/d']);
   });
 
   it('in characters: a viewer cycling URL variants costs bounded memory', () => {
     const m = new LookupMemo(1e6, 10_000);
-    for (let i = 0; i < 5000; i++) m.set(`GET\nh\n/v?${i}`.padEnd(100, 'x'), entry('/v'));
+    for (let i = 0; i < 5000; i++) m.set(entry(req(`/v?${i}`.padEnd(50, 'x')), '/v'));
     expect(m.chars).toBeLessThanOrEqual(10_000);
     expect(m.size).toBeLessThanOrEqual(10_000 / 100);
   });
 
   it('an entry larger than the whole bound is not kept; replacing a key does not double-count', () => {
     const m = new LookupMemo(10, 50);
-    m.set('k'.repeat(60), entry('/'));
+    m.set(entry(req('/'.repeat(30))));
     expect(m.size).toBe(0);
-    m.set('a', entry('/a'));
-    m.set('a', entry('/a'));
-    expect([m.size, m.chars]).toEqual([1, 3]);
+    m.set(entry(req('/a')));
+    m.set(entry(req('/a')));
+    // The key text `GET\nh\n/a\n-\n-` (12), host and target (3), the path (2).
+    expect([m.size, m.chars]).toEqual([1, 17]);
+  });
+});
+
+describe('a lookup finds the entry of exactly its fields', () => {
+  // Several entries per target: the one set last is found without the key text, the others through it.
+  const stored = [
+    req('/x'),
+    req('/x', { acceptEncoding: 'gzip' }),
+    req('/x', { acceptEncoding: '' }),
+    req('/x', { cookie: 'a=1' }),
+    req('/x', { host: 'other' }),
+    req('/x', { method: 'HEAD' }),
+    req('/y'),
+  ];
+  const m = new LookupMemo(100, 1e6);
+  for (const q of stored) m.set(entry(q, `${q.method} ${q.host} ${q.target} ${q.acceptEncoding} ${q.cookie}`));
+  const rows: { what: string; q: MemoRequest; found: boolean }[] = [
+    ...stored.map((q) => ({ what: `stored ${JSON.stringify(q)}`, q, found: true })),
+    { what: 'another Accept-Encoding', q: req('/x', { acceptEncoding: 'br' }), found: false },
+    { what: 'another cookie', q: req('/x', { cookie: 'a=2' }), found: false },
+    { what: 'an empty cookie (not an absent one)', q: req('/x', { cookie: '' }), found: false },
+    { what: 'a Host in another case (the key holds the text as sent)', q: req('/x', { host: 'H' }), found: false },
+    { what: 'a target with a query', q: req('/x?'), found: false },
+    { what: 'an unknown target', q: req('/z'), found: false },
+  ];
+  for (const row of rows) {
+    it(`${row.what}: ${row.found ? 'its own entry' : 'none'}`, () => {
+      const e = find(m, row.q);
+      if (!row.found) return expect(e).toBeUndefined();
+      expect(e?.req).toEqual(row.q);
+    });
+  }
+
+  it('an entry evicted or replaced is not found through the target shortcut', () => {
+    const small = new LookupMemo(2, 1e6);
+    small.set(entry(req('/x', { acceptEncoding: 'gzip' })));
+    small.set(entry(req('/x'))); // the latest for /x
+    small.set(entry(req('/y'))); // evicts the gzip entry
+    expect(find(small, req('/x', { acceptEncoding: 'gzip' }))).toBeUndefined();
+    expect(find(small, req('/x'))?.req).toEqual(req('/x'));
+    small.set(entry(req('/z'))); // evicts /x, the latest for its target
+    expect(find(small, req('/x'))).toBeUndefined();
+    small.set(entry(req('/z'), '/z again'));
+    expect([small.size, find(small, req('/z'))?.path]).toEqual([2, '/z again']);
   });
 });

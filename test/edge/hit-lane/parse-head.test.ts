@@ -25,6 +25,17 @@ describe('accepted: the narrow subset', () => {
     { what: 'Connection: keep-alive (any case)', raw: `GET / HTTP/1.1\r\n${H}Connection: Keep-Alive\r\n\r\n`, want: { host: 'e.test' } },
     { what: 'name case kept as sent', raw: 'GET / HTTP/1.1\r\nhOsT: e.test\r\n\r\n', want: { rawHeaders: ['hOsT', 'e.test'] } },
     {
+      what: 'a lane field in another case is read as in its usual case',
+      raw: 'GET / HTTP/1.1\r\nHOST: e.test\r\naccept-encoding: gzip\r\ncOOKIE: a=1\r\nuser-agent: u\r\n\r\n',
+      want: {
+        host: 'e.test',
+        acceptEncoding: 'gzip',
+        cookie: 'a=1',
+        userAgent: 'u',
+        rawHeaders: ['HOST', 'e.test', 'accept-encoding', 'gzip', 'cOOKIE', 'a=1', 'user-agent', 'u'],
+      },
+    },
+    {
       what: 'inner spaces and tabs of a value kept',
       raw: `GET / HTTP/1.1\r\n${H}User-Agent: a b\tc\r\n\r\n`,
       want: { rawHeaders: ['Host', 'e.test', 'User-Agent', 'a b\tc'] },
@@ -109,6 +120,10 @@ describe('handed off (with the reason)', () => {
     { what: 'no Host', raw: 'GET /a HTTP/1.1\r\nAccept: */*\r\n\r\n', reason: 'no host' },
     { what: 'two Hosts', raw: `GET /a HTTP/1.1\r\n${H}host: f.test\r\n\r\n`, reason: 'duplicate host' },
     { what: 'two Cookie lines', raw: `GET /a HTTP/1.1\r\n${H}Cookie: a=1\r\nCookie: b=2\r\n\r\n`, reason: 'duplicate cookie' },
+    { what: 'two Cookie lines in two cases', raw: `GET /a HTTP/1.1\r\n${H}Cookie: a=1\r\ncookie: b=2\r\n\r\n`, reason: 'duplicate cookie' },
+    { what: 'a name one byte longer than a lane field', raw: `GET /a HTTP/1.1\r\n${H}Hosts: x\r\n\r\n`, reason: 'field hosts' },
+    { what: 'a name one byte shorter than a lane field', raw: `GET /a HTTP/1.1\r\n${H}Cooki: x\r\n\r\n`, reason: 'field cooki' },
+    { what: 'a lane field name with its last byte changed', raw: `GET /a HTTP/1.1\r\n${H}Pragmo: x\r\n\r\n`, reason: 'field pragmo' },
     {
       what: 'more lines than maxHeaderCount',
       raw: `GET /a HTTP/1.1\r\n${H}Accept: a\r\nReferer: r\r\nPragma: p\r\nCookie: c\r\n\r\n`,
