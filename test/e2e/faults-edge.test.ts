@@ -6,10 +6,9 @@
 //    log and the stats record `Error`, and the edge recovers by itself when the origin returns;
 //  - origin stalls beyond the response timeout: 3 attempts (ORG-02), then 504, and no socket to
 //    the origin is left open; a body that stalls midway is cut and not cached (ORG-07).
-import { gunzipSync } from 'node:zlib';
 import http from 'node:http';
 import net from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/publisher.js';
 import { fetchPlaylist, segmentUrl, waitForSegments, waitForSeqBeyond } from '../helpers/hls-live.js';
 import { loopbackConfig } from '../helpers/server-process.js';
+import { accessLogLines } from '../helpers/access-logs.js';
 
 const NAME = 'edgefault';
 const RESPONSE_TIMEOUT_S = 1;
@@ -108,33 +108,8 @@ async function edgeGet(p: string): Promise<{ status: number; xcache: string; bod
   return { status: res.status, xcache: res.headers.get('x-cache') ?? '', body, ms: Date.now() - t0 };
 }
 
-function accessLogLines(): string[][] {
-  const out: string[][] = [];
-  const walk = (dir: string): void => {
-    let entries: string[] = [];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(dir, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (e.endsWith('.gz')) {
-        let text: string;
-        try {
-          text = gunzipSync(readFileSync(p)).toString('utf8');
-        } catch {
-          continue; // still being written (completed at the next flush): the caller polls again
-        }
-        for (const line of text.split('\n')) {
-          if (line && !line.startsWith('#')) out.push(line.split('\t'));
-        }
-      }
-    }
-  };
-  walk(logDir);
-  return out;
+function accessLogFields(): string[][] {
+  return accessLogLines(logDir, { skipIncomplete: true }).map((l) => l.split('\t'));
 }
 
 beforeAll(async () => {
@@ -217,7 +192,7 @@ describe('edge faults against the real origin', () => {
     let errorLine: string[] | undefined;
     for (let i = 0; i < 30 && !errorLine; i++) {
       await sleep(200);
-      errorLine = accessLogLines().find((f) => f[7] === uncachedPath && f[13] === 'Error');
+      errorLine = accessLogFields().find((f) => f[7] === uncachedPath && f[13] === 'Error');
     }
     expect(errorLine, `no access-log line with x-edge-result-type Error for ${uncachedPath}`).toBeDefined();
     expect(['502', '504']).toContain(errorLine![8]);

@@ -3,14 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { startTestOrigin, startTestEdge, get, sleep, type TestOrigin } from './test-origin.js';
 import { LOG_FIELDS } from '../../src/edge/access-log.js';
 import { rawExchange } from './hit-lane/raw-http.js';
+import { accessLogFiles } from '../helpers/access-logs.js';
 
 const run = promisify(execFile);
 const hasGoaccess = (() => {
@@ -90,16 +90,7 @@ describe.skipIf(!hasGoaccess)('goaccess --log-format=CLOUDFRONT', () => {
     await sleep(400);
     await edge.close();
 
-    const lines: string[] = [];
-    for (const name of readdirSync(join(dir, 'edge-logs'), { recursive: true }) as string[]) {
-      if (!name.endsWith('.gz')) continue;
-      lines.push(
-        ...gunzipSync(readFileSync(join(dir, 'edge-logs', name)))
-          .toString()
-          .trimEnd()
-          .split('\n'),
-      );
-    }
+    const lines = accessLogFiles(join(dir, 'edge-logs')).flatMap((f) => f.lines);
     const records = lines.filter((l) => !l.startsWith('#'));
     expect(records.length).toBeGreaterThanOrEqual(15);
     for (const r of records) expect(r.split('\t').length).toBe(LOG_FIELDS.length);

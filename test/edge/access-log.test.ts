@@ -1,9 +1,8 @@
 // SPEC LOG-01..05: line formatting, field order and LOG-03 encoding; the writer's batches.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { silentLogger } from '../../src/log.js';
 import {
   AccessLogWriter,
@@ -16,6 +15,7 @@ import {
   LOG_FIELDS,
   responseFacts,
 } from '../../src/edge/access-log.js';
+import { accessLogLines } from '../helpers/access-logs.js';
 
 describe('LOG-03 encoding', () => {
   it('encodes controls, non-ASCII and the listed characters', () => {
@@ -258,16 +258,7 @@ describe('the writer queues records and formats them in batches off the request 
     csBytes: 40,
     timeTaken: 0,
   });
-  const linesIn = (dir: string) =>
-    (readdirSync(dir, { recursive: true }) as string[])
-      .filter((n) => n.endsWith('.gz'))
-      .sort()
-      .flatMap((n) =>
-        gunzipSync(readFileSync(join(dir, n)))
-          .toString()
-          .split('\n'),
-      )
-      .filter((l) => l && !l.startsWith('#'));
+  const linesIn = accessLogLines;
 
   // [what, records added in one synchronous run, then in a second one after the loop turned]
   it.each([

@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import http2 from 'node:http2';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { generate } from 'selfsigned';
 import { startTestOrigin, startTestEdge, get, sleep, type TestOrigin } from './test-origin.js';
 import { freePort } from '../helpers/ports.js';
@@ -26,7 +25,7 @@ import {
   statusOf,
 } from '../helpers/h2-frames.js';
 import type { EdgeInternals } from '../../src/edge/index.js';
-import { LOG_FIELDS } from '../../src/edge/access-log.js';
+import { accessLogEntries } from '../helpers/access-logs.js';
 
 const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'streamfront-edge-h2-'));
@@ -379,15 +378,7 @@ describe('RST_STREAM mid-response', () => {
     expect(JSON.parse((await get(edge.port, '/_edge/stats')).body.toString()).cache.inFlight).toBe(0);
     await edge.close();
     const dir = join(work, 'data', 'edge-logs');
-    const lines = (readdirSync(dir, { recursive: true }) as string[])
-      .filter((n) => n.endsWith('.gz'))
-      .flatMap((n) =>
-        gunzipSync(readFileSync(join(dir, n)))
-          .toString()
-          .split('\n'),
-      )
-      .filter((l) => l && !l.startsWith('#'))
-      .map((l) => Object.fromEntries(l.split('\t').map((v, i) => [LOG_FIELDS[i], v])));
+    const lines = accessLogEntries(dir);
     const line = lines.find((f) => f['cs-uri-stem'] === '/slow/uncached.bin')!;
     expect(line).toBeDefined();
     expect(line['sc-status']).toBe('200'); // the status line had been sent

@@ -8,10 +8,9 @@ import { promisify } from 'node:util';
 import http2 from 'node:http2';
 import tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { generate } from 'selfsigned';
 import { generateKeyPairSync } from 'node:crypto';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
@@ -20,6 +19,7 @@ import { freePort } from '../helpers/ports.js';
 import { startServerProcess } from '../helpers/server-process.js';
 import type { EdgeInternals } from '../../src/edge/index.js';
 import { LOG_FIELDS } from '../../src/edge/access-log.js';
+import { accessLogLines } from '../helpers/access-logs.js';
 
 const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'streamfront-edge-https-'));
@@ -273,15 +273,7 @@ describe('TLS-01 viewer protocol policy', () => {
     await curl(['-k', '--http1.1', `https://127.0.0.1:${e.httpsPort}/log/tls-h1.txt`]);
     await e.close();
     const dir = join(dataDir, 'edge-logs');
-    const lines = (readdirSync(dir, { recursive: true }) as string[])
-      .filter((n) => n.endsWith('.gz'))
-      .flatMap((n) =>
-        gunzipSync(readFileSync(join(dir, n)))
-          .toString()
-          .split('\n'),
-      )
-      .filter((l) => l && !l.startsWith('#'))
-      .map((l) => l.split('\t'));
+    const lines = accessLogLines(dir).map((l) => l.split('\t'));
     const protocolOf = (stem: string) =>
       lines.find((f) => f[LOG_FIELDS.indexOf('cs-uri-stem')] === stem)?.[LOG_FIELDS.indexOf('cs-protocol')];
     expect(protocolOf('/log/plain.txt')).toBe('http');
@@ -310,15 +302,7 @@ describe('TLS-01 redirects as CloudFront logs them', () => {
     await e.close();
     expect(results).toMatchObject({ Redirect: 1, Miss: 0, Error: 1 });
     const dir = join(dataDir, 'edge-logs');
-    const lines = (readdirSync(dir, { recursive: true }) as string[])
-      .filter((n) => n.endsWith('.gz'))
-      .flatMap((n) =>
-        gunzipSync(readFileSync(join(dir, n)))
-          .toString()
-          .split('\n'),
-      )
-      .filter((l) => l && !l.startsWith('#'))
-      .map((l) => l.split('\t'));
+    const lines = accessLogLines(dir).map((l) => l.split('\t'));
     const field = (stem: string, name: (typeof LOG_FIELDS)[number]) =>
       lines.find((f) => f[LOG_FIELDS.indexOf('cs-uri-stem')] === stem)?.[LOG_FIELDS.indexOf(name)];
     expect(field('/r/logged.m3u8', 'sc-status')).toBe('301');

@@ -1,12 +1,12 @@
 // Integration: access log files (SPEC LOG-01..05) parsed back field by field, and /_edge/stats (MET-01/02).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import { startTestOrigin, startTestEdge, get, sleep, type TestOrigin } from './test-origin.js';
 import { LOG_FIELDS } from '../../src/edge/access-log.js';
+import { accessLogFiles } from '../helpers/access-logs.js';
 
 let origin: TestOrigin;
 const dataDir = mkdtempSync(join(tmpdir(), 'streamfront-edge-logs-'));
@@ -30,20 +30,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function readLogs(dir: string): { name: string; lines: string[] }[] {
-  const out: { name: string; lines: string[] }[] = [];
-  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
-    if (!name.endsWith('.gz')) continue;
-    out.push({
-      name,
-      lines: gunzipSync(readFileSync(join(dir, name)))
-        .toString()
-        .trimEnd()
-        .split('\n'),
-    });
-  }
-  return out;
-}
+const readLogs = accessLogFiles;
 
 describe('access logs', () => {
   it('writes hourly gzip files with #Version/#Fields and 19 tab-separated fields, LOG-03 encoded; 000 for aborts', async () => {
