@@ -55,22 +55,33 @@ try {
       }
     };
     if (fs.existsSync(dir)) walk(dir);
-    return { bytes, secs, perMin: secs > 0 ? (bytes / secs) * 60 : NaN };
+    return { bytes, secs, perMin: secs > 0 ? (bytes / secs) * 60 : 0 };
   };
   const ts = perMinute(path.join(streamDir, 'hls'), await durations(`${origin}/live/cost/playlist.m3u8`));
   const video = perMinute(path.join(streamDir, 'dvr'), await durations(`${origin}/live/cost/chunklist_sfm4s_video.m3u8`));
   const audio = perMinute(path.join(streamDir, 'dvr'), await durations(`${origin}/live/cost/chunklist_sfm4s_audio.m3u8`));
-  const cmaf = video.perMin + audio.perMin;
-  const mib = (b: number) => (b / 1024 / 1024).toFixed(2);
-  const window = 1800 / 60;
-  console.log(`720p demo stream, ${seconds} s published (${ts.secs.toFixed(0)} s of TS, ${video.secs.toFixed(0)} s of CMAF counted)`);
-  console.log(`TS HLS:             ${mib(ts.perMin)} MiB/min`);
-  console.log(
-    `CMAF (video+audio): ${mib(cmaf)} MiB/min  (video ${mib(video.perMin)}, audio ${mib(audio.perMin)}); CMAF/TS ${(cmaf / ts.perMin).toFixed(3)}`,
-  );
-  console.log(
-    `Default 1800-s window per stream: TS ${mib(ts.perMin * window)} MiB + CMAF ${mib(cmaf * window)} MiB = ${mib((ts.perMin + cmaf) * window)} MiB`,
-  );
+  // Nothing counted means nothing to divide by: say which and stop, rather than print NaN (seen on
+  // a machine too busy to encode the 720p pattern in real time, whose first segments came late).
+  const empty = Object.entries({ 'TS HLS': ts, 'CMAF video': video, 'CMAF audio': audio }).filter(([, c]) => c.secs === 0);
+  if (empty.length > 0) {
+    console.error(
+      `no listed segment on disk after ${seconds} s for: ${empty.map(([n]) => n).join(', ')}. ` +
+        'Is the machine busy (the test pattern must encode in real time)? Run it again with more seconds.',
+    );
+    process.exitCode = 1;
+  } else {
+    const cmaf = video.perMin + audio.perMin;
+    const mib = (b: number) => (b / 1024 / 1024).toFixed(2);
+    const window = 1800 / 60;
+    console.log(`720p demo stream, ${seconds} s published (${ts.secs.toFixed(0)} s of TS, ${video.secs.toFixed(0)} s of CMAF counted)`);
+    console.log(`TS HLS:             ${mib(ts.perMin)} MiB/min`);
+    console.log(
+      `CMAF (video+audio): ${mib(cmaf)} MiB/min  (video ${mib(video.perMin)}, audio ${mib(audio.perMin)}); CMAF/TS ${(cmaf / ts.perMin).toFixed(3)}`,
+    );
+    console.log(
+      `Default 1800-s window per stream: TS ${mib(ts.perMin * window)} MiB + CMAF ${mib(cmaf * window)} MiB = ${mib((ts.perMin + cmaf) * window)} MiB`,
+    );
+  }
 } finally {
   await pattern.stop();
   await server.close();
