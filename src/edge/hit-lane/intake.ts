@@ -95,13 +95,20 @@ export class HitLane {
 
   /**
    * Times out the connections the lane holds, as node:http's socket timeouts would: one that has
-   * sent no request within headersTimeout gets node:http's 408, one idle (nothing read or written)
-   * for keepAliveTimeout after its last answer is closed. One interval for all of them, rather
+   * sent no request within headersTimeout gets node:http's 408, one idle (nothing read, nothing
+   * waiting to be written) for keepAliveTimeout after its last answer is closed. One interval for all of them, rather
    * than a socket timer each, which node:net would re-arm on every read and every write of a hit.
    */
   private sweep(now: number): void {
     for (const c of this.open) {
       if (c.timedOut) continue;
+      if (c.socket.writableLength > 0) {
+        // An answer still being written (a slow or paused reader) is not idleness: node:http
+        // applies no idle timeout while it writes a response either. The clock restarts from the
+        // last sweep that saw bytes waiting.
+        c.lastActive = now;
+        continue;
+      }
       if (c.answered === 0) {
         if (now - c.lastActive < this.headersTimeoutMs) continue;
         c.timedOut = true;

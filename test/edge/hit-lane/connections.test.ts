@@ -85,6 +85,33 @@ describe('a client that pipelines without reading', () => {
 });
 
 describe('timeouts, as node:http applies them', () => {
+  it.each([
+    ['the lane', () => edge],
+    ['node:http (lane off)', () => noLane],
+  ])(
+    '%s: an answer still being written is not idle: a client that reads after longer than idleTimeoutSeconds gets every byte',
+    async (_, e) => {
+      const N = 60; // 30 MB: more than the kernel's socket buffers hold, so writes stay pending
+      const s = await connect(e().port);
+      s.pause();
+      s.write(get('/big.bin').repeat(N));
+      await sleep(2500); // idleTimeoutSeconds is 1
+      let bytes = 0;
+      const done = new Promise<void>((resolve) => {
+        s.on('data', (c: Buffer) => {
+          bytes += c.length;
+          if (bytes >= N * BIG) resolve();
+        });
+      });
+      const closedEarly = new Promise<void>((resolve) => s.once('close', () => resolve()));
+      s.resume();
+      await Promise.race([done, closedEarly, sleep(20_000)]);
+      expect(bytes).toBeGreaterThan(N * BIG);
+      s.destroy();
+    },
+    30_000,
+  );
+
   it('an idle kept-alive connection is closed after idleTimeoutSeconds', async () => {
     const s = await connect(edge.port);
     const end = closed(s);
