@@ -7,6 +7,19 @@ import { expect } from 'vitest';
 import { ffprobe } from '../helpers/media.js';
 import { decodeToEnd, expectPlayableRecording, get, topLevelBoxes, type ListedRecording } from './recording-flow.js';
 
+/**
+ * The build options of the pure tests' two-rung ladder with audio (recording-rules pins its whole
+ * command line, ladder-rules what each part of it is for).
+ */
+export const TWO_RUNG_BUILD = {
+  captureDir: '/x',
+  segmentSeconds: 2,
+  rungs: ['source', '240p'],
+  audio: true,
+  aspect: { width: 854, height: 480 },
+  durations: [2, 2, 1],
+};
+
 export interface ListedRung {
   name: string;
   width?: number;

@@ -23,6 +23,7 @@ import {
 } from '../../src/recordings/listing-keys.js';
 import { invocationArgv } from '../../src/packager/ffmpeg-args.js';
 import { vodFileKind } from '../../src/timeline/output-layout.js';
+import { TWO_RUNG_BUILD } from './ladder-flow.js';
 
 const R480 = [
   { name: 'source', source: true, width: 854, height: 480 },
@@ -140,14 +141,7 @@ describe('VOD cuts of a ladder recording', () => {
   });
 
   it('builds every rung in one copy run, with one video AdaptationSet', () => {
-    const inv = vodLadderBuildInvocation({
-      captureDir: '/x',
-      segmentSeconds: 2,
-      rungs: ['source', '240p'],
-      audio: true,
-      aspect: { width: 854, height: 480 },
-      durations: [2, 2, 1],
-    });
+    const inv = vodLadderBuildInvocation(TWO_RUNG_BUILD);
     const argv = invocationArgv(inv).join(' ');
     expect(argv).toContain('-f concat -safe 1 -i segments_source.ffconcat -f concat -safe 1 -i segments_240p.ffconcat');
     expect(argv).toContain('+faststart -f mp4 out/recording.mp4');

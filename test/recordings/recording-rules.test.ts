@@ -17,6 +17,7 @@ import {
   vodFileKind,
   vodKey,
 } from '../../src/timeline/output-layout.js';
+import { TWO_RUNG_BUILD } from './ladder-flow.js';
 
 const ID = '20261201T133000Z-9f86d081';
 
@@ -215,15 +216,7 @@ describe('the VOD build command, argument for argument', () => {
     },
     {
       what: 'a ladder of two with audio and the top rung aspect',
-      inv: () =>
-        vodLadderBuildInvocation({
-          captureDir: '/x',
-          segmentSeconds: 2,
-          rungs: ['source', '240p'],
-          audio: true,
-          aspect: { width: 854, height: 480 },
-          durations: [2, 2, 1],
-        }),
+      inv: () => vodLadderBuildInvocation(TWO_RUNG_BUILD),
       inputs:
         '-hide_banner -nostats -loglevel warning -f concat -safe 1 -i segments_source.ffconcat -f concat -safe 1 -i segments_240p.ffconcat',
       outputs: [
