@@ -59,6 +59,9 @@ export class HitLane {
   private nodeListeners: ConnectionListener[] = [];
   /** node:http's `Connection` / `Keep-Alive` lines and the blank line, as it writes them for this server. */
   private tail = '';
+  /** `Date: <second>` as node:http writes it (utcDate) and `tail`, remade when the second changes. */
+  private dateTail = '';
+  private dateSecond = -1;
   private headersTimeoutMs = 0;
   private keepAliveTimeoutMs = 0;
 
@@ -165,7 +168,7 @@ export class HitLane {
     const requestId = newRequestId();
     const age = Math.max(0, Math.floor(obj.initialAge + (now - obj.receivedAt) / 1000));
     // The per-request characters only: the head block's bytes end with `Age: `.
-    const rest = `${age}\r\nX-Amz-Cf-Id: ${requestId}\r\n${head.hasDate ? this.tail : dateAndTail(now, this.tail)}`;
+    const rest = `${age}\r\nX-Amz-Cf-Id: ${requestId}\r\n${head.hasDate ? this.tail : this.dateAndTail(now)}`;
     const body = r.method === 'GET' ? obj.body : undefined;
     const headBytes = head.prefix.length + rest.length;
     const scBytes = headBytes + (body === undefined ? 0 : body.length);
@@ -200,6 +203,15 @@ export class HitLane {
     // A small answer is complete once written: its first byte is its last.
     if (!large) this.log(e, obj, viewer, r, requestId, scBytes, startedAt, true, now, firstByteAt, firstByteAt);
     return true;
+  }
+
+  private dateAndTail(now: number): string {
+    const second = Math.floor(now / 1000);
+    if (second !== this.dateSecond) {
+      this.dateSecond = second;
+      this.dateTail = `Date: ${new Date(second * 1000).toUTCString()}\r\n${this.tail}`;
+    }
+    return this.dateTail;
   }
 
   /** The log stage for one lane answer: through the memo entry's line template, or the full record. */
@@ -381,18 +393,4 @@ function headersOf(raw: readonly string[]): Record<string, string> {
 /** Buffer's Latin-1 writer without the encoding dispatch of write() (present on every Buffer). */
 interface LatinWritable {
   latin1Write(text: string, offset: number): number;
-}
-
-let dateSecond = -1;
-let dateTail = '';
-let dateTailOf = '';
-/** `Date: <now>` as node:http writes it (utcDate) and `tail` after it, made once per second. */
-function dateAndTail(now: number, tail: string): string {
-  const s = Math.floor(now / 1000);
-  if (s !== dateSecond || tail !== dateTailOf) {
-    dateSecond = s;
-    dateTailOf = tail;
-    dateTail = `Date: ${new Date(s * 1000).toUTCString()}\r\n${tail}`;
-  }
-  return dateTail;
 }
