@@ -179,8 +179,11 @@ console.log(
 );
 const SETTINGS: [string, ZlibOptions][] = [
   ['level 1, memLevel 8 (zlib default memLevel)', { level: 1 }],
-  ['level 1, memLevel 9 (chosen: GZIP_OPTIONS)', { level: GZIP_OPTIONS.level, memLevel: GZIP_OPTIONS.memLevel }],
-  ['level 1, memLevel 9, windowBits 13', { level: 1, memLevel: 9, windowBits: 13 }],
+  ['level 1, memLevel 9 (zlib default window)', { level: 1, memLevel: 9 }],
+  [
+    'level 1, memLevel 9, windowBits 13 (chosen)',
+    { level: GZIP_OPTIONS.level, memLevel: GZIP_OPTIONS.memLevel, windowBits: GZIP_OPTIONS.windowBits },
+  ],
   ['level 1, Z_FIXED', { level: 1, memLevel: 9, strategy: constants.Z_FIXED }],
   ['level 1, Z_RLE', { level: 1, strategy: constants.Z_RLE }],
   ['level 1, Z_HUFFMAN_ONLY', { level: 1, strategy: constants.Z_HUFFMAN_ONLY }],

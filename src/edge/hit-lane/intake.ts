@@ -153,15 +153,14 @@ export class HitLane {
   }
 
   /**
-   * Answers `r` when the memo has its hit and the store still holds that very object, fresh;
-   * false (nothing written) otherwise.
+   * Answers `r` when the memo has its hit and the store still holds that very object, fresh at
+   * `now` (Date.now() when its bytes were read); false (nothing written) otherwise.
    */
-  answer(socket: Socket, viewer: LaneViewer, r: LaneRequest, startedAt: number): boolean {
+  answer(socket: Socket, viewer: LaneViewer, r: LaneRequest, startedAt: number, now: number): boolean {
     const e = this.opts.memo.find(r.method, r.host, r.target, r.acceptEncoding, r.cookie);
     if (e === undefined) return false;
     const obj = e.obj.deref();
     const head = obj?.head;
-    const now = Date.now();
     // The identity check is the whole invalidation protocol: eviction, replacement and
     // invalidation all leave another object (or none) under the key. get() bumps the LRU as any hit does.
     if (obj === undefined || head === undefined || !(now < obj.freshUntil) || this.opts.store.get(e.key) !== obj) return false;
@@ -311,16 +310,18 @@ class LaneConnection {
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    this.lastActive = Date.now();
-    this.run(chunk, 0);
+    const now = Date.now();
+    this.lastActive = now;
+    this.run(chunk, 0, now);
   };
 
   private readonly onDrain = (): void => {
-    this.lastActive = Date.now();
+    const now = Date.now();
+    this.lastActive = now;
     const rest = this.pending;
     if (rest === undefined) return;
     this.pending = undefined;
-    if (this.run(rest, 0)) this.socket.resume();
+    if (this.run(rest, 0, now)) this.socket.resume();
   };
 
   private readonly onEnd = (): void => {
@@ -337,8 +338,11 @@ class LaneConnection {
     this.lane.held(this, false);
   };
 
-  /** Answers the requests of `buf` from `offset`; false when it stopped (paused or handed off). */
-  private run(buf: Buffer, offset: number): boolean {
+  /**
+   * Answers the requests of `buf` from `offset`, read at `now` (one clock reading for the chunk's
+   * requests: their freshness, Age and log time); false when it stopped (paused or handed off).
+   */
+  private run(buf: Buffer, offset: number, now: number): boolean {
     const { socket, lane } = this;
     // Pipelined answers go out in one write; a lone request (the usual keep-alive case) is written
     // straight through, without the stream buffering a cork costs.
@@ -351,7 +355,7 @@ class LaneConnection {
           socket.cork();
           corked = true;
         }
-        if (r.kind === 'handoff' || !lane.answer(socket, this.viewer, r, startedAt)) {
+        if (r.kind === 'handoff' || !lane.answer(socket, this.viewer, r, startedAt, now)) {
           this.release();
           lane.handOff(socket, offset === 0 ? buf : buf.subarray(offset));
           return false;

@@ -68,8 +68,17 @@ const CANONICAL: readonly { name: string; lower: string; bytes: Buffer }[] = [
 /** The lane's fields, lower case. */
 export const LANE_FIELDS: ReadonlySet<string> = new Set(CANONICAL.map((c) => c.lower));
 
-/** LANE_FIELDS' names, each with its bit for the duplicate check. */
-const FIELD_BIT = new Map(CANONICAL.map((c, i) => [c.lower, 1 << i]));
+/** LANE_FIELDS' names, each with its index in CANONICAL (its bit for the duplicate check is 1 << index). */
+const FIELD_INDEX = new Map(CANONICAL.map((c, i) => [c.lower, i]));
+const fieldIndex = (lower: string): number => FIELD_INDEX.get(lower)!;
+/** CANONICAL's indexes of the fields whose values the lane reads. */
+const HOST = fieldIndex('host');
+const ACCEPT_ENCODING = fieldIndex('accept-encoding');
+const USER_AGENT = fieldIndex('user-agent');
+const REFERER = fieldIndex('referer');
+const COOKIE = fieldIndex('cookie');
+const X_FORWARDED_FOR = fieldIndex('x-forwarded-for');
+const CONNECTION = fieldIndex('connection');
 
 /** The canonical spelling `buf[from, to)` has, or -1. */
 function canonicalIndex(buf: Buffer, from: number, to: number): number {
@@ -164,7 +173,7 @@ export function parseLaneHead(buf: Buffer, start: number, limits: LaneParseLimit
   const target = latin1(buf, targetStart, targetEnd);
   if (reservedTarget(target)) return handoff('reserved path');
   const rawHeaders: string[] = [];
-  let seen = 0; // FIELD_BIT of each field so far
+  let seen = 0; // 1 << CANONICAL index of each field so far
   let host: string | undefined;
   let acceptEncoding: string | undefined;
   let cookie: string | undefined;
@@ -206,30 +215,43 @@ export function parseLaneHead(buf: Buffer, start: number, limits: LaneParseLimit
     if (buf[p + 1] !== LF) return handoff('CR without LF');
     p += 2;
     if (rawHeaders.length / 2 >= limits.maxHeaderCount) return handoff('header count');
-    const known = canonicalIndex(buf, nameStart, nameEnd);
+    let field = canonicalIndex(buf, nameStart, nameEnd);
     let name: string;
-    let lower: string;
-    if (known >= 0) {
-      name = CANONICAL[known]!.name;
-      lower = CANONICAL[known]!.lower;
-    } else {
+    if (field >= 0) name = CANONICAL[field]!.name;
+    else {
       name = latin1(buf, nameStart, nameEnd);
-      lower = name.toLowerCase();
+      const lower = name.toLowerCase();
+      field = FIELD_INDEX.get(lower) ?? -1;
+      if (field < 0) return handoff(`field ${lower}`);
     }
-    const bit = FIELD_BIT.get(lower);
-    if (bit === undefined) return handoff(`field ${lower}`);
     // Every lane field once: node:http joins, drops or keeps duplicates field by field, and the
     // lane would have to do the same; it does not try.
-    if ((seen & bit) !== 0) return handoff(`duplicate ${lower}`);
+    const bit = 1 << field;
+    if ((seen & bit) !== 0) return handoff(`duplicate ${CANONICAL[field]!.lower}`);
     seen |= bit;
     const value = latin1(buf, valueStart, valueEnd);
-    if (lower === 'host') host = value;
-    else if (lower === 'accept-encoding') acceptEncoding = value;
-    else if (lower === 'cookie') cookie = value;
-    else if (lower === 'user-agent') userAgent = value;
-    else if (lower === 'referer') referer = value;
-    else if (lower === 'x-forwarded-for') forwardedFor = value;
-    else if (lower === 'connection' && value.toLowerCase() !== 'keep-alive') return handoff('connection option');
+    switch (field) {
+      case HOST:
+        host = value;
+        break;
+      case ACCEPT_ENCODING:
+        acceptEncoding = value;
+        break;
+      case COOKIE:
+        cookie = value;
+        break;
+      case USER_AGENT:
+        userAgent = value;
+        break;
+      case REFERER:
+        referer = value;
+        break;
+      case X_FORWARDED_FOR:
+        forwardedFor = value;
+        break;
+      case CONNECTION:
+        if (value.toLowerCase() !== 'keep-alive') return handoff('connection option');
+    }
     rawHeaders.push(name, value);
     headerBytes += name.length + value.length + 4;
     if (headerBytes > limits.maxRequestBytes) return handoff('request size');
