@@ -26,6 +26,7 @@ import {
 } from '../helpers/h2-frames.js';
 import type { EdgeInternals } from '../../src/edge/index.js';
 import { accessLogEntries } from '../helpers/access-logs.js';
+import { liveStream } from '../helpers/live-stream.js';
 
 const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'streamfront-edge-h2-'));
@@ -405,14 +406,7 @@ describe('the HTTPS URLs the origin offers when its edge has HTTPS', () => {
     const { defaultConfig } = await import('../../src/config/index.js');
     const { silentLogger } = await import('../../src/log.js');
     const registry = new LiveRegistry();
-    registry.add({
-      key: { app: 'live', name: 'demo' },
-      recordMode: false,
-      sessionId: 's',
-      publisherIp: '127.0.0.1',
-      startedAt: new Date(),
-      packaging: 'running',
-    });
+    registry.add(liveStream('live', 'demo', { startedAt: new Date() }));
     let httpsPort = 0;
     const o = await startOrigin({
       config: defaultConfig({ host: '127.0.0.1', originPort: 0, dataDir: join(work, 'origin-data') }),

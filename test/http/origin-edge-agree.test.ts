@@ -14,6 +14,7 @@ import { silentLogger } from '../../src/log.js';
 import { formatDir, HLS_FILES, STREAM_INFO_FILE, streamDir } from '../../src/timeline/output-layout.js';
 import type { EdgeInternals } from '../../src/edge/index.js';
 import { startTestEdge } from '../edge/test-origin.js';
+import { liveStream } from '../helpers/live-stream.js';
 
 const demo = { app: 'live', name: 'demo' };
 const SIZE = 1880;
@@ -74,16 +75,7 @@ beforeAll(async () => {
   }
   await fs.writeFile(path.join(hls, HLS_FILES.playlist), playlist);
   const registry = new LiveRegistry();
-  registry.add({
-    key: demo,
-    recordMode: false,
-    sessionId: 's',
-    publisherIp: '127.0.0.1',
-    startedAt: new Date('2026-11-25T12:00:00Z'),
-    video: { codec: 'h264' },
-    audio: { codec: 'aac' },
-    packaging: 'running',
-  });
+  registry.add(liveStream(demo.app, demo.name, { video: { codec: 'h264' }, audio: { codec: 'aac' } }));
   origin = await startOrigin({
     config: defaultConfig({ host: '127.0.0.1', originPort: 0, dataDir }),
     registry,

@@ -12,6 +12,7 @@ import { startOrigin, type OriginHandle } from '../../src/origin/index.js';
 import { LiveRegistry } from '../../src/streams/registry.js';
 import { formatDir, HDS_FILES, HLS_FILES, STREAM_INFO_FILE, streamDir } from '../../src/timeline/output-layout.js';
 import { rawRequest } from './raw-http.js';
+import { liveStream } from '../helpers/live-stream.js';
 
 const SECRET = 'TOP-SECRET-7f3a9c';
 const demo = { app: 'live', name: 'demo' };
@@ -44,16 +45,7 @@ beforeAll(async () => {
   await fs.symlink(path.join(root, 'secret.txt'), path.join(hls, HLS_FILES.segment(2)));
   // ffmpeg interrupted by SIGINT leaves a 0-byte manifest (FIELD-NOTES §4b): never served.
   await fs.writeFile(path.join(hds, HDS_FILES.manifest), '');
-  registry.add({
-    key: demo,
-    recordMode: false,
-    sessionId: 's',
-    publisherIp: '127.0.0.1',
-    startedAt: new Date('2026-11-25T12:00:00Z'),
-    video: { codec: 'h264' },
-    audio: { codec: 'aac' },
-    packaging: 'running',
-  });
+  registry.add(liveStream(demo.app, demo.name, { video: { codec: 'h264' }, audio: { codec: 'aac' } }));
   const sink = new Writable({
     write(chunk, _enc, cb) {
       logLines.push(...chunk.toString().split('\n').filter(Boolean));

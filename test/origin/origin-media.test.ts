@@ -16,6 +16,7 @@ import { LiveRegistry } from '../../src/streams/registry.js';
 import type { StreamKey } from '../../src/streams/stream-key.js';
 import { formatDir, HDS_FILES, HLS_FILES, parseSmoothFragment, SMOOTH_FILES, type OutputFormat } from '../../src/timeline/output-layout.js';
 import { abstFragments, startPackagerOutput, waitFor, type FixtureStream, type PackagerRun } from './packager-output.js';
+import { liveStream } from '../helpers/live-stream.js';
 
 const run = promisify(execFile);
 const hasYtDlp = spawnSync('yt-dlp', ['--version']).status === 0;
@@ -152,18 +153,16 @@ beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sf-origin-media-'));
   packager = await startPackagerOutput(dataDir, STREAMS, 14);
   for (const s of STREAMS) {
-    registry.add({
-      key: s.key,
-      event: s.event,
-      recordMode: false,
-      sessionId: `sess-${s.key.name}`,
-      publisherIp: '127.0.0.1',
-      startedAt: new Date(),
-      video: { codec: 'h264', width: 320, height: 180, fps: 25 },
-      audio: { codec: 'aac', sampleRate: 48000, channels: 2 },
-      bitrateKbps: 364,
-      packaging: 'running',
-    });
+    registry.add(
+      liveStream(s.key.app, s.key.name, {
+        event: s.event,
+        sessionId: `sess-${s.key.name}`,
+        startedAt: new Date(),
+        video: { codec: 'h264', width: 320, height: 180, fps: 25 },
+        audio: { codec: 'aac', sampleRate: 48000, channels: 2 },
+        bitrateKbps: 364,
+      }),
+    );
   }
   const config = defaultConfig({ host: '127.0.0.1', originPort: 0, rtmpPort: 19355, dataDir });
   origin = await startOrigin({ config, registry, log: silentLogger() });

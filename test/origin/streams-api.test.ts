@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { apiBase, describeStreams } from '../../src/origin/streams-api.js';
-import type { LiveStream } from '../../src/streams/registry.js';
-
-function stream(app: string, name: string, extra: Partial<LiveStream> = {}): LiveStream {
-  return {
-    key: { app, name },
-    recordMode: false,
-    sessionId: 's1',
-    publisherIp: '127.0.0.1',
-    startedAt: new Date('2026-11-25T12:00:00Z'),
-    packaging: 'running',
-    ...extra,
-  };
-}
+import { liveStream as stream } from '../helpers/live-stream.js';
 
 describe('/api/streams body', () => {
   const base = apiBase({

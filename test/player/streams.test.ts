@@ -21,6 +21,7 @@ import {
   playbackUrls,
   programDateLatency,
 } from '../../player/streams.js';
+import { liveStream } from '../helpers/live-stream.js';
 
 const entry = {
   app: 'live',
@@ -201,18 +202,12 @@ describe("against the origin's real /api/streams body (src/origin/streams-api.ts
     const { describeStreams } = await import('../../src/origin/streams-api.js');
     const body = describeStreams(
       [
-        {
-          key: { app: 'livepkgr', name: 'livestream' },
+        liveStream('livepkgr', 'livestream', {
           event: 'liveevent',
-          recordMode: false,
-          sessionId: 's1',
-          publisherIp: '127.0.0.1',
-          startedAt: new Date('2026-11-25T12:00:00Z'),
           video: { codec: 'h264', width: 1280, height: 720, fps: 30 },
           audio: { codec: 'aac', sampleRate: 48000, channels: 2 },
           bitrateKbps: 2100,
-          packaging: 'running',
-        },
+        }),
       ],
       { baseUrl: 'http://127.0.0.1:8080', rtmpHost: '127.0.0.1', rtmpPort: 1935 },
     );
