@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { buildDistribution } from './distribution.js';
-import { connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
+import { answerClientErrors, connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
 import { EdgeServer } from './server.js';
 import { HitLane } from './hit-lane/intake.js';
 import { signingKeysOf } from './signing/keys.js';
@@ -97,16 +97,12 @@ export async function startEdge(opts: { config: Config; log: Logger; originUrl?:
   gateHttpServer(httpServer, gate, log, 'edge');
   // ORG-03: a request larger than even Node's header limit would get Node's own 431, which
   // CloudFront never sends; answer 414 (the request line alone is too long) or 413 and close.
-  httpServer.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
-    if (!socket.writable) return void socket.destroy();
-    let status = '400 Bad Request';
+  answerClientErrors(httpServer, (err) => {
     if (err.code === 'HPE_HEADER_OVERFLOW') {
       const firstLineEnd = err.rawPacket?.indexOf('\r\n') ?? -1;
-      status = firstLineEnd === -1 || firstLineEnd > edge.limits.maxUrlBytes ? '414 Request-URI Too Large' : '413 Request Entity Too Large';
-    } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      status = '408 Request Timeout';
+      return firstLineEnd === -1 || firstLineEnd > edge.limits.maxUrlBytes ? '414 Request-URI Too Large' : '413 Request Entity Too Large';
     }
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    return err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
   });
   await new Promise<void>((resolvePromise, reject) => {
     httpServer.once('error', reject);

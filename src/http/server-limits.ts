@@ -4,6 +4,7 @@
 // idle clients exhaust file descriptors. Pure rules first, then the few lines that apply them.
 import type http from 'node:http';
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { HttpServerLimits } from '../config/http-limits.js';
 import type { Logger } from '../log.js';
 import { ConnectionGate, gateServer } from '../net/connection-gate.js';
@@ -68,4 +69,56 @@ export function gateHttpServer(server: net.Server, gate: ConnectionGate, log: Lo
     log.warn({ listener, address, refused: count, reason }, 'connection refused: over the connection cap'),
   );
   gateServer(server, gate, report);
+}
+
+/** A node:http client error: a parse error (HPE_*), or a request or headers timeout. */
+export type ClientError = NodeJS.ErrnoException & { rawPacket?: Buffer };
+
+/**
+ * Answers the client errors of `server` (a request node:http cannot parse, a head over its size
+ * limit, a request that took too long) with `statusOf(err)` and closes the connection, once the
+ * requests node:http parsed before the bad bytes are answered: a client that pipelined complete
+ * requests ahead of a bad one gets every answer, in order, then the error. node:http reports a
+ * connection's parse error again for every chunk that follows; the first report decides.
+ */
+export function answerClientErrors(server: net.Server, statusOf: (err: ClientError) => string): void {
+  const failing = new WeakSet<object>();
+  server.on('clientError', (err: ClientError, socket: Duplex) => {
+    if (!socket.writable) return void socket.destroy();
+    if (failing.has(socket)) return;
+    failing.add(socket);
+    const status = statusOf(err);
+    afterResponsesInFlight(socket, () => {
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      else socket.destroy();
+    });
+  });
+}
+
+/** A socket node:http serves: the response it is writing now, when one is in flight (node:http's own field). */
+type ServedSocket = { _httpMessage?: http.ServerResponse | null };
+
+/**
+ * Runs `then` once no response is in flight on an HTTP/1.1 connection. node:http answers pipelined
+ * requests in order, giving the socket each one's response in turn: requests it parsed before a
+ * parse error (or a timeout) are answered first, so an error answer written in `then` goes after
+ * them instead of cutting them off. A response the socket's closing ends counts as done.
+ */
+function afterResponsesInFlight(socket: Duplex, then: () => void): void {
+  // node:http may still be emitting the requests it parsed with the bad bytes: look after this turn.
+  setImmediate(() => whenIdle(socket as ServedSocket, then));
+}
+
+function whenIdle(socket: ServedSocket, then: () => void): void {
+  // A response stays the socket's until its 'finish', when node:http's own listener (added first)
+  // gives the socket the next queued response, if any.
+  const current = socket._httpMessage;
+  if (!current || current.destroyed) return then();
+  const next = () => {
+    current.off('finish', next);
+    current.off('close', next);
+    whenIdle(socket, then);
+  };
+  current.once('finish', next);
+  current.once('close', next);
 }

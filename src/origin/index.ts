@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
-import { connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
+import { answerClientErrors, connectionGateFor, gateHttpServer, httpTimeoutOptions } from '../http/server-limits.js';
 import { createOriginApp as buildApp, type OriginOptions } from './app.js';
 import { openStore } from '../storage/open-store.js';
 
@@ -31,6 +31,13 @@ export async function startOrigin(opts: OriginOptions): Promise<OriginHandle> {
   // Slow or idle clients must not hold sockets forever, nor one client all of them.
   const server = http.createServer({ ...httpTimeoutOptions(opts.config.origin.http), maxHeaderSize: 24 * 1024 }, app);
   gateHttpServer(server, connectionGateFor(opts.config.origin.http), log, 'origin');
+  // node:http's own statuses for a request it cannot take, answered after the requests the
+  // connection pipelined before it (node:http's default handler would cut those off).
+  answerClientErrors(server, (err) => {
+    if (err.code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
+    if (err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return '413 Payload Too Large';
+    return err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);

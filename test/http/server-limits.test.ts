@@ -229,6 +229,17 @@ for (const role of ['origin', 'edge'] as const) {
     });
   });
 
+  describe(`${role}: bad bytes after pipelined requests`, () => {
+    it('every complete request before them is answered, in order, then 400 and the close', async () => {
+      const c = await connect(ports.get(role)!.timeouts);
+      const get = `GET ${ports.get(role)!.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+      c.socket.write(get + get + 'GET /healthz HTTP/1.1\nHost: 127.0.0.1\r\n\r\n'); // a bare LF ends the request line
+      expect(await within(c.closed, 5000), 'still open after 5 s').not.toBe('open');
+      const statuses = [...c.data().matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+      expect(statuses, c.data()).toEqual([200, 200, 400]);
+    });
+  });
+
   describe(`${role}: connection caps`, () => {
     it('the per-address cap refuses the 4th connection from one address while another address is served', async () => {
       const port = ports.get(role)!.caps;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EdgeInternals } from '../../../src/edge/index.js';
 import { startTestEdge, startTestOrigin, type TestOrigin } from '../test-origin.js';
 import { comparable, rawExchange } from './raw-http.js';
+import { createRandom, seedHint } from '../../helpers/random.js';
 
 let origin: TestOrigin;
 let lane: EdgeInternals;
@@ -179,4 +180,105 @@ describe('pipelined mixes: the lane answers the eligible prefix, node:http the r
       expect(got.closed).toBe((slowRest ?? slowPrefix)!.closed);
     });
   }
+});
+
+describe('complete requests pipelined before bad bytes: each answered, in order, then the error', () => {
+  // node:http reports the parse error while it is still answering the requests it parsed before
+  // it; the edge's error answer waits for them (before, the pipeline's answers, which are
+  // asynchronous, were cut off by the 400 and the close).
+  const bad = `GET /d/a.js HTTP/1.1\nHost: ${HOST}\r\n\r\n`; // a bare LF ends the request line
+  for (const [what, parts] of [
+    ['two complete requests, then a bare LF', [get('/d/a.js') + get('/d/b.js') + bad]],
+    ['a stray empty line between them', [get('/d/a.js') + '\n' + get('/d/b.js') + bad]],
+    ['the client half-closes after sending', [get('/d/a.js') + get('/d/b.js') + bad]],
+  ] as const) {
+    it(what, async () => {
+      const end = what.includes('half-closes');
+      for (const e of [lane, slow]) {
+        const got = await rawExchange(e.port, [...parts], { end });
+        expect(got.responses.map((r) => r.status)).toEqual([200, 200, 400]);
+        expect(got.responses.map((r) => r.body.length)).toEqual([1024, 1024, 0]);
+        expect(got.closed).toBe(true);
+      }
+    });
+  }
+});
+
+describe('seeded mutations of eligible requests: the same answers with and without the lane', () => {
+  // Each mutant is a lane-eligible GET with one to four edits: a byte or field-line inserted
+  // (CR, LF, NUL, obs-text, a colon, a second Host, Content-Length, Transfer-Encoding…), bytes
+  // deleted, a letter's case doubled, a CRLF made a bare LF, another request pipelined after it.
+  // Whatever the lane makes of it (an answer, or a hand-off of the exact bytes), the two edges'
+  // answers, trailing bytes and closing must be the same. Every mutant is GET, so responses are
+  // framed by Content-Length alone.
+  const MUTANTS = 400;
+  const INSERTS = [
+    '\r',
+    '\n',
+    '\0',
+    ' ',
+    '\t',
+    ':',
+    '\x80',
+    '\xff',
+    'A',
+    'a',
+    '/',
+    '?',
+    '%',
+    '#',
+    '\r\n',
+    '\r\n\r\n',
+    `Host: ${HOST}\r\n`,
+    'Content-Length: 3\r\n',
+    'Transfer-Encoding: chunked\r\n',
+    'HTTP/1.1',
+    ',',
+    '"',
+    '\\',
+    '\x0b',
+    '\x7f',
+  ];
+  const LINES = [
+    'User-Agent: fz',
+    'Accept: */*',
+    'Accept-Encoding: gzip, deflate',
+    'Connection: keep-alive',
+    'Referer: http://site.test/page',
+    'Cookie: a=1',
+  ];
+  it(`${MUTANTS} mutants`, async () => {
+    const rnd = createRandom();
+    const eligible = () => {
+      const lines = [`Host: ${HOST}`, ...LINES.filter(() => rnd.int(0, 2) === 0)].slice(0, 5);
+      return `GET ${rnd.pick(['/d/a.js', '/d/b.js', '/d/a.js?v=2'])} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
+    };
+    const mutate = (s: string): string => {
+      for (let k = rnd.int(1, 4); k > 0; k--) {
+        const at = rnd.int(0, s.length);
+        const op = rnd.int(0, 4);
+        if (op === 0) s = s.slice(0, at) + rnd.pick(INSERTS) + s.slice(at);
+        else if (op === 1) s = s.slice(0, at) + s.slice(at + rnd.int(1, 3));
+        else if (op === 2) s = s.slice(0, at) + (s[at] ?? '').toUpperCase() + (s[at] ?? '').toLowerCase() + s.slice(at + 1);
+        else if (op === 3) s += eligible();
+        else s = s.slice(0, at) + s.slice(at).replace('\r\n', '\n');
+      }
+      return s;
+    };
+    const before = { ...lane.lane!.counts };
+    const differ: string[] = [];
+    for (let i = 0; i < MUTANTS; i++) {
+      const raw = Buffer.from(mutate(eligible()), 'latin1');
+      const [a, b] = await Promise.all([rawExchange(lane.port, [raw], { end: true }), rawExchange(slow.port, [raw], { end: true })]);
+      const same =
+        JSON.stringify(a.responses.map(comparable)) === JSON.stringify(b.responses.map(comparable)) &&
+        a.trailing.equals(b.trailing) &&
+        a.closed === b.closed;
+      if (!same) differ.push(JSON.stringify(raw.toString('latin1')));
+    }
+    expect(differ, seedHint(rnd.seed)).toEqual([]);
+    // Both paths were taken: some mutants are still the lane's, most are node:http's.
+    expect(lane.lane!.counts.answered, seedHint(rnd.seed)).toBeGreaterThan(before.answered);
+    expect(lane.lane!.counts.handedOff, seedHint(rnd.seed)).toBeGreaterThan(before.handedOff);
+  }, 120_000);
 });

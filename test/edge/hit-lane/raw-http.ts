@@ -1,6 +1,7 @@
 // Raw HTTP/1.1 over net sockets for the hit lane's tests: send exact bytes, read back every
 // response the server writes (framed by Content-Length, HEAD answers bodiless) until the
-// connection closes or a quiet period passes.
+// connection closes or a quiet period passes (or, with `end`, until the server closes after the
+// client half-closed).
 import net from 'node:net';
 
 export interface RawResponse {
@@ -21,7 +22,7 @@ export interface RawExchange {
 export async function rawExchange(
   port: number,
   parts: (string | Buffer)[],
-  opts: { heads?: boolean[]; quietMs?: number; gapMs?: number; maxMs?: number; count?: number } = {},
+  opts: { heads?: boolean[]; quietMs?: number; gapMs?: number; maxMs?: number; count?: number; end?: boolean } = {},
 ): Promise<RawExchange> {
   // With `count`, the exchange is over once that many responses are in (and a short quiet after
   // them, to catch anything extra); without, once nothing has come for quietMs.
@@ -56,6 +57,9 @@ export async function rawExchange(
     if (i > 0 && opts.gapMs) await new Promise((r) => setTimeout(r, opts.gapMs));
     socket.write(parts[i]!);
   }
+  // `end`: half-close after the last part, as a client with nothing more to send; the server
+  // answers what it has and closes, so the exchange ends without waiting out a quiet period.
+  if (opts.end) socket.end();
   await done;
   socket.destroy();
   const { responses, trailing } = parseResponses(Buffer.concat(chunks), opts.heads ?? []);
