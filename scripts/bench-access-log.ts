@@ -6,7 +6,7 @@
 //      exact CPU), the chosen GZIP_OPTIONS among them, with a check that each output gunzips to the input;
 //   3. the writer's stream: CPU per line (all threads) of feeding createGzip byte chunks of 64 and
 //      256 KiB into a file, as AccessLogWriter does, with a zcat check of the file; and the same
-//      stream with its output discarded (what the file's writes cost is the difference).
+//      stream with its output discarded, which sets the stream's own cost apart from the file's.
 // Run: npx tsx scripts/bench-access-log.ts   Env: LOG_LINES (default 100000), LOG_REPEATS (3; the best run counts).
 import { createGzip, constants, gunzipSync, gzipSync, type ZlibOptions } from 'node:zlib';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';

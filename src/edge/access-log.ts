@@ -411,7 +411,7 @@ export class AccessLogWriter {
     // longer literal buffer, 128 KiB more per open file): the same bytes out to within 0.1 %,
     // 15-20 % less CPU per line on access logs. windowBits 13 (an 8 KiB window, some twenty lines):
     // a line's repeats (the same viewer, path, User-Agent) are in the lines just before it, so
-    // the output is 0.6 % smaller, for no more CPU (2-9 % less in bench runs) and 48 KiB less
+    // the output is 0.6 % smaller, for no more CPU (2-14 % less in bench runs) and 48 KiB less
     // memory per open file (scripts/bench-access-log.ts prints the bytes and CPU of both windows).
     const gz = createGzip(GZIP_OPTIONS);
     const f: OpenLogFile = { gz, records: [], draining: false, chunk: undefined, used: 0, failed: false, done: Promise.resolve() };
